@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// The pending log (DESIGN.md rule 1): field-level operations made here and not yet
+/// acknowledged by the server, each with the rev it was made against. Written in the same
+/// transaction as the edit it records.
+enum PendingLog {
+    struct Entry {
+        var seq: Int64
+        var op: PlanOperation
+        var author: String
+        var batch: String?
+    }
+
+    static func append(_ db: Database, _ op: PlanOperation, author: String) throws {
+        try db.execute(sql: """
+            INSERT INTO pending (op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [op.id, op.record, op.kind.rawValue, op.action.rawValue, op.field,
+                             op.value.map(JSONText.encode), op.fields.map(JSONText.encode), op.baseRev,
+                             op.resolves.map(JSONText.encode), op.at, author])
+    }
+
+    static func entry(from row: Row) throws -> Entry {
+        let valueText: String? = row["value"]
+        let fieldsText: String? = row["fields"]
+        let resolvesText: String? = row["resolves"]
+        let op = PlanOperation(
+            id: row["op_id"], record: row["record"],
+            kind: RecordKind(rawValue: row["kind"]) ?? .task,
+            action: Action(rawValue: row["action"]) ?? .set,
+            field: row["field"],
+            value: try valueText.map { try JSONText.decode(FieldValue.self, $0) },
+            fields: try fieldsText.map { try JSONText.decode([String: FieldValue].self, $0) },
+            baseRev: row["base_rev"],
+            resolves: try resolvesText.map { try JSONText.decode([String].self, $0) },
+            at: row["at"])
+        return Entry(seq: row["seq"], op: op, author: row["author"], batch: row["batch"])
+    }
+
+    /// Entries matching a condition, oldest first.
+    static func entries(_ db: Database, where clause: String = "1", arguments: StatementArguments = [], limit: Int? = nil) throws -> [Entry] {
+        let lim = limit.map { " LIMIT \($0)" } ?? ""
+        return try Row.fetchAll(db, sql: "SELECT * FROM pending WHERE \(clause) ORDER BY seq\(lim)", arguments: arguments).map(entry(from:))
+    }
+
+    /// The not-yet-sent operations on one record (and field), newest first.
+    static func unsent(_ db: Database, record: String, field: String? = nil) throws -> [Entry] {
+        if let field {
+            return try entries(db, where: "record = ? AND (field = ? OR action IN ('create', 'restore')) AND batch IS NULL", arguments: [record, field]).reversed()
+        }
+        return try entries(db, where: "record = ? AND batch IS NULL", arguments: [record]).reversed()
+    }
+
+    /// Whether any operation on this record's field is waiting (sent or not).
+    static func hasPending(_ db: Database, record: String, field: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND (field = ? OR action = 'create'))", arguments: [record, field]) ?? false
+    }
+
+    static func hasPending(_ db: Database, record: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ?)", arguments: [record]) ?? false
+    }
+
+    /// The base rev of the oldest waiting operation on a field, if any: a new edit of a field
+    /// with an edit still waiting is made against the same base (the officer never saw newer).
+    static func pendingBase(_ db: Database, record: String, field: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT base_rev FROM pending WHERE record = ? AND field = ? AND action = 'set' ORDER BY seq LIMIT 1", arguments: [record, field])
+    }
+
+    static func replace(_ db: Database, seq: Int64, with op: PlanOperation) throws {
+        try db.execute(sql: "UPDATE pending SET value = ?, fields = ?, at = ? WHERE seq = ?",
+                       arguments: [op.value.map(JSONText.encode), op.fields.map(JSONText.encode), op.at, seq])
+    }
+
+    static func remove(_ db: Database, seq: Int64) throws {
+        try db.execute(sql: "DELETE FROM pending WHERE seq = ?", arguments: [seq])
+    }
+
+    static func count(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM pending") ?? 0
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// A record as the replica holds it: typed fields plus sync bookkeeping.
+public struct StoredRecord: Sendable, Hashable {
+    public var id: String
+    public var kind: RecordKind
+    public var fields: [String: FieldValue]
+    /// Server rev of each field (empty for a record never synced).
+    public var revs: [String: Int64]
+    /// The record's rev: the newest rev of any of its fields.
+    public var rev: Int64
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+    public var createdBy: String?
+    /// Deleted here, the delete not yet acknowledged by the server.
+    public var deleted: Bool
+
+    public subscript(_ field: String) -> FieldValue { fields[field] ?? .null }
+    public func text(_ field: String) -> String? { fields[field]?.text }
+}
+
+/// Maps a record kind to its typed table: one column per schema field, plus bookkeeping
+/// columns. Numbers are stored as INTEGER, sets as JSON arrays.
+struct RecordTable: Sendable {
+    let kind: RecordKind
+    let specs: [FieldSpec]
+    let selectSQL: String
+    let insertSQL: String
+
+    static let all: [RecordKind: RecordTable] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, RecordTable($0)) })
+    static func of(_ kind: RecordKind) -> RecordTable { all[kind]! }
+
+    var name: String { kind.rawValue }
+
+    private init(_ kind: RecordKind) {
+        self.kind = kind
+        self.specs = kind.fields
+        let names = specs.map(\.name)
+        let meta = ["created_at", "updated_at", "created_by", "deleted", "rev", "revs"]
+        selectSQL = "SELECT id, \((names + meta).joined(separator: ", ")) FROM \(kind.rawValue)"
+        let cols = ["id"] + names + meta
+        insertSQL = "INSERT OR REPLACE INTO \(kind.rawValue) (\(cols.joined(separator: ", "))) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))"
+    }
+
+    static func dbValue(_ value: FieldValue, _ spec: FieldSpec) -> DatabaseValue {
+        switch (value, spec.type) {
+        case (.null, .set): return "[]".databaseValue
+        case (.null, _): return .null
+        case (.set(let s), _): return JSONText.encode(s).databaseValue
+        case (.text(let t), .number): return (Int64(t) ?? 0).databaseValue
+        case (.text(let t), _): return t.databaseValue
+        }
+    }
+
+    static func fieldValue(_ db: DatabaseValue, _ spec: FieldSpec) -> FieldValue {
+        if spec.isSet {
+            guard let s = String.fromDatabaseValue(db) else { return .set([]) }
+            return .set(JSONText.decodeArray(s))
+        }
+        switch db.storage {
+        case .null: return .null
+        case .int64(let i): return .text(String(i))
+        case .string(let s): return .text(s)
+        case .double(let d): return .text(String(d))
+        case .blob: return .null
+        }
+    }
+
+    func record(from row: Row) -> StoredRecord {
+        var fields: [String: FieldValue] = [:]
+        for (i, spec) in specs.enumerated() {
+            let v = RecordTable.fieldValue(row[i + 1] as DatabaseValue, spec)
+            if v != .null { fields[spec.name] = v }
+        }
+        let base = specs.count + 1
+        return StoredRecord(id: row[0], kind: kind, fields: fields,
+                            revs: JSONText.decodeRevs(row[base + 5]),
+                            rev: row[base + 4], createdAt: row[base], updatedAt: row[base + 1],
+                            createdBy: row[base + 2], deleted: (row[base + 3] as Int64) != 0)
+    }
+
+    func fetch(_ db: Database, id: String) throws -> StoredRecord? {
+        try Row.fetchOne(db, sql: selectSQL + " WHERE id = ?", arguments: [id]).map(record(from:))
+    }
+
+    func fetchAll(_ db: Database, where clause: String = "deleted = 0", arguments: StatementArguments = []) throws -> [StoredRecord] {
+        try Row.fetchAll(db, sql: selectSQL + " WHERE " + clause, arguments: arguments).map(record(from:))
+    }
+
+    func write(_ db: Database, _ r: StoredRecord) throws {
+        var args: [DatabaseValue] = [r.id.databaseValue]
+        for spec in specs { args.append(RecordTable.dbValue(r[spec.name], spec)) }
+        args += [r.createdAt.databaseValue, r.updatedAt.databaseValue, r.createdBy.databaseValue,
+                 (r.deleted ? 1 : 0).databaseValue, r.rev.databaseValue, JSONText.encodeRevs(r.revs).databaseValue]
+        let stmt = try db.cachedStatement(sql: insertSQL)
+        try stmt.execute(arguments: StatementArguments(args))
+    }
+
+    func remove(_ db: Database, id: String) throws {
+        try db.execute(sql: "DELETE FROM \(name) WHERE id = ?", arguments: [id])
+    }
+}
+
+/// Small, fast JSON helpers for the replica's text columns.
+enum JSONText {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    static func encode<T: Encodable>(_ value: T) -> String {
+        String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+
+    static func decodeArray(_ text: String) -> [String] {
+        (try? decode([String].self, text)) ?? []
+    }
+
+    static func encodeRevs(_ revs: [String: Int64]) -> String { encode(revs) }
+
+    static func decodeRevs(_ text: String?) -> [String: Int64] {
+        guard let text else { return [:] }
+        return (try? decode([String: Int64].self, text)) ?? [:]
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// One change to a field of an existing record.
+public enum FieldEdit: Sendable, Hashable {
+    case set(String, FieldValue)
+    case add(String, String)
+    case remove(String, String)
+
+    var field: String {
+        switch self {
+        case .set(let f, _), .add(let f, _), .remove(let f, _): f
+        }
+    }
+}
+
+extension Replica {
+    /// Creates a record, durably, with its pending `create` operation (one transaction).
+    /// Returns the record's id.
+    @discardableResult
+    public func createRecord(_ kind: RecordKind, id: String? = nil, fields: [String: FieldValue], at: Timestamp = Clock.now()) throws -> String {
+        try db.write { db in try self.createRecord(db, kind, id: id, fields: fields, at: at) }
+    }
+
+    func createRecord(_ db: Database, _ kind: RecordKind, id: String?, fields: [String: FieldValue], at: Timestamp) throws -> String {
+        let me = try Settings.load(from: db)
+        let normalized = try Validation.normalizeRecord(kind: kind, fields: fields)
+        let recordID = try id.map { try parseID($0) } ?? naturalID(kind, normalized) ?? RecordID.random()
+        let op = PlanOperation(record: recordID, kind: kind, action: .create, fields: normalized, baseRev: 0, at: at)
+        try AccessRules.checkWrite(user: me.identity, op: op, current: nil)
+        try checkReferences(db, kind: kind, fields: normalized, me: me)
+        let table = RecordTable.of(kind)
+        if let existing = try table.fetch(db, id: recordID) {
+            if existing.deleted {
+                throw WorkPlanError(.alreadyExists, "\(kind.displayName) \(describe(existing)) was deleted here and the delete is not yet synced")
+            }
+            throw WorkPlanError(.alreadyExists, "\(kind.displayName) \(describe(existing)) already exists")
+        }
+        try table.write(db, StoredRecord(id: recordID, kind: kind, fields: normalized, revs: [:], rev: 0,
+                                         createdAt: at, updatedAt: at, createdBy: me.user, deleted: false))
+        try PendingLog.append(db, op, author: me.user)
+        return recordID
+    }
+
+    /// Applies edits to a record, durably, each as a pending field operation (one transaction).
+    /// Returns how many fields actually changed.
+    @discardableResult
+    public func edit(_ kind: RecordKind, id: String, _ edits: [FieldEdit], resolves: [String]? = nil, at: Timestamp = Clock.now()) throws -> Int {
+        try db.write { db in try self.edit(db, kind, id: id, edits, resolves: resolves, at: at) }
+    }
+
+    func edit(_ db: Database, _ kind: RecordKind, id: String, _ edits: [FieldEdit], resolves: [String]?, at: Timestamp) throws -> Int {
+        let me = try Settings.load(from: db)
+        let table = RecordTable.of(kind)
+        guard var record = try table.fetch(db, id: id), !record.deleted else {
+            throw WorkPlanError.notFound("no \(kind.displayName) \(RecordID.short(id))")
+        }
+        var changed = 0
+        var newFields = record.fields
+        for edit in edits {
+            let op: PlanOperation
+            switch edit {
+            case .set(let field, let value):
+                op = PlanOperation(record: id, kind: kind, action: .set, field: field, value: value,
+                               baseRev: try baseRev(db, record, field), resolves: resolves, at: at)
+            case .add(let field, let element):
+                op = PlanOperation(record: id, kind: kind, action: .add, field: field, value: .text(element), baseRev: record.revs[field] ?? 0, at: at)
+            case .remove(let field, let element):
+                op = PlanOperation(record: id, kind: kind, action: .remove, field: field, value: .text(element), baseRev: record.revs[field] ?? 0, at: at)
+            }
+            let valid = try op.validated()
+            try AccessRules.checkWrite(user: me.identity, op: valid, current: Releasability(rawValue: record.text(FieldName.releasable) ?? "both"))
+            let current = newFields[valid.field!] ?? .null
+            let next: FieldValue
+            if valid.action == .set {
+                next = valid.value!
+            } else {
+                next = MergeRules.applyElement(valid.action, element: valid.value!.text!, to: current) ?? current
+            }
+            if next == current && resolves == nil { continue }
+            if valid.action == .set {
+                try checkReferences(db, kind: kind, fields: [valid.field!: next], me: me)
+            }
+            newFields[valid.field!] = next
+            changed += 1
+            try queue(db, valid, author: me.user)
+        }
+        if changed > 0 {
+            record.fields = newFields.filter { $0.value != .null }
+            record.updatedAt = at
+            try table.write(db, record)
+        }
+        return changed
+    }
+
+    /// Deletes a record here; the delete is queued for the server (a record never synced
+    /// simply goes, with its pending operations).
+    public func deleteRecord(_ kind: RecordKind, id: String, at: Timestamp = Clock.now()) throws {
+        try db.write { db in
+            let me = try Settings.load(from: db)
+            let table = RecordTable.of(kind)
+            guard var record = try table.fetch(db, id: id), !record.deleted else {
+                throw WorkPlanError.notFound("no \(kind.displayName) \(RecordID.short(id))")
+            }
+            let op = PlanOperation(record: id, kind: kind, action: .delete, baseRev: record.rev, at: at)
+            try AccessRules.checkWrite(user: me.identity, op: op, current: Releasability(rawValue: record.text(FieldName.releasable) ?? "both"))
+            let unsent = try PendingLog.unsent(db, record: id)
+            let inFlight = try PendingLog.entries(db, where: "record = ? AND batch IS NOT NULL", arguments: [id])
+            for e in unsent { try PendingLog.remove(db, seq: e.seq) }
+            if record.revs.isEmpty && inFlight.isEmpty {
+                try table.remove(db, id: id)
+                return
+            }
+            record.deleted = true
+            record.updatedAt = at
+            try table.write(db, record)
+            try PendingLog.append(db, op, author: me.user)
+        }
+    }
+
+    /// The rev a new `set` of `field` is made against.
+    func baseRev(_ db: Database, _ record: StoredRecord, _ field: String) throws -> Int64 {
+        if let pending = try PendingLog.pendingBase(db, record: record.id, field: field) { return pending }
+        return record.revs[field] ?? record.rev
+    }
+
+    /// Queues an operation, folding it into a waiting, unsent operation where possible:
+    /// edits of a record not yet pushed change its `create`; a second `set` of a field
+    /// replaces the first (keeping its base rev).
+    func queue(_ db: Database, _ op: PlanOperation, author: String) throws {
+        for entry in try PendingLog.unsent(db, record: op.record, field: op.field) {
+            var folded = entry.op
+            if entry.op.action == .create, op.resolves == nil {
+                var fields = folded.fields ?? [:]
+                let current = fields[op.field!] ?? .null
+                let next = op.action == .set ? op.value! : (MergeRules.applyElement(op.action, element: op.value!.text!, to: current) ?? current)
+                fields[op.field!] = next == .null ? nil : next
+                folded.fields = fields
+                folded.at = op.at
+                try PendingLog.replace(db, seq: entry.seq, with: folded)
+                return
+            }
+            if entry.op.action == .set, op.action == .set, entry.op.field == op.field, op.resolves == nil, entry.op.resolves == nil {
+                folded.value = op.value
+                folded.at = op.at
+                try PendingLog.replace(db, seq: entry.seq, with: folded)
+                return
+            }
+            break
+        }
+        try PendingLog.append(db, op, author: author)
+    }
+
+    func parseID(_ text: String) throws -> String {
+        guard let id = RecordID.parse(text) else { throw WorkPlanError.invalid("'\(text)' is not a record id") }
+        return id
+    }
+
+    func naturalID(_ kind: RecordKind, _ fields: [String: FieldValue]) -> String? {
+        switch kind {
+        case .area: fields[FieldName.name]?.text.map(RecordID.area(named:))
+        case .conference: fields[FieldName.number]?.text.flatMap { Int($0) }.map(RecordID.conference(number:))
+        default: nil
+        }
+    }
+
+    func describe(_ r: StoredRecord) -> String {
+        switch r.kind {
+        case .area: "'\(r.text("name") ?? "")'"
+        case .conference: r.text("number") ?? ""
+        default: RecordID.short(r.id)
+        }
+    }
+
+    /// References must name records that exist here (and that the officer may see).
+    func checkReferences(_ db: Database, kind: RecordKind, fields: [String: FieldValue], me: Settings) throws {
+        for (name, value) in fields {
+            guard let spec = kind.field(name), let text = value.text else { continue }
+            switch spec.type {
+            case .reference(let target):
+                guard let r = try RecordTable.of(target).fetch(db, id: text), !r.deleted else {
+                    throw WorkPlanError.notFound("no \(target.displayName) \(RecordID.short(text))")
+                }
+                if kind == .note, let rel = Releasability(rawValue: r.text(FieldName.releasable) ?? "both"), rel.onlyStaff.map({ $0 != me.staff }) ?? false {
+                    throw AccessRules.notVisible(target, text, staff: me.staff)
+                }
+            case .number where name == FieldName.conference || name == "origin_conference":
+                if try conferenceRecord(db, number: Int(text) ?? 0) == nil {
+                    throw WorkPlanError.notFound("no conference \(text) (add it with 'workplan conference add \(text) --date YYYY-MM-DD --host EUMS|IMS')")
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    func conferenceRecord(_ db: Database, number: Int) throws -> StoredRecord? {
+        try RecordTable.of(.conference).fetchAll(db, where: "number = ? AND deleted = 0", arguments: [number]).first
+    }
+}

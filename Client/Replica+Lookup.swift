@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+extension Replica {
+    /// Resolves a record id as people type it: a full id or a unique prefix of 4 or more
+    /// characters. Unknown and ambiguous prefixes are errors naming the problem.
+    public func resolveID(_ kind: RecordKind, _ text: String) throws -> String {
+        try db.read { db in try self.resolveID(db, kind, text) }
+    }
+
+    func resolveID(_ db: Database, _ kind: RecordKind, _ text: String) throws -> String {
+        let prefix = text.lowercased()
+        guard RecordID.isPlausiblePrefix(prefix) else {
+            throw WorkPlanError.invalid("'\(text)' is not a \(kind.displayName) id (give at least \(RecordID.minimumPrefix) hex digits of it)")
+        }
+        let table = RecordTable.of(kind)
+        let titleColumn = kind == .agendaItem ? "topic" : (kind == .note ? "text" : "title")
+        let rows = try Row.fetchAll(db, sql: "SELECT id, \(titleColumn) AS label FROM \(table.name) WHERE id >= ? AND id < ? AND deleted = 0 ORDER BY id LIMIT 11",
+                                    arguments: [prefix, prefix + "~"])
+        if rows.isEmpty {
+            throw WorkPlanError.notFound("no \(kind.displayName) with id \(text)")
+        }
+        if rows.count > 1 {
+            let list = rows.prefix(10).map { row -> String in
+                let id: String = row["id"]
+                let label: String = row["label"] ?? ""
+                return "  \(id.prefix(12))  \(label.prefix(60))"
+            }.joined(separator: "\n")
+            throw WorkPlanError(.ambiguous, "id \(text) is ambiguous; it matches:\n\(list)")
+        }
+        return rows[0]["id"]
+    }
+
+    /// The id of an area named `name` (case-insensitive); the error lists the known areas.
+    public func areaID(named name: String) throws -> String {
+        try db.read { db in try self.areaID(db, named: name) }
+    }
+
+    func areaID(_ db: Database, named name: String) throws -> String {
+        let key = RecordID.normalizedKey(name)
+        let areas = try RecordTable.of(.area).fetchAll(db)
+        if let match = areas.first(where: { RecordID.normalizedKey($0.text("name") ?? "") == key }) {
+            return match.id
+        }
+        let known = areas.compactMap { $0.text("name") }.sorted()
+        let hint = known.isEmpty ? "there are no areas yet; add one with 'workplan area add NAME'" : "known areas: \(known.joined(separator: ", "))"
+        throw WorkPlanError.notFound("unknown area '\(name)'; \(hint)")
+    }
+
+    /// The conference with this number, or a `notFound` error.
+    public func conference(number: Int) throws -> StoredRecord {
+        try db.read { db in
+            guard let c = try conferenceRecord(db, number: number) else {
+                throw WorkPlanError.notFound("no conference \(number)")
+            }
+            return c
+        }
+    }
+
+    /// One record by id (nil when absent or deleted here).
+    public func record(_ kind: RecordKind, id: String) throws -> StoredRecord? {
+        try db.read { db in try RecordTable.of(kind).fetch(db, id: id).flatMap { $0.deleted ? nil : $0 } }
+    }
+
+    /// All live records of a kind.
+    public func records(_ kind: RecordKind) throws -> [StoredRecord] {
+        try db.read { db in try RecordTable.of(kind).fetchAll(db) }
+    }
+
+    /// Area names by id.
+    public func areaNames() throws -> [String: String] {
+        try db.read { db in
+            var names: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, name FROM area WHERE deleted = 0") {
+                names[row["id"]] = row["name"]
+            }
+            return names
+        }
+    }
+}

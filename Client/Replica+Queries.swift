@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// Which tasks `workplan list` shows.
+public struct TaskFilter: Sendable {
+    public var areaID: String?
+    public var status: String?
+    public var lead: String?
+    public var tag: String?
+    public var search: String?
+    public init(areaID: String? = nil, status: String? = nil, lead: String? = nil, tag: String? = nil, search: String? = nil) {
+        self.areaID = areaID
+        self.status = status
+        self.lead = lead
+        self.tag = tag
+        self.search = search
+    }
+}
+
+extension Replica {
+    /// Tasks matching the filter, by area name, then priority (high first), then title.
+    public func tasks(_ filter: TaskFilter = TaskFilter()) throws -> [TaskView] {
+        try db.read { db in
+            var clauses = ["task.deleted = 0"]
+            var args: [any DatabaseValueConvertible] = []
+            if let a = filter.areaID { clauses.append("task.area = ?"); args.append(a) }
+            if let s = filter.status { clauses.append("task.status = ?"); args.append(s) }
+            if let l = filter.lead { clauses.append("task.lead = ?"); args.append(l) }
+            if let t = filter.tag {
+                clauses.append("EXISTS (SELECT 1 FROM json_each(task.tags) WHERE json_each.value = ? COLLATE NOCASE)")
+                args.append(t)
+            }
+            if let q = filter.search {
+                clauses.append("(task.title LIKE ? ESCAPE '\\' OR task.description LIKE ? ESCAPE '\\')")
+                let pattern = "%" + q.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+                args.append(pattern)
+                args.append(pattern)
+            }
+            let table = RecordTable.of(.task)
+            let names = try areaNames(db)
+            let sql = table.selectSQL + " WHERE " + clauses.joined(separator: " AND ")
+            let records = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(table.record(from:))
+            let rank = ["high": 0, "medium": 1, "low": 2]
+            return records.map { TaskView($0, areaName: names[$0.text("area") ?? ""] ?? "?") }
+                .sorted { a, b in
+                    if a.area.lowercased() != b.area.lowercased() { return a.area.lowercased() < b.area.lowercased() }
+                    let pa = rank[a.priority] ?? 3, pb = rank[b.priority] ?? 3
+                    if pa != pb { return pa < pb }
+                    if a.title != b.title { return a.title < b.title }
+                    return a.id < b.id
+                }
+        }
+    }
+
+    func areaNames(_ db: Database) throws -> [String: String] {
+        var names: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, name FROM area") { names[row["id"]] = row["name"] }
+        return names
+    }
+
+    /// One task with its notes (oldest first).
+    public func taskView(id: String) throws -> TaskView {
+        try db.read { db in
+            guard let r = try RecordTable.of(.task).fetch(db, id: id), !r.deleted else {
+                throw WorkPlanError.notFound("no task \(RecordID.short(id))")
+            }
+            var view = TaskView(r, areaName: try areaNames(db)[r.text("area") ?? ""] ?? "?")
+            view.notes = try RecordTable.of(.note).fetchAll(db, where: "task = ? AND deleted = 0 ORDER BY created_at, id", arguments: [id]).map(NoteView.init)
+            return view
+        }
+    }
+
+    /// Areas with their task counts, by name.
+    public func areas() throws -> [AreaView] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT a.id, a.name, (SELECT count(*) FROM task t WHERE t.area = a.id AND t.deleted = 0) AS n
+                FROM area a WHERE a.deleted = 0 ORDER BY a.name COLLATE NOCASE
+                """).map { AreaView(id: $0["id"], name: $0["name"], tasks: $0["n"]) }
+        }
+    }
+
+    /// Conferences by number.
+    public func conferences() throws -> [ConferenceView] {
+        try db.read { db in
+            try RecordTable.of(.conference).fetchAll(db, where: "deleted = 0 ORDER BY number").map(ConferenceView.init)
+        }
+    }
+
+    /// A conference with its agenda.
+    public func conferenceView(number: Int) throws -> ConferenceView {
+        let record = try conference(number: number)
+        var view = ConferenceView(record)
+        view.agenda = try agenda(number: number)
+        return view
+    }
+
+    /// A conference's agenda in order (position key, then id).
+    public func agenda(number: Int) throws -> [AgendaItemView] {
+        try db.read { db in
+            try RecordTable.of(.agendaItem).fetchAll(db, where: "conference = ? AND deleted = 0 ORDER BY position, id", arguments: [number]).map(AgendaItemView.init)
+        }
+    }
+
+    /// Counts for `workplan status`.
+    public func pendingCount() throws -> Int { try db.read { try PendingLog.count($0) } }
+
+    /// The settings as stored now.
+    public func currentSettings() throws -> Settings { try db.read { try Settings.load(from: $0) } }
+}

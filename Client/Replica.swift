@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// An officer's local replica of the plan: one SQLite file (WAL) in the replica folder,
+/// holding the plan as the officer sees it (server state plus their own unpushed edits),
+/// the pending log, open conflicts, and the change stream pulled from the server.
+public final class Replica: Sendable {
+    /// The replica folder.
+    public let folder: URL
+    /// The database.
+    public let db: DatabasePool
+    /// Who edits in this replica.
+    public let settings: Settings
+
+    /// File name of the database inside the folder.
+    public static let fileName = "replica.sqlite"
+
+    /// The database file of a replica folder.
+    public static func databaseURL(in folder: URL) -> URL { folder.appendingPathComponent(fileName) }
+
+    /// Whether a replica exists in `folder`.
+    public static func exists(in folder: URL) -> Bool {
+        FileManager.default.fileExists(atPath: databaseURL(in: folder).path)
+    }
+
+    /// Creates a new replica. Throws `alreadyExists` if the folder already holds one.
+    public static func create(in folder: URL, staff: Staff, user: String, role: Role = .editor) throws -> Replica {
+        if exists(in: folder) {
+            throw WorkPlanError(.alreadyExists, "a replica already exists in \(folder.path)")
+        }
+        let name = user.trimmingWhitespace()
+        guard !name.isEmpty, name.count <= 120, !name.contains(where: { $0.isNewline }) else {
+            throw WorkPlanError.invalid("the user name must be 1 to 120 characters on one line")
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let db = try openDatabase(at: databaseURL(in: folder), create: true)
+        try db.write { db in
+            try Settings.store(["staff": staff.rawValue, "user": name, "role": role.rawValue,
+                                "created_at": String(Clock.now())], in: db)
+        }
+        return try Replica(folder: folder, db: db)
+    }
+
+    /// Opens the replica in `folder`. Throws `notFound` when there is none and `corrupt`
+    /// when the file is damaged.
+    public static func open(in folder: URL) throws -> Replica {
+        guard exists(in: folder) else {
+            throw WorkPlanError.notFound("no replica in \(folder.path); run 'workplan init --staff EUMS|IMS --user NAME' or 'workplan join BUNDLE' first")
+        }
+        let db = try openDatabase(at: databaseURL(in: folder), create: false)
+        return try Replica(folder: folder, db: db)
+    }
+
+    private init(folder: URL, db: DatabasePool) throws {
+        self.folder = folder
+        self.db = db
+        self.settings = try db.read { try Settings.load(from: $0) }
+    }
+
+    static func openDatabase(at url: URL, create: Bool) throws -> DatabasePool {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            let pool = try DatabasePool(path: url.path, configuration: config)
+            let migrator = ReplicaSchema.migrator
+            if try pool.read({ try migrator.hasCompletedMigrations($0) }) == false {
+                try migrator.migrate(pool)
+            }
+            return pool
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            throw WorkPlanError(.corrupt, "the replica file \(url.path) is damaged (\(error.message ?? "not a database")); see 'Recovering a damaged replica' in docs/operations.md")
+        }
+    }
+}
+
+/// Wall-clock time, for display only.
+public enum Clock {
+    public static func now() -> Timestamp { Timestamp(Date().timeIntervalSince1970 * 1000) }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// The replica's tables, created by migrations (an empty file migrates to the current schema).
+enum ReplicaSchema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                CREATE TABLE area (
+                    id TEXT PRIMARY KEY, name TEXT NOT NULL,
+                    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, created_by TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, rev INTEGER NOT NULL DEFAULT 0, revs TEXT NOT NULL DEFAULT '{}');
+                CREATE TABLE task (
+                    id TEXT PRIMARY KEY, title TEXT NOT NULL, description TEXT, area TEXT NOT NULL,
+                    lead TEXT NOT NULL, owner TEXT, status TEXT NOT NULL, priority TEXT NOT NULL,
+                    due TEXT, conference INTEGER, origin_conference INTEGER, follows TEXT,
+                    tags TEXT NOT NULL DEFAULT '[]', releasable TEXT NOT NULL DEFAULT 'both',
+                    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, created_by TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, rev INTEGER NOT NULL DEFAULT 0, revs TEXT NOT NULL DEFAULT '{}');
+                CREATE INDEX task_area ON task(area);
+                CREATE TABLE note (
+                    id TEXT PRIMARY KEY, task TEXT NOT NULL, text TEXT NOT NULL, author TEXT NOT NULL,
+                    staff TEXT NOT NULL, releasable TEXT NOT NULL DEFAULT 'both',
+                    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, created_by TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, rev INTEGER NOT NULL DEFAULT 0, revs TEXT NOT NULL DEFAULT '{}');
+                CREATE INDEX note_task ON note(task, created_at);
+                CREATE TABLE conference (
+                    id TEXT PRIMARY KEY, number INTEGER NOT NULL, date TEXT NOT NULL, host TEXT NOT NULL,
+                    place TEXT, status TEXT NOT NULL, guidance TEXT,
+                    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, created_by TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, rev INTEGER NOT NULL DEFAULT 0, revs TEXT NOT NULL DEFAULT '{}');
+                CREATE INDEX conference_number ON conference(number);
+                CREATE TABLE agenda_item (
+                    id TEXT PRIMARY KEY, conference INTEGER NOT NULL, topic TEXT NOT NULL,
+                    tasks TEXT NOT NULL DEFAULT '[]', presenter TEXT, position TEXT NOT NULL, outcome TEXT,
+                    releasable TEXT NOT NULL DEFAULT 'both',
+                    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, created_by TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0, rev INTEGER NOT NULL DEFAULT 0, revs TEXT NOT NULL DEFAULT '{}');
+                CREATE INDEX agenda_conference ON agenda_item(conference, position, id);
+
+                -- The pending log: field-level operations not yet acknowledged by the server.
+                CREATE TABLE pending (
+                    seq INTEGER PRIMARY KEY, op_id TEXT NOT NULL UNIQUE, record TEXT NOT NULL, kind TEXT NOT NULL,
+                    action TEXT NOT NULL, field TEXT, value TEXT, fields TEXT, base_rev INTEGER NOT NULL,
+                    resolves TEXT, at INTEGER NOT NULL, author TEXT NOT NULL, batch TEXT);
+                CREATE INDEX pending_record ON pending(record, field);
+                CREATE INDEX pending_batch ON pending(batch);
+
+                -- Open conflicts visible to this replica's user.
+                CREATE TABLE conflict (id TEXT PRIMARY KEY, record TEXT NOT NULL, field TEXT NOT NULL, body TEXT NOT NULL) WITHOUT ROWID;
+                CREATE INDEX conflict_record ON conflict(record);
+
+                -- The change stream pulled from the server (history and briefs work offline).
+                CREATE TABLE history (seq INTEGER NOT NULL, record TEXT NOT NULL, body TEXT NOT NULL);
+                CREATE INDEX history_record ON history(record, seq);
+                CREATE INDEX history_seq ON history(seq);
+                """)
+        }
+        return m
+    }
+}

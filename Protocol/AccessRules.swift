@@ -1,0 +1,41 @@
+/// Who may see and change what (DESIGN.md "Identity, access, releasability"). The server
+/// enforces these on every request; the client checks the same rules before queueing an
+/// edit, so a refusal reads the same on both sides.
+public enum AccessRules {
+    /// Whether `staff` may see a record whose effective releasability is `releasable`
+    /// (nil: visible to nobody, e.g. an IMS-only note on an EUMS-only task).
+    public static func canSee(_ staff: Staff, _ releasable: Releasability?) -> Bool {
+        releasable?.isVisible(to: staff) ?? false
+    }
+
+    /// The effective releasability of a record inside a parent (a note inside its task).
+    public static func effective(_ own: Releasability, parent: Releasability?) -> Releasability? {
+        guard let parent else { return own }
+        return own.intersect(parent)
+    }
+
+    /// Throws `forbidden` unless `user` may apply `op` to a record whose current
+    /// releasability is `current` (nil for a new record).
+    public static func checkWrite(user: Identity, op: PlanOperation, current: Releasability?) throws {
+        guard user.role.canWrite else {
+            throw WorkPlanError.forbidden("\(user.name) is a viewer and may not change the plan (ask an administrator for the editor role)")
+        }
+        if let current, let only = current.onlyStaff, only != user.staff {
+            throw WorkPlanError.forbidden("\(op.kind.displayName) \(RecordID.short(op.record)) is releasable to \(only.rawValue) only; \(user.staff.rawValue) may not change it")
+        }
+        var proposed: [Releasability] = []
+        if let f = op.fields?[FieldName.releasable]?.text, let r = Releasability(rawValue: f) { proposed.append(r) }
+        if op.field == FieldName.releasable, let f = op.value?.text, let r = Releasability(rawValue: f) { proposed.append(r) }
+        for r in proposed {
+            if let only = r.onlyStaff, only != user.staff {
+                throw WorkPlanError.forbidden("\(user.staff.rawValue) may not make a record releasable to \(only.rawValue) only")
+            }
+        }
+    }
+
+    /// The message for a record that does not exist or is not releasable to the user
+    /// (the same words for both, so a guessed id reveals nothing).
+    public static func notVisible(_ kind: RecordKind, _ id: String, staff: Staff) -> WorkPlanError {
+        .forbidden("no \(kind.displayName) \(RecordID.short(id)) releasable to \(staff.rawValue)")
+    }
+}

@@ -1,0 +1,68 @@
+/// One entry of the server's change stream, in `seq` order (DESIGN.md rules 4 and 5).
+public struct Change: Codable, Sendable, Hashable {
+    /// What the entry records.
+    public enum Event: String, Codable, Sendable {
+        /// An accepted operation (`action` says which).
+        case change
+        /// A conflict was opened (`conflict` holds it).
+        case conflictOpened = "conflict_opened"
+        /// Conflicts were settled (`resolved` lists them).
+        case conflictResolved = "conflict_resolved"
+        /// The record is no longer visible to this user: remove it with its notes and history.
+        case withdrawn
+        /// The whole current record, sent when it becomes visible to this user.
+        case snapshot
+    }
+
+    public var seq: Int64
+    public var event: Event
+    public var record: String
+    public var kind: RecordKind
+    public var action: Action?
+    public var field: String?
+    /// The value before (set, add, remove), for history.
+    public var old: FieldValue?
+    /// The value after (set), or the element (add, remove).
+    public var value: FieldValue?
+    /// All fields (create, restore, snapshot).
+    public var fields: [String: FieldValue]?
+    /// Per-field revs (snapshot only).
+    public var revs: [String: Int64]?
+    public var user: String
+    public var staff: Staff
+    public var at: Timestamp
+    public var batch: String?
+    public var conflict: Conflict?
+    public var resolved: [String]?
+    /// For snapshots: when the record was created and by whom.
+    public var createdAt: Timestamp?
+
+    public init(seq: Int64, event: Event, record: String, kind: RecordKind, action: Action? = nil,
+                field: String? = nil, old: FieldValue? = nil, value: FieldValue? = nil,
+                fields: [String: FieldValue]? = nil, revs: [String: Int64]? = nil,
+                user: String, staff: Staff, at: Timestamp, batch: String? = nil,
+                conflict: Conflict? = nil, resolved: [String]? = nil, createdAt: Timestamp? = nil) {
+        self.seq = seq
+        self.event = event
+        self.record = record
+        self.kind = kind
+        self.action = action
+        self.field = field
+        self.old = old
+        self.value = value
+        self.fields = fields
+        self.revs = revs
+        self.user = user
+        self.staff = staff
+        self.at = at
+        self.batch = batch
+        self.conflict = conflict
+        self.resolved = resolved
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case seq, event, record, kind, action, field, old, value, fields, revs, user, staff, at, batch, conflict, resolved
+        case createdAt = "created_at"
+    }
+}

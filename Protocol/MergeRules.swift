@@ -1,0 +1,62 @@
+/// DESIGN.md rule 3, the field-level three-way merge, as pure functions. The server decides
+/// every pushed operation with these; the client uses the same rules to apply pulled changes.
+public enum MergeRules {
+    /// The decision for one `set` of a field.
+    public enum Decision: Equatable, Sendable {
+        /// Store this value with a new rev (the proposed value, or a line merge).
+        case accept(FieldValue)
+        /// Stale but the result equals the current value: nothing changes.
+        case unchanged
+        /// Stale long text whose edits did not overlap: store the merged text.
+        case merged(FieldValue)
+        /// A real disagreement: the current value stays, the proposal becomes a conflict.
+        case conflict
+    }
+
+    /// Decides a `set` made against `baseRev` when the field is at `currentRev`.
+    /// `base` is the value at `baseRev` (used for long-text merges).
+    public static func decideSet(spec: FieldSpec, baseRev: Int64, currentRev: Int64,
+                                 base: FieldValue, current: FieldValue, proposed: FieldValue) -> Decision {
+        if proposed == current { return .unchanged }
+        if baseRev == currentRev { return .accept(proposed) }
+        if spec.isLongText, baseRev < currentRev {
+            let merged = TextMerge.merge(base: base.text ?? "", ours: current.text ?? "", theirs: proposed.text ?? "")
+            if let merged {
+                let value = FieldValue.optionalText(merged)
+                return value == current ? .unchanged : .merged(value)
+            }
+        }
+        return .conflict
+    }
+
+    /// Adds or removes one element of a set-valued field. Never a conflict: concurrent
+    /// changes of different elements both take effect. Returns nil when nothing changes.
+    public static func applyElement(_ action: Action, element: String, to current: FieldValue) -> FieldValue? {
+        var elements = Set(current.elements)
+        switch action {
+        case .add:
+            guard elements.insert(element).inserted else { return nil }
+        case .remove:
+            guard elements.remove(element) != nil else { return nil }
+        default:
+            return nil
+        }
+        return .makeSet(elements)
+    }
+
+    /// A delete conflicts when the record changed since the deleter last saw it.
+    public static func deleteConflicts(baseRev: Int64, recordRev: Int64) -> Bool {
+        recordRev > baseRev
+    }
+
+    /// Any edit of a record someone else deleted is a conflict, never a silent resurrection.
+    public static func editOfDeletedConflicts(action: Action) -> Bool {
+        action != .restore && action != .delete && action != .resolve
+    }
+
+    /// A pulled change to a field applies only when it is newer than what the replica has
+    /// (idempotent replays after a crash, snapshots followed by older pages).
+    public static func pulledChangeApplies(seq: Int64, localRev: Int64) -> Bool {
+        seq > localRev
+    }
+}

@@ -1,0 +1,36 @@
+/// Sortable position keys for agenda order (fractional indexing): a key between any two keys
+/// always exists, so two staffs inserting items at once never conflict (DESIGN.md rule 3).
+/// Items with equal keys are ordered by id.
+public enum PositionKey {
+    static let digits = Array("0123456789abcdefghijklmnopqrstuvwxyz")
+    static let index: [Character: Int] = Dictionary(uniqueKeysWithValues: digits.enumerated().map { ($1, $0) })
+
+    /// A key strictly between `a` and `b` (nil meaning the start or the end of the list).
+    public static func between(_ a: String?, _ b: String?) -> String {
+        let lo = a ?? ""
+        if let b, !(lo < b) { return lo + "i" } // equal keys (concurrent inserts): go just after
+        return midpoint(Array(lo), b.map(Array.init))
+    }
+
+    static func midpoint(_ a: [Character], _ b: [Character]?) -> String {
+        if let b {
+            var n = 0
+            while n < b.count, (n < a.count ? a[n] : "0") == b[n] { n += 1 }
+            if n > 0 {
+                return String(b[0..<n]) + midpoint(Array(a.dropFirst(n)), Array(b.dropFirst(n)))
+            }
+        }
+        let da = a.first.flatMap { index[$0] } ?? 0
+        let db = b.flatMap { $0.first.flatMap { index[$0] } } ?? digits.count
+        if db - da > 1 {
+            return String(digits[(da + db + 1) / 2])
+        }
+        if let b, b.count > 1 { return String(b[0]) }
+        return String(digits[da]) + midpoint(Array(a.dropFirst()), nil)
+    }
+
+    /// Whether `key` is a well-formed position key.
+    public static func isValid(_ key: String) -> Bool {
+        !key.isEmpty && key.count <= 200 && key.allSatisfy { index[$0] != nil }
+    }
+}

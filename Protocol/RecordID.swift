@@ -1,0 +1,73 @@
+/// Record ids: lowercase UUID strings, with short ids for people and natural-key ids for
+/// records that have a natural key (DESIGN.md rule 3: two staffs creating the same area
+/// offline create one record).
+public enum RecordID {
+    /// Length of the short id shown to people.
+    public static let shortLength = 8
+    /// Shortest prefix accepted on the command line.
+    public static let minimumPrefix = 4
+
+    /// A fresh random id.
+    public static func random() -> String {
+        var g = SystemRandomNumberGenerator()
+        return format(hi: g.next(), lo: g.next(), version: 4)
+    }
+
+    /// The id of an area, derived from its name (case-insensitive, spaces folded).
+    public static func area(named name: String) -> String {
+        natural("area:" + normalizedKey(name))
+    }
+
+    /// The id of a conference, derived from its number.
+    public static func conference(number: Int) -> String {
+        natural("conference:\(number)")
+    }
+
+    /// Folds case and runs of white space, so "Military  mobility" and "military mobility" are one key.
+    public static func normalizedKey(_ name: String) -> String {
+        name.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    /// A deterministic id for a natural key (two FNV-1a 64-bit hashes; version nibble 8).
+    static func natural(_ key: String) -> String {
+        var h1: UInt64 = 0xcbf2_9ce4_8422_2325
+        var h2: UInt64 = 0x8422_2325_cbf2_9ce4
+        for b in key.utf8 {
+            h1 = (h1 ^ UInt64(b)) &* 0x0000_0100_0000_01b3
+            h2 = (h2 ^ UInt64(b)) &* 0x0000_0100_0000_01b3
+            h2 = h2 ^ (h2 >> 29)
+        }
+        return format(hi: h1, lo: h2, version: 8)
+    }
+
+    static func format(hi: UInt64, lo: UInt64, version: UInt64) -> String {
+        let hi = (hi & 0xffff_ffff_ffff_0fff) | (version << 12)
+        let lo = (lo & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000
+        let h = hex(hi, 16), l = hex(lo, 16)
+        let a = h.prefix(8), b = h.dropFirst(8).prefix(4), c = h.dropFirst(12)
+        let d = l.prefix(4), e = l.dropFirst(4)
+        return "\(a)-\(b)-\(c)-\(d)-\(e)"
+    }
+
+    static func hex(_ v: UInt64, _ width: Int) -> String {
+        let s = String(v, radix: 16)
+        return String(repeating: "0", count: width - s.count) + s
+    }
+
+    /// Parses a full id (any case), returning it lowercased, or nil when it is not a UUID.
+    public static func parse(_ text: String) -> String? {
+        let t = text.lowercased()
+        let groups = t.split(separator: "-", omittingEmptySubsequences: false)
+        guard groups.map(\.count) == [8, 4, 4, 4, 12],
+              groups.allSatisfy({ $0.allSatisfy(\.isHexDigit) }) else { return nil }
+        return t
+    }
+
+    /// Whether `text` could be a (prefix of an) id: hex digits and dashes, at least 4 long.
+    public static func isPlausiblePrefix(_ text: String) -> Bool {
+        text.count >= minimumPrefix && text.count <= 36 && text.allSatisfy { $0.isHexDigit || $0 == "-" }
+    }
+
+    /// The short id shown to people.
+    public static func short(_ id: String) -> String { String(id.prefix(shortLength)) }
+}

@@ -1,0 +1,82 @@
+/// Three-way line merge (diff3) of long text fields (DESIGN.md rule 3).
+public enum TextMerge {
+    /// Most lines merged; longer texts are treated as a conflict rather than risk a slow merge.
+    public static let maxLines = 4000
+
+    /// Merges `ours` and `theirs`, both edited from `base`. Returns nil when the edits overlap
+    /// (the same or adjacent lines changed differently on both sides).
+    public static func merge(base: String, ours: String, theirs: String) -> String? {
+        if ours == theirs { return ours }
+        if base == ours { return theirs }
+        if base == theirs { return ours }
+        let b = lines(base), o = lines(ours), t = lines(theirs)
+        guard b.count <= maxLines, o.count <= maxLines, t.count <= maxLines else { return nil }
+        let mo = matches(b, o), mt = matches(b, t)
+        var out: [Substring] = []
+        var i = 0, io = 0, it = 0
+        while true {
+            // Next base line kept by both sides: the end of this unstable chunk.
+            var j = i
+            while j < b.count, mo[j] == nil || mt[j] == nil { j += 1 }
+            let endO = j < b.count ? mo[j]! : o.count
+            let endT = j < b.count ? mt[j]! : t.count
+            let cb = b[i..<j], co = o[io..<endO], ct = t[it..<endT]
+            if cb.elementsEqual(co) {
+                out.append(contentsOf: ct)
+            } else if cb.elementsEqual(ct) || co.elementsEqual(ct) {
+                out.append(contentsOf: co)
+            } else {
+                return nil
+            }
+            if j == b.count { break }
+            out.append(b[j])
+            i = j + 1
+            io = endO + 1
+            it = endT + 1
+        }
+        return out.joined(separator: "\n")
+    }
+
+    static func lines(_ s: String) -> [Substring] {
+        s.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    /// For each line of `a`, the index of the line of `b` it is matched with by a longest
+    /// common subsequence, or nil.
+    static func matches(_ a: [Substring], _ b: [Substring]) -> [Int?] {
+        let n = a.count, m = b.count
+        var result = [Int?](repeating: nil, count: n)
+        // Trim the common prefix and suffix first: most edits are small.
+        var start = 0
+        while start < n, start < m, a[start] == b[start] { result[start] = start; start += 1 }
+        var endA = n, endB = m
+        while endA > start, endB > start, a[endA - 1] == b[endB - 1] {
+            endA -= 1; endB -= 1
+            result[endA] = endB
+        }
+        let rows = endA - start, cols = endB - start
+        if rows == 0 || cols == 0 { return result }
+        // LCS lengths of suffixes, in one flat table.
+        var table = [Int32](repeating: 0, count: (rows + 1) * (cols + 1))
+        let w = cols + 1
+        for x in stride(from: rows - 1, through: 0, by: -1) {
+            for y in stride(from: cols - 1, through: 0, by: -1) {
+                table[x * w + y] = a[start + x] == b[start + y]
+                    ? table[(x + 1) * w + y + 1] + 1
+                    : max(table[(x + 1) * w + y], table[x * w + y + 1])
+            }
+        }
+        var x = 0, y = 0
+        while x < rows, y < cols {
+            if a[start + x] == b[start + y] {
+                result[start + x] = start + y
+                x += 1; y += 1
+            } else if table[(x + 1) * w + y] >= table[x * w + y + 1] {
+                x += 1
+            } else {
+                y += 1
+            }
+        }
+        return result
+    }
+}

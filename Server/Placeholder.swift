@@ -1,0 +1,6 @@
+import GRDB
+import Hummingbird
+import HummingbirdTLS
+import X509
+import Crypto
+import ServiceLifecycle

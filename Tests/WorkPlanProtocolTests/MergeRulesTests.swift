@@ -1,0 +1,182 @@
+import Testing
+@testable import WorkPlanProtocol
+
+@Suite("Merge rules (DESIGN.md rule 3)")
+struct MergeRulesTests {
+    let status = RecordKind.task.field("status")!
+    let description = RecordKind.task.field("description")!
+
+    @Test func equalRevAccepts() {
+        let d = MergeRules.decideSet(spec: status, baseRev: 7, currentRev: 7, base: .text("open"), current: .text("open"), proposed: .text("done"))
+        #expect(d == .accept(.text("done")))
+    }
+
+    @Test func sameValueIsUnchangedEvenWhenStale() {
+        let d = MergeRules.decideSet(spec: status, baseRev: 3, currentRev: 9, base: .text("open"), current: .text("done"), proposed: .text("done"))
+        #expect(d == .unchanged)
+    }
+
+    @Test func staleDifferentShortFieldConflicts() {
+        let d = MergeRules.decideSet(spec: status, baseRev: 3, currentRev: 9, base: .text("open"), current: .text("blocked"), proposed: .text("done"))
+        #expect(d == .conflict)
+    }
+
+    @Test func staleLongTextWithDisjointEditsMerges() {
+        let base = "line one\nline two\nline three\nline four"
+        let current = "line ONE\nline two\nline three\nline four"
+        let proposed = "line one\nline two\nline three\nline FOUR"
+        let d = MergeRules.decideSet(spec: description, baseRev: 2, currentRev: 5, base: .text(base), current: .text(current), proposed: .text(proposed))
+        #expect(d == .merged(.text("line ONE\nline two\nline three\nline FOUR")))
+    }
+
+    @Test func staleLongTextWithOverlappingEditsConflicts() {
+        let base = "a\nb\nc"
+        let d = MergeRules.decideSet(spec: description, baseRev: 2, currentRev: 5, base: .text(base), current: .text("a\nB1\nc"), proposed: .text("a\nB2\nc"))
+        #expect(d == .conflict)
+    }
+
+    @Test func longTextMergeEqualToCurrentIsUnchanged() {
+        // The proposal only repeats an edit the current value already has.
+        let d = MergeRules.decideSet(spec: description, baseRev: 1, currentRev: 4, base: .text("a\nb\nc\nd"), current: .text("a\nX\nc\nY"), proposed: .text("a\nX\nc\nd"))
+        #expect(d == .unchanged)
+    }
+
+    @Test func setElementsMergeWithoutConflict() {
+        let start = FieldValue.makeSet(["mobility", "cyber"])
+        let afterAdd = MergeRules.applyElement(.add, element: "medical", to: start)
+        #expect(afterAdd == .makeSet(["mobility", "cyber", "medical"]))
+        let afterRemove = MergeRules.applyElement(.remove, element: "cyber", to: afterAdd!)
+        #expect(afterRemove == .makeSet(["mobility", "medical"]))
+        #expect(MergeRules.applyElement(.add, element: "mobility", to: start) == nil)
+        #expect(MergeRules.applyElement(.remove, element: "absent", to: start) == nil)
+    }
+
+    @Test func deleteOfChangedRecordConflicts() {
+        #expect(MergeRules.deleteConflicts(baseRev: 4, recordRev: 9))
+        #expect(!MergeRules.deleteConflicts(baseRev: 9, recordRev: 9))
+    }
+
+    @Test func editOfDeletedRecordConflicts() {
+        #expect(MergeRules.editOfDeletedConflicts(action: .set))
+        #expect(MergeRules.editOfDeletedConflicts(action: .add))
+        #expect(!MergeRules.editOfDeletedConflicts(action: .restore))
+    }
+
+    @Test func pulledChangesApplyOnlyWhenNewer() {
+        #expect(MergeRules.pulledChangeApplies(seq: 10, localRev: 9))
+        #expect(!MergeRules.pulledChangeApplies(seq: 9, localRev: 9))
+    }
+}
+
+@Suite("Three-way text merge")
+struct TextMergeTests {
+    @Test func insertionsAtDifferentPlacesMerge() {
+        let base = "intro\nbody\nend"
+        let merged = TextMerge.merge(base: base, ours: "intro\nadded by EUMS\nbody\nend", theirs: "intro\nbody\nend\nadded by IMS")
+        #expect(merged == "intro\nadded by EUMS\nbody\nend\nadded by IMS")
+    }
+
+    @Test func sameEditOnBothSidesIsTakenOnce() {
+        #expect(TextMerge.merge(base: "a\nb", ours: "a\nc", theirs: "a\nc") == "a\nc")
+    }
+
+    @Test func deletionAndDistantEditMerge() {
+        let merged = TextMerge.merge(base: "1\n2\n3\n4\n5", ours: "1\n3\n4\n5", theirs: "1\n2\n3\n4\nfive")
+        #expect(merged == "1\n3\n4\nfive")
+    }
+
+    @Test func adjacentEditsConflict() {
+        // No unchanged line between the two edits: treated as overlapping, like diff3.
+        #expect(TextMerge.merge(base: "1\n2\n3", ours: "1\nX\n3", theirs: "1\n2\nY") == nil)
+        #expect(TextMerge.merge(base: "1\n2", ours: "1\n2\nA", theirs: "1\n2\nB") == nil)
+    }
+
+    @Test func oneSideUnchangedTakesTheOther() {
+        #expect(TextMerge.merge(base: "x", ours: "x", theirs: "y") == "y")
+        #expect(TextMerge.merge(base: "x", ours: "z", theirs: "x") == "z")
+    }
+}
+
+@Suite("Position keys")
+struct PositionKeyTests {
+    @Test func keysSortBetweenTheirNeighbours() {
+        var keys: [String] = []
+        var last: String? = nil
+        for _ in 0..<50 {
+            let k = PositionKey.between(last, nil)
+            if let last { #expect(last < k) }
+            keys.append(k)
+            last = k
+        }
+        // Insert repeatedly between the first two.
+        var lo = keys[0], hi = keys[1]
+        for _ in 0..<60 {
+            let mid = PositionKey.between(lo, hi)
+            #expect(lo < mid && mid < hi)
+            #expect(PositionKey.isValid(mid))
+            hi = mid
+        }
+        let first = PositionKey.between(nil, keys[0])
+        #expect(first < keys[0])
+        #expect(PositionKey.between("m", "m") > "m")
+    }
+}
+
+@Suite("Validation")
+struct ValidationTests {
+    @Test func datesMustBeReal() {
+        #expect(Validation.isValidDate("2024-02-29"))
+        #expect(!Validation.isValidDate("2023-02-29"))
+        #expect(!Validation.isValidDate("2023-13-01"))
+        #expect(!Validation.isValidDate("01-12-2023"))
+        #expect(!Validation.isValidDate("2023-1-01"))
+    }
+
+    @Test func choicesAreNormalised() throws {
+        let spec = RecordKind.task.field("status")!
+        #expect(try Validation.normalize(.text("In-Progress"), for: spec, kind: .task) == .text("in-progress"))
+        #expect(throws: WorkPlanError.self) { try Validation.normalize(.text("finished"), for: spec, kind: .task) }
+    }
+
+    @Test func requiredTitleMustNotBeEmpty() {
+        let spec = RecordKind.task.field("title")!
+        #expect(throws: WorkPlanError.self) { try Validation.normalize(.text("   "), for: spec, kind: .task) }
+        #expect(throws: WorkPlanError.self) { try Validation.normalize(.null, for: spec, kind: .task) }
+    }
+
+    @Test func recordsRejectUnknownFields() {
+        #expect(throws: WorkPlanError.self) {
+            try Validation.normalizeRecord(kind: .area, fields: ["name": .text("Medical"), "colour": .text("red")])
+        }
+    }
+
+    @Test func operationsAreValidated() throws {
+        let op = PlanOperation(record: RecordID.random(), kind: .task, action: .set, field: "priority", value: .text("urgent"), baseRev: 0, at: 0)
+        #expect(throws: WorkPlanError.self) { try op.validated() }
+        let immutable = PlanOperation(record: RecordID.random(), kind: .note, action: .set, field: "text", value: .text("x"), baseRev: 1, at: 0)
+        #expect(throws: WorkPlanError.self) { try immutable.validated() }
+        let ok = PlanOperation(record: RecordID.random().uppercased(), kind: .task, action: .add, field: "tags", value: .text(" mobility "), baseRev: 0, at: 0)
+        let v = try ok.validated()
+        #expect(v.value == .text("mobility"))
+        #expect(v.record == ok.record.lowercased())
+    }
+
+    @Test func naturalKeysIgnoreCaseAndSpacing() {
+        #expect(RecordID.area(named: "Military Mobility") == RecordID.area(named: "military   mobility"))
+        #expect(RecordID.area(named: "Military Mobility") != RecordID.area(named: "Medical Cooperation"))
+        #expect(RecordID.parse(RecordID.area(named: "x")) != nil)
+        #expect(RecordID.conference(number: 20) != RecordID.conference(number: 21))
+    }
+
+    @Test func releasabilityVisibility() {
+        #expect(Releasability.both.isVisible(to: .IMS))
+        #expect(!Releasability.EUMS.isVisible(to: .IMS))
+        #expect(AccessRules.effective(.both, parent: .EUMS) == .EUMS)
+        #expect(AccessRules.effective(.IMS, parent: .EUMS) == nil)
+    }
+
+    @Test func timeFormatting() {
+        #expect(TimeFormat.iso(0) == "1970-01-01T00:00:00Z")
+        #expect(TimeFormat.iso(1_701_423_000_000) == "2023-12-01T09:30:00Z")
+    }
+}
