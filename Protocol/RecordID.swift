@@ -28,7 +28,7 @@ public enum RecordID {
         name.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
-    /// A deterministic id for a natural key (two FNV-1a 64-bit hashes; version nibble 8).
+    /// A deterministic id for a natural key (two FNV-1a 64-bit hashes, finalised; version nibble 8).
     static func natural(_ key: String) -> String {
         var h1: UInt64 = 0xcbf2_9ce4_8422_2325
         var h2: UInt64 = 0x8422_2325_cbf2_9ce4
@@ -37,7 +37,18 @@ public enum RecordID {
             h2 = (h2 ^ UInt64(b)) &* 0x0000_0100_0000_01b3
             h2 = h2 ^ (h2 >> 29)
         }
-        return format(hi: h1, lo: h2, version: 8)
+        return format(hi: fmix(h1), lo: fmix(h2 ^ h1), version: 8)
+    }
+
+    /// MurmurHash3's 64-bit finaliser: every input bit affects every output bit.
+    static func fmix(_ x: UInt64) -> UInt64 {
+        var k = x
+        k ^= k >> 33
+        k = k &* 0xff51_afd7_ed55_8ccd
+        k ^= k >> 33
+        k = k &* 0xc4ce_b9fe_1a85_ec53
+        k ^= k >> 33
+        return k
     }
 
     static func format(hi: UInt64, lo: UInt64, version: UInt64) -> String {

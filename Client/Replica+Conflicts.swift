@@ -1,0 +1,120 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// How the officer settles a conflict.
+public enum Resolution: Sendable, Hashable {
+    /// Keep the value that was refused (theirs was the current one).
+    case mine
+    /// Keep the current value (recorded as a resolution).
+    case theirs
+    /// Set another value.
+    case value(String)
+}
+
+/// A conflict as `workplan conflicts` shows it.
+public struct ConflictView: Codable, Sendable, Hashable {
+    public var id: String
+    public var record: String
+    public var shortRecord: String
+    public var kind: String
+    public var title: String?
+    public var type: String
+    public var field: String
+    public var base: FieldValue
+    public var current: FieldValue
+    public var proposed: FieldValue
+    public var proposedBy: String
+    public var staff: String
+    public var at: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, record
+        case shortRecord = "short_record"
+        case kind, title, type, field, base, current, proposed
+        case proposedBy = "proposed_by"
+        case staff, at
+    }
+}
+
+extension Replica {
+    /// How many conflicts are open.
+    public func openConflictCount() throws -> Int {
+        try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM conflict") ?? 0 }
+    }
+
+    /// Every open conflict, oldest first.
+    public func conflicts() throws -> [ConflictView] {
+        try db.read { db in
+            let rows = try String.fetchAll(db, sql: "SELECT body FROM conflict")
+            return try rows.map { try JSONText.decode(Conflict.self, $0) }
+                .sorted { ($0.at, $0.id) < ($1.at, $1.id) }
+                .map { c in
+                    let title = try RecordTable.of(c.kind).fetch(db, id: c.record).flatMap { $0.text("title") ?? $0.text("topic") ?? $0.text("name") ?? $0.text("number") }
+                    return ConflictView(id: c.id, record: c.record, shortRecord: RecordID.short(c.record), kind: c.kind.rawValue,
+                                        title: title, type: c.type.rawValue, field: c.field, base: c.base, current: c.current,
+                                        proposed: c.proposed, proposedBy: c.proposedBy, staff: c.staff.rawValue, at: TimeFormat.iso(c.at))
+                }
+        }
+    }
+
+    /// Settles the open conflicts on one record's field with an ordinary edit against the
+    /// current rev (DESIGN.md rule 3), queued like any edit and sent on the next sync.
+    public func resolve(record prefix: String, field: String, with resolution: Resolution, at: Timestamp = Clock.now()) throws -> Conflict {
+        try db.write { db in
+            let open = try String.fetchAll(db, sql: "SELECT body FROM conflict").map { try JSONText.decode(Conflict.self, $0) }
+            let p = prefix.lowercased()
+            let onRecord = open.filter { $0.record.hasPrefix(p) }
+            guard !onRecord.isEmpty else { throw WorkPlanError.notFound("no open conflict on a record with id \(prefix)") }
+            let records = Set(onRecord.map(\.record))
+            guard records.count == 1 else {
+                throw WorkPlanError(.ambiguous, "id \(prefix) is ambiguous; conflicts are open on \(records.sorted().map(RecordID.short).joined(separator: ", "))")
+            }
+            let matching = onRecord.filter { $0.field == field }
+            guard let c = matching.last else {
+                throw WorkPlanError.notFound("no open conflict on field '\(field)' of \(RecordID.short(onRecord[0].record)); open: \(Set(onRecord.map(\.field)).sorted().joined(separator: ", "))")
+            }
+            let me = try Settings.load(from: db)
+            let ids = matching.map(\.id)
+            let op: PlanOperation
+            switch (c.type, resolution) {
+            case (_, .theirs):
+                op = PlanOperation(record: c.record, kind: c.kind, action: .resolve, baseRev: c.currentRev, resolves: ids, at: at)
+            case (.edit, .mine), (.edit, .value):
+                let value: FieldValue
+                if case .value(let v) = resolution {
+                    guard let spec = c.kind.field(c.field) else { throw WorkPlanError.invalid("unknown field \(c.field)") }
+                    value = try Validation.normalize(spec.isSet ? .set(v.split(separator: ",").map { String($0) }) : .text(v), for: spec, kind: c.kind)
+                } else {
+                    value = c.proposed
+                }
+                guard var r = try RecordTable.of(c.kind).fetch(db, id: c.record) else {
+                    throw WorkPlanError.notFound("the \(c.kind.displayName) \(RecordID.short(c.record)) is no longer here")
+                }
+                op = try PlanOperation(record: c.record, kind: c.kind, action: .set, field: c.field, value: value,
+                                       baseRev: r.revs[c.field] ?? c.currentRev, resolves: ids, at: at).validated()
+                r.fields[c.field] = value == .null ? nil : value
+                r.updatedAt = at
+                try RecordTable.of(c.kind).write(db, r)
+            case (.editDeleted, .mine), (.editDeleted, .value):
+                var value = c.proposed
+                if case .value(let v) = resolution { value = .text(v) }
+                op = try PlanOperation(record: c.record, kind: c.kind, action: .restore, field: c.field, value: value,
+                                       baseRev: c.currentRev, resolves: ids, at: at).validated()
+            case (.deleteChanged, .mine):
+                guard var r = try RecordTable.of(c.kind).fetch(db, id: c.record) else {
+                    throw WorkPlanError.notFound("the \(c.kind.displayName) \(RecordID.short(c.record)) is no longer here")
+                }
+                op = PlanOperation(record: c.record, kind: c.kind, action: .delete, baseRev: r.rev, resolves: ids, at: at)
+                r.deleted = true
+                try RecordTable.of(c.kind).write(db, r)
+            case (.deleteChanged, .value):
+                throw WorkPlanError.invalid("a delete conflict is settled with --mine (delete it) or --theirs (keep it), not --value")
+            }
+            try AccessRules.checkWrite(user: me.identity, op: op, current: nil)
+            try PendingLog.append(db, op, author: me.user)
+            try db.execute(sql: "DELETE FROM conflict WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(ids))
+            return c
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+extension Replica {
+    /// File holding the officer's enrolment bundle (certificate, key, CA), mode 0600.
+    public static let bundleFileName = "enrolment.json"
+
+    /// Reads and checks an enrolment bundle file.
+    public static func readBundle(at path: String) throws -> EnrolmentBundle {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw WorkPlanError.notFound("cannot read the bundle \(path)")
+        }
+        let bundle: EnrolmentBundle
+        do {
+            bundle = try JSONDecoder().decode(EnrolmentBundle.self, from: data)
+        } catch {
+            throw WorkPlanError.invalid("\(path) is not a WorkPlan enrolment bundle")
+        }
+        guard bundle.format == EnrolmentBundle.formatName else {
+            throw WorkPlanError.invalid("\(path) is a bundle of format '\(bundle.format)'; this workplan reads '\(EnrolmentBundle.formatName)'")
+        }
+        return bundle
+    }
+
+    /// Enrols this folder with a bundle: on a new folder it creates the replica; on a
+    /// replica made by `init` it keeps the offline edits, which the first sync pushes.
+    public static func join(folder: URL, bundle: EnrolmentBundle, serverURL: String?) throws -> Replica {
+        let url = serverURL ?? bundle.serverURL
+        guard url.hasPrefix("https://") else {
+            throw WorkPlanError.invalid("the server URL must start with https:// (got '\(url)')")
+        }
+        _ = try Transport.validateBundle(bundle)
+        let replica: Replica
+        if exists(in: folder) {
+            replica = try open(in: folder)
+            let s = try replica.currentSettings()
+            guard s.staff == bundle.staff else {
+                throw WorkPlanError.invalid("this replica belongs to \(s.staff.rawValue) but the bundle enrols \(bundle.user) of \(bundle.staff.rawValue)")
+            }
+            if let existing = s.serverURL, s.storeId != nil, existing != url {
+                throw WorkPlanError(.alreadyExists, "this replica already syncs with \(existing)")
+            }
+        } else {
+            replica = try create(in: folder, staff: bundle.staff, user: bundle.user, role: bundle.role)
+        }
+        let file = folder.appendingPathComponent(bundleFileName)
+        let data = try JSONEncoder().encode(bundle)
+        FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        try data.write(to: file)
+        try replica.db.write { db in
+            try Settings.store(["server_url": url, "user": bundle.user, "role": bundle.role.rawValue], in: db)
+        }
+        return try open(in: folder)
+    }
+
+    /// The stored enrolment bundle; `notFound` for an offline replica.
+    public func enrolment() throws -> EnrolmentBundle {
+        let file = folder.appendingPathComponent(Self.bundleFileName)
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw WorkPlanError.notFound("this replica has no server yet; enrol with 'workplan join BUNDLE'")
+        }
+        return try Self.readBundle(at: file.path)
+    }
+
+    func updateRole(_ role: Role) throws {
+        try db.write { db in try Settings.store(["role": role.rawValue], in: db) }
+    }
+
+    func markSynced() throws {
+        try db.write { db in try Settings.store(["last_sync": String(Clock.now())], in: db) }
+    }
+}
+
+extension Transport {
+    /// Checks that a bundle's PEM parts parse.
+    static func validateBundle(_ bundle: EnrolmentBundle) throws -> Bool {
+        let t = try Transport(bundle: bundle)
+        Task { await t.shutdown() }
+        return true
+    }
+}

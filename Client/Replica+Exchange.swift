@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// One record in an export file.
+public struct ExportedRecord: Codable, Sendable, Hashable {
+    public var id: String
+    public var kind: RecordKind
+    public var fields: [String: FieldValue]
+    public var createdAt: String
+    public var createdBy: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, fields
+        case createdAt = "created_at"
+        case createdBy = "created_by"
+    }
+}
+
+/// The whole plan as one JSON document (`workplan export`), read back by `workplan import`.
+public struct PlanExport: Codable, Sendable, Hashable {
+    public static let formatName = "workplan-export/1"
+    public var format: String
+    public var records: [ExportedRecord]
+}
+
+extension Replica {
+    /// Import order: what a record refers to comes first.
+    static let importOrder: [RecordKind] = [.area, .conference, .task, .note, .agendaItem]
+
+    /// Every live record, in a stable order (kind, then id), with no volatile fields, so two
+    /// replicas holding the same plan export byte-identical files.
+    public func exportPlan() throws -> PlanExport {
+        try db.read { db in
+            var out: [ExportedRecord] = []
+            for kind in Self.importOrder {
+                for r in try RecordTable.of(kind).fetchAll(db, where: "deleted = 0 ORDER BY id") {
+                    out.append(ExportedRecord(id: r.id, kind: kind, fields: r.fields,
+                                              createdAt: TimeFormat.iso(r.createdAt), createdBy: r.createdBy))
+                }
+            }
+            return PlanExport(format: PlanExport.formatName, records: out)
+        }
+    }
+
+    /// Tasks as CSV (RFC 4180), one row per task, with a header row.
+    public func exportTasksCSV() throws -> String {
+        let columns = ["id", "short_id", "title", "area", "lead", "owner", "status", "priority", "due",
+                       "conference", "origin_conference", "follows", "tags", "releasable", "created_at", "updated_at", "description"]
+        var lines = [columns.joined(separator: ",")]
+        for t in try tasks() {
+            let values: [String?] = [t.id, t.shortId, t.title, t.area, t.lead, t.owner, t.status, t.priority, t.due,
+                                     t.conference.map(String.init), t.originConference.map(String.init), t.follows,
+                                     t.tags.joined(separator: ";"), t.releasable, t.createdAt, t.updatedAt, t.description]
+            lines.append(values.map { CSV.field($0 ?? "") }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// Imports an export: records this replica lacks are created with their ids; records it
+    /// has get the differing fields as edits. All or nothing: a bad file changes nothing.
+    /// Returns (created, updated).
+    public func importPlan(_ plan: PlanExport) throws -> (created: Int, updated: Int) {
+        guard plan.format == PlanExport.formatName else {
+            throw WorkPlanError.invalid("not a WorkPlan export (format '\(plan.format)', expected '\(PlanExport.formatName)')")
+        }
+        return try db.write { db in
+            var created = 0, updated = 0
+            let now = Clock.now()
+            var byKind: [RecordKind: [ExportedRecord]] = [:]
+            for r in plan.records { byKind[r.kind, default: []].append(r) }
+            for kind in Self.importOrder {
+                var records = byKind[kind] ?? []
+                if kind == .task { records = try Self.followsFirst(records) }
+                for rec in records {
+                    guard let id = RecordID.parse(rec.id) else {
+                        throw WorkPlanError.invalid("import: '\(rec.id)' is not a record id")
+                    }
+                    do {
+                        if let existing = try RecordTable.of(kind).fetch(db, id: id), !existing.deleted {
+                            let edits = try Self.differences(kind, existing, rec.fields)
+                            if !edits.isEmpty {
+                                updated += try self.edit(db, kind, id: id, edits, resolves: nil, at: now) > 0 ? 1 : 0
+                            }
+                        } else {
+                            _ = try self.createRecord(db, kind, id: id, fields: rec.fields, at: now)
+                            created += 1
+                        }
+                    } catch let e as WorkPlanError {
+                        throw WorkPlanError(e.code, "import: \(kind.displayName) \(RecordID.short(id)): \(e.message)")
+                    }
+                }
+            }
+            return (created, updated)
+        }
+    }
+
+    /// Tasks ordered so that a task comes after the task it follows on from.
+    static func followsFirst(_ tasks: [ExportedRecord]) throws -> [ExportedRecord] {
+        let ids = Set(tasks.map(\.id))
+        var placed = Set<String>()
+        var out: [ExportedRecord] = []
+        var rest = tasks
+        while !rest.isEmpty {
+            let before = out.count
+            rest.removeAll { t in
+                let f = t.fields["follows"]?.text
+                if f == nil || !ids.contains(f!) || placed.contains(f!) {
+                    out.append(t)
+                    placed.insert(t.id)
+                    return true
+                }
+                return false
+            }
+            if out.count == before {
+                throw WorkPlanError.invalid("import: tasks follow on from each other in a cycle (\(rest.prefix(3).map { RecordID.short($0.id) }.joined(separator: ", ")))")
+            }
+        }
+        return out
+    }
+
+    static func differences(_ kind: RecordKind, _ existing: StoredRecord, _ fields: [String: FieldValue]) throws -> [FieldEdit] {
+        var edits: [FieldEdit] = []
+        for (name, _) in fields where kind.field(name) == nil {
+            throw WorkPlanError.invalid("a \(kind.displayName) has no field '\(name)'")
+        }
+        for spec in kind.fields where !spec.immutable {
+            let incoming = try Validation.normalize(fields[spec.name] ?? .null, for: spec, kind: kind)
+            if incoming != existing[spec.name] { edits.append(.set(spec.name, incoming)) }
+        }
+        return edits
+    }
+}
+
+/// RFC 4180 quoting.
+enum CSV {
+    static func field(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

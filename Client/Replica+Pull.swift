@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+extension Replica {
+    /// Applies one pulled page and moves the cursor, in one transaction (DESIGN.md rule 4):
+    /// a crash mid-pull resumes where it stopped, and a replayed change is a no-op
+    /// (`MergeRules.pulledChangeApplies`).
+    func applyPull(_ page: PullResponse) throws -> PullSummary {
+        try db.write { db in
+            var summary = PullSummary()
+            let waiting = Set(try String.fetchAll(db, sql: "SELECT DISTINCT record FROM pending"))
+            let history = try db.cachedStatement(sql: "INSERT INTO history (seq, record, body) VALUES (?, ?, ?)")
+            for change in page.changes {
+                switch change.event {
+                case .change:
+                    try history.execute(arguments: [change.seq, change.record, JSONText.encode(change)])
+                    if try applyChange(db, change, hasPending: waiting.contains(change.record)) { summary.applied += 1 }
+                case .conflictOpened:
+                    if let c = change.conflict { try storeConflict(db, c) }
+                    try history.execute(arguments: [change.seq, change.record, JSONText.encode(change)])
+                case .conflictResolved:
+                    let ids = change.resolved ?? []
+                    if !ids.isEmpty {
+                        try db.execute(sql: "DELETE FROM conflict WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(ids))
+                    }
+                    try history.execute(arguments: [change.seq, change.record, JSONText.encode(change)])
+                case .withdrawn:
+                    try removeRecord(db, change.kind, change.record, withHistory: true)
+                    summary.withdrawn += 1
+                case .snapshot:
+                    try applySnapshot(db, change, hasPending: waiting.contains(change.record))
+                    summary.applied += 1
+                }
+            }
+            try Settings.store(["cursor": String(page.next), "store_id": page.storeId], in: db)
+            return summary
+        }
+    }
+
+    /// One accepted change. Returns whether the replica changed.
+    func applyChange(_ db: Database, _ c: Change, hasPending: Bool) throws -> Bool {
+        let table = RecordTable.of(c.kind)
+        let existing = try table.fetch(db, id: c.record)
+        switch c.action {
+        case .create?:
+            let fields = c.fields ?? [:]
+            guard var r = existing else {
+                var revs: [String: Int64] = [:]
+                for spec in c.kind.fields { revs[spec.name] = c.seq }
+                try table.write(db, StoredRecord(id: c.record, kind: c.kind, fields: fields, revs: revs, rev: c.seq,
+                                                 createdAt: c.at, updatedAt: c.at, createdBy: c.user, deleted: false))
+                return true
+            }
+            var changed = false
+            for spec in c.kind.fields where MergeRules.pulledChangeApplies(seq: c.seq, localRev: r.revs[spec.name] ?? 0) {
+                r.revs[spec.name] = c.seq
+                let shielded = try hasPending && PendingLog.hasPending(db, record: c.record, field: spec.name)
+                if !shielded {
+                    r.fields[spec.name] = fields[spec.name]
+                    changed = true
+                }
+            }
+            r.rev = max(r.rev, c.seq)
+            try table.write(db, r)
+            return changed
+        case .set?, .add?, .remove?:
+            guard var r = existing, let field = c.field,
+                  MergeRules.pulledChangeApplies(seq: c.seq, localRev: r.revs[field] ?? 0) else { return false }
+            r.revs[field] = c.seq
+            r.rev = max(r.rev, c.seq)
+            r.updatedAt = max(r.updatedAt, c.at)
+            let current = r[field]
+            let server: FieldValue
+            if c.action == .set {
+                server = c.value ?? .null
+            } else {
+                server = MergeRules.applyElement(c.action!, element: c.value?.text ?? "", to: current) ?? current
+            }
+            if hasPending {
+                if c.action == .set {
+                    if try !PendingLog.hasPending(db, record: c.record, field: field) { r.fields[field] = server == .null ? nil : server }
+                } else {
+                    let sameElement = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND field = ? AND (action = 'set' OR value = ?))",
+                                                        arguments: [c.record, field, c.value.map(JSONText.encode)]) ?? false
+                    if !sameElement { r.fields[field] = server == .null ? nil : server }
+                }
+            } else {
+                r.fields[field] = server == .null ? nil : server
+            }
+            try table.write(db, r)
+            return true
+        case .delete?:
+            guard let r = existing, MergeRules.pulledChangeApplies(seq: c.seq, localRev: r.rev) else { return false }
+            if hasPending { return false }
+            try removeRecord(db, c.kind, c.record)
+            return true
+        case .restore?:
+            if c.fields != nil {
+                try applySnapshot(db, c, hasPending: hasPending)
+            }
+            return true
+        case .resolve?, nil:
+            return false
+        }
+    }
+
+    /// The whole current record (it became visible, or was restored).
+    func applySnapshot(_ db: Database, _ c: Change, hasPending: Bool) throws {
+        let table = RecordTable.of(c.kind)
+        let fields = c.fields ?? [:]
+        var revs = c.revs ?? [:]
+        for spec in c.kind.fields where revs[spec.name] == nil { revs[spec.name] = c.seq }
+        if var r = try table.fetch(db, id: c.record) {
+            for spec in c.kind.fields {
+                r.revs[spec.name] = max(r.revs[spec.name] ?? 0, revs[spec.name]!)
+                let shielded = try hasPending && PendingLog.hasPending(db, record: c.record, field: spec.name)
+                if !shielded { r.fields[spec.name] = fields[spec.name] }
+            }
+            r.rev = max(r.rev, revs.values.max() ?? c.seq)
+            r.deleted = false
+            try table.write(db, r)
+        } else {
+            try table.write(db, StoredRecord(id: c.record, kind: c.kind, fields: fields, revs: revs, rev: revs.values.max() ?? c.seq,
+                                             createdAt: c.createdAt ?? c.at, updatedAt: c.at, createdBy: c.user, deleted: false))
+        }
+    }
+}
+
+/// What a pull did.
+public struct PullSummary: Sendable {
+    public var applied = 0
+    public var withdrawn = 0
+}

@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+extension Replica {
+    /// The batch to push next: the one already in flight (resent with its id after any
+    /// failure, DESIGN.md rule 2), else up to `limit` waiting operations given a new id.
+    /// Returns nil when nothing is pending.
+    func nextBatch(limit: Int = Limits.clientBatchOps) throws -> PushRequest? {
+        try db.write { db in
+            if let id = try String.fetchOne(db, sql: "SELECT batch FROM pending WHERE batch IS NOT NULL ORDER BY seq LIMIT 1") {
+                return PushRequest(batchId: id, ops: try PendingLog.entries(db, where: "batch = ?", arguments: [id]).map(\.op))
+            }
+            let entries = try PendingLog.entries(db, where: "batch IS NULL", limit: limit)
+            guard let last = entries.last else { return nil }
+            let id = RecordID.random()
+            try db.execute(sql: "UPDATE pending SET batch = ? WHERE batch IS NULL AND seq <= ?", arguments: [id, last.seq])
+            return PushRequest(batchId: id, ops: entries.map(\.op))
+        }
+    }
+
+    /// Puts an in-flight batch back among the waiting operations (after the server refused
+    /// it whole, so it was never stored).
+    func releaseBatch(_ id: String) throws {
+        try db.write { db in try db.execute(sql: "UPDATE pending SET batch = NULL WHERE batch = ?", arguments: [id]) }
+    }
+
+    /// Stores the server's answer to a batch: operations leave the pending log, fields take
+    /// the server's value and rev (unless another edit of the same field waits), refused
+    /// operations become local open conflicts. One transaction.
+    func applyPushResponse(_ response: PushResponse, settings me: Settings) throws -> PushSummary {
+        try db.write { db in
+            var summary = PushSummary()
+            let entries = try PendingLog.entries(db, where: "batch = ?", arguments: [response.batchId])
+            let results = Dictionary(response.results.map { ($0.op, $0) }, uniquingKeysWith: { a, _ in a })
+            for entry in entries {
+                guard let result = results[entry.op.id] else { continue }
+                try PendingLog.remove(db, seq: entry.seq)
+                try apply(db, result, of: entry.op, &summary)
+            }
+            if me.storeId == nil {
+                try Settings.store(["store_id": response.storeId], in: db)
+            }
+            return summary
+        }
+    }
+
+    func apply(_ db: Database, _ result: OpResult, of op: PlanOperation, _ summary: inout PushSummary) throws {
+        let table = RecordTable.of(op.kind)
+        for conflict in result.conflicts ?? [] {
+            try storeConflict(db, conflict)
+        }
+        switch result.outcome {
+        case .accepted, .merged: summary.accepted += 1
+        case .unchanged: summary.unchanged += 1
+        case .conflict: summary.conflicts += 1
+        }
+        if let resolved = op.resolves, !resolved.isEmpty {
+            try db.execute(sql: "DELETE FROM conflict WHERE id IN (\(resolved.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(resolved))
+        }
+        let newRev = result.seq ?? result.rev
+        switch op.action {
+        case .create:
+            guard var r = try table.fetch(db, id: op.record) else { return }
+            let conflicted = Dictionary((result.conflicts ?? []).map { ($0.field, $0) }, uniquingKeysWith: { a, _ in a })
+            for spec in op.kind.fields {
+                if let c = conflicted[spec.name] {
+                    r.revs[spec.name] = max(r.revs[spec.name] ?? 0, c.currentRev)
+                    if try !PendingLog.hasPending(db, record: op.record, field: spec.name) {
+                        r.fields[spec.name] = c.current == .null ? nil : c.current
+                    }
+                } else {
+                    r.revs[spec.name] = max(r.revs[spec.name] ?? 0, newRev)
+                }
+            }
+            r.rev = max(r.rev, newRev)
+            try table.write(db, r)
+        case .set, .add, .remove:
+            if result.conflicts?.first?.type == .editDeleted {
+                try table.remove(db, id: op.record)
+                return
+            }
+            guard var r = try table.fetch(db, id: op.record), let field = op.field else { return }
+            r.revs[field] = max(r.revs[field] ?? 0, newRev)
+            r.rev = max(r.rev, newRev)
+            if let serverValue = result.value {
+                r.fields[field] = try viewValue(db, op.record, field, serverValue)
+            }
+            try table.write(db, r)
+        case .delete:
+            if result.outcome == .conflict {
+                guard var r = try table.fetch(db, id: op.record) else { return }
+                r.deleted = false
+                try table.write(db, r)
+            } else {
+                try removeRecord(db, op.kind, op.record)
+            }
+        case .restore, .resolve:
+            break
+        }
+    }
+
+    /// What the officer sees for a field: the server's value with their own waiting edits on top.
+    func viewValue(_ db: Database, _ record: String, _ field: String, _ server: FieldValue) throws -> FieldValue? {
+        var value = server
+        for entry in try PendingLog.entries(db, where: "record = ? AND field = ?", arguments: [record, field]) {
+            switch entry.op.action {
+            case .set, .restore: value = entry.op.value ?? value
+            case .add, .remove: value = MergeRules.applyElement(entry.op.action, element: entry.op.value?.text ?? "", to: value) ?? value
+            default: break
+            }
+        }
+        return value == .null ? nil : value
+    }
+
+    func storeConflict(_ db: Database, _ c: Conflict) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO conflict (id, record, field, body) VALUES (?, ?, ?, ?)",
+                       arguments: [c.id, c.record, c.field, JSONText.encode(c)])
+    }
+
+    /// Removes a record here, with its notes, and (for records withdrawn from this staff)
+    /// its history and conflicts.
+    func removeRecord(_ db: Database, _ kind: RecordKind, _ id: String, withHistory: Bool = false) throws {
+        try RecordTable.of(kind).remove(db, id: id)
+        var ids = [id]
+        if kind == .task {
+            let notes = try String.fetchAll(db, sql: "SELECT id FROM note WHERE task = ?", arguments: [id])
+            if withHistory {
+                try db.execute(sql: "DELETE FROM note WHERE task = ?", arguments: [id])
+                ids += notes
+            }
+        }
+        if withHistory {
+            for i in ids {
+                try db.execute(sql: "DELETE FROM history WHERE record = ?", arguments: [i])
+                try db.execute(sql: "DELETE FROM conflict WHERE record = ?", arguments: [i])
+                try db.execute(sql: "DELETE FROM pending WHERE record = ?", arguments: [i])
+            }
+        }
+    }
+}
+
+/// What a push did.
+public struct PushSummary: Sendable {
+    public var accepted = 0
+    public var unchanged = 0
+    public var conflicts = 0
+}

@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
+import WorkPlanProtocol
+
+/// HTTPS to the sync server with the officer's certificate (mutual TLS), trusting only the
+/// CA from their enrolment bundle. Every failure becomes a `WorkPlanError` that says what
+/// went wrong in the officer's terms.
+public final class Transport: Sendable {
+    let client: HTTPClient
+    let base: String
+    let decoder = JSONDecoder()
+    let encoder = JSONEncoder()
+
+    /// Connects (lazily) to `bundle.serverURL`, or to `serverURL` when given.
+    public init(bundle: EnrolmentBundle, serverURL: String? = nil, timeout: TimeAmount = .seconds(60)) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(bundle.ca.utf8)))
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(bundle.certificate.utf8)).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(bundle.key.utf8), format: .pem))
+        } catch {
+            throw WorkPlanError(.invalidInput, "the enrolment bundle's certificate or key is unreadable (\(error))")
+        }
+        tls.certificateVerification = .fullVerification
+        var config = HTTPClient.Configuration(tlsConfiguration: tls)
+        config.timeout = .init(connect: .seconds(10), read: timeout)
+        config.connectionPool.retryConnectionEstablishment = false
+        config.httpVersion = .http1Only
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        var url = serverURL ?? bundle.serverURL
+        while url.hasSuffix("/") { url.removeLast() }
+        base = url
+    }
+
+    /// Closes connections. Call once when done.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// The handshake.
+    public func hello() async throws -> HelloResponse {
+        try await send("GET", Paths.hello, body: Optional<PushRequest>.none)
+    }
+
+    /// Pushes one batch.
+    public func push(_ request: PushRequest) async throws -> PushResponse {
+        try await send("POST", Paths.push, body: request)
+    }
+
+    /// Pulls one page after `cursor`.
+    public func pull(after cursor: Int64, limit: Int = Limits.defaultPageSize) async throws -> PullResponse {
+        try await send("GET", "\(Paths.pull)?after=\(cursor)&limit=\(limit)", body: Optional<PushRequest>.none)
+    }
+
+    func send<Body: Encodable, Reply: Decodable>(_ method: String, _ path: String, body: Body?) async throws -> Reply {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .RAW(value: method)
+        request.headers.add(name: ProtocolVersion.header, value: String(ProtocolVersion.current))
+        request.headers.add(name: "User-Agent", value: "workplan/\(ProtocolVersion.current)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: try encoder.encode(body)))
+        }
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await client.execute(request, timeout: .seconds(120))
+            bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
+        } catch {
+            throw Self.describe(error, url: base)
+        }
+        let data = Data(buffer: bytes)
+        guard response.status.code < 300 else {
+            if let err = try? decoder.decode(ErrorBody.self, from: data) { throw err.error }
+            throw WorkPlanError(.unavailable, "the server at \(base) answered \(response.status.code) \(response.status.reasonPhrase)")
+        }
+        do {
+            return try decoder.decode(Reply.self, from: data)
+        } catch {
+            throw WorkPlanError(.unavailable, "the server at \(base) sent a reply this client cannot read (\(error)); is it a WorkPlan server of a compatible version?")
+        }
+    }
+
+    /// Connection and TLS failures, in words.
+    static func describe(_ error: any Error, url: String) -> WorkPlanError {
+        let text = String(describing: error)
+        let lower = text.lowercased()
+        if lower.contains("certificate_verify_failed") || lower.contains("unable to get local issuer") || lower.contains("hostname") {
+            return WorkPlanError(.unauthenticated, "the server at \(url) presented a certificate not issued by your bundle's CA (or for another name); not syncing with it")
+        }
+        if lower.contains("alert") || lower.contains("handshake") || lower.contains("sslerror") || lower.contains("certificate") {
+            return WorkPlanError(.unauthenticated, "the server at \(url) refused your certificate (TLS handshake failed: \(text)); ask your administrator whether you are enrolled on this server")
+        }
+        if lower.contains("refused") {
+            return WorkPlanError(.unavailable, "cannot reach the server at \(url): connection refused (is it running?)")
+        }
+        if lower.contains("timeout") || lower.contains("timed out") {
+            return WorkPlanError(.unavailable, "cannot reach the server at \(url): timed out")
+        }
+        if lower.contains("remoteconnectionclosed") {
+            return WorkPlanError(.unavailable, "the server at \(url) closed the connection; try 'workplan sync' again")
+        }
+        return WorkPlanError(.unavailable, "cannot reach the server at \(url): \(text)")
+    }
+}

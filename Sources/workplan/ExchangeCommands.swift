@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import WorkPlanClient
+import WorkPlanProtocol
+
+struct Status: ReplicaCommand {
+    static let configuration = CommandConfiguration(abstract: "Pending edits, open conflicts, last sync, server.")
+    @OptionGroup var options: ReplicaOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    struct Report: Encodable {
+        var user: String
+        var staff: String
+        var pending: Int
+        var conflicts: Int
+        var lastSync: String?
+        var server: String?
+
+        enum CodingKeys: String, CodingKey {
+            case user, staff, pending, conflicts
+            case lastSync = "last_sync"
+            case server
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(user, forKey: .user)
+            try c.encode(staff, forKey: .staff)
+            try c.encode(pending, forKey: .pending)
+            try c.encode(conflicts, forKey: .conflicts)
+            try c.encode(lastSync, forKey: .lastSync)
+            try c.encode(server, forKey: .server)
+        }
+    }
+
+    func run(_ replica: Replica) async throws {
+        let s = try replica.currentSettings()
+        let report = Report(user: s.user, staff: s.staff.rawValue, pending: try replica.pendingCount(),
+                            conflicts: try replica.openConflictCount(), lastSync: s.lastSync.map(TimeFormat.iso), server: s.serverURL)
+        if json { return try Output.json(report) }
+        Output.line("\(report.user) (\(report.staff))")
+        Output.line("pending edits:  \(report.pending)")
+        Output.line("open conflicts: \(report.conflicts)")
+        Output.line("last sync:      \(report.lastSync ?? "never")")
+        Output.line("server:         \(report.server ?? "none (offline replica; 'workplan join BUNDLE' to enrol)")")
+    }
+}
+
+struct Export: ReplicaCommand {
+    static let configuration = CommandConfiguration(abstract: "Write the whole plan as JSON, or the tasks as CSV.")
+    @OptionGroup var options: ReplicaOptions
+    @Option(help: "json or csv.") var format: String = "json"
+    @Option(help: "Write to this file instead of stdout.") var output: String?
+
+    func validate() throws {
+        guard ["json", "csv"].contains(format.lowercased()) else { throw ValidationError("--format must be json or csv (got '\(format)')") }
+    }
+
+    func run(_ replica: Replica) async throws {
+        let data: Data
+        if format.lowercased() == "csv" {
+            data = Data(try replica.exportTasksCSV().utf8)
+        } else {
+            data = try Output.jsonEncoder.encode(try replica.exportPlan()) + Data("\n".utf8)
+        }
+        if let output {
+            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+    }
+}
+
+struct Import: ReplicaCommand {
+    static let configuration = CommandConfiguration(abstract: "Read a plan written by 'workplan export' (all or nothing).")
+    @OptionGroup var options: ReplicaOptions
+    @Argument(help: "The export file.") var file: String
+
+    func run(_ replica: Replica) async throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw WorkPlanError.notFound("cannot read \(file)")
+        }
+        let plan: PlanExport
+        do {
+            plan = try JSONDecoder().decode(PlanExport.self, from: data)
+        } catch let e as DecodingError {
+            throw WorkPlanError.invalid("\(file) is not a WorkPlan export: \(Output.describe(e))")
+        }
+        let (created, updated) = try replica.importPlan(plan)
+        Output.line("imported \(file): \(created) record\(created == 1 ? "" : "s") created, \(updated) updated")
+    }
+}

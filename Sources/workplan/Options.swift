@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import WorkPlanClient
+import WorkPlanProtocol
+
+/// Options every command takes.
+struct ReplicaOptions: ParsableArguments {
+    @Option(name: .long, help: "The replica folder (default: $WORKPLAN_HOME, else ~/.workplan).")
+    var dir: String?
+
+    var folder: URL {
+        if let dir { return URL(fileURLWithPath: dir) }
+        if let home = ProcessInfo.processInfo.environment["WORKPLAN_HOME"], !home.isEmpty {
+            return URL(fileURLWithPath: home)
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".workplan")
+    }
+
+    func open() throws -> Replica { try Replica.open(in: folder) }
+}
+
+/// A command that works on a replica and reports `WorkPlanError`s as one clear line.
+protocol ReplicaCommand: AsyncParsableCommand {
+    var options: ReplicaOptions { get }
+    func run(_ replica: Replica) async throws
+}
+
+extension ReplicaCommand {
+    mutating func run() async throws {
+        let options = self.options
+        try await Output.reportingErrors {
+            let replica = try options.open()
+            try await self.run(replica)
+        }
+    }
+}
+
+/// Turns a model validation error into argument-parser's `ValidationError`.
+func validating(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as WorkPlanError { throw ValidationError(e.message) }
+}
+
+/// Checks one option's text against the model's rules for that field.
+func checkField(_ kind: RecordKind, _ field: String, _ text: String?) throws {
+    guard let text, let spec = kind.field(field) else { return }
+    try validating {
+        if spec.isSet {
+            _ = try Validation.normalize(.set([text]), for: spec, kind: kind)
+        } else if !(text.isEmpty && !spec.required) {
+            _ = try Validation.normalize(.text(text), for: spec, kind: kind)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import WorkPlanClient
+import WorkPlanProtocol
+
+/// Printing: plain text for people, stable JSON for scripts, colour only on a terminal
+/// and never with NO_COLOR set; errors as one line on stderr.
+enum Output {
+    static let useColour: Bool = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+
+    static func bold(_ s: String) -> String { useColour ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
+    static func dim(_ s: String) -> String { useColour ? "\u{1B}[2m\(s)\u{1B}[0m" : s }
+    static func red(_ s: String) -> String { useColour ? "\u{1B}[31m\(s)\u{1B}[0m" : s }
+    static func yellow(_ s: String) -> String { useColour ? "\u{1B}[33m\(s)\u{1B}[0m" : s }
+
+    static func line(_ s: String = "") {
+        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    }
+
+    static func error(_ s: String) {
+        FileHandle.standardError.write(Data(("workplan: error: " + s + "\n").utf8))
+    }
+
+    static func note(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+
+    static let jsonEncoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    static func json<T: Encodable>(_ value: T) throws {
+        let data = try jsonEncoder.encode(value)
+        FileHandle.standardOutput.write(data)
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+
+    /// Runs `body`; a `WorkPlanError` becomes one line on stderr and exit code 1
+    /// (3 when the server could not be reached or refused the sync).
+    static func reportingErrors(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let e as WorkPlanError {
+            error(e.message)
+            throw ExitCode(e.code == .unavailable || e.code == .revoked || e.code == .unauthenticated || e.code == .unsupportedVersion ? 3 : 1)
+        } catch let e as DecodingError {
+            error("unreadable input: \(describe(e))")
+            throw ExitCode(1)
+        } catch let e as CocoaError {
+            error(e.localizedDescription)
+            throw ExitCode(1)
+        }
+    }
+
+    static func describe(_ e: DecodingError) -> String {
+        switch e {
+        case .dataCorrupted(let c): return c.debugDescription + path(c.codingPath)
+        case .keyNotFound(let k, let c): return "missing '\(k.stringValue)'" + path(c.codingPath)
+        case .typeMismatch(_, let c): return c.debugDescription + path(c.codingPath)
+        case .valueNotFound(_, let c): return c.debugDescription + path(c.codingPath)
+        @unknown default: return "\(e)"
+        }
+    }
+
+    static func path(_ p: [any CodingKey]) -> String {
+        p.isEmpty ? "" : " at " + p.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    /// Pads to a width (by characters).
+    static func pad(_ s: String, _ w: Int) -> String {
+        s.count >= w ? s : s + String(repeating: " ", count: w - s.count)
+    }
+}

@@ -1,0 +1,254 @@
+import ArgumentParser
+import Foundation
+import WorkPlanClient
+import WorkPlanProtocol
+
+struct Init: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a replica with no server yet (work offline; join later).")
+    @OptionGroup var options: ReplicaOptions
+    @Option(help: "Your staff: EUMS or IMS.") var staff: String
+    @Option(help: "Your name, as it appears on notes and in history.") var user: String
+
+    func validate() throws {
+        guard Staff(parsing: staff) != nil else { throw ValidationError("--staff must be EUMS or IMS (got '\(staff)')") }
+        guard !user.trimmingWhitespace().isEmpty else { throw ValidationError("--user must not be empty") }
+    }
+
+    func run() async throws {
+        let options = self.options, staff = Staff(parsing: staff)!, user = self.user
+        try await Output.reportingErrors {
+            _ = try Replica.create(in: options.folder, staff: staff, user: user)
+            Output.line("created replica in \(options.folder.path) for \(user.trimmingWhitespace()) (\(staff.rawValue)); work offline, then 'workplan join BUNDLE' to sync")
+        }
+    }
+}
+
+struct Area: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Cooperation areas.", subcommands: [AreaAdd.self, AreaList.self])
+}
+
+struct AreaAdd: ReplicaCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a cooperation area.")
+    @OptionGroup var options: ReplicaOptions
+    @Argument(help: "The area's name, e.g. \"Military Mobility\".") var name: String
+
+    func validate() throws { try checkField(.area, "name", name) }
+
+    func run(_ replica: Replica) async throws {
+        let id = try replica.createRecord(.area, fields: ["name": .text(name)])
+        Output.line("added area \(name.trimmingWhitespace()) (\(RecordID.short(id)))")
+    }
+}
+
+struct AreaList: ReplicaCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the cooperation areas.")
+    @OptionGroup var options: ReplicaOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run(_ replica: Replica) async throws {
+        let areas = try replica.areas()
+        if json { return try Output.json(areas) }
+        if areas.isEmpty { return Output.line("no areas yet; add one with 'workplan area add NAME'") }
+        for a in areas { Output.line("\(Output.pad(a.name, 40)) \(a.tasks) task\(a.tasks == 1 ? "" : "s")") }
+    }
+}
+
+/// The task fields `add` and `edit` share.
+struct TaskFieldOptions: ParsableArguments {
+    @Option(help: "The cooperation area (by name).") var area: String?
+    @Option(help: "Leading staff: EUMS, IMS or JOINT.") var lead: String?
+    @Option(help: "The officer responsible.") var owner: String?
+    @Option(help: "proposed, open, in-progress, blocked, done or cancelled.") var status: String?
+    @Option(help: "low, medium or high.") var priority: String?
+    @Option(help: "Due date, YYYY-MM-DD.") var due: String?
+    @Option(help: "The conference at which it is to be reported (number).") var conference: String?
+    @Option(name: .customLong("origin-conference"), help: "The conference that created it (number).") var originConference: String?
+    @Option(help: "The task it follows on from (id).") var follows: String?
+    @Option(name: .customLong("tag"), help: "A tag (repeat for several).") var tags: [String] = []
+    @Option(help: "both, EUMS or IMS.") var releasable: String?
+    @Option(help: "A longer description.") var description: String?
+
+    func validate() throws {
+        try checkField(.task, "lead", lead)
+        try checkField(.task, "status", status)
+        try checkField(.task, "priority", priority)
+        try checkField(.task, "due", due)
+        try checkField(.task, "conference", conference)
+        try checkField(.task, "origin_conference", originConference)
+        try checkField(.task, "releasable", releasable)
+        try checkField(.task, "owner", owner)
+        try checkField(.task, "description", description)
+        for t in tags { try checkField(.task, "tags", t.isEmpty ? " " : t) }
+        try validating { _ = try Validation.normalize(.set(tags), for: RecordKind.task.field("tags")!, kind: .task) }
+    }
+
+    /// The fields given, resolved against the replica (area name → id, short id → id).
+    func fields(_ replica: Replica) throws -> [String: FieldValue] {
+        var f: [String: FieldValue] = [:]
+        if let area { f["area"] = .text(try replica.areaID(named: area)) }
+        if let lead { f["lead"] = .text(lead) }
+        if let owner { f["owner"] = .optionalText(owner) }
+        if let status { f["status"] = .text(status) }
+        if let priority { f["priority"] = .text(priority) }
+        if let due { f["due"] = .optionalText(due) }
+        if let conference { f["conference"] = .optionalText(conference) }
+        if let originConference { f["origin_conference"] = .optionalText(originConference) }
+        if let follows { f["follows"] = follows.isEmpty ? .null : .text(try replica.resolveID(.task, follows)) }
+        if !tags.isEmpty { f["tags"] = .makeSet(tags) }
+        if let releasable { f["releasable"] = .text(releasable) }
+        if let description { f["description"] = .optionalText(description) }
+        return f
+    }
+}
+
+struct Add: ReplicaCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add a task; prints its short id first.",
+        discussion: "Defaults: status open, priority medium, lead = your staff, releasable both.")
+    @OptionGroup var options: ReplicaOptions
+    @Argument(help: "The task's title.") var title: String
+    @OptionGroup var fields: TaskFieldOptions
+
+    func validate() throws {
+        try checkField(.task, "title", title)
+        guard fields.area != nil else { throw ValidationError("--area is required (the cooperation area, by name)") }
+    }
+
+    func run(_ replica: Replica) async throws {
+        var f = try fields.fields(replica)
+        f["title"] = .text(title)
+        if f["status"] == nil { f["status"] = .text("open") }
+        if f["priority"] == nil { f["priority"] = .text("medium") }
+        if f["lead"] == nil { f["lead"] = .text(replica.settings.staff.rawValue) }
+        if f["releasable"] == nil { f["releasable"] = .text("both") }
+        let id = try replica.createRecord(.task, fields: f)
+        Output.line(RecordID.short(id))
+    }
+}
+
+struct Edit: ReplicaCommand {
+    static let configuration = CommandConfiguration(abstract: "Change a task.")
+    @OptionGroup var options: ReplicaOptions
+    @Argument(help: "The task's id (a unique prefix of 4 or more).") var id: String
+    @Option(help: "A new title.") var title: String?
+    @OptionGroup var fields: TaskFieldOptions
+    @Option(name: .customLong("add-tag"), help: "Add a tag (repeatable).") var addTags: [String] = []
+    @Option(name: .customLong("remove-tag"), help: "Remove a tag (repeatable).") var removeTags: [String] = []
+
+    func validate() throws {
+        try checkField(.task, "title", title)
+        for t in addTags + removeTags { try checkField(.task, "tags", t.isEmpty ? " " : t) }
+    }
+
+    func run(_ replica: Replica) async throws {
+        let taskID = try replica.resolveID(.task, id)
+        var edits: [FieldEdit] = try fields.fields(replica).sorted { $0.key < $1.key }.map { .set($0.key, $0.value) }
+        if let title { edits.append(.set("title", .text(title))) }
+        edits += addTags.map { .add("tags", $0.trimmingWhitespace()) }
+        edits += removeTags.map { .remove("tags", $0.trimmingWhitespace()) }
+        guard !edits.isEmpty else { throw WorkPlanError.invalid("nothing to change: give at least one option (see 'workplan edit --help')") }
+        let n = try replica.edit(.task, id: taskID, edits)
+        Output.line(n == 0 ? "task \(RecordID.short(taskID)) unchanged" : "task \(RecordID.short(taskID)) updated (\(n) field\(n == 1 ? "" : "s"))")
+    }
+}
+
+struct Delete: ReplicaCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete a task.")
+    @OptionGroup var options: ReplicaOptions
+    @Argument(help: "The task's id.") var id: String
+
+    func run(_ replica: Replica) async throws {
+        let taskID = try replica.resolveID(.task, id)
+        try replica.deleteRecord(.task, id: taskID)
+        Output.line("deleted task \(RecordID.short(taskID))")
+    }
+}
+
+struct List: ReplicaCommand {
+    static let configuration = CommandConfiguration(abstract: "List tasks.")
+    @OptionGroup var options: ReplicaOptions
+    @Option(help: "Only this area.") var area: String?
+    @Option(help: "Only this status.") var status: String?
+    @Option(help: "Only this lead: EUMS, IMS or JOINT.") var lead: String?
+    @Option(help: "Only tasks with this tag.") var tag: String?
+    @Option(help: "Only tasks whose title or description contains this text.") var search: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        try checkField(.task, "status", status)
+        try checkField(.task, "lead", lead)
+    }
+
+    func run(_ replica: Replica) async throws {
+        let filter = TaskFilter(
+            areaID: try area.map { try replica.areaID(named: $0) },
+            status: status.map { $0.lowercased() }, lead: lead.map { $0.uppercased() },
+            tag: tag, search: search)
+        let tasks = try replica.tasks(filter)
+        if json { return try Output.json(tasks) }
+        if tasks.isEmpty { return Output.line("no tasks") }
+        var lastArea = ""
+        for t in tasks {
+            if t.area != lastArea {
+                Output.line(Output.bold(t.area))
+                lastArea = t.area
+            }
+            let due = t.due ?? t.conference.map { "conf \($0)" } ?? ""
+            Output.line("  \(Output.dim(t.shortId))  \(Output.pad(t.status, 11)) \(Output.pad(t.priority, 6)) \(Output.pad(t.lead, 5)) \(Output.pad(due, 10))  \(t.title)\(t.releasable == "both" ? "" : " [\(t.releasable) only]")")
+        }
+    }
+}
+
+struct Show: ReplicaCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a task with its notes.")
+    @OptionGroup var options: ReplicaOptions
+    @Argument(help: "The task's id.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func run(_ replica: Replica) async throws {
+        let t = try replica.taskView(id: try replica.resolveID(.task, id))
+        if json { return try Output.json(t) }
+        Output.line(Output.bold(t.title) + "  " + Output.dim(t.shortId))
+        Output.line("  area:       \(t.area)")
+        Output.line("  status:     \(t.status)   priority: \(t.priority)   lead: \(t.lead)")
+        if let o = t.owner { Output.line("  owner:      \(o)") }
+        if let d = t.due { Output.line("  due:        \(d)") }
+        if let c = t.conference { Output.line("  report at:  conference \(c)") }
+        if let c = t.originConference { Output.line("  agreed at:  conference \(c)") }
+        if let f = t.follows { Output.line("  follows:    \(RecordID.short(f))") }
+        if !t.tags.isEmpty { Output.line("  tags:       \(t.tags.joined(separator: ", "))") }
+        Output.line("  releasable: \(t.releasable)")
+        if let d = t.description { Output.line(""); Output.line(d) }
+        let notes = t.notes ?? []
+        if !notes.isEmpty {
+            Output.line("")
+            Output.line(Output.bold("Notes"))
+            for n in notes {
+                Output.line("  \(n.createdAt.prefix(10)) \(n.author) (\(n.staff))\(n.releasable == "both" ? "" : " [\(n.releasable) only]"): \(n.text)")
+            }
+        }
+    }
+}
+
+struct Note: ReplicaCommand {
+    static let configuration = CommandConfiguration(abstract: "Add a progress note to a task (notes are never edited).")
+    @OptionGroup var options: ReplicaOptions
+    @Argument(help: "The task's id.") var id: String
+    @Argument(help: "The note.") var text: String
+    @Option(help: "both, EUMS or IMS (default both).") var releasable: String?
+
+    func validate() throws {
+        try checkField(.note, "text", text)
+        try checkField(.note, "releasable", releasable)
+    }
+
+    func run(_ replica: Replica) async throws {
+        let taskID = try replica.resolveID(.task, id)
+        let s = replica.settings
+        let noteID = try replica.createRecord(.note, fields: [
+            "task": .text(taskID), "text": .text(text), "author": .text(s.user),
+            "staff": .text(s.staff.rawValue), "releasable": .text(releasable ?? "both"),
+        ])
+        Output.line("added note \(RecordID.short(noteID)) to task \(RecordID.short(taskID))")
+    }
+}

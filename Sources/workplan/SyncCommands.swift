@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import WorkPlanClient
+import WorkPlanProtocol
+
+struct Join: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Enrol with the bundle your administrator gave you.",
+        discussion: "Works on a new folder, or on a replica made by 'init' (its offline edits are pushed on the first sync).")
+    @OptionGroup var options: ReplicaOptions
+    @Argument(help: "The enrolment bundle file.") var bundle: String
+    @Option(help: "The server URL, if not the one in the bundle (https://HOST:PORT).") var server: String?
+
+    func validate() throws {
+        if let server, !server.hasPrefix("https://") { throw ValidationError("--server must be an https:// URL (got '\(server)')") }
+    }
+
+    func run() async throws {
+        let options = self.options, path = bundle, server = self.server
+        try await Output.reportingErrors {
+            let b = try Replica.readBundle(at: path)
+            let replica = try Replica.join(folder: options.folder, bundle: b, serverURL: server)
+            let s = try replica.currentSettings()
+            let pending = try replica.pendingCount()
+            Output.line("joined \(s.serverURL ?? "") as \(b.user) (\(b.staff.rawValue), \(b.role.rawValue))\(pending > 0 ? "; \(pending) offline edit\(pending == 1 ? "" : "s") will be pushed on 'workplan sync'" : "; run 'workplan sync'")")
+        }
+    }
+}
+
+struct Sync: ReplicaCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Push pending edits, then pull; exit 0 when the sync completed (conflicts are normal).")
+    @OptionGroup var options: ReplicaOptions
+
+    func run(_ replica: Replica) async throws {
+        let transport = try SyncEngine.transport(for: replica)
+        let tty = isatty(STDERR_FILENO) == 1
+        let progress: (@Sendable (String) -> Void)? = tty ? Sync.progressLine : nil
+        let engine = SyncEngine(replica: replica, transport: transport, progress: progress)
+        let report: SyncEngine.Report
+        do {
+            report = try await engine.run()
+            if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        } catch {
+            if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            await transport.shutdown()
+            throw error
+        }
+        await transport.shutdown()
+        var parts = ["pushed \(report.pushed) edit\(report.pushed == 1 ? "" : "s")"]
+        if report.newConflicts > 0 { parts.append("\(report.newConflicts) refused as conflicts") }
+        parts.append("pulled \(report.pulled) change\(report.pulled == 1 ? "" : "s")")
+        if report.withdrawn > 0 { parts.append("\(report.withdrawn) record\(report.withdrawn == 1 ? "" : "s") withdrawn") }
+        Output.line("synced with \(report.server.map { "\($0.user.name)@" } ?? "")\(try replica.currentSettings().serverURL ?? ""): " + parts.joined(separator: ", "))
+        let open = report.openConflicts
+        Output.line(open == 0 ? "no open conflicts" : Output.yellow("\(open) open conflict\(open == 1 ? "" : "s"): see 'workplan conflicts'"))
+    }
+}
+
+extension Sync {
+    /// A progress line that rewrites itself on a terminal.
+    @Sendable static func progressLine(_ line: String) {
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+    }
+}
+
+struct Conflicts: ReplicaCommand {
+    static let configuration = CommandConfiguration(abstract: "Open conflicts: both values, who proposed what, when.")
+    @OptionGroup var options: ReplicaOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run(_ replica: Replica) async throws {
+        let list = try replica.conflicts()
+        if json { return try Output.json(list) }
+        if list.isEmpty { return Output.line("no open conflicts") }
+        for c in list {
+            Output.line(Output.bold("\(c.kind) \(c.shortRecord)") + (c.title.map { " \($0)" } ?? "") + " — field \(c.field)" + (c.type == "edit" ? "" : " (\(c.type.replacingOccurrences(of: "_", with: " ")))"))
+            Output.line("  base:     \(c.base)")
+            Output.line("  current:  \(c.current)")
+            Output.line("  proposed: \(c.proposed)   by \(c.proposedBy) (\(c.staff)) at \(c.at)")
+            Output.line("  resolve:  workplan resolve \(c.shortRecord) \(c.field) --mine|--theirs|--value V")
+        }
+    }
+}
+
+struct Resolve: ReplicaCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Settle a conflict: --mine (the proposed value), --theirs (the current value) or --value V.")
+    @OptionGroup var options: ReplicaOptions
+    @Argument(help: "The record's id.") var id: String
+    @Argument(help: "The field in conflict.") var field: String
+    @Flag(help: "Keep the proposed value.") var mine = false
+    @Flag(help: "Keep the current value.") var theirs = false
+    @Option(help: "Set this value instead.") var value: String?
+
+    func validate() throws {
+        let n = (mine ? 1 : 0) + (theirs ? 1 : 0) + (value != nil ? 1 : 0)
+        guard n == 1 else { throw ValidationError("give exactly one of --mine, --theirs or --value V") }
+    }
+
+    func run(_ replica: Replica) async throws {
+        let resolution: Resolution = mine ? .mine : theirs ? .theirs : .value(value!)
+        let c = try replica.resolve(record: id, field: field, with: resolution)
+        Output.line("resolved \(c.field) of \(c.kind.displayName) \(RecordID.short(c.record)); 'workplan sync' sends the resolution")
+    }
+}
+
+struct History: ReplicaCommand {
+    static let configuration = CommandConfiguration(abstract: "Every change to a record: field, old, new, who, staff, when.")
+    @OptionGroup var options: ReplicaOptions
+    @Argument(help: "The record's id (or a conference number).") var id: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func run(_ replica: Replica) async throws {
+        let (_, recordID) = try replica.resolveAnyRecord(id)
+        let entries = try replica.history(record: recordID)
+        if json { return try Output.json(entries) }
+        if entries.isEmpty { return Output.line("no history for \(RecordID.short(recordID))") }
+        for e in entries {
+            let who = "\(e.user) (\(e.staff))"
+            let when = e.at.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
+            let tag = e.synced ? Output.dim("#\(e.seq ?? 0)") : Output.yellow("(not yet synced)")
+            switch (e.event, e.action) {
+            case ("change", "create"?): Output.line("\(when) \(who) created: \(e.new ?? .null) \(tag)")
+            case ("change", "delete"?): Output.line("\(when) \(who) deleted it \(tag)")
+            case ("change", "restore"?): Output.line("\(when) \(who) restored it \(tag)")
+            case ("change", "resolve"?): Output.line("\(when) \(who) settled a conflict keeping the current value \(tag)")
+            case ("change", _): Output.line("\(when) \(who) \(e.action ?? "set") \(e.field ?? ""): \(e.old.map { "\($0) → " } ?? "")\(e.new ?? .null) \(tag)")
+            case ("conflict_opened", _): Output.line("\(when) \(who) conflict on \(e.field ?? ""): proposed \(e.new ?? .null), kept \(e.old ?? .null) \(tag)")
+            case ("conflict_resolved", _): Output.line("\(when) \(who) conflict resolved \(tag)")
+            default: Output.line("\(when) \(who) \(e.event) \(tag)")
+            }
+        }
+    }
+}
