@@ -10,6 +10,14 @@ public struct ExportedRecord: Codable, Sendable, Hashable {
     public var createdAt: String
     public var createdBy: String?
 
+    public init(id: String, kind: RecordKind, fields: [String: FieldValue], createdAt: String, createdBy: String?) {
+        self.id = id
+        self.kind = kind
+        self.fields = fields
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, kind, fields
         case createdAt = "created_at"
@@ -22,6 +30,11 @@ public struct PlanExport: Codable, Sendable, Hashable {
     public static let formatName = "workplan-export/1"
     public var format: String
     public var records: [ExportedRecord]
+
+    public init(format: String, records: [ExportedRecord]) {
+        self.format = format
+        self.records = records
+    }
 }
 
 extension Replica {

@@ -1,0 +1,195 @@
+import Foundation
+import GRDB
+import Testing
+import WorkPlanProtocol
+import WorkPlanTestSupport
+@testable import WorkPlanClient
+
+/// A fresh replica in a temporary folder, with one area.
+func makeReplica(staff: Staff = .EUMS, user: String = "Col. Dupont") throws -> (Replica, TemporaryDirectory, String) {
+    let tmp = TemporaryDirectory()
+    let replica = try Replica.create(in: tmp.child("replica"), staff: staff, user: user)
+    let area = try replica.createRecord(.area, fields: ["name": .text("Military Mobility")])
+    return (replica, tmp, area)
+}
+
+func taskFields(_ area: String, title: String = "Harmonise movement permissions") -> [String: FieldValue] {
+    ["title": .text(title), "area": .text(area), "lead": .text("EUMS"), "status": .text("open"),
+     "priority": .text("medium"), "releasable": .text("both")]
+}
+
+func pendingOps(_ r: Replica) throws -> [PlanOperation] {
+    try r.db.read { try PendingLog.entries($0).map(\.op) }
+}
+
+@Suite("Replica")
+struct ReplicaTests {
+    @Test func migratesAnEmptyFile() throws {
+        let tmp = TemporaryDirectory()
+        let path = tmp.child("empty.sqlite").path
+        FileManager.default.createFile(atPath: path, contents: Data())
+        let pool = try DatabasePool(path: path)
+        try ReplicaSchema.migrator.migrate(pool)
+        let tables = try pool.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
+        for t in ["agenda_item", "area", "conference", "conflict", "history", "note", "pending", "setting", "task"] {
+            #expect(tables.contains(t))
+        }
+        #expect(try pool.read { try ReplicaSchema.migrator.hasCompletedMigrations($0) })
+    }
+
+    @Test func createWritesRecordAndPendingOperationTogether() throws {
+        let (r, _, area) = try makeReplica()
+        let id = try r.createRecord(.task, fields: taskFields(area))
+        let ops = try pendingOps(r)
+        #expect(ops.count == 2)
+        #expect(ops.last?.action == .create)
+        #expect(ops.last?.record == id)
+        #expect(ops.last?.baseRev == 0)
+        #expect(try r.record(.task, id: id)?.text("title") == "Harmonise movement permissions")
+    }
+
+    @Test func editsOfAnUnpushedRecordFoldIntoItsCreate() throws {
+        let (r, _, area) = try makeReplica()
+        let id = try r.createRecord(.task, fields: taskFields(area))
+        try r.edit(.task, id: id, [.set("status", .text("blocked")), .add("tags", "mobility")])
+        let ops = try pendingOps(r)
+        #expect(ops.count == 2)
+        #expect(ops.last?.fields?["status"] == .text("blocked"))
+        #expect(ops.last?.fields?["tags"] == .set(["mobility"]))
+    }
+
+    @Test func aRejectedEditChangesNothing() throws {
+        let (r, _, area) = try makeReplica()
+        let id = try r.createRecord(.task, fields: taskFields(area))
+        let before = try pendingOps(r)
+        #expect(throws: WorkPlanError.self) {
+            try r.edit(.task, id: id, [.set("status", .text("done")), .set("priority", .text("urgent"))])
+        }
+        #expect(try pendingOps(r) == before)
+        #expect(try r.record(.task, id: id)?.text("status") == "open")
+    }
+
+    @Test func unknownReferencesAreRefused() throws {
+        let (r, _, _) = try makeReplica()
+        #expect(throws: WorkPlanError.self) { try r.createRecord(.task, fields: taskFields(RecordID.random())) }
+        #expect(try pendingOps(r).count == 1)
+    }
+
+    @Test func naturalKeyRecordsAreNotDuplicated() throws {
+        let (r, _, _) = try makeReplica()
+        #expect(throws: WorkPlanError.self) { try r.createRecord(.area, fields: ["name": .text("military  MOBILITY")]) }
+    }
+
+    @Test func viewersCannotQueueEdits() throws {
+        let tmp = TemporaryDirectory()
+        let r = try Replica.create(in: tmp.child("v"), staff: .IMS, user: "Maj. Viewer", role: .viewer)
+        let e = #expect(throws: WorkPlanError.self) { try r.createRecord(.area, fields: ["name": .text("Medical")]) }
+        #expect(e?.code == .forbidden)
+        #expect(try pendingOps(r).isEmpty)
+    }
+
+    @Test func syncedFieldEditsCarryTheirBaseRev() throws {
+        let (r, _, area) = try makeReplica()
+        let id = RecordID.random()
+        // The task arrives from the server at seq 7.
+        let change = Change(seq: 7, event: .change, record: id, kind: .task, action: .create,
+                            fields: taskFields(area), user: "Lt Col. Smith", staff: .IMS, at: 1000)
+        _ = try r.applyPull(PullResponse(storeId: "s1", changes: [change], next: 7, more: false, maxSeq: 7))
+        try r.edit(.task, id: id, [.set("status", .text("done"))])
+        try r.edit(.task, id: id, [.set("status", .text("blocked"))])
+        let ops = try pendingOps(r).filter { $0.record == id }
+        #expect(ops.count == 1, "a second edit of the same field replaces the first")
+        #expect(ops[0].baseRev == 7)
+        #expect(ops[0].value == .text("blocked"))
+    }
+}
+
+@Suite("Applying pulled changes")
+struct PullApplicationTests {
+    @Test func replayedAndOlderChangesAreIgnored() throws {
+        let (r, _, area) = try makeReplica()
+        let id = RecordID.random()
+        let create = Change(seq: 3, event: .change, record: id, kind: .task, action: .create, fields: taskFields(area), user: "a", staff: .IMS, at: 0)
+        let set = Change(seq: 5, event: .change, record: id, kind: .task, action: .set, field: "status", old: .text("open"), value: .text("done"), user: "a", staff: .IMS, at: 0)
+        let page = PullResponse(storeId: "s", changes: [create, set], next: 5, more: false, maxSeq: 5)
+        _ = try r.applyPull(page)
+        _ = try r.applyPull(page) // a crash after applying but before... replays harmlessly
+        let older = Change(seq: 4, event: .change, record: id, kind: .task, action: .set, field: "status", value: .text("blocked"), user: "a", staff: .IMS, at: 0)
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [older], next: 5, more: false, maxSeq: 5))
+        #expect(try r.record(.task, id: id)?.text("status") == "done")
+        #expect(try r.currentSettings().cursor == 5)
+    }
+
+    @Test func pendingEditsStayOnTopOfPulledState() throws {
+        let (r, _, area) = try makeReplica()
+        let id = RecordID.random()
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 3, event: .change, record: id, kind: .task, action: .create, fields: taskFields(area), user: "a", staff: .IMS, at: 0),
+        ], next: 3, more: false, maxSeq: 3))
+        try r.edit(.task, id: id, [.set("priority", .text("high"))])
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 4, event: .change, record: id, kind: .task, action: .set, field: "priority", value: .text("low"), user: "b", staff: .IMS, at: 0),
+            Change(seq: 5, event: .change, record: id, kind: .task, action: .set, field: "owner", value: .text("Cdr. Jansen"), user: "b", staff: .IMS, at: 0),
+        ], next: 5, more: false, maxSeq: 5))
+        let t = try #require(try r.record(.task, id: id))
+        #expect(t.text("priority") == "high", "the officer's unpushed edit stays visible")
+        #expect(t.text("owner") == "Cdr. Jansen", "other fields take the pulled value")
+        #expect(try pendingOps(r).last?.baseRev == 3, "the pending edit keeps the base it was made against")
+    }
+
+    @Test func withdrawnRecordsLeaveWithNotesAndHistory() throws {
+        let (r, _, area) = try makeReplica(staff: .IMS)
+        let task = RecordID.random(), note = RecordID.random()
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 1, event: .change, record: task, kind: .task, action: .create, fields: taskFields(area), user: "a", staff: .EUMS, at: 0),
+            Change(seq: 2, event: .change, record: note, kind: .note, action: .create,
+                   fields: ["task": .text(task), "text": .text("progress"), "author": .text("a"), "staff": .text("EUMS"), "releasable": .text("both")],
+                   user: "a", staff: .EUMS, at: 0),
+            Change(seq: 3, event: .withdrawn, record: task, kind: .task, user: "a", staff: .EUMS, at: 0),
+        ], next: 3, more: false, maxSeq: 3))
+        #expect(try r.record(.task, id: task) == nil)
+        #expect(try r.record(.note, id: note) == nil)
+        #expect(try r.history(record: task).isEmpty)
+        #expect(try r.history(record: note).isEmpty)
+    }
+}
+
+@Suite("Applying push results")
+struct PushApplicationTests {
+    @Test func acceptedOperationsLeaveThePendingLogWithTheirRev() throws {
+        let (r, _, area) = try makeReplica()
+        let id = try r.createRecord(.task, fields: taskFields(area))
+        let batch = try #require(try r.nextBatch())
+        #expect(try r.nextBatch()?.batchId == batch.batchId, "an unanswered batch is resent with the same id")
+        let results = batch.ops.enumerated().map { i, op in OpResult(op: op.id, outcome: .accepted, seq: Int64(i + 1), rev: Int64(i + 1)) }
+        _ = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: results, replayed: false), settings: r.currentSettings())
+        #expect(try pendingOps(r).isEmpty)
+        let t = try #require(try r.record(.task, id: id))
+        #expect(t.revs["title"] == 2)
+        #expect(t.rev == 2)
+    }
+
+    @Test func conflictsBecomeLocalAndTheCurrentValueShows() throws {
+        let (r, _, area) = try makeReplica()
+        let id = RecordID.random()
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 3, event: .change, record: id, kind: .task, action: .create, fields: taskFields(area), user: "a", staff: .IMS, at: 0),
+        ], next: 3, more: false, maxSeq: 3))
+        try r.db.write { try $0.execute(sql: "DELETE FROM pending") }
+        try r.edit(.task, id: id, [.set("status", .text("done"))])
+        let batch = try #require(try r.nextBatch())
+        let conflict = Conflict(id: RecordID.random(), record: id, kind: .task, type: .edit, field: "status", base: .text("open"),
+                                current: .text("blocked"), proposed: .text("done"), proposedBy: "Col. Dupont", staff: .EUMS, at: 0, currentRev: 9)
+        let result = OpResult(op: batch.ops[0].id, outcome: .conflict, value: .text("blocked"), rev: 9, conflicts: [conflict])
+        _ = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: [result], replayed: false), settings: r.currentSettings())
+        #expect(try r.record(.task, id: id)?.text("status") == "blocked")
+        #expect(try r.conflicts().map(\.proposed) == [.text("done")])
+        // Resolving with --mine queues an edit against the current rev.
+        _ = try r.resolve(record: String(id.prefix(6)), field: "status", with: .mine)
+        let op = try #require(try pendingOps(r).last)
+        #expect(op.value == .text("done"))
+        #expect(op.baseRev == 9)
+        #expect(op.resolves == [conflict.id])
+        #expect(try r.openConflictCount() == 0)
+    }
+}

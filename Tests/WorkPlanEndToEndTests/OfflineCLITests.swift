@@ -1,0 +1,232 @@
+import Foundation
+import Testing
+import WorkPlanTestSupport
+
+/// Minimal shapes of the CLI's JSON (CLI.md field names).
+struct TaskJSON: Decodable, Equatable {
+    var id: String
+    var short_id: String
+    var title: String
+    var description: String?
+    var area: String
+    var lead: String
+    var owner: String?
+    var status: String
+    var priority: String
+    var due: String?
+    var conference: Int?
+    var follows: String?
+    var tags: [String]
+    var releasable: String
+    var created_at: String
+    var updated_at: String
+    var notes: [NoteJSON]?
+}
+
+struct NoteJSON: Decodable, Equatable {
+    var id: String
+    var text: String
+    var author: String
+    var staff: String
+    var releasable: String
+    var created_at: String
+}
+
+struct StatusJSON: Decodable {
+    var pending: Int
+    var conflicts: Int
+    var last_sync: String?
+    var server: String?
+}
+
+/// An offline replica with the 20th conference's areas.
+func offlineOfficer(_ tmp: TemporaryDirectory, staff: String = "EUMS", user: String = "Col. Dupont") throws -> Officer {
+    let o = Officer(dir: tmp.child("replica-\(staff)").path)
+    try o.ok("init", "--staff", staff, "--user", user)
+    try o.ok("area", "add", "Military Mobility")
+    try o.ok("area", "add", "Medical Cooperation")
+    return o
+}
+
+@Suite("Offline CLI, as a real process")
+struct OfflineCLITests {
+    @Test func addEditListShowNoteDelete() throws {
+        let tmp = TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let add = try o.run("add", "Harmonise cross-border movement permissions", "--area", "military mobility",
+                            "--priority", "high", "--due", "2024-05-15", "--tag", "mobility", "--tag", "permits",
+                            "--description", "Draft a common template.")
+        #expect(add.status == 0, "\(add)")
+        let short = add.firstLine
+        #expect(short.count == 8)
+        try o.ok("edit", short, "--status", "in-progress", "--add-tag", "logistics", "--remove-tag", "permits", "--owner", "Lt Col. Weber")
+        try o.ok("note", String(short.prefix(5)), "Template circulated to both staffs")
+
+        let shown = try o.json(TaskJSON.self, "show", short)
+        #expect(shown.title == "Harmonise cross-border movement permissions")
+        #expect(shown.area == "Military Mobility")
+        #expect(shown.status == "in-progress")
+        #expect(shown.priority == "high")
+        #expect(shown.lead == "EUMS", "lead defaults to the officer's staff")
+        #expect(shown.owner == "Lt Col. Weber")
+        #expect(shown.tags == ["logistics", "mobility"])
+        #expect(shown.releasable == "both")
+        #expect(shown.notes?.map(\.text) == ["Template circulated to both staffs"])
+        #expect(shown.notes?.first?.author == "Col. Dupont")
+        #expect(shown.notes?.first?.staff == "EUMS")
+
+        try o.ok("add", "Deployable medical modules", "--area", "Medical Cooperation", "--status", "proposed", "--lead", "JOINT")
+        let all = try o.json([TaskJSON].self, "list")
+        #expect(all.count == 2)
+        #expect(try o.json([TaskJSON].self, "list", "--area", "medical cooperation").map(\.title) == ["Deployable medical modules"])
+        #expect(try o.json([TaskJSON].self, "list", "--status", "in-progress").map(\.short_id) == [short])
+        #expect(try o.json([TaskJSON].self, "list", "--tag", "logistics").count == 1)
+        #expect(try o.json([TaskJSON].self, "list", "--lead", "JOINT").count == 1)
+        #expect(try o.json([TaskJSON].self, "list", "--search", "template").map(\.short_id) == [short])
+
+        try o.ok("delete", short)
+        #expect(try o.json([TaskJSON].self, "list").map(\.title) == ["Deployable medical modules"])
+        #expect(try o.run("show", short).status != 0)
+    }
+
+    @Test func conferencesAndAgenda() throws {
+        let tmp = TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        try o.ok("conference", "add", "20", "--date", "2023-12-01", "--host", "EUMS", "--place", "EUMS headquarters, Brussels")
+        try o.ok("conference", "add", "21", "--date", "2024-05-15", "--host", "IMS")
+        let t = try o.run("add", "Exchange of classified information", "--area", "Military Mobility", "--conference", "21").firstLine
+        let first = try o.run("agenda", "add", "21", "Opening remarks", "--presenter", "DG EUMS").firstLine
+        let last = try o.run("agenda", "add", "21", "Military Mobility progress", "--task", t).firstLine
+        try o.ok("agenda", "add", "21", "Medical cooperation", "--after", first)
+        try o.ok("agenda", "outcome", last, "Template adopted")
+        try o.ok("conference", "guidance", "20", "Pursue information exchange.")
+        try o.ok("conference", "close", "20")
+
+        struct Item: Decodable { var topic: String; var tasks: [String]; var outcome: String? }
+        let items = try o.json([Item].self, "agenda", "list", "21")
+        #expect(items.map(\.topic) == ["Opening remarks", "Medical cooperation", "Military Mobility progress"])
+        #expect(items[2].tasks.first?.hasPrefix(t) == true)
+        #expect(items[2].outcome == "Template adopted")
+
+        struct Conf: Decodable { var number: Int; var status: String; var guidance: String?; var place: String? }
+        let confs = try o.json([Conf].self, "conference", "list")
+        #expect(confs.map(\.number) == [20, 21])
+        #expect(confs[0].status == "held")
+        #expect(try o.json(Conf.self, "conference", "show", "20").guidance == "Pursue information exchange.")
+        #expect(try o.run("conference", "close", "20").status != 0, "closing twice is refused")
+    }
+
+    @Test func exportThenImportGivesTheSamePlan() throws {
+        let tmp = TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let a = try o.run("add", "Parent task", "--area", "Military Mobility", "--tag", "x").firstLine
+        try o.ok("add", "Follow-on task", "--area", "Medical Cooperation", "--follows", a, "--description", "line 1\nline 2, \"quoted\"")
+        try o.ok("note", a, "A note", "--releasable", "EUMS")
+        try o.ok("conference", "add", "20", "--date", "2023-12-01", "--host", "EUMS")
+        try o.ok("agenda", "add", "20", "Item", "--task", a)
+        let file = tmp.child("plan.json").path
+        try o.ok("export", "--output", file)
+
+        let fresh = Officer(dir: tmp.child("other").path)
+        try fresh.ok("init", "--staff", "EUMS", "--user", "Col. Dupont")
+        let imported = try fresh.run("import", file)
+        #expect(imported.status == 0, "\(imported)")
+        #expect(try fresh.ok("export") == o.ok("export"))
+        // Importing again changes nothing.
+        try fresh.ok("import", file)
+        #expect(try fresh.ok("export") == o.ok("export"))
+
+        let csv = try o.ok("export", "--format", "csv")
+        let lines = csv.split(separator: "\r\n")
+        #expect(lines.first?.hasPrefix("id,short_id,title,area") == true)
+        #expect(csv.contains("\"line 1\nline 2, \"\"quoted\"\"\""))
+    }
+
+    /// A plan whose state must not move when a command is refused.
+    func snapshot(_ o: Officer) throws -> String {
+        try o.ok("export") + String(try o.json(StatusJSON.self, "status").pending)
+    }
+
+    @Test func badInputIsRefusedClearlyAndChangesNothing() throws {
+        let tmp = TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let t = try o.run("add", "Existing task", "--area", "Military Mobility").firstLine
+        try o.ok("conference", "add", "20", "--date", "2023-12-01", "--host", "EUMS")
+        let before = try snapshot(o)
+
+        func refused(_ args: [String], mentions text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let r = try o.run(args)
+            #expect(r.status != 0, "\(args) should fail", sourceLocation: sourceLocation)
+            #expect(r.stderr.lowercased().contains(text.lowercased()), "\(args): \(r.stderr)", sourceLocation: sourceLocation)
+            #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"), sourceLocation: sourceLocation)
+        }
+        try refused(["add", "T", "--area", "Space"], mentions: "known areas: Medical Cooperation, Military Mobility")
+        try refused(["add", "T", "--area", "Military Mobility", "--status", "finished"], mentions: "status must be one of")
+        try refused(["add", "T", "--area", "Military Mobility", "--priority", "urgent"], mentions: "priority must be one of")
+        try refused(["add", "T", "--area", "Military Mobility", "--due", "2023-02-30"], mentions: "due must be a date")
+        try refused(["add", "T", "--area", "Military Mobility", "--due", "tomorrow"], mentions: "due must be a date")
+        try refused(["add", "  ", "--area", "Military Mobility"], mentions: "title must not be empty")
+        try refused(["add", "T"], mentions: "--area is required")
+        try refused(["add", "T", "--area", "Military Mobility", "--conference", "99"], mentions: "no conference 99")
+        try refused(["add", "T", "--area", "Military Mobility", "--follows", "ffff0000"], mentions: "no task with id ffff0000")
+        try refused(["add", "T", "--area", "Military Mobility", "--releasable", "NATO"], mentions: "releasable must be one of")
+        try refused(["edit", "ffff0000", "--status", "done"], mentions: "no task with id ffff0000")
+        try refused(["edit", "xyz", "--status", "done"], mentions: "not a task id")
+        try refused(["edit", t, "--status", "finished"], mentions: "status must be one of")
+        try refused(["edit", t], mentions: "nothing to change")
+        try refused(["show", "zz"], mentions: "not a task id")
+        try refused(["note", t, ""], mentions: "text must not be empty")
+        try refused(["conference", "add", "20", "--date", "2023-12-01", "--host", "EUMS"], mentions: "already exists")
+        try refused(["conference", "add", "22", "--date", "2024-13-01", "--host", "EUMS"], mentions: "date must be a date")
+        try refused(["conference", "add", "22", "--date", "2024-06-01", "--host", "NATO"], mentions: "host must be one of")
+        try refused(["conference", "show", "7"], mentions: "no conference 7")
+        try refused(["agenda", "add", "9", "Topic"], mentions: "no conference 9")
+        try refused(["agenda", "add", "20", "Topic", "--task", "ffff0000"], mentions: "no task with id")
+        try refused(["area", "add", "military mobility"], mentions: "already exists")
+        try refused(["import", tmp.child("missing.json").path], mentions: "cannot read")
+        let junk = tmp.child("junk.json")
+        try Data("{\"format\": \"something-else\", \"records\": []}".utf8).write(to: junk)
+        try refused(["import", junk.path], mentions: "not a WorkPlan export")
+        try Data("not json".utf8).write(to: junk)
+        try refused(["import", junk.path], mentions: "not a WorkPlan export")
+        #expect(try snapshot(o) == before)
+        // No replica at all.
+        let none = Officer(dir: tmp.child("nowhere").path)
+        let r = try none.run("list")
+        #expect(r.status != 0 && r.stderr.contains("no replica"))
+    }
+
+    @Test func ambiguousPrefixesListTheCandidates() throws {
+        let tmp = TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let area = "a0000000-0000-4000-8000-000000000001"
+        let plan = """
+        {"format": "workplan-export/1", "records": [
+          {"id": "\(area)", "kind": "area", "fields": {"name": "Gender Perspectives"}, "created_at": "2023-12-01T00:00:00Z"},
+          {"id": "abcd1111-0000-4000-8000-000000000001", "kind": "task", "created_at": "2023-12-01T00:00:00Z",
+           "fields": {"title": "First", "area": "\(area)", "lead": "EUMS", "status": "open", "priority": "low", "releasable": "both"}},
+          {"id": "abcd2222-0000-4000-8000-000000000002", "kind": "task", "created_at": "2023-12-01T00:00:00Z",
+           "fields": {"title": "Second", "area": "\(area)", "lead": "IMS", "status": "open", "priority": "low", "releasable": "both"}}
+        ]}
+        """
+        let file = tmp.child("plan.json")
+        try Data(plan.utf8).write(to: file)
+        try o.ok("import", file.path)
+        let r = try o.run("show", "abcd")
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("ambiguous"))
+        #expect(r.stderr.contains("abcd1111") && r.stderr.contains("abcd2222"))
+        #expect(try o.json(TaskJSON.self, "show", "abcd2").title == "Second")
+    }
+
+    @Test func statusReportsPendingWork() throws {
+        let tmp = TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        try o.ok("add", "T", "--area", "Military Mobility")
+        let s = try o.json(StatusJSON.self, "status")
+        #expect(s.pending == 3)
+        #expect(s.conflicts == 0)
+        #expect(s.last_sync == nil)
+        #expect(s.server == nil)
+    }
+}
