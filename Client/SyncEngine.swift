@@ -1,14 +1,24 @@
 import Foundation
 import WorkPlanProtocol
 
+/// What the sync engine needs from the server: the three calls of the wire protocol.
+/// `Transport` speaks them over HTTPS; tests may call a server store in process.
+public protocol SyncTransport: Sendable {
+    func hello() async throws -> HelloResponse
+    func push(_ request: PushRequest) async throws -> PushResponse
+    func pull(after cursor: Int64, limit: Int) async throws -> PullResponse
+}
+
+extension Transport: SyncTransport {}
+
 /// `workplan sync`: push the pending log in batches, then pull pages until done.
 public struct SyncEngine: Sendable {
     public let replica: Replica
-    public let transport: Transport
+    public let transport: any SyncTransport
     /// Called with a short progress line (for a terminal); may be nil.
     public let progress: (@Sendable (String) -> Void)?
 
-    public init(replica: Replica, transport: Transport, progress: (@Sendable (String) -> Void)? = nil) {
+    public init(replica: Replica, transport: any SyncTransport, progress: (@Sendable (String) -> Void)? = nil) {
         self.replica = replica
         self.transport = transport
         self.progress = progress
@@ -82,6 +92,7 @@ public struct SyncEngine: Sendable {
                 try replica.releaseBatch(batch.batchId)
                 throw WorkPlanError(e.code, "the server refused this replica's edits: \(e.message)")
             }
+            FaultInjection.point("after-push-reply")
             let summary = try replica.applyPushResponse(response, settings: settings)
             report.pushed += batch.ops.count
             report.accepted += summary.accepted
@@ -93,7 +104,8 @@ public struct SyncEngine: Sendable {
     func pull(_ report: inout Report) async throws {
         while true {
             let cursor = try replica.currentSettings().cursor
-            let page = try await transport.pull(after: cursor)
+            let page = try await transport.pull(after: cursor, limit: Limits.defaultPageSize)
+            FaultInjection.point("before-pull-apply")
             let summary = try replica.applyPull(page)
             report.pulled += summary.applied
             report.withdrawn += summary.withdrawn

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+import WorkPlanTestSupport
+
+@Suite("Two staffs syncing through a real server over TLS")
+struct SyncEndToEndTests {
+    @Test func differentFieldsOfOneTaskMerge() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--status", "in-progress")
+        try s.ims.ok("edit", t, "--owner", "Cdr. Jansen", "--priority", "high")
+        try s.eums.ok("sync")
+        let r = try s.ims.run("sync")
+        #expect(r.status == 0 && r.stdout.contains("no open conflicts"), "\(r)")
+        try s.converge()
+        let shown = try s.eums.json(TaskJSON.self, "show", t)
+        #expect(shown.status == "in-progress")
+        #expect(shown.owner == "Cdr. Jansen")
+        #expect(shown.priority == "high")
+        #expect(try s.eums.json([ConflictJSON].self, "conflicts").isEmpty)
+    }
+
+    /// Both staffs set the status differently; the later pusher gets the conflict.
+    func statusConflict(_ s: SyncScenario) throws -> String {
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--status", "done")
+        try s.ims.ok("edit", t, "--status", "blocked")
+        try s.eums.ok("sync")
+        let r = try s.ims.run("sync")
+        #expect(r.status == 0, "a sync with conflicts still completed: \(r)")
+        #expect(r.stdout.contains("1 open conflict"), "\(r.stdout)")
+        try s.eums.ok("sync")
+        return t
+    }
+
+    @Test func sameFieldGivesOneConflictWithBothValuesVisible() throws {
+        let s = try SyncScenario()
+        let t = try statusConflict(s)
+        for o in [s.eums, s.ims] {
+            let list = try o.json([ConflictJSON].self, "conflicts")
+            #expect(list.count == 1)
+            #expect(list.first?.field == "status")
+            #expect(list.first?.base == .text("open"))
+            #expect(list.first?.current == .text("done"), "the first pusher's value stays")
+            #expect(list.first?.proposed == .text("blocked"))
+            #expect(list.first?.proposed_by == "Lt Col. B. Smith")
+            #expect(try o.json(TaskJSON.self, "show", t).status == "done")
+        }
+    }
+
+    @Test(arguments: ["--mine", "--theirs", "--value"])
+    func resolvingClearsTheConflictEverywhere(_ how: String) throws {
+        let s = try SyncScenario()
+        let t = try statusConflict(s)
+        let args = how == "--value" ? ["resolve", t, "status", "--value", "in-progress"] : ["resolve", t, "status", how]
+        let r = try s.ims.run(args)
+        #expect(r.status == 0, "\(r)")
+        try s.converge()
+        let expected = ["--mine": "blocked", "--theirs": "done", "--value": "in-progress"][how]!
+        for o in [s.eums, s.ims] {
+            #expect(try o.json([ConflictJSON].self, "conflicts").isEmpty)
+            #expect(try o.json(TaskJSON.self, "show", t).status == expected)
+        }
+        // The resolution is in the history.
+        let history = try s.eums.ok("history", t)
+        #expect(history.contains("conflict resolved"), "\(history)")
+    }
+
+    @Test func nonOverlappingDescriptionEditsMergeLineWise() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask(description: "Agree a common template.\nShare points of contact.\nReport at the 21st conference.")
+        try s.eums.ok("edit", t, "--description", "Agree a common template for diplomatic clearance.\nShare points of contact.\nReport at the 21st conference.")
+        try s.ims.ok("edit", t, "--description", "Agree a common template.\nShare points of contact.\nReport at the 21st conference in May 2024.")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        try s.converge()
+        let merged = "Agree a common template for diplomatic clearance.\nShare points of contact.\nReport at the 21st conference in May 2024."
+        #expect(try s.eums.json(TaskJSON.self, "show", t).description == merged)
+        #expect(try s.ims.json(TaskJSON.self, "show", t).description == merged)
+        #expect(try s.ims.json([ConflictJSON].self, "conflicts").isEmpty)
+    }
+
+    @Test func notesFromBothSidesAllArrive() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("note", t, "EUMS: template drafted")
+        try s.ims.ok("note", t, "IMS: comments sent")
+        try s.ims.ok("note", t, "IMS: second round")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let notes = try o.json(TaskJSON.self, "show", t).notes?.map(\.text).sorted()
+            #expect(notes == ["EUMS: template drafted", "IMS: comments sent", "IMS: second round"])
+        }
+    }
+
+    @Test func deleteVersusEditIsAConflict() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("delete", t)
+        try s.ims.ok("edit", t, "--status", "in-progress")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        let list = try s.ims.json([ConflictJSON].self, "conflicts")
+        #expect(list.count == 1, "the edit of a deleted task is kept as a conflict, not silently lost")
+        #expect(list.first?.proposed == .text("in-progress"))
+        // Keeping the edit brings the task back on both sides (no silent resurrection: it is a decision).
+        try s.ims.ok("resolve", t, "status", "--mine")
+        try s.converge()
+        #expect(try s.eums.json(TaskJSON.self, "show", t).status == "in-progress")
+    }
+
+    @Test func editVersusDeleteIsAConflict() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.ims.ok("edit", t, "--owner", "Cdr. Jansen")
+        try s.eums.ok("delete", t)
+        try s.ims.ok("sync")
+        try s.eums.ok("sync")
+        let list = try s.eums.json([ConflictJSON].self, "conflicts")
+        #expect(list.count == 1, "deleting a task changed since the deleter saw it is a conflict")
+        #expect(try s.eums.json(TaskJSON.self, "show", t).owner == "Cdr. Jansen", "the task is still there")
+        try s.eums.ok("resolve", t, "deleted", "--mine")
+        try s.converge()
+        #expect(try s.ims.run("show", t).status != 0, "deleted on both sides once resolved")
+    }
+
+    @Test func offlineReplicaJoinsAndPushesItsEdits() throws {
+        let s = try SyncScenario()
+        let late = Officer(dir: s.tmp.child("late").path)
+        try late.ok("init", "--staff", "IMS", "--user", "Maj. C. Rossi")
+        try late.ok("area", "add", "Medical Cooperation")
+        let t = try late.run("add", "Deployable medical modules", "--area", "Medical Cooperation").firstLine
+        try late.ok("note", t, "Written offline")
+        let bundle = try s.server.enrol("Maj. C. Rossi", staff: "IMS", in: s.tmp)
+        try late.ok("join", bundle)
+        try late.ok("sync")
+        try s.converge([s.eums, s.ims, late])
+        let shown = try s.eums.json(TaskJSON.self, "show", t)
+        #expect(shown.title == "Deployable medical modules")
+        #expect(shown.notes?.map(\.text) == ["Written offline"])
+        #expect(try late.json(StatusJSON.self, "status").pending == 0)
+    }
+
+    @Test func sameAreaCreatedOfflineOnBothSidesIsOneArea() throws {
+        let s = try SyncScenario()
+        try s.eums.ok("area", "add", "Gender Perspectives")
+        try s.ims.ok("area", "add", "Gender Perspectives")
+        try s.converge()
+        struct AreaJSON: Decodable { var name: String }
+        #expect(try s.eums.json([AreaJSON].self, "area", "list").count == 1)
+        #expect(try s.ims.json([ConflictJSON].self, "conflicts").isEmpty)
+    }
+}
