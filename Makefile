@@ -31,3 +31,11 @@ bench: deps
 
 clean:
 	rm -rf .build demo-out
+
+.PHONY: brief-screenshot
+## Renders the demo plan's HTML brief for the 21st conference in headless Chromium
+## (Debian's chromium package) and checks the PNG: demo-out/brief-example.{html,png}.
+brief-screenshot: build
+	./scripts/brief-demo-plan.sh .build/debug demo-out/brief-replica
+	.build/debug/workplan brief --conference 21 --format html --output demo-out/brief-example.html --dir demo-out/brief-replica
+	BRIEF_HEIGHT=$${BRIEF_HEIGHT:-3800} ./scripts/brief-screenshot.sh demo-out/brief-example.html demo-out/brief-example.png

@@ -129,7 +129,10 @@ extension Replica {
     /// edits of a record not yet pushed change its `create`; a second `set` of a field
     /// replaces the first (keeping its base rev).
     func queue(_ db: Database, _ op: PlanOperation, author: String) throws {
+        // Never fold across a baseline, nor the baseline marker itself (docs/sync-model.md "Baselines").
+        let baseline = PendingLog.marksBaseline(op) ? Int64.max : try PendingLog.newestUnsentBaseline(db)
         for entry in try PendingLog.unsent(db, record: op.record, field: op.field) {
+            if let baseline, entry.seq < baseline { break }
             var folded = entry.op
             if entry.op.action == .create, op.resolves == nil {
                 var fields = folded.fields ?? [:]

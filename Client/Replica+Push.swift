@@ -11,7 +11,7 @@ extension Replica {
             if let id = try String.fetchOne(db, sql: "SELECT batch FROM pending WHERE batch IS NOT NULL ORDER BY seq LIMIT 1") {
                 return PushRequest(batchId: id, ops: try PendingLog.entries(db, where: "batch = ?", arguments: [id]).map(\.op))
             }
-            let entries = try PendingLog.entries(db, where: "batch IS NULL", limit: limit)
+            let entries = PendingLog.cutAtBaseline(try PendingLog.entries(db, where: "batch IS NULL", limit: limit))
             guard let last = entries.last else { return nil }
             let id = RecordID.random()
             try db.execute(sql: "UPDATE pending SET batch = ? WHERE batch IS NULL AND seq <= ?", arguments: [id, last.seq])
@@ -59,6 +59,9 @@ extension Replica {
             try db.execute(sql: "DELETE FROM conflict WHERE id IN (\(resolved.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(resolved))
         }
         let newRev = result.seq ?? result.rev
+        if result.outcome == .accepted, (result.conflicts ?? []).isEmpty, let seq = result.seq {
+            try PendingLog.rebase(db, after: op, seq: seq)
+        }
         switch op.action {
         case .create:
             guard var r = try table.fetch(db, id: op.record) else { return }

@@ -15,7 +15,7 @@ struct WorkPlan: AsyncParsableCommand {
             Area.self, Add.self, Edit.self, Delete.self, List.self, Show.self, Note.self,
             Conference.self, Agenda.self,
             Sync.self, Status.self, Conflicts.self, Resolve.self, History.self,
-            Export.self, Import.self,
+            Export.self, Import.self, Brief.self, Changes.self,
         ]
     )
 }

@@ -1,0 +1,113 @@
+import Foundation
+import WorkPlanProtocol
+
+/// Renders a brief as Markdown (`workplan brief --format md`).
+public enum BriefMarkdown {
+    public static func render(_ b: Brief) -> String {
+        var out: [String] = []
+        func line(_ s: String = "") { out.append(s) }
+        func table(_ header: [String], _ rows: [[String]]) {
+            line("| " + header.joined(separator: " | ") + " |")
+            line("|" + header.map { _ in " --- |" }.joined())
+            for r in rows { line("| " + r.map(cell).joined(separator: " | ") + " |") }
+            line()
+        }
+        func taskRow(_ t: BriefTask) -> [String] {
+            [t.shortId, t.title, t.lead, t.owner ?? "—", t.status, t.due ?? "—"]
+        }
+
+        line("# " + BriefText.title(b))
+        line()
+        line("**Conference \(b.conference.number)**: " + BriefText.conferenceLine(b.conference))
+        line()
+        line("_" + BriefText.releasability(b) + "_")
+        line()
+
+        line("## Agenda")
+        line()
+        if b.agenda.isEmpty { line("No agenda items yet."); line() }
+        for (i, item) in b.agenda.enumerated() {
+            line("\(i + 1). **\(inline(item.topic))**" + (item.presenter.map { " — presented by \(inline($0))" } ?? ""))
+            for t in item.tasks { line("   - `\(t.shortId)` \(inline(t.title)) (\(t.status))") }
+            if let o = item.outcome { line("   - Outcome: \(inline(o))") }
+        }
+        if !b.agenda.isEmpty { line() }
+        if let g = b.conference.guidance {
+            line("**Guidance of the Director Generals:** \(inline(g))")
+            line()
+        }
+
+        line("## The plan by area")
+        line()
+        for area in b.areas {
+            line("### \(inline(area.name))")
+            line()
+            if area.tasks.isEmpty { line("No tasks."); line(); continue }
+            table(["Task", "Title", "Lead", "Owner", "Status", "Due", "Last note"], area.tasks.map { t in
+                taskRow(t) + [t.lastNote.map { "\($0.text) — \($0.author) (\($0.staff)), \($0.createdAt.prefix(10))" } ?? "—"]
+            })
+        }
+
+        line("## Changes since the last conference")
+        line()
+        line(BriefText.window(b))
+        line()
+        let c = b.changes
+        line("Created: \(c.created.count) · Closed: \(c.closed.count) · Changed: \(c.changed.count) · Deleted: \(c.deleted.count)")
+        line()
+        section("New tasks", c.created, b, &out, details: false)
+        section("Closed tasks", c.closed, b, &out, details: true)
+        section("Changed tasks", c.changed, b, &out, details: true)
+        section("Deleted tasks", c.deleted, b, &out, details: true)
+
+        line("## Follow-on tasks from the previous conference")
+        line()
+        if let p = b.previous {
+            if b.followOns.isEmpty { line("No tasks were agreed at the \(ordinal(p.number)) conference."); line() }
+            else { table(["Task", "Title", "Lead", "Owner", "Status", "Due"], b.followOns.map(taskRow)) }
+        } else {
+            line("No previous conference has been held."); line()
+        }
+
+        line("## Overdue tasks")
+        line()
+        if b.overdue.isEmpty { line("No task is overdue at \(b.conference.date)."); line() }
+        else { table(["Task", "Title", "Lead", "Owner", "Status", "Due"], b.overdue.map(taskRow)) }
+
+        line("## Open disagreements")
+        line()
+        if b.conflicts.isEmpty { line("No open conflicts."); line() }
+        else {
+            table(["Record", "Title", "Field", "Current", "Proposed", "Proposed by", "When"], b.conflicts.map { x in
+                [x.shortRecord, x.title ?? x.kind, x.field, BriefText.value(x.current), BriefText.value(x.proposed),
+                 "\(x.proposedBy) (\(x.staff))", x.at]
+            })
+        }
+        return out.joined(separator: "\n")
+    }
+
+    static func section(_ heading: String, _ ids: [String], _ b: Brief, _ out: inout [String], details: Bool) {
+        guard !ids.isEmpty else { return }
+        out.append("### \(heading)")
+        out.append("")
+        for (id, changes) in BriefText.taskChanges(b, ids) {
+            var head = "- `\(id)` \(inline(BriefText.taskTitle(b, id)))"
+            if let t = b.task(id) { head += " — \(t.area), \(t.status)" + (t.owner.map { ", \(inline($0))" } ?? "") }
+            out.append(head)
+            if details {
+                for c in changes { out.append("  - \(inline(BriefText.describe(c))) — \(inline(BriefText.who(c)))") }
+            }
+        }
+        out.append("")
+    }
+
+    /// Text safe on one Markdown line.
+    static func inline(_ s: String) -> String {
+        s.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// Text safe in a table cell.
+    static func cell(_ s: String) -> String {
+        inline(s).replacingOccurrences(of: "|", with: "\\|")
+    }
+}

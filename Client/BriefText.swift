@@ -1,0 +1,66 @@
+import Foundation
+import WorkPlanProtocol
+
+/// Wording shared by the Markdown and HTML briefs.
+enum BriefText {
+    static func title(_ b: Brief) -> String {
+        "Brief for the \(ordinal(b.conference.number)) EUMS-IMS Director Generals Conference"
+    }
+
+    static func conferenceLine(_ c: ConferenceView) -> String {
+        var s = "\(c.date), hosted by \(c.host)"
+        if let p = c.place { s += " at \(p)" }
+        return s + " (\(c.status))"
+    }
+
+    static func releasability(_ b: Brief) -> String {
+        "Prepared for \(b.staff) by \(b.preparedBy) on \(b.preparedAt). Holds only records releasable to \(b.staff)."
+    }
+
+    static func window(_ b: Brief) -> String {
+        guard let p = b.previous else {
+            return "No conference before the \(ordinal(b.conference.number)) has been held, so there is no baseline: every task counts as new."
+        }
+        var s = "Since the baseline of the \(ordinal(p.number)) conference (\(p.date))"
+        if let base = b.changes.baseline { s += ": \(base.description)" }
+        return s + "; through \(b.changes.until)."
+    }
+
+    static func value(_ v: FieldValue?) -> String {
+        guard let v else { return "—" }
+        switch v {
+        case .null: return "(none)"
+        case .set(let s): return s.isEmpty ? "(none)" : s.joined(separator: ", ")
+        case .text(let t): return t
+        }
+    }
+
+    /// How one change reads: "status: open → done", "created", "tags: +mobility".
+    static func describe(_ c: RecordChange) -> String {
+        switch c.action {
+        case "create": return c.kind == "note" ? "note added: \(value(c.new))" : "created"
+        case "delete": return "deleted"
+        case "restore" where c.field == nil: return "restored"
+        default: return "\(c.field ?? "?"): \(value(c.old)) → \(value(c.new))"
+        }
+    }
+
+    static func who(_ c: RecordChange) -> String {
+        "\(c.user) (\(c.staff)), \(c.at.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC"))\(c.synced ? "" : ", not yet synced")"
+    }
+
+    static func taskChanges(_ b: Brief, _ shortIds: [String]) -> [(String, [RecordChange])] {
+        shortIds.map { id in
+            (id, b.changes.changes.filter { $0.kind == "task" && $0.shortId == id && $0.action != "create" }
+                + b.changes.changes.filter { $0.kind == "note" && $0.task.map(RecordID.short) == id })
+        }
+    }
+
+    static func taskTitle(_ b: Brief, _ shortId: String) -> String {
+        b.task(shortId)?.title ?? b.changes.changes.first { $0.shortId == shortId }?.title ?? shortId
+    }
+
+    static func statusLabel(_ s: String) -> String {
+        s.replacingOccurrences(of: "-", with: " ")
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// Baselines in the pending log (docs/sync-model.md "Baselines").
+///
+/// The operation that marks a conference held is the position of that conference's
+/// baseline. For that position to mean anything, later edits must not be folded into
+/// operations queued before it, and the server must see the operations on either side
+/// in separate batches (so that an edit made after the baseline on a record created
+/// before it can be sent against the rev the server gave the create).
+extension PendingLog {
+    /// Whether an operation marks a conference held.
+    static func marksBaseline(_ op: PlanOperation) -> Bool {
+        guard op.kind == .conference else { return false }
+        switch op.action {
+        case .set, .restore:
+            return op.field == FieldName.status && op.value == .text("held")
+        case .create:
+            return op.fields?[FieldName.status] == .text("held")
+        default:
+            return false
+        }
+    }
+
+    /// The pending seq of the newest waiting (unsent) baseline marker, if any.
+    static func newestUnsentBaseline(_ db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: """
+            SELECT max(seq) FROM pending
+            WHERE kind = 'conference' AND batch IS NULL
+              AND ((action IN ('set', 'restore') AND field = 'status' AND value = ?)
+                   OR (action = 'create' AND json_extract(fields, '$.status') = 'held'))
+            """, arguments: [JSONText.encode(FieldValue.text("held"))])
+    }
+
+    /// Cuts a batch so that a baseline marker travels alone: the entries before the first
+    /// marker, or the marker by itself when it comes first.
+    static func cutAtBaseline(_ entries: [Entry]) -> [Entry] {
+        guard let i = entries.firstIndex(where: { marksBaseline($0.op) }) else { return entries }
+        return i == 0 ? [entries[0]] : Array(entries[..<i])
+    }
+
+    /// After the server accepted `op` as `seq`, later waiting edits the officer made on top
+    /// of it (kept apart from it by a baseline) stand on that rev: a `set` of the same field
+    /// made against the same base, or any field edit of a record whose create this was.
+    static func rebase(_ db: Database, after op: PlanOperation, seq: Int64) throws {
+        switch op.action {
+        case .create:
+            try db.execute(sql: """
+                UPDATE pending SET base_rev = ?
+                WHERE record = ? AND batch IS NULL AND base_rev = 0 AND action IN ('set', 'add', 'remove')
+                """, arguments: [seq, op.record])
+        case .set:
+            try db.execute(sql: """
+                UPDATE pending SET base_rev = ?
+                WHERE record = ? AND field = ? AND batch IS NULL AND base_rev = ? AND action = 'set'
+                """, arguments: [seq, op.record, op.field, op.baseRev])
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import Testing
+import WorkPlanProtocol
+import WorkPlanTestSupport
+@testable import WorkPlanClient
+
+/// A pulled plan with known edits before and after the 20th conference's baseline (seq 8).
+struct PulledPlan {
+    let replica: Replica
+    let tmp: TemporaryDirectory
+    let area: String
+    let conf20 = RecordID.conference(number: 20)
+    let conf21 = RecordID.conference(number: 21)
+    let a = "aaaa0000-0000-4000-8000-000000000001"   // closed after the baseline
+    let b = "bbbb0000-0000-4000-8000-000000000002"   // owner and tags changed after
+    let c = "cccc0000-0000-4000-8000-000000000003"   // changed locally, not synced
+    let d = "dddd0000-0000-4000-8000-000000000004"   // created after, a follow-on of conference 20
+    let e = "eeee0000-0000-4000-8000-000000000005"   // IMS only: never shown to EUMS
+    let f = "ffff0000-0000-4000-8000-000000000006"   // untouched since the baseline, overdue
+    let note = "12340000-0000-4000-8000-000000000007"
+
+    init() throws {
+        let tmp = TemporaryDirectory()
+        self.tmp = tmp
+        replica = try Replica.create(in: tmp.child("replica"), staff: .EUMS, user: "Col. Dupont")
+        let area = RecordID.area(named: "Military Mobility")
+        self.area = area
+        func task(_ id: String, _ title: String, status: String = "open", due: String? = nil, releasable: String = "both", origin: Int? = nil) -> [String: FieldValue] {
+            var f: [String: FieldValue] = ["title": .text(title), "area": .text(area), "lead": .text("EUMS"), "status": .text(status),
+                                           "priority": .text("medium"), "releasable": .text(releasable)]
+            if let due { f["due"] = .text(due) }
+            if let origin { f["origin_conference"] = .text(String(origin)) }
+            return f
+        }
+        func change(_ seq: Int64, _ record: String, _ kind: RecordKind, _ action: Action, field: String? = nil, old: FieldValue? = nil,
+                    value: FieldValue? = nil, fields: [String: FieldValue]? = nil, user: String = "Cdr. Jansen", staff: Staff = .IMS) -> Change {
+            Change(seq: seq, event: .change, record: record, kind: kind, action: action, field: field, old: old, value: value, fields: fields,
+                   user: user, staff: staff, at: 1_701_417_600_000 + seq * 60_000)
+        }
+        let before: [Change] = [
+            change(1, area, .area, .create, fields: ["name": .text("Military Mobility")], user: "Col. Dupont", staff: .EUMS),
+            change(2, conf20, .conference, .create, fields: ["number": .text("20"), "date": .text("2023-12-01"), "host": .text("EUMS"),
+                                                             "place": .text("EUMS headquarters"), "status": .text("planned")], user: "Col. Dupont", staff: .EUMS),
+            change(3, a, .task, .create, fields: task(a, "Harmonise movement permissions")),
+            change(4, b, .task, .create, fields: task(b, "Deployable medical modules")),
+            change(5, c, .task, .create, fields: task(c, "Common cyber exercise", due: "2024-06-30")),
+            change(6, f, .task, .create, fields: task(f, "Gender focal point network", due: "2024-03-01")),
+            change(7, a, .task, .set, field: "status", old: .text("open"), value: .text("in-progress")),
+            change(8, conf20, .conference, .set, field: "status", old: .text("planned"), value: .text("held"), user: "Col. Dupont", staff: .EUMS),
+        ]
+        let after: [Change] = [
+            change(9, a, .task, .set, field: "status", old: .text("in-progress"), value: .text("done")),
+            change(10, b, .task, .set, field: "owner", value: .text("Maj. Ruiz")),
+            change(11, b, .task, .add, field: "tags", value: .text("medical")),
+            change(12, d, .task, .create, fields: task(d, "Information exchange agreement", origin: 20), user: "Col. Dupont", staff: .EUMS),
+            change(13, note, .note, .create, fields: ["task": .text(b), "text": .text("Modules inspected"), "author": .text("Maj. Ruiz"),
+                                                      "staff": .text("IMS"), "releasable": .text("both")]),
+            change(14, e, .task, .create, fields: task(e, "IMS internal review", releasable: "IMS")),
+            change(15, e, .task, .set, field: "status", old: .text("open"), value: .text("done")),
+            change(16, conf21, .conference, .create, fields: ["number": .text("21"), "date": .text("2024-05-14"), "host": .text("IMS"),
+                                                              "status": .text("planned")]),
+            // A repeated change (a page replayed) counts once.
+            change(10, b, .task, .set, field: "owner", value: .text("Maj. Ruiz")),
+        ]
+        _ = try replica.applyPull(PullResponse(storeId: "s", changes: before, next: 8, more: true, maxSeq: 16))
+        _ = try replica.applyPull(PullResponse(storeId: "s", changes: after, next: 16, more: false, maxSeq: 16))
+        // The officer's own edit, not yet synced.
+        try replica.edit(.task, id: c, [.set("due", .text("2024-09-30"))], at: 1_705_000_000_000)
+    }
+}
+
+@Suite("Timeline and baselines")
+struct TimelineTests {
+    @Test func timelineIsPulledHistoryThenPendingOperations() throws {
+        let p = try PulledPlan()
+        let t = try p.replica.timeline()
+        #expect(t.entries.map(\.seq) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, nil])
+        #expect(t.entries.map(\.position) == Array(0..<17))
+        #expect(t.entries.last?.synced == false)
+        #expect(t.heldPosition(conference: p.conf20) == 7)
+        let base = try p.replica.baseline(conference: 20, in: t)
+        #expect(base.seq == 8)
+        #expect(base.position == 7)
+        #expect(base.user == "Col. Dupont")
+    }
+
+    @Test func changesSinceTheBaselineFieldByField() throws {
+        let p = try PulledPlan()
+        let set = try p.replica.changes(sinceConference: 20)
+        let short = RecordID.short
+        #expect(set.conference == 20)
+        #expect(set.created == [short(p.d)])
+        #expect(set.closed == [short(p.a)])
+        #expect(set.changed == [short(p.b), short(p.c)])
+        #expect(set.deleted == [])
+        let rows = set.changes.map { [$0.shortId, $0.action, $0.field ?? "-", $0.old?.description ?? "-", $0.new?.description ?? "-", $0.user, String($0.synced)] }
+        #expect(rows == [
+            [short(p.a), "set", "status", "in-progress", "done", "Cdr. Jansen", "true"],
+            [short(p.b), "set", "owner", "(none)", "Maj. Ruiz", "Cdr. Jansen", "true"],
+            [short(p.b), "add", "tags", "", "medical", "Cdr. Jansen", "true"],
+            [short(p.d), "create", "-", "-", "Information exchange agreement", "Col. Dupont", "true"],
+            [short(p.note), "create", "-", "-", "Modules inspected", "Cdr. Jansen", "true"],
+            [short(p.conf21), "create", "-", "-", "Conference 21", "Cdr. Jansen", "true"],
+            [short(p.c), "set", "due", "2024-06-30", "2024-09-30", "Col. Dupont", "false"],
+        ])
+        #expect(set.changes.first { $0.kind == "note" }?.task == p.b)
+        #expect(!set.changes.contains { $0.record == p.e }, "an IMS-only record never appears in an EUMS change set")
+    }
+
+    @Test func unknownOrNotHeldConferencesAreErrors() throws {
+        let p = try PulledPlan()
+        let unknown = #expect(throws: WorkPlanError.self) { try p.replica.changes(sinceConference: 99) }
+        #expect(unknown?.code == .notFound)
+        #expect(unknown?.message == "no conference 99")
+        let planned = #expect(throws: WorkPlanError.self) { try p.replica.changes(sinceConference: 21) }
+        #expect(planned?.code == .invalidInput)
+        #expect(planned?.message.contains("conference 21 is not held yet") == true)
+    }
+
+    @Test func briefOfTheNextConference() throws {
+        let p = try PulledPlan()
+        // A disagreement on task b, and one on the IMS-only task (never shown to EUMS).
+        let conflict = Conflict(id: RecordID.random(), record: p.b, kind: .task, type: .edit, field: "priority", base: .text("medium"),
+                                current: .text("high"), proposed: .text("low"), proposedBy: "Maj. Ruiz", staff: .IMS, at: 0, currentRev: 10)
+        var hidden = conflict
+        hidden.id = RecordID.random()
+        hidden.record = p.e
+        _ = try p.replica.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 17, event: .conflictOpened, record: p.b, kind: .task, user: "Maj. Ruiz", staff: .IMS, at: 0, conflict: conflict),
+            Change(seq: 18, event: .conflictOpened, record: p.e, kind: .task, user: "Maj. Ruiz", staff: .IMS, at: 0, conflict: hidden),
+        ], next: 18, more: false, maxSeq: 18))
+        let brief = try p.replica.brief(conference: 21)
+        let short = RecordID.short
+        #expect(brief.previous?.number == 20)
+        #expect(brief.changes.created == [short(p.d)])
+        #expect(brief.changes.closed == [short(p.a)])
+        #expect(brief.changes.changed == [short(p.b), short(p.c)])
+        #expect(brief.followOns.map(\.shortId) == [short(p.d)])
+        #expect(brief.overdue.map(\.shortId) == [short(p.f)], "due 2024-03-01, before 2024-05-14, still open")
+        #expect(brief.conflicts.map(\.record) == [p.b])
+        #expect(brief.areas.map(\.name) == ["Military Mobility"])
+        #expect(Set(brief.allTasks.map(\.id)) == [p.a, p.b, p.c, p.d, p.f])
+        #expect(brief.task(p.b)?.lastNote?.text == "Modules inspected")
+
+        let md = BriefMarkdown.render(brief)
+        #expect(md.contains("# Brief for the 21st EUMS-IMS Director Generals Conference"))
+        #expect(md.contains("owner: (none) → Maj. Ruiz — Cdr. Jansen (IMS)"))
+        #expect(md.contains("status: in-progress → done"))
+        #expect(md.contains("due: 2024-06-30 → 2024-09-30 — Col. Dupont (EUMS)"))
+        #expect(md.contains("| \(short(p.b)) | Deployable medical modules | priority | high | low | Maj. Ruiz (IMS) |"))
+        #expect(!md.contains("IMS internal review"))
+    }
+
+    @Test func heldConferenceBriefEndsAtItsOwnBaseline() throws {
+        let p = try PulledPlan()
+        // Conference 21 held at seq 17; a later change falls outside its brief's window.
+        _ = try p.replica.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 17, event: .change, record: p.conf21, kind: .conference, action: .set, field: "status", value: .text("held"), user: "x", staff: .IMS, at: 0),
+            Change(seq: 18, event: .change, record: p.f, kind: .task, action: .set, field: "status", value: .text("cancelled"), user: "x", staff: .IMS, at: 0),
+        ], next: 18, more: false, maxSeq: 18))
+        let brief = try p.replica.brief(conference: 21)
+        #expect(brief.changes.until == "the baseline of conference 21")
+        #expect(brief.changes.closed == [RecordID.short(p.a)])
+        #expect(try p.replica.changes(sinceConference: 21).closed == [RecordID.short(p.f)])
+        // The officer's unsynced edit follows all pulled history, so it is after 21's baseline.
+        #expect(try p.replica.changes(sinceConference: 21).changed == [RecordID.short(p.c)])
+    }
+
+    @Test func withoutAPreviousConferenceEveryTaskIsNew() throws {
+        let p = try PulledPlan()
+        let brief = try p.replica.brief(conference: 20)
+        #expect(brief.previous == nil)
+        #expect(Set(brief.changes.created) == Set([p.a, p.b, p.c, p.d, p.f].map(RecordID.short)))
+        #expect(brief.changes.closed.isEmpty && brief.changes.changed.isEmpty)
+        #expect(brief.followOns.isEmpty)
+        #expect(BriefMarkdown.render(brief).contains("there is no baseline: every task counts as new"))
+    }
+}
+
+@Suite("Baselines in the pending log")
+struct BaselinePendingTests {
+    /// An offline replica: conference 20 and a task, conference 20 closed, then edits.
+    func offline() throws -> (Replica, TemporaryDirectory, task: String, conf: String) {
+        let (r, tmp, area) = try makeReplica()
+        let conf = try r.createRecord(.conference, fields: ["number": .text("20"), "date": .text("2023-12-01"), "host": .text("EUMS"), "status": .text("planned")])
+        let task = try r.createRecord(.task, fields: taskFields(area))
+        try r.edit(.task, id: task, [.set("owner", .text("Maj. Weber"))])
+        try r.edit(.conference, id: conf, [.set("status", .text("held"))])
+        try r.edit(.task, id: task, [.set("status", .text("done")), .set("owner", .text("Lt Col. Weber"))])
+        try r.edit(.task, id: task, [.set("status", .text("cancelled"))])
+        return (r, tmp, task, conf)
+    }
+
+    @Test func editsAreNotFoldedAcrossABaseline() throws {
+        let (r, _, task, conf) = try offline()
+        let ops = try pendingOps(r)
+        let shape = ops.map { "\($0.action.rawValue) \($0.field ?? "")" }
+        #expect(shape == ["create ", "create ", "create ", "set status", "set status", "set owner"],
+                "area, conference and task creates (the owner edit folded into the task's create), the close, then unfolded edits")
+        #expect(ops[2].fields?["owner"] == .text("Maj. Weber"))
+        #expect(ops[3].record == conf)
+        #expect(ops[4].value == .text("cancelled"), "edits after the baseline still fold among themselves")
+        let set = try r.changes(sinceConference: 20)
+        #expect(set.closed == [RecordID.short(task)])
+        #expect(set.changes.map { "\($0.field ?? "") \($0.old?.description ?? "") \($0.new?.description ?? "")" } ==
+                ["status open cancelled", "owner Maj. Weber Lt Col. Weber"])
+        #expect(set.baseline?.synced == false)
+    }
+
+    @Test func batchesEndAtABaselineAndLaterEditsAreRebased() throws {
+        let (r, _, task, conf) = try offline()
+        func push(_ expected: [String], seq: inout Int64) throws {
+            let batch = try #require(try r.nextBatch())
+            #expect(batch.ops.map { "\($0.action.rawValue) \($0.field ?? "")" } == expected)
+            let results = batch.ops.map { op -> OpResult in
+                seq += 1
+                return OpResult(op: op.id, outcome: .accepted, seq: seq, rev: seq)
+            }
+            _ = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: results, replayed: false), settings: r.currentSettings())
+        }
+        var seq: Int64 = 0
+        #expect(try pendingOps(r).filter { $0.record == conf && $0.action == .set }.map(\.baseRev) == [0])
+        try push(["create ", "create ", "create "], seq: &seq)
+        #expect(try pendingOps(r).map(\.baseRev) == [2, 3, 3], "the close stands on the conference's create, the task edits on the task's")
+        try push(["set status"], seq: &seq)
+        try push(["set status", "set owner"], seq: &seq)
+        #expect(try pendingOps(r).isEmpty)
+        #expect(try r.record(.task, id: task)?.text("status") == "cancelled")
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+import WorkPlanTestSupport
+
+/// The JSON of `workplan changes --json` (CLI.md names).
+struct ChangeSetJSON: Decodable {
+    struct Entry: Decodable, Equatable {
+        var record: String
+        var kind: String
+        var short_id: String
+        var title: String
+        var action: String
+        var field: String?
+        var old: Value?
+        var new: Value?
+        var user: String
+        var staff: String
+        var at: String
+        var synced: Bool
+    }
+    /// A field value: null, a text, or a list.
+    enum Value: Decodable, Equatable {
+        case text(String), list([String])
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let s = try? c.decode(String.self) { self = .text(s) } else { self = .list(try c.decode([String].self)) }
+        }
+    }
+    struct Baseline: Decodable { var conference: Int; var description: String; var synced: Bool }
+    var conference: Int
+    var baseline: Baseline
+    var changes: [Entry]
+    var created: [String]
+    var closed: [String]
+    var changed: [String]
+    var deleted: [String]
+}
+
+/// An offline plan built through the CLI: conference 20 held with four tasks, then edits,
+/// a new follow-on task and conference 21.
+struct CLIPlan {
+    let tmp = TemporaryDirectory("workplan-brief")
+    let o: Officer
+    var permits = "", medical = "", cyber = "", gender = "", followOn = ""
+
+    init() throws {
+        o = Officer(dir: tmp.child("replica").path)
+        try o.ok("init", "--staff", "EUMS", "--user", "Col. Dupont")
+        for area in ["Military Mobility", "Medical Cooperation", "CIS/Cyber Interoperability", "Gender Perspectives"] {
+            try o.ok("area", "add", area)
+        }
+        try o.ok("conference", "add", "20", "--date", "2023-12-01", "--host", "EUMS", "--place", "EUMS headquarters, Brussels")
+        permits = try first(o.ok("add", "Harmonise cross-border movement permissions", "--area", "Military Mobility", "--owner", "Lt Col. Weber", "--due", "2024-04-30"))
+        medical = try first(o.ok("add", "Deployable medical modules", "--area", "Medical Cooperation", "--status", "in-progress"))
+        cyber = try first(o.ok("add", "Common cyber exercise <2024>", "--area", "CIS/Cyber Interoperability", "--due", "2024-03-15", "--lead", "JOINT"))
+        gender = try first(o.ok("add", "Gender focal point network", "--area", "Gender Perspectives", "--due", "2024-09-30"))
+        try o.ok("note", medical, "Modules inspected in Brussels")
+        try o.ok("conference", "close", "20")
+        // After the baseline.
+        try o.ok("edit", permits, "--status", "done")
+        try o.ok("edit", medical, "--owner", "Maj. Ruiz", "--priority", "high")
+        try o.ok("note", medical, "Second inspection planned")
+        followOn = try first(o.ok("add", "EU-NATO information exchange agreement", "--area", "Military Mobility", "--origin-conference", "20", "--status", "proposed"))
+        try o.ok("conference", "add", "21", "--date", "2024-05-14", "--host", "IMS", "--place", "NATO HQ")
+        let item = try first(o.ok("agenda", "add", "21", "Military mobility progress", "--task", permits, "--task", followOn, "--presenter", "Lt Col. Weber"))
+        try o.ok("agenda", "add", "21", "Medical cooperation", "--task", medical)
+        try o.ok("agenda", "outcome", item, "Template endorsed")
+    }
+
+    func first(_ stdout: String) -> String { stdout.split(separator: "\n").first.map(String.init) ?? "" }
+
+    /// The replica's plan as exported, to show a failing command changed nothing.
+    func snapshot() throws -> String {
+        try o.ok("export") + String(try o.json(StatusCount.self, "status").pending)
+    }
+}
+
+struct StatusCount: Decodable { var pending: Int }
+
+@Suite("Brief and changes, as real processes")
+struct BriefCLITests {
+    @Test func changesSinceConferenceAsJSON() throws {
+        let p = try CLIPlan()
+        let set = try p.o.json(ChangeSetJSON.self, "changes", "--since-conference", "20")
+        #expect(set.conference == 20)
+        #expect(set.baseline.conference == 20)
+        #expect(set.baseline.synced == false)
+        #expect(set.baseline.description.contains("conference 20 marked held by Col. Dupont (EUMS)"))
+        #expect(set.created == [p.followOn])
+        #expect(set.closed == [p.permits])
+        #expect(set.changed == [p.medical])
+        #expect(set.deleted == [])
+        let tasks = set.changes.filter { $0.kind == "task" }.map { [$0.short_id, $0.action, $0.field ?? "-", $0.old.map(text) ?? "-", $0.new.map(text) ?? "-"] }
+        #expect(tasks == [
+            [p.permits, "set", "status", "open", "done"],
+            [p.medical, "set", "owner", "-", "Maj. Ruiz"],
+            [p.medical, "set", "priority", "medium", "high"],
+            [p.followOn, "create", "-", "-", "EU-NATO information exchange agreement"],
+        ])
+        #expect(set.changes.filter { $0.kind == "note" }.map { $0.new.map(text) } == ["Second inspection planned"])
+        #expect(set.changes.allSatisfy { $0.user == "Col. Dupont" && $0.staff == "EUMS" && !$0.synced })
+        #expect(set.changes.map(\.kind) == ["task", "task", "task", "note", "task", "conference", "agenda_item", "agenda_item"],
+                "the outcome folds into the agenda item's unsynced create")
+    }
+
+    func text(_ v: ChangeSetJSON.Value) -> String {
+        switch v {
+        case .text(let t): t
+        case .list(let l): l.joined(separator: ",")
+        }
+    }
+
+    @Test func markdownBriefOfTheNextConference() throws {
+        let p = try CLIPlan()
+        let r = try p.o.run("brief", "--conference", "21")
+        #expect(r.status == 0, "\(r)")
+        let md = r.stdout
+        #expect(md.hasPrefix("# Brief for the 21st EUMS-IMS Director Generals Conference\n"))
+        #expect(md.contains("**Conference 21**: 2024-05-14, hosted by IMS at NATO HQ (planned)"))
+        #expect(md.contains("1. **Military mobility progress** — presented by Lt Col. Weber\n   - `\(p.followOn)` EU-NATO information exchange agreement (proposed)\n   - `\(p.permits)` Harmonise cross-border movement permissions (done)\n   - Outcome: Template endorsed"))
+        #expect(md.contains("2. **Medical cooperation**\n   - `\(p.medical)` Deployable medical modules (in-progress)"))
+        #expect(md.contains("| \(p.medical) | Deployable medical modules | EUMS | Maj. Ruiz | in-progress | — | Second inspection planned — Col. Dupont (EUMS)"))
+        #expect(md.contains("Created: 1 · Closed: 1 · Changed: 1 · Deleted: 0"))
+        #expect(md.contains("### Closed tasks\n\n- `\(p.permits)` Harmonise cross-border movement permissions — Military Mobility, done, Lt Col. Weber\n  - status: open → done — Col. Dupont (EUMS)"))
+        #expect(md.contains("  - owner: (none) → Maj. Ruiz — Col. Dupont (EUMS)"))
+        #expect(md.contains("  - priority: medium → high — Col. Dupont (EUMS)"))
+        #expect(md.contains("  - note added: Second inspection planned — Col. Dupont (EUMS)"))
+        #expect(!md.contains("note added: Modules inspected"), "notes before the baseline are not changes")
+        #expect(md.contains("## Follow-on tasks from the previous conference\n\n| Task | Title | Lead | Owner | Status | Due |\n| --- | --- | --- | --- | --- | --- |\n| \(p.followOn) | EU-NATO information exchange agreement | EUMS | — | proposed | — |"))
+        #expect(md.contains("## Overdue tasks\n\n| Task | Title | Lead | Owner | Status | Due |\n| --- | --- | --- | --- | --- | --- |\n| \(p.cyber) | Common cyber exercise <2024> | JOINT | — | open | 2024-03-15 |\n\n"),
+                "permits is done, gender is due after the conference")
+        #expect(md.contains("## Open disagreements\n\nNo open conflicts."))
+    }
+
+    @Test func htmlBriefToAFile() throws {
+        let p = try CLIPlan()
+        let out = p.tmp.child("brief.html")
+        let r = try p.o.run("brief", "--conference", "21", "--format", "html", "--output", out.path)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.isEmpty)
+        let html = try String(contentsOf: out, encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("Common cyber exercise &lt;2024&gt;"), "user text is escaped")
+        #expect(!html.contains("<2024>"))
+        #expect(html.contains("@media print"))
+        #expect(html.components(separatedBy: "<svg").count - 1 == 2)
+        for external in ["<script", "<link", "src=", "url(", "@import", "https:"] {
+            #expect(!html.contains(external), "self-contained: no \(external)")
+        }
+    }
+
+    @Test func badInputIsRefusedAndChangesNothing() throws {
+        let p = try CLIPlan()
+        let before = try p.snapshot()
+        let cases: [([String], String)] = [
+            (["changes", "--since-conference", "21"], "conference 21 is not held yet"),
+            (["changes", "--since-conference", "99"], "no conference 99"),
+            (["changes", "--since-conference", "twenty"], "twenty"),
+            (["brief", "--conference", "99"], "no conference 99"),
+            (["brief", "--conference", "21", "--format", "pdf"], "unknown format 'pdf'; use md or html"),
+            (["brief", "--conference", "21", "--output", p.tmp.child("missing/brief.md").path], "does not exist"),
+            (["brief", "--conference", "21", "--output", p.tmp.path], "it is a folder"),
+        ]
+        for (args, message) in cases {
+            let r = try p.o.run(args)
+            #expect(r.status != 0, "\(args): \(r)")
+            #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+            #expect(r.stdout.isEmpty, "\(args)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: p.tmp.child("missing").path))
+        #expect(try p.snapshot() == before)
+    }
+}
