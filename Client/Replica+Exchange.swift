@@ -96,7 +96,8 @@ extension Replica {
                                 updated += try self.edit(db, kind, id: id, edits, resolves: nil, at: now) > 0 ? 1 : 0
                             }
                         } else {
-                            _ = try self.createRecord(db, kind, id: id, fields: rec.fields, at: now)
+                            // The record keeps the time it was first created (so a re-import is identical).
+                            _ = try self.createRecord(db, kind, id: id, fields: rec.fields, at: TimeFormat.parse(rec.createdAt) ?? now)
                             created += 1
                         }
                     } catch let e as WorkPlanError {

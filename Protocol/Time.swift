@@ -9,6 +9,28 @@ public enum TimeFormat {
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem % 3600 / 60, 2)):\(pad(rem % 60, 2))Z"
     }
 
+    /// Parses `YYYY-MM-DDTHH:MM:SSZ` (as `iso` writes it); nil for anything else.
+    public static func parse(_ text: String) -> Timestamp? {
+        let c = Array(text.utf8)
+        guard c.count == 20, c[4] == 45, c[7] == 45, c[10] == 84, c[13] == 58, c[16] == 58, c[19] == 90 else { return nil }
+        func num(_ r: Range<Int>) -> Int64? { Int64(String(decoding: c[r], as: UTF8.self)) }
+        guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10), let h = num(11..<13),
+              let mi = num(14..<16), let s = num(17..<19),
+              Validation.isValidDate(String(decoding: c[0..<10], as: UTF8.self)), h < 24, mi < 60, s < 60 else { return nil }
+        let days = daysFromCivil(y, m, d)
+        return ((days * 86400) + h * 3600 + mi * 60 + s) * 1000
+    }
+
+    /// (year, month, day) to days since 1970-01-01: Howard Hinnant's algorithm.
+    static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
     /// The calendar date (UTC) of a timestamp, `YYYY-MM-DD`.
     public static func date(_ t: Timestamp) -> String { String(iso(t).prefix(10)) }
 

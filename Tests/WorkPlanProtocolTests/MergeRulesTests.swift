@@ -178,5 +178,9 @@ struct ValidationTests {
     @Test func timeFormatting() {
         #expect(TimeFormat.iso(0) == "1970-01-01T00:00:00Z")
         #expect(TimeFormat.iso(1_701_423_000_000) == "2023-12-01T09:30:00Z")
+        #expect(TimeFormat.parse("2023-12-01T09:30:00Z") == 1_701_423_000_000)
+        #expect(TimeFormat.parse("1999-02-28T23:59:59Z").map(TimeFormat.iso) == "1999-02-28T23:59:59Z")
+        #expect(TimeFormat.parse("2023-02-30T00:00:00Z") == nil)
+        #expect(TimeFormat.parse("yesterday") == nil)
     }
 }
