@@ -82,6 +82,7 @@ let package = Package(
             dependencies: [
                 "WorkPlanServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/workplan-server",
             swiftSettings: swiftSettings
@@ -98,7 +99,14 @@ let package = Package(
         ),
         .target(
             name: "WorkPlanTestSupport",
-            dependencies: ["WorkPlanClient", "WorkPlanServer", "WorkPlanProtocol"],
+            dependencies: [
+                "WorkPlanClient", "WorkPlanServer", "WorkPlanProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/WorkPlanTestSupport",
             swiftSettings: swiftSettings
         ),
