@@ -31,7 +31,7 @@ extension PushApplier {
         guard !closing.isEmpty else { return }
         var w = JSONWriter()
         w.stringArray(closing)
-        let seq = try append(ChangeRow(event: .conflictResolved, record: op.record, kind: op.kind, action: op.action,
+        let seq = try append(ChangeRow(event: .conflictResolved, record: op.record, kind: op.kind,
                                        field: op.field, resolved: w.text), at: op.at)
         let update = try db.cachedStatement(sql: "UPDATE conflicts SET open = 0, resolved_seq = ?, resolved_by = ? WHERE id = ?")
         for id in closing { try update.execute(arguments: [seq, user.name, id]) }
