@@ -48,12 +48,12 @@ public final class TestHTTPSClient: Sendable {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
     }
 
-    /// Sends one request. The protocol header is added unless `protocolVersion` is nil.
-    public func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil,
+    /// Sends one request (`method` is "GET", "POST", ...). The protocol header is added unless `protocolVersion` is nil.
+    public func send(_ method: String, _ path: String, body: [UInt8]? = nil,
                      protocolVersion: String? = String(ProtocolVersion.current),
                      headers: [(String, String)] = []) async throws -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
+        request.method = HTTPMethod(rawValue: method)
         if let protocolVersion { request.headers.add(name: ProtocolVersion.header, value: protocolVersion) }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
@@ -67,19 +67,19 @@ public final class TestHTTPSClient: Sendable {
 
     /// `GET /v1/hello`.
     public func hello() async throws -> Reply {
-        try await send(.GET, Paths.hello)
+        try await send("GET", Paths.hello)
     }
 
     /// `POST /v1/push`.
     public func push(_ request: PushRequest) async throws -> Reply {
-        try await send(.POST, Paths.push, body: Array(try JSONEncoder().encode(request)))
+        try await send("POST", Paths.push, body: Array(try JSONEncoder().encode(request)))
     }
 
     /// `GET /v1/pull?after=N&limit=M`.
     public func pull(after: Int64, limit: Int? = nil) async throws -> Reply {
         var path = Paths.pull + "?after=\(after)"
         if let limit { path += "&limit=\(limit)" }
-        return try await send(.GET, path)
+        return try await send("GET", path)
     }
 
     public func shutdown() async {
