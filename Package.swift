@@ -124,7 +124,11 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkPlanServerTests",
-            dependencies: ["WorkPlanServer", "WorkPlanTestSupport"],
+            dependencies: [
+                "WorkPlanServer", "WorkPlanTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             path: "Tests/WorkPlanServerTests",
             swiftSettings: swiftSettings
         ),

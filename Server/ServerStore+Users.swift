@@ -21,6 +21,16 @@ public struct ServerUser: Codable, Sendable, Hashable {
         case revokedAt = "revoked_at"
     }
 
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(staff, forKey: .staff)
+        try c.encode(role, forKey: .role)
+        try c.encode(fingerprint, forKey: .fingerprint)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(revokedAt, forKey: .revokedAt)  // null while active: a stable shape
+    }
+
     init(row: Row) throws {
         guard let staff = Staff(rawValue: row["staff"]), let role = Role(rawValue: row["role"]) else {
             throw WorkPlanError(.corrupt, "user \(row["name"] as String? ?? "?") has an unknown staff or role")
