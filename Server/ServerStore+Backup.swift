@@ -33,3 +33,38 @@ extension ServerStore {
         }
     }
 }
+
+extension ServerHome {
+    /// Replaces the store with a backup (run while the server is stopped). The restored
+    /// store gets a new store id, so replicas notice the history may have moved back.
+    /// Returns the new store id.
+    @discardableResult
+    public func restore(from path: String) throws -> String {
+        try requireInitialized()
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw WorkPlanError.notFound("no backup file at \(path)")
+        }
+        do {
+            var config = Configuration()
+            config.readonly = true
+            let source = try DatabaseQueue(path: path, configuration: config)
+            defer { try? source.close() }
+            let tables = try source.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+            guard Set(["meta", "users", "records", "changes", "batches", "conflicts"]).isSubset(of: tables) else {
+                throw WorkPlanError(.corrupt, "\(path) is not a WorkPlan server backup")
+            }
+            let target = try DatabasePool(path: storePath)
+            defer { try? target.close() }
+            try source.backup(to: target)
+            return try target.write { db in
+                let id = RecordID.random()
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'store_id'", arguments: [id])
+                return id
+            }
+        } catch let e as WorkPlanError {
+            throw e
+        } catch {
+            throw WorkPlanError(.corrupt, "cannot restore from \(path): \(error)")
+        }
+    }
+}

@@ -8,7 +8,8 @@ struct WorkPlanServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workplan-server",
         abstract: "The WorkPlan sync server: HTTPS with client certificates, versioned merge.",
-        subcommands: [InitCommand.self, ServeCommand.self, UserCommand.self, BackupCommand.self])
+        subcommands: [InitCommand.self, ServeCommand.self, UserCommand.self, BackupCommand.self,
+                      RestoreCommand.self, CheckCommand.self])
 }
 
 /// The data folder, shared by every subcommand.
