@@ -72,6 +72,14 @@ extension ServerStore {
         }
     }
 
+    /// Removes a user enrolled moments ago whose bundle could not be written (so a failed
+    /// `user add` changes nothing). Not for revocation: use `revokeUser`.
+    public func removeEnrolment(name: String, fingerprint: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM users WHERE name = ? AND fingerprint = ?", arguments: [name, fingerprint])
+        }
+    }
+
     /// Every enrolled user, by name.
     public func users() throws -> [ServerUser] {
         try pool.read { db in

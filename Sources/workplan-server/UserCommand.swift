@@ -48,7 +48,13 @@ struct UserAddCommand: ParsableCommand {
                                     serverURL: serverURL, store: store)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try SecureFile.write(String(decoding: try encoder.encode(bundle), as: UTF8.self) + "\n", to: out)
+        do {
+            try SecureFile.write(String(decoding: try encoder.encode(bundle), as: UTF8.self) + "\n", to: out)
+        } catch {
+            // Nothing changed: the enrolment is undone when the bundle cannot be written.
+            try? store.removeEnrolment(name: bundle.user, fingerprint: try CertificateFingerprint.sha256(pem: bundle.certificate))
+            throw error
+        }
         print("enrolled \(bundle.user) (\(bundle.staff.rawValue), \(bundle.role.rawValue)); bundle written to \(out)")
     }
 }
