@@ -3,21 +3,19 @@ import WorkPlanProtocol
 
 extension PushApplier {
     /// A new record: one change carrying all its fields; every field of the kind gets the
-    /// create's seq as its rev.
+    /// create's seq as its rev (stored implicitly: `revs` holds only later changes).
     func createNew(_ op: PlanOperation) throws -> OpResult {
         let fields = op.fields ?? [:]
         let seq = nextSeq
-        var revs: [String: Int64] = [:]
-        for spec in op.kind.fields { revs[spec.name] = seq }
         let own = fields[FieldName.releasable]?.text.flatMap(Releasability.init(rawValue:))
         let parent = op.kind == .note ? fields[FieldName.task]?.text : nil
         let eff = try effective(kind: op.kind, own: own, parent: parent)
         let record = StoredRecord(
-            id: op.record, kind: op.kind, fields: fields, revs: revs, rev: seq, own: own, effective: eff,
+            id: op.record, kind: op.kind, fields: fields, revs: [:], rev: seq, own: own, effective: eff,
             parent: parent, deleted: false, createdSeq: seq, createdAt: op.at, createdBy: user.name)
         let fieldsJSON = JSONWriter.encode(fields: fields)
         try append(ChangeRow(event: .change, record: op.record, kind: op.kind, action: .create, fields: fieldsJSON), at: op.at)
-        try insert(record)
+        try insert(record, fieldsJSON: fieldsJSON)
         return OpResult(op: op.id, outcome: .accepted, seq: seq, rev: seq)
     }
 

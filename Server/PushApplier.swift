@@ -141,9 +141,9 @@ final class PushApplier {
         return seq
     }
 
-    func insert(_ r: StoredRecord) throws {
+    func insert(_ r: StoredRecord, fieldsJSON: String) throws {
         try insertRecord.execute(arguments: [
-            r.id, r.kind.rawValue, JSONWriter.encode(fields: r.fields), JSONWriter.encode(revs: r.revs), r.rev,
+            r.id, r.kind.rawValue, fieldsJSON, JSONWriter.encode(revs: r.revs), r.rev,
             r.own?.rawValue, EffectiveReleasability.encode(r.effective), r.parent, r.deleted,
             r.createdSeq, r.createdAt, r.createdBy,
         ])

@@ -136,25 +136,31 @@ struct PullPage {
     private mutating func emitSnapshot(of id: String, trigger: Row) throws {
         let seq: Int64 = trigger[0]
         let select = try db.cachedStatement(sql: """
-            SELECT id, kind, fields, revs, created_at, effective FROM records WHERE id = ? AND deleted = 0
+            SELECT id, kind, fields, revs, created_at, effective, created_seq FROM records WHERE id = ? AND deleted = 0
             """)
         guard let rec = try Row.fetchOne(select, arguments: [id]) else { return }
-        emitSnapshot(rec, seq: seq, trigger: trigger)
+        try emitSnapshot(rec, seq: seq, trigger: trigger)
         try emitOpenConflicts(of: id, seq: seq)
         guard (rec[1] as String) == RecordKind.task.rawValue else { return }
         let notes = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT id, kind, fields, revs, created_at, effective FROM records WHERE parent = ? AND deleted = 0
+            SELECT id, kind, fields, revs, created_at, effective, created_seq FROM records WHERE parent = ? AND deleted = 0
             """), arguments: [id])
         for note in notes where AccessRules.canSee(staff, EffectiveReleasability.decode(note[5])) {
-            emitSnapshot(note, seq: seq, trigger: trigger)
+            try emitSnapshot(note, seq: seq, trigger: trigger)
             try emitOpenConflicts(of: note[0], seq: seq)
         }
     }
 
-    private mutating func emitSnapshot(_ rec: Row, seq: Int64, trigger: Row) {
+    private mutating func emitSnapshot(_ rec: Row, seq: Int64, trigger: Row) throws {
         header(seq: seq, event: .snapshot, record: rec[0], kind: rec[1])
         body.raw(",\"fields\":"); body.json(rec[2])
-        body.raw(",\"revs\":"); body.json(rec[3])
+        // Every field of the kind: its own rev, or the create's seq.
+        let stored: String = rec[3], createdSeq: Int64 = rec[6]
+        var revs = try JSONDecoder().decode([String: Int64].self, from: Data(stored.utf8))
+        for spec in (RecordKind(rawValue: rec[1]) ?? .task).fields where revs[spec.name] == nil {
+            revs[spec.name] = createdSeq
+        }
+        body.raw(",\"revs\":"); body.revs(revs)
         signature(user: trigger[9], staff: trigger[10], at: trigger[11], batch: trigger[12])
         body.raw(",\"created_at\":"); body.int(rec[4])
         body.raw("}")

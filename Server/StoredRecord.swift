@@ -7,6 +7,7 @@ struct StoredRecord {
     var id: String
     var kind: RecordKind
     var fields: [String: FieldValue]
+    /// Revs of the fields changed since the create (the others have `createdSeq`).
     var revs: [String: Int64]
     /// The newest of the fields' revs and of the record's delete/restore.
     var rev: Int64
