@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "WorkPlanServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/workplan-server",
             swiftSettings: swiftSettings
@@ -100,7 +101,14 @@ let package = Package(
         ),
         .target(
             name: "WorkPlanTestSupport",
-            dependencies: ["WorkPlanClient", "WorkPlanServer", "WorkPlanProtocol"],
+            dependencies: [
+                "WorkPlanClient", "WorkPlanServer", "WorkPlanProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/WorkPlanTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -118,7 +126,11 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkPlanServerTests",
-            dependencies: ["WorkPlanServer", "WorkPlanTestSupport"],
+            dependencies: [
+                "WorkPlanServer", "WorkPlanTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             path: "Tests/WorkPlanServerTests",
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,129 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+import WorkPlanProtocol
+
+extension CertificateAuthority {
+    /// The names a server certificate gets when none are given.
+    public static let defaultServerNames = ["localhost", "127.0.0.1"]
+
+    /// Issues the server's certificate, with a subject alternative name for each of `names`
+    /// (IPv4/IPv6 literals become IP address entries, everything else DNS names).
+    public func issueServerCertificate(names: [String] = defaultServerNames) throws -> PEMCredential {
+        guard !names.isEmpty else { throw WorkPlanCertificateError("a server certificate needs at least one name") }
+        let sans: [GeneralName] = try names.map { name in
+            if let bytes = IPAddressText.bytes(name) {
+                return .ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes)))
+            }
+            guard IPAddressText.isPlausibleHostName(name) else {
+                throw WorkPlanCertificateError("'\(name)' is neither a host name nor an IP address")
+            }
+            return .dnsName(name.lowercased())
+        }
+        let subject = try DistinguishedName {
+            OrganizationName("WorkPlan")
+            CommonName(names[0])
+        }
+        return try issue(subject: subject, usage: .serverAuth, sans: SubjectAlternativeNames(sans))
+    }
+
+    /// Issues an officer's client certificate: CN = name, O = staff, extended key usage clientAuth.
+    public func issueUserCertificate(name: String, staff: Staff) throws -> PEMCredential {
+        let subject = try DistinguishedName {
+            OrganizationName(staff.rawValue)
+            CommonName(name)
+        }
+        return try issue(subject: subject, usage: .clientAuth, sans: nil)
+    }
+
+    private func issue(subject: DistinguishedName, usage: ExtendedKeyUsage.Usage,
+                       sans: SubjectAlternativeNames?) throws -> PEMCredential {
+        let leafKey = P256.Signing.PrivateKey()
+        let publicKey = Certificate.PublicKey(leafKey.publicKey)
+        let issuerKeyID = try certificate.extensions.subjectKeyIdentifier?.keyIdentifier
+            ?? SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true))
+            try ExtendedKeyUsage([usage])
+            SubjectKeyIdentifier(hash: publicKey)
+            AuthorityKeyIdentifier(keyIdentifier: issuerKeyID)
+            if let sans { sans }
+        }
+        let now = Date()
+        let cert = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: publicKey,
+            notValidBefore: now.addingTimeInterval(-3600),
+            notValidAfter: now.addingTimeInterval(Self.leafValidity),
+            issuer: certificate.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: extensions, issuerPrivateKey: .init(key))
+        return PEMCredential(certificate: try cert.serializeAsPEM().pemString, key: leafKey.pemRepresentation)
+    }
+}
+
+/// SHA-256 fingerprints of certificates: how the server recognises a user.
+public enum CertificateFingerprint {
+    /// Lowercase hex SHA-256 of the DER encoding.
+    public static func sha256(der: some Sequence<UInt8>) -> String {
+        let digest = SHA256.hash(data: Array(der))
+        return digest.map { byte in
+            let s = String(byte, radix: 16)
+            return byte < 16 ? "0" + s : s
+        }.joined()
+    }
+
+    /// The fingerprint of a PEM certificate.
+    public static func sha256(pem: String) throws -> String {
+        let doc = try PEMDocument(pemString: pem)
+        return sha256(der: doc.derBytes)
+    }
+}
+
+/// Parsing of IP address literals for subject alternative names.
+enum IPAddressText {
+    /// The address bytes of an IPv4 (4 bytes) or IPv6 (16 bytes) literal, or nil.
+    static func bytes(_ text: String) -> [UInt8]? {
+        if let v4 = ipv4(text) { return v4 }
+        return ipv6(text)
+    }
+
+    static func ipv4(_ text: String) -> [UInt8]? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var out: [UInt8] = []
+        for p in parts {
+            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }), let v = UInt8(p) else { return nil }
+            out.append(v)
+        }
+        return out
+    }
+
+    static func ipv6(_ text: String) -> [UInt8]? {
+        guard text.contains(":") else { return nil }
+        let halves = text.components(separatedBy: "::")
+        guard halves.count <= 2 else { return nil }
+        func groups(_ s: String) -> [UInt16]? {
+            if s.isEmpty { return [] }
+            var out: [UInt16] = []
+            for g in s.split(separator: ":", omittingEmptySubsequences: false) {
+                guard !g.isEmpty, g.count <= 4, let v = UInt16(g, radix: 16) else { return nil }
+                out.append(v)
+            }
+            return out
+        }
+        guard let head = groups(halves[0]) else { return nil }
+        var all = head
+        if halves.count == 2 {
+            guard let tail = groups(halves[1]), head.count + tail.count < 8 else { return nil }
+            all += Array(repeating: 0, count: 8 - head.count - tail.count) + tail
+        }
+        guard all.count == 8 else { return nil }
+        return all.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xff)] }
+    }
+
+    static func isPlausibleHostName(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 253 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }
+            && !text.hasPrefix(".") && !text.hasPrefix("-")
+    }
+}

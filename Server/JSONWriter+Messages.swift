@@ -1,0 +1,69 @@
+import WorkPlanProtocol
+
+extension JSONWriter {
+    /// A conflict, as `Conflict`'s `Codable` form.
+    mutating func conflict(_ c: Conflict) {
+        raw("{")
+        key("id"); string(c.id)
+        raw(","); key("record"); string(c.record)
+        raw(","); key("kind"); string(c.kind.rawValue)
+        raw(","); key("type"); string(c.type.rawValue)
+        raw(","); key("field"); string(c.field)
+        raw(","); key("base"); value(c.base)
+        raw(","); key("current"); value(c.current)
+        raw(","); key("proposed"); value(c.proposed)
+        raw(","); key("proposed_by"); string(c.proposedBy)
+        raw(","); key("staff"); string(c.staff.rawValue)
+        raw(","); key("at"); int(c.at)
+        raw(","); key("current_rev"); int(c.currentRev)
+        raw("}")
+    }
+
+    static func encode(conflict: Conflict) -> String {
+        var w = JSONWriter(capacity: 300)
+        w.conflict(conflict)
+        return w.text
+    }
+
+    /// One operation's result, as `OpResult`'s `Codable` form (absent optionals left out).
+    mutating func opResult(_ r: OpResult) {
+        raw("{")
+        key("op"); string(r.op)
+        raw(","); key("outcome"); string(r.outcome.rawValue)
+        if let seq = r.seq { raw(","); key("seq"); int(seq) }
+        if let v = r.value { raw(","); key("value"); value(v) }
+        raw(","); key("rev"); int(r.rev)
+        if let cs = r.conflicts {
+            raw(","); key("conflicts"); raw("[")
+            for (i, c) in cs.enumerated() {
+                if i > 0 { raw(",") }
+                conflict(c)
+            }
+            raw("]")
+        }
+        raw("}")
+    }
+
+    /// The results array of a push reply (stored under the batch id for replays).
+    static func encode(results: [OpResult]) -> String {
+        var w = JSONWriter(capacity: results.count * 80 + 2)
+        w.raw("[")
+        for (i, r) in results.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.opResult(r)
+        }
+        w.raw("]")
+        return w.text
+    }
+
+    /// A whole push reply around an already encoded results array.
+    static func pushResponse(batchId: String, storeId: String, resultsJSON: String, replayed: Bool) -> [UInt8] {
+        var w = JSONWriter(capacity: resultsJSON.utf8.count + 160)
+        w.raw("{"); w.key("batch_id"); w.string(batchId)
+        w.raw(","); w.key("store_id"); w.string(storeId)
+        w.raw(","); w.key("results"); w.json(resultsJSON)
+        w.raw(","); w.key("replayed"); w.bool(replayed)
+        w.raw("}")
+        return w.bytes
+    }
+}

@@ -1,0 +1,63 @@
+import GRDB
+import WorkPlanProtocol
+
+extension PushApplier {
+    /// Rights, visibility and references for one operation (docs/sync-model.md "Push", step 2).
+    /// A refusal throws and the whole batch is rolled back.
+    func checkAccess(_ op: PlanOperation, _ existing: RecordMeta?) throws {
+        // Role, and no record made releasable to the other staff only.
+        try AccessRules.checkWrite(user: user, op: op, current: nil)
+        if let existing {
+            guard AccessRules.canSee(user.staff, existing.effective) else {
+                throw AccessRules.notVisible(op.kind, op.record, staff: user.staff)
+            }
+            guard existing.kind == op.kind else {
+                throw WorkPlanError.invalid("operation \(op.id): record \(RecordID.short(op.record)) is a \(existing.kind.displayName), not a \(op.kind.displayName)")
+            }
+            try AccessRules.checkWrite(user: user, op: op, current: existing.effective)
+        } else if op.action != .create {
+            throw AccessRules.notVisible(op.kind, op.record, staff: user.staff)
+        }
+        switch op.action {
+        case .create:
+            for (name, value) in op.fields ?? [:] { try checkReference(op, field: name, value: value) }
+            if op.kind == .note, existing == nil {
+                let staff = op.fields?["staff"]?.text
+                guard staff == user.staff.rawValue else {
+                    throw WorkPlanError.forbidden("a note is signed with its author's staff: \(user.name) writes for \(user.staff.rawValue), not \(staff ?? "no staff")")
+                }
+            }
+        case .set, .restore:
+            if let field = op.field, let value = op.value { try checkReference(op, field: field, value: value) }
+        default:
+            break
+        }
+    }
+
+    /// A reference field must name a record of the right kind that the user can see (one
+    /// created earlier in the same batch counts).
+    private func checkReference(_ op: PlanOperation, field: String, value: FieldValue) throws {
+        guard let spec = op.kind.field(field), case .reference(let target) = spec.type, let id = value.text else { return }
+        guard let m = try meta(id), m.kind == target, AccessRules.canSee(user.staff, m.effective) else {
+            throw AccessRules.notVisible(target, id, staff: user.staff)
+        }
+    }
+
+    /// A create must use the id derived from its natural key (areas, conferences), so that
+    /// two staffs creating the same one offline create one record.
+    static func checkNaturalKey(_ op: PlanOperation) throws {
+        guard op.action == .create else { return }
+        let expected: String?
+        switch op.kind {
+        case .area:
+            expected = op.fields?[FieldName.name]?.text.map { RecordID.area(named: $0) }
+        case .conference:
+            expected = op.fields?[FieldName.number]?.text.flatMap { Int($0) }.map { RecordID.conference(number: $0) }
+        default:
+            expected = nil
+        }
+        if let expected, expected != op.record {
+            throw WorkPlanError.invalid("operation \(op.id): a \(op.kind.displayName)'s id comes from its natural key (expected \(expected), got \(op.record))")
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+extension PushApplier {
+    /// Opens a conflict: kept in `conflicts` and announced as a `conflict_opened` change.
+    func openConflict(_ op: PlanOperation, type: ConflictType, field: String, base: FieldValue,
+                      current: FieldValue, proposed: FieldValue, currentRev: Int64) throws -> Conflict {
+        let c = Conflict(id: RecordID.random(), record: op.record, kind: op.kind, type: type, field: field,
+                         base: base, current: current, proposed: proposed, proposedBy: user.name,
+                         staff: user.staff, at: op.at, currentRev: currentRev)
+        let body = JSONWriter.encode(conflict: c)
+        let seq = try append(ChangeRow(event: .conflictOpened, record: op.record, kind: op.kind, field: field, conflict: body), at: op.at)
+        try db.cachedStatement(sql: """
+            INSERT INTO conflicts(id, record, field, body, open, opened_seq) VALUES (?, ?, ?, ?, 1, ?)
+            """).execute(arguments: [c.id, c.record, field, body, seq])
+        return c
+    }
+
+    /// Closes the open conflicts of this record listed in `op.resolves` (whatever the
+    /// operation's outcome: a stale resolution has opened a new conflict holding its value),
+    /// announced as one `conflict_resolved` change. Unknown or already closed ids are skipped.
+    func closeConflicts(_ op: PlanOperation) throws {
+        guard let ids = op.resolves, !ids.isEmpty else { return }
+        let select = try db.cachedStatement(sql: "SELECT record, open FROM conflicts WHERE id = ?")
+        var closing: [String] = []
+        for id in ids where !closing.contains(id) {
+            guard let row = try Row.fetchOne(select, arguments: [id]) else { continue }
+            if (row[0] as String) == op.record, (row[1] as Bool) { closing.append(id) }
+        }
+        guard !closing.isEmpty else { return }
+        var w = JSONWriter()
+        w.stringArray(closing)
+        let seq = try append(ChangeRow(event: .conflictResolved, record: op.record, kind: op.kind,
+                                       field: op.field, resolved: w.text), at: op.at)
+        let update = try db.cachedStatement(sql: "UPDATE conflicts SET open = 0, resolved_seq = ?, resolved_by = ? WHERE id = ?")
+        for id in closing { try update.execute(arguments: [seq, user.name, id]) }
+    }
+
+    /// The value `field` of record `id` had at `rev`, read from the change stream
+    /// (`.null` before the record existed).
+    func value(of field: String, in id: String, atRev rev: Int64) throws -> FieldValue {
+        guard rev > 0 else { return .null }
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT action, field, old, value, fields FROM changes
+            WHERE record = ? AND seq <= ? AND event = 'change' ORDER BY seq DESC
+            """), arguments: [id, rev])
+        while let row = try rows.next() {
+            guard let action = (row[0] as String?).flatMap(Action.init(rawValue:)) else { continue }
+            let f: String? = row[1]
+            switch action {
+            case .create, .restore:
+                if action == .restore, f == field, let v: String = row[3] { return try decode(v) }
+                guard let text: String = row[4] else { continue }
+                let fields = try decoder.decode([String: FieldValue].self, from: Data(text.utf8))
+                return fields[field] ?? .null
+            case .set where f == field:
+                return try (row[3] as String?).map(decode) ?? .null
+            case .add where f == field, .remove where f == field:
+                let old = try (row[2] as String?).map(decode) ?? .null
+                let element = try (row[3] as String?).map(decode)?.text ?? ""
+                return MergeRules.applyElement(action, element: element, to: old) ?? old
+            default:
+                continue
+            }
+        }
+        return .null
+    }
+
+    private func decode(_ text: String) throws -> FieldValue {
+        try decoder.decode(FieldValue.self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,60 @@
+import GRDB
+import WorkPlanProtocol
+
+extension PushApplier {
+    /// A new record: one change carrying all its fields; every field of the kind gets the
+    /// create's seq as its rev (stored implicitly: `revs` holds only later changes).
+    func createNew(_ op: PlanOperation) throws -> OpResult {
+        let fields = op.fields ?? [:]
+        let seq = nextSeq
+        let own = fields[FieldName.releasable]?.text.flatMap(Releasability.init(rawValue:))
+        let parent = op.kind == .note ? fields[FieldName.task]?.text : nil
+        let eff = try effective(kind: op.kind, own: own, parent: parent)
+        let record = StoredRecord(
+            id: op.record, kind: op.kind, fields: fields, revs: [:], rev: seq, own: own, effective: eff,
+            parent: parent, deleted: false, createdSeq: seq, createdAt: op.at, createdBy: user.name)
+        let fieldsJSON = JSONWriter.encode(fields: fields)
+        try append(ChangeRow(event: .change, record: op.record, kind: op.kind, action: .create, fields: fieldsJSON), at: op.at)
+        try insert(record, fieldsJSON: fieldsJSON)
+        return OpResult(op: op.id, outcome: .accepted, seq: seq, rev: seq)
+    }
+
+    /// A create of a record that already exists (natural keys, or a create sent twice):
+    /// each field it names is a `set` made against rev 0. Equal values merge silently,
+    /// long texts may merge line-wise, different values conflict.
+    func createExisting(_ op: PlanOperation) throws -> OpResult {
+        var r = try record(op.record)
+        if r.deleted {
+            let c = try openConflict(op, type: .editDeleted, field: Conflict.deletedField,
+                                     base: .null, current: .text("deleted"), proposed: .text("created"), currentRev: r.rev)
+            return OpResult(op: op.id, outcome: .conflict, rev: r.rev, conflicts: [c])
+        }
+        var conflicts: [Conflict] = []
+        var lastSeq: Int64?
+        for (name, proposed) in (op.fields ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let spec = op.kind.field(name) else { continue }
+            let current = r.value(name), currentRev = r.rev(of: name)
+            switch MergeRules.decideSet(spec: spec, baseRev: 0, currentRev: currentRev,
+                                        base: .null, current: current, proposed: proposed) {
+            case .unchanged:
+                continue
+            case .accept(let v), .merged(let v):
+                let seq = nextSeq
+                let eff = try write(v, to: name, of: &r, seq: seq)
+                try append(ChangeRow(event: .change, record: r.id, kind: r.kind, action: .set, field: name,
+                                     old: JSONWriter.encode(current), value: JSONWriter.encode(v),
+                                     oldEffective: eff?.0, newEffective: eff?.1), at: op.at)
+                try save(r)
+                lastSeq = seq
+            case .conflict:
+                conflicts.append(try openConflict(op, type: .edit, field: name, base: .null,
+                                                  current: current, proposed: proposed, currentRev: currentRev))
+            }
+        }
+        if !conflicts.isEmpty {
+            return OpResult(op: op.id, outcome: .conflict, seq: lastSeq, rev: r.rev, conflicts: conflicts)
+        }
+        if let lastSeq { return OpResult(op: op.id, outcome: .merged, seq: lastSeq, rev: r.rev) }
+        return OpResult(op: op.id, outcome: .unchanged, rev: r.rev)
+    }
+}

@@ -1,0 +1,64 @@
+import GRDB
+import WorkPlanProtocol
+
+extension PushApplier {
+    /// `set`: the three-way field decision of `MergeRules.decideSet`.
+    func set(_ op: PlanOperation) throws -> OpResult {
+        var r = try record(op.record)
+        let field = op.field!, proposed = op.value ?? .null
+        if r.deleted { return try editOfDeleted(op, r, proposed: proposed) }
+        let spec = op.kind.field(field)!
+        let current = r.value(field), currentRev = r.rev(of: field)
+        // The base value matters only for a stale long-text merge; read it from history then.
+        let needsBase = spec.isLongText && op.baseRev < currentRev && proposed != current
+        let base = needsBase ? try value(of: field, in: r.id, atRev: op.baseRev) : .null
+        let decision = MergeRules.decideSet(spec: spec, baseRev: op.baseRev, currentRev: currentRev,
+                                            base: base, current: current, proposed: proposed)
+        switch decision {
+        case .unchanged:
+            return OpResult(op: op.id, outcome: .unchanged, value: current, rev: currentRev)
+        case .accept(let v), .merged(let v):
+            let seq = nextSeq
+            let eff = try write(v, to: field, of: &r, seq: seq)
+            try append(ChangeRow(event: .change, record: r.id, kind: r.kind, action: .set, field: field,
+                                 old: JSONWriter.encode(current), value: JSONWriter.encode(v),
+                                 oldEffective: eff?.0, newEffective: eff?.1), at: op.at)
+            try save(r)
+            let outcome: OpResult.Outcome = if case .merged = decision { .merged } else { .accepted }
+            return OpResult(op: op.id, outcome: outcome, seq: seq, value: v, rev: seq)
+        case .conflict:
+            let conflictBase = needsBase ? base : try value(of: field, in: r.id, atRev: op.baseRev)
+            let c = try openConflict(op, type: .edit, field: field, base: conflictBase,
+                                     current: current, proposed: proposed, currentRev: currentRev)
+            return OpResult(op: op.id, outcome: .conflict, value: current, rev: currentRev, conflicts: [c])
+        }
+    }
+
+    /// `add`/`remove` of one element of a set field: never a conflict.
+    func element(_ op: PlanOperation) throws -> OpResult {
+        var r = try record(op.record)
+        let field = op.field!, element = op.value?.text ?? ""
+        let current = r.value(field)
+        guard let updated = MergeRules.applyElement(op.action, element: element, to: current) else {
+            if r.deleted { return try editOfDeleted(op, r, proposed: current) }
+            return OpResult(op: op.id, outcome: .unchanged, value: current, rev: r.rev(of: field))
+        }
+        if r.deleted { return try editOfDeleted(op, r, proposed: updated) }
+        let seq = nextSeq
+        _ = try write(updated, to: field, of: &r, seq: seq)
+        try append(ChangeRow(event: .change, record: r.id, kind: r.kind, action: op.action, field: field,
+                             old: JSONWriter.encode(current), value: JSONWriter.encode(.text(element))), at: op.at)
+        try save(r)
+        return OpResult(op: op.id, outcome: .accepted, seq: seq, value: updated, rev: seq)
+    }
+
+    /// An edit of a deleted record is a conflict (`edit_deleted`), never a resurrection.
+    /// The conflict's current rev is the record's, so "mine" is a `restore` against it.
+    func editOfDeleted(_ op: PlanOperation, _ r: StoredRecord, proposed: FieldValue) throws -> OpResult {
+        let field = op.field ?? Conflict.deletedField
+        let base = op.field == nil ? FieldValue.null : try value(of: field, in: r.id, atRev: op.baseRev)
+        let c = try openConflict(op, type: .editDeleted, field: field, base: base,
+                                 current: r.value(field), proposed: proposed, currentRev: r.rev)
+        return OpResult(op: op.id, outcome: .conflict, value: r.value(field), rev: r.rev, conflicts: [c])
+    }
+}

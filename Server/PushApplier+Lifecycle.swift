@@ -1,0 +1,54 @@
+import GRDB
+import WorkPlanProtocol
+
+extension PushApplier {
+    /// `delete`: a conflict (`delete_changed`) when the record changed since the deleter's
+    /// base rev; a no-op on a record already deleted.
+    func delete(_ op: PlanOperation) throws -> OpResult {
+        var r = try record(op.record)
+        if r.deleted { return OpResult(op: op.id, outcome: .unchanged, rev: r.rev) }
+        if MergeRules.deleteConflicts(baseRev: op.baseRev, recordRev: r.rev) {
+            let c = try openConflict(op, type: .deleteChanged, field: Conflict.deletedField, base: .null,
+                                     current: .text("changed"), proposed: .text("deleted"), currentRev: r.rev)
+            return OpResult(op: op.id, outcome: .conflict, rev: r.rev, conflicts: [c])
+        }
+        let seq = try append(ChangeRow(event: .change, record: r.id, kind: r.kind, action: .delete), at: op.at)
+        r.deleted = true
+        r.rev = seq
+        try save(r)
+        return OpResult(op: op.id, outcome: .accepted, seq: seq, rev: seq)
+    }
+
+    /// `restore`: undeletes with the record's last fields, plus the optional field. On a
+    /// record that is not deleted it is an ordinary `set` of that field (or nothing).
+    func restore(_ op: PlanOperation) throws -> OpResult {
+        var r = try record(op.record)
+        guard r.deleted else {
+            if op.field != nil { return try set(op) }
+            return OpResult(op: op.id, outcome: .unchanged, rev: r.rev)
+        }
+        let seq = nextSeq
+        var old: String?, eff: (String, String)?
+        if let field = op.field, let value = op.value {
+            old = JSONWriter.encode(r.value(field))
+            eff = try write(value, to: field, of: &r, seq: seq)
+        }
+        r.deleted = false
+        r.rev = seq
+        try append(ChangeRow(event: .change, record: r.id, kind: r.kind, action: .restore, field: op.field,
+                             old: old, value: op.value.map(JSONWriter.encode), fields: JSONWriter.encode(fields: r.fields),
+                             oldEffective: eff?.0, newEffective: eff?.1), at: op.at)
+        try save(r)
+        return OpResult(op: op.id, outcome: .accepted, seq: seq, value: op.field.map { r.value($0) }, rev: seq)
+    }
+
+    /// `resolve`: closes the listed conflicts (in `closeConflicts`) and changes nothing:
+    /// keeping the current value is recorded as a resolution.
+    func resolve(_ op: PlanOperation) throws -> OpResult {
+        let r = try record(op.record)
+        if let field = op.field, op.kind.field(field) != nil {
+            return OpResult(op: op.id, outcome: .unchanged, value: r.value(field), rev: r.rev(of: field))
+        }
+        return OpResult(op: op.id, outcome: .unchanged, rev: r.rev)
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// Light facts about a record, enough for access and reference checks.
+struct RecordMeta {
+    var kind: RecordKind
+    var own: Releasability?
+    var effective: Releasability?
+    var deleted: Bool
+}
+
+/// A change about to be appended to the stream.
+struct ChangeRow {
+    var event: Change.Event
+    var record: String
+    var kind: RecordKind
+    var action: Action? = nil
+    var field: String? = nil
+    /// JSON texts, as written by `JSONWriter`.
+    var old: String? = nil
+    var value: String? = nil
+    var fields: String? = nil
+    var conflict: String? = nil
+    var resolved: String? = nil
+    var oldEffective: String? = nil
+    var newEffective: String? = nil
+}
+
+/// Applies one push batch inside one write transaction (docs/sync-model.md "Push", step 3).
+///
+/// Each operation is checked against the store as it stands after the batch's earlier
+/// operations (rights, visibility, references) and decided with `MergeRules`. Any refusal
+/// throws, and the caller's transaction rolls back: a batch applies whole or not at all.
+final class PushApplier {
+    let db: Database
+    let user: Identity
+    let batchId: String
+    let decoder = JSONDecoder()
+    /// The seq the next appended change gets.
+    var nextSeq: Int64
+    /// Records read or written by this batch (write-through).
+    var loaded: [String: StoredRecord] = [:]
+    /// Existence and releasability of records referenced by this batch (nil: absent).
+    var metas: [String: RecordMeta?] = [:]
+
+    private var insertChange: Statement
+    private var insertRecord: Statement
+    private var updateRecord: Statement
+    private var selectRecord: Statement
+    private var selectMeta: Statement
+
+    init(db: Database, user: Identity, batchId: String) throws {
+        self.db = db
+        self.user = user
+        self.batchId = batchId
+        self.nextSeq = try ServerStore.maxSeq(db) + 1
+        insertChange = try db.cachedStatement(sql: """
+            INSERT INTO changes(seq, event, record, kind, action, field, old, value, fields, user, staff, at,
+                                batch, conflict, resolved, old_effective, new_effective)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertRecord = try db.cachedStatement(sql: """
+            INSERT INTO records(\(StoredRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        updateRecord = try db.cachedStatement(sql: """
+            UPDATE records SET fields = ?, revs = ?, rev = ?, releasable = ?, effective = ?, deleted = ? WHERE id = ?
+            """)
+        selectRecord = try db.cachedStatement(sql: "SELECT \(StoredRecord.columns) FROM records WHERE id = ?")
+        selectMeta = try db.cachedStatement(sql: "SELECT kind, releasable, effective, deleted FROM records WHERE id = ?")
+    }
+
+    /// Applies every operation in order and returns one result per operation.
+    func apply(_ ops: [PlanOperation]) throws -> [OpResult] {
+        var results: [OpResult] = []
+        results.reserveCapacity(ops.count)
+        for op in ops {
+            let existing = try meta(op.record)
+            try checkAccess(op, existing)
+            var result: OpResult
+            switch op.action {
+            case .create:
+                result = existing == nil ? try createNew(op) : try createExisting(op)
+            case .set:
+                result = try set(op)
+            case .add, .remove:
+                result = try element(op)
+            case .delete:
+                result = try delete(op)
+            case .restore:
+                result = try restore(op)
+            case .resolve:
+                result = try resolve(op)
+            }
+            try closeConflicts(op)
+            results.append(result)
+        }
+        return results
+    }
+
+    // MARK: Reading
+
+    /// Existence and releasability of a record (cached for the batch).
+    func meta(_ id: String) throws -> RecordMeta? {
+        if let r = loaded[id] { return RecordMeta(kind: r.kind, own: r.own, effective: r.effective, deleted: r.deleted) }
+        if let m = metas[id] { return m }
+        var m: RecordMeta?
+        if let row = try Row.fetchOne(selectMeta, arguments: [id]) {
+            guard let kind = RecordKind(rawValue: row[0]) else {
+                throw WorkPlanError(.corrupt, "record \(id) has an unknown kind")
+            }
+            m = RecordMeta(kind: kind, own: (row[1] as String?).flatMap(Releasability.init(rawValue:)),
+                           effective: EffectiveReleasability.decode(row[2]), deleted: row[3])
+        }
+        metas[id] = .some(m)
+        return m
+    }
+
+    /// The whole current record (it exists: `checkAccess` ran).
+    func record(_ id: String) throws -> StoredRecord {
+        if let r = loaded[id] { return r }
+        guard let row = try Row.fetchOne(selectRecord, arguments: [id]) else {
+            throw WorkPlanError(.internal, "record \(id) vanished during a push")
+        }
+        let r = try StoredRecord(row: row, decoder: decoder)
+        loaded[id] = r
+        return r
+    }
+
+    // MARK: Writing
+
+    /// Appends a change and returns its seq.
+    @discardableResult
+    func append(_ c: ChangeRow, at: Timestamp) throws -> Int64 {
+        let seq = nextSeq
+        nextSeq += 1
+        try insertChange.execute(arguments: [
+            seq, c.event.rawValue, c.record, c.kind.rawValue, c.action?.rawValue, c.field, c.old, c.value, c.fields,
+            user.name, user.staff.rawValue, at, batchId, c.conflict, c.resolved, c.oldEffective, c.newEffective,
+        ])
+        return seq
+    }
+
+    func insert(_ r: StoredRecord, fieldsJSON: String) throws {
+        try insertRecord.execute(arguments: [
+            r.id, r.kind.rawValue, fieldsJSON, JSONWriter.encode(revs: r.revs), r.rev,
+            r.own?.rawValue, EffectiveReleasability.encode(r.effective), r.parent, r.deleted,
+            r.createdSeq, r.createdAt, r.createdBy,
+        ])
+        loaded[r.id] = r
+        metas[r.id] = nil
+    }
+
+    func save(_ r: StoredRecord) throws {
+        try updateRecord.execute(arguments: [
+            JSONWriter.encode(fields: r.fields), JSONWriter.encode(revs: r.revs), r.rev,
+            r.own?.rawValue, EffectiveReleasability.encode(r.effective), r.deleted, r.id,
+        ])
+        loaded[r.id] = r
+    }
+
+    /// Stores a field's new value and rev (and, for `releasable`, the new effective
+    /// releasability of the record and of a task's notes). Returns the old and new effective
+    /// releasability when they changed.
+    func write(_ value: FieldValue, to field: String, of r: inout StoredRecord, seq: Int64) throws -> (String, String)? {
+        if value == .null { r.fields[field] = nil } else { r.fields[field] = value }
+        r.revs[field] = seq
+        r.rev = max(r.rev, seq)
+        guard field == FieldName.releasable, let own = value.text.flatMap(Releasability.init(rawValue:)) else { return nil }
+        let before = r.effective
+        r.own = own
+        r.effective = try effective(kind: r.kind, own: own, parent: r.parent)
+        if r.kind == .task { try updateNotes(of: r.id, taskReleasability: own) }
+        guard before != r.effective else { return nil }
+        return (EffectiveReleasability.encode(before), EffectiveReleasability.encode(r.effective))
+    }
+
+    /// A record's effective releasability: its own, narrowed by its task for a note.
+    func effective(kind: RecordKind, own: Releasability?, parent: String?) throws -> Releasability? {
+        guard let own else { return .both }
+        guard kind == .note, let parent else { return own }
+        return AccessRules.effective(own, parent: try meta(parent)?.own)
+    }
+
+    /// A task's releasability changed: recompute its notes' effective releasability.
+    private func updateNotes(of task: String, taskReleasability: Releasability) throws {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, releasable FROM records WHERE parent = ?"), arguments: [task])
+        let update = try db.cachedStatement(sql: "UPDATE records SET effective = ? WHERE id = ?")
+        for row in rows {
+            let id: String = row[0]
+            guard let own = (row[1] as String?).flatMap(Releasability.init(rawValue:)) else { continue }
+            let eff = AccessRules.effective(own, parent: taskReleasability)
+            try update.execute(arguments: [EffectiveReleasability.encode(eff), id])
+            if loaded[id] != nil { loaded[id]!.effective = eff }
+            metas[id] = nil
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import WorkPlanProtocol
+
+/// The server's data folder: the CA, the server's certificate and the store.
+///
+/// ```
+/// ca.pem  ca-key.pem  server.pem  server-key.pem  store.sqlite
+/// ```
+/// Keys are written with mode 0600.
+public struct ServerHome: Sendable {
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+    }
+
+    public var caCertificatePath: String { directory + "/ca.pem" }
+    public var caKeyPath: String { directory + "/ca-key.pem" }
+    public var serverCertificatePath: String { directory + "/server.pem" }
+    public var serverKeyPath: String { directory + "/server-key.pem" }
+    public var storePath: String { directory + "/store.sqlite" }
+
+    var allPaths: [String] { [caCertificatePath, caKeyPath, serverCertificatePath, serverKeyPath, storePath] }
+
+    /// Whether the folder already holds a server.
+    public var exists: Bool { allPaths.contains { FileManager.default.fileExists(atPath: $0) } }
+
+    /// Creates a CA, a server certificate for `names` and an empty store. Refuses to touch
+    /// a folder that already holds any of them.
+    @discardableResult
+    public static func initialize(at directory: String, names: [String] = CertificateAuthority.defaultServerNames) throws -> ServerHome {
+        let home = ServerHome(directory: directory)
+        if let existing = home.allPaths.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            throw WorkPlanError(.alreadyExists, "\(directory) already holds a server (\(existing)); refusing to overwrite it")
+        }
+        // Everything that can fail for a user mistake fails before anything is written.
+        let ca = try CertificateAuthority.create()
+        let server = try ca.issueServerCertificate(names: names)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw WorkPlanError.invalid("cannot create \(directory): \(error.localizedDescription)")
+        }
+        try SecureFile.write(ca.credential.certificate, to: home.caCertificatePath, mode: 0o644)
+        try SecureFile.write(ca.credential.key, to: home.caKeyPath)
+        try SecureFile.write(server.certificate, to: home.serverCertificatePath, mode: 0o644)
+        try SecureFile.write(server.key, to: home.serverKeyPath)
+        let store = try ServerStore(path: home.storePath, create: true)
+        try store.close()
+        return home
+    }
+
+    /// Checks the folder holds an initialised server.
+    public func requireInitialized() throws {
+        for path in allPaths where !FileManager.default.fileExists(atPath: path) {
+            throw WorkPlanError(.notFound, "\(directory) holds no server (missing \((path as NSString).lastPathComponent)); run `workplan-server init --dir \(directory)` first")
+        }
+    }
+
+    private func read(_ path: String) throws -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw WorkPlanError(.corrupt, "cannot read \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// The CA (to issue user certificates).
+    public func certificateAuthority() throws -> CertificateAuthority {
+        try requireInitialized()
+        do {
+            return try CertificateAuthority(credential: PEMCredential(certificate: read(caCertificatePath), key: read(caKeyPath)))
+        } catch let e as WorkPlanCertificateError {
+            throw WorkPlanError(.corrupt, e.description)
+        }
+    }
+
+    /// The server's TLS material.
+    public func tlsMaterial() throws -> ServerTLSMaterial {
+        try requireInitialized()
+        return ServerTLSMaterial(server: PEMCredential(certificate: try read(serverCertificatePath), key: try read(serverKeyPath)),
+                                 caCertificate: try read(caCertificatePath))
+    }
+
+    /// Opens the store.
+    public func openStore() throws -> ServerStore {
+        try requireInitialized()
+        return try ServerStore(path: storePath)
+    }
+
+    /// Enrols a user: issues their certificate, records them in the store and returns the
+    /// bundle to hand them.
+    public func enrol(name: String, staff: Staff, role: Role, serverURL: String, store: ServerStore) throws -> EnrolmentBundle {
+        try ServerStore.validateUserName(name)
+        let ca = try certificateAuthority()
+        let credential = try ca.issueUserCertificate(name: name, staff: staff)
+        _ = try store.addUser(name: name, staff: staff, role: role, certificatePEM: credential.certificate)
+        return EnrolmentBundle(user: name, staff: staff, role: role, serverURL: serverURL,
+                               certificate: credential.certificate, key: credential.key, ca: ca.certificatePEM)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+extension ServerStore {
+    /// Writes a consistent copy of the store to `path` (safe while serving: SQLite's online
+    /// backup reads one snapshot). Refuses to overwrite an existing file.
+    public func backup(to path: String) throws {
+        if FileManager.default.fileExists(atPath: path) {
+            throw WorkPlanError(.alreadyExists, "\(path) already exists; choose a new file for the backup")
+        }
+        do {
+            let target = try DatabaseQueue(path: path)
+            try pool.backup(to: target)
+            try target.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw WorkPlanError.invalid("cannot write the backup to \(path): \(error)")
+        }
+    }
+
+    /// A text digest of everything the sync rules touch (records, changes, conflicts,
+    /// batches): equal digests mean nothing changed. For tests and `check`.
+    public func contentDigest() throws -> String {
+        try pool.read { db in
+            var out = ""
+            for table in ["records", "changes", "conflicts", "batches"] {
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1")
+                out += "\(table) \(rows.count)\n"
+                for row in rows { out += row.description + "\n" }
+            }
+            return out
+        }
+    }
+}
+
+extension ServerHome {
+    /// Replaces the store with a backup (run while the server is stopped). The restored
+    /// store gets a new store id, so replicas notice the history may have moved back.
+    /// Returns the new store id.
+    @discardableResult
+    public func restore(from path: String) throws -> String {
+        try requireInitialized()
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw WorkPlanError.notFound("no backup file at \(path)")
+        }
+        do {
+            var config = Configuration()
+            config.readonly = true
+            let source = try DatabaseQueue(path: path, configuration: config)
+            defer { try? source.close() }
+            let tables = try source.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+            guard Set(["meta", "users", "records", "changes", "batches", "conflicts"]).isSubset(of: tables) else {
+                throw WorkPlanError(.corrupt, "\(path) is not a WorkPlan server backup")
+            }
+            let target = try DatabasePool(path: storePath)
+            defer { try? target.close() }
+            try source.backup(to: target)
+            return try target.write { db in
+                let id = RecordID.random()
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'store_id'", arguments: [id])
+                return id
+            }
+        } catch let e as WorkPlanError {
+            throw e
+        } catch {
+            throw WorkPlanError(.corrupt, "cannot restore from \(path): \(error)")
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+extension ServerStore {
+    /// One page of the change stream after `after`, as JSON bytes of a `PullResponse`
+    /// (docs/sync-model.md "Pull" and "Releasability").
+    ///
+    /// Scans at most `limit` (capped at `Limits.maxPageSize`) changes in seq order and keeps
+    /// what `staff` may see now; a change that hides a record from `staff` becomes `withdrawn`,
+    /// one that reveals it becomes a `snapshot` of the record as it is now (with a task's
+    /// visible notes and the open conflicts).
+    public func pull(after: Int64, limit: Int, staff: Staff) async throws -> [UInt8] {
+        guard after >= 0 else { throw WorkPlanError.invalid("the pull cursor must not be negative (got \(after))") }
+        guard limit >= 1 else { throw WorkPlanError.invalid("the page limit must be at least 1 (got \(limit))") }
+        let pageSize = min(limit, Limits.maxPageSize)
+        let storeId = self.storeId
+        return try await pool.read { db in
+            let maxSeq = try Self.maxSeq(db)
+            guard after <= maxSeq else {
+                throw WorkPlanError(.staleCursor, "the pull cursor \(after) is beyond this store's newest change \(maxSeq): the replica last synced with another store (or one since restored from a backup)")
+            }
+            var page = PullPage(db: db, staff: staff)
+            let next = try page.scan(after: after, limit: pageSize)
+            var w = JSONWriter(capacity: page.body.bytes.count + 160)
+            w.raw("{"); w.key("store_id"); w.string(storeId)
+            w.raw(","); w.key("changes"); w.raw("[")
+            w.bytes.append(contentsOf: page.body.bytes)
+            w.raw("]")
+            w.raw(","); w.key("next"); w.int(next)
+            w.raw(","); w.key("more"); w.bool(next < maxSeq)
+            w.raw(","); w.key("max_seq"); w.int(maxSeq)
+            w.raw("}")
+            return w.bytes
+        }
+    }
+
+    /// The decoded form of `pull` (for tests and in-process callers).
+    public func pullPage(after: Int64, limit: Int = Limits.defaultPageSize, staff: Staff) async throws -> PullResponse {
+        try JSONDecoder().decode(PullResponse.self, from: Data(try await pull(after: after, limit: limit, staff: staff)))
+    }
+}
+
+/// Builds the `changes` array of one pull page.
+struct PullPage {
+    let db: Database
+    let staff: Staff
+    var body = JSONWriter(capacity: 64 * 1024)
+    var count = 0
+
+    init(db: Database, staff: Staff) {
+        self.db = db
+        self.staff = staff
+    }
+
+    /// Scans up to `limit` changes after `after`; returns the last seq scanned.
+    mutating func scan(after: Int64, limit: Int) throws -> Int64 {
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT c.seq, c.event, c.record, c.kind, c.action, c.field, c.old, c.value, c.fields, c.user, c.staff,
+                   c.at, c.batch, c.conflict, c.resolved, c.old_effective, c.new_effective, r.effective
+            FROM changes c JOIN records r ON r.id = c.record
+            WHERE c.seq > ? ORDER BY c.seq LIMIT ?
+            """), arguments: [after, limit])
+        var last = after
+        while let row = try rows.next() {
+            let seq: Int64 = row[0]
+            last = seq
+            let visibleNow = AccessRules.canSee(staff, EffectiveReleasability.decode(row[17]))
+            if let before = row[15] as String?, let after = row[16] as String? {
+                let was = AccessRules.canSee(staff, EffectiveReleasability.decode(before))
+                let becomes = AccessRules.canSee(staff, EffectiveReleasability.decode(after))
+                if was && !becomes {
+                    emitWithdrawn(row)
+                    continue
+                }
+                if !was && becomes {
+                    if visibleNow { try emitSnapshot(of: row[2], trigger: row) }
+                    continue
+                }
+            }
+            if visibleNow { emit(row) }
+        }
+        return last
+    }
+
+    private mutating func separator() {
+        if count > 0 { body.raw(",") }
+        count += 1
+    }
+
+    /// A stored change, as `Change` JSON (stored JSON columns are spliced in as they are).
+    private mutating func emit(_ row: Row) {
+        separator()
+        body.raw("{\"seq\":"); body.int(row[0])
+        body.raw(",\"event\":"); body.string(row[1])
+        body.raw(",\"record\":"); body.string(row[2])
+        body.raw(",\"kind\":"); body.string(row[3])
+        if let v = row[4] as String? { body.raw(",\"action\":"); body.string(v) }
+        if let v = row[5] as String? { body.raw(",\"field\":"); body.string(v) }
+        if let v = row[6] as String? { body.raw(",\"old\":"); body.json(v) }
+        if let v = row[7] as String? { body.raw(",\"value\":"); body.json(v) }
+        if let v = row[8] as String? { body.raw(",\"fields\":"); body.json(v) }
+        body.raw(",\"user\":"); body.string(row[9])
+        body.raw(",\"staff\":"); body.string(row[10])
+        body.raw(",\"at\":"); body.int(row[11])
+        if let v = row[12] as String? { body.raw(",\"batch\":"); body.string(v) }
+        if let v = row[13] as String? { body.raw(",\"conflict\":"); body.json(v) }
+        if let v = row[14] as String? { body.raw(",\"resolved\":"); body.json(v) }
+        body.raw("}")
+    }
+
+    private mutating func header(seq: Int64, event: Change.Event, record: String, kind: String) {
+        separator()
+        body.raw("{\"seq\":"); body.int(seq)
+        body.raw(",\"event\":"); body.string(event.rawValue)
+        body.raw(",\"record\":"); body.string(record)
+        body.raw(",\"kind\":"); body.string(kind)
+    }
+
+    private mutating func signature(user: String, staff: String, at: Int64, batch: String?) {
+        body.raw(",\"user\":"); body.string(user)
+        body.raw(",\"staff\":"); body.string(staff)
+        body.raw(",\"at\":"); body.int(at)
+        if let batch { body.raw(",\"batch\":"); body.string(batch) }
+    }
+
+    /// The record is no longer visible to this staff.
+    private mutating func emitWithdrawn(_ row: Row) {
+        header(seq: row[0], event: .withdrawn, record: row[2], kind: row[3])
+        signature(user: row[9], staff: row[10], at: row[11], batch: row[12])
+        body.raw("}")
+    }
+
+    /// The record became visible: the whole record now, a task's visible notes, and the
+    /// open conflicts of each, all under the seq of the change that revealed it.
+    private mutating func emitSnapshot(of id: String, trigger: Row) throws {
+        let seq: Int64 = trigger[0]
+        let select = try db.cachedStatement(sql: """
+            SELECT id, kind, fields, revs, created_at, effective, created_seq FROM records WHERE id = ? AND deleted = 0
+            """)
+        guard let rec = try Row.fetchOne(select, arguments: [id]) else { return }
+        try emitSnapshot(rec, seq: seq, trigger: trigger)
+        try emitOpenConflicts(of: id, seq: seq)
+        guard (rec[1] as String) == RecordKind.task.rawValue else { return }
+        let notes = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, kind, fields, revs, created_at, effective, created_seq FROM records WHERE parent = ? AND deleted = 0
+            """), arguments: [id])
+        for note in notes where AccessRules.canSee(staff, EffectiveReleasability.decode(note[5])) {
+            try emitSnapshot(note, seq: seq, trigger: trigger)
+            try emitOpenConflicts(of: note[0], seq: seq)
+        }
+    }
+
+    private mutating func emitSnapshot(_ rec: Row, seq: Int64, trigger: Row) throws {
+        header(seq: seq, event: .snapshot, record: rec[0], kind: rec[1])
+        body.raw(",\"fields\":"); body.json(rec[2])
+        // Every field of the kind: its own rev, or the create's seq.
+        let stored: String = rec[3], createdSeq: Int64 = rec[6]
+        var revs = try JSONDecoder().decode([String: Int64].self, from: Data(stored.utf8))
+        for spec in (RecordKind(rawValue: rec[1]) ?? .task).fields where revs[spec.name] == nil {
+            revs[spec.name] = createdSeq
+        }
+        body.raw(",\"revs\":"); body.revs(revs)
+        signature(user: trigger[9], staff: trigger[10], at: trigger[11], batch: trigger[12])
+        body.raw(",\"created_at\":"); body.int(rec[4])
+        body.raw("}")
+    }
+
+    private mutating func emitOpenConflicts(of id: String, seq: Int64) throws {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT c.body, r.kind, c.field FROM conflicts c JOIN records r ON r.id = c.record
+            WHERE c.record = ? AND c.open = 1 ORDER BY c.opened_seq
+            """), arguments: [id])
+        for row in rows {
+            let text: String = row[0]
+            guard let conflict = try? JSONDecoder().decode(Conflict.self, from: Data(text.utf8)) else { continue }
+            header(seq: seq, event: .conflictOpened, record: id, kind: row[1])
+            body.raw(",\"field\":"); body.string(row[2])
+            signature(user: conflict.proposedBy, staff: conflict.staff.rawValue, at: conflict.at, batch: nil)
+            body.raw(",\"conflict\":"); body.json(text)
+            body.raw("}")
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import GRDB
+import WorkPlanProtocol
+
+/// An enrolled officer, as the server knows them.
+public struct ServerUser: Codable, Sendable, Hashable {
+    public var name: String
+    public var staff: Staff
+    public var role: Role
+    /// SHA-256 of the DER certificate, lowercase hex.
+    public var fingerprint: String
+    public var createdAt: Timestamp
+    public var revokedAt: Timestamp?
+
+    /// Who the user acts as.
+    public var identity: Identity { Identity(name: name, staff: staff, role: role) }
+    public var isRevoked: Bool { revokedAt != nil }
+
+    enum CodingKeys: String, CodingKey {
+        case name, staff, role, fingerprint
+        case createdAt = "created_at"
+        case revokedAt = "revoked_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(staff, forKey: .staff)
+        try c.encode(role, forKey: .role)
+        try c.encode(fingerprint, forKey: .fingerprint)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(revokedAt, forKey: .revokedAt)  // null while active: a stable shape
+    }
+
+    init(row: Row) throws {
+        guard let staff = Staff(rawValue: row["staff"]), let role = Role(rawValue: row["role"]) else {
+            throw WorkPlanError(.corrupt, "user \(row["name"] as String? ?? "?") has an unknown staff or role")
+        }
+        self.name = row["name"]
+        self.staff = staff
+        self.role = role
+        self.fingerprint = row["fingerprint"]
+        self.createdAt = row["created_at"]
+        self.revokedAt = row["revoked_at"]
+    }
+}
+
+extension ServerStore {
+    /// Checks a user name: 1 to 120 characters, one line, no surrounding spaces.
+    public static func validateUserName(_ name: String) throws {
+        guard !name.isEmpty, name.count <= 120 else {
+            throw WorkPlanError.invalid("a user name must be 1 to 120 characters")
+        }
+        guard name.trimmingWhitespace() == name,
+              !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw WorkPlanError.invalid("user name '\(name)' must be one line without surrounding spaces")
+        }
+    }
+
+    /// Enrols a user with the certificate issued to them. Fails when the name is taken.
+    public func addUser(name: String, staff: Staff, role: Role, certificatePEM: String) throws -> ServerUser {
+        try Self.validateUserName(name)
+        let fingerprint = try CertificateFingerprint.sha256(pem: certificatePEM)
+        return try pool.write { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [name]) != nil {
+                throw WorkPlanError(.alreadyExists, "user '\(name)' already exists")
+            }
+            try db.execute(sql: """
+                INSERT INTO users(name, staff, role, fingerprint, certificate, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [name, staff.rawValue, role.rawValue, fingerprint, certificatePEM, Self.now()])
+            return try ServerUser(row: Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name])!)
+        }
+    }
+
+    /// Removes a user enrolled moments ago whose bundle could not be written (so a failed
+    /// `user add` changes nothing). Not for revocation: use `revokeUser`.
+    public func removeEnrolment(name: String, fingerprint: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM users WHERE name = ? AND fingerprint = ?", arguments: [name, fingerprint])
+        }
+    }
+
+    /// Every enrolled user, by name.
+    public func users() throws -> [ServerUser] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY name").map(ServerUser.init(row:))
+        }
+    }
+
+    /// Revokes a user: every later request with their certificate is refused.
+    public func revokeUser(name: String) throws -> ServerUser {
+        try pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]) else {
+                throw WorkPlanError.notFound("no user '\(name)'")
+            }
+            var user = try ServerUser(row: row)
+            if user.isRevoked {
+                throw WorkPlanError(.alreadyExists, "user '\(user.name)' is already revoked")
+            }
+            let now = Self.now()
+            try db.execute(sql: "UPDATE users SET revoked_at = ? WHERE name = ?", arguments: [now, name])
+            user.revokedAt = now
+            return user
+        }
+    }
+
+    /// The user whose certificate has this fingerprint, revoked or not.
+    public func user(fingerprint: String) async throws -> ServerUser? {
+        try await pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE fingerprint = ?"), arguments: [fingerprint])
+                .map(ServerUser.init(row:))
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// The server's store: one SQLite database in WAL mode behind a GRDB `DatabasePool`.
+///
+/// Tables: `meta` (store id), `users`, `records` (current state), `changes` (the global,
+/// gap-free change stream and the history of DESIGN.md rule 5), `batches` (push replies
+/// by batch id), `conflicts`. Writes are serialised by the pool's single writer, so
+/// concurrent pushes are decided one after the other.
+public final class ServerStore: Sendable {
+    /// The database.
+    public let pool: DatabasePool
+    /// The store's identity (created at init; a restore changes it).
+    public let storeId: String
+    /// Where the database lives.
+    public let path: String
+
+    /// Opens the store at `path`. With `create: false` a missing file is an error.
+    public init(path: String, create: Bool = false) throws {
+        if !create, !FileManager.default.fileExists(atPath: path) {
+            throw WorkPlanError(.notFound, "no server store at \(path) (run `workplan-server init` first)")
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw WorkPlanError(.corrupt, "cannot open the server store at \(path): \(error)")
+        }
+        try Self.migrator.migrate(pool)
+        self.storeId = try pool.write { db in try Self.ensureStoreId(db) }
+        self.pool = pool
+        self.path = path
+    }
+
+    /// Closes the database (pending reads and writes finish first).
+    public func close() throws {
+        try pool.close()
+    }
+
+    /// The newest `seq` in the store (0 when empty).
+    public func maxSeq() async throws -> Int64 {
+        try await pool.read { db in try Self.maxSeq(db) }
+    }
+
+    static func maxSeq(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) FROM changes")) ?? 0
+    }
+
+    static func ensureStoreId(_ db: Database) throws -> String {
+        if let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'store_id'") { return id }
+        let id = RecordID.random()
+        try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('store_id', ?)", arguments: [id])
+        return id
+    }
+
+    /// The current time in milliseconds (for created_at and revoked_at; never for ordering).
+    static func now() -> Timestamp {
+        Timestamp((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// One row of `records`: a record's current fields, revs and releasability.
+struct StoredRecord {
+    var id: String
+    var kind: RecordKind
+    var fields: [String: FieldValue]
+    /// Revs of the fields changed since the create (the others have `createdSeq`).
+    var revs: [String: Int64]
+    /// The newest of the fields' revs and of the record's delete/restore.
+    var rev: Int64
+    /// The record's own releasability (nil for kinds without one).
+    var own: Releasability?
+    /// What readers are checked against: own ∩ parent's (nil: visible to nobody).
+    var effective: Releasability?
+    /// A note's task.
+    var parent: String?
+    var deleted: Bool
+    var createdSeq: Int64
+    var createdAt: Timestamp
+    var createdBy: String
+
+    /// The value of a field now (`.null` when unset).
+    func value(_ field: String) -> FieldValue { fields[field] ?? .null }
+
+    /// The rev of a field now.
+    func rev(of field: String) -> Int64 { revs[field] ?? createdSeq }
+
+    static let columns = "id, kind, fields, revs, rev, releasable, effective, parent, deleted, created_seq, created_at, created_by"
+
+    init(id: String, kind: RecordKind, fields: [String: FieldValue], revs: [String: Int64], rev: Int64,
+         own: Releasability?, effective: Releasability?, parent: String?, deleted: Bool,
+         createdSeq: Int64, createdAt: Timestamp, createdBy: String) {
+        self.id = id
+        self.kind = kind
+        self.fields = fields
+        self.revs = revs
+        self.rev = rev
+        self.own = own
+        self.effective = effective
+        self.parent = parent
+        self.deleted = deleted
+        self.createdSeq = createdSeq
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+    }
+
+    init(row: Row, decoder: JSONDecoder) throws {
+        guard let kind = RecordKind(rawValue: row[1]) else {
+            throw WorkPlanError(.corrupt, "record \(row[0] as String) has an unknown kind")
+        }
+        id = row[0]
+        self.kind = kind
+        let fieldsText: String = row[2], revsText: String = row[3]
+        fields = try decoder.decode([String: FieldValue].self, from: Data(fieldsText.utf8))
+        revs = try decoder.decode([String: Int64].self, from: Data(revsText.utf8))
+        rev = row[4]
+        own = (row[5] as String?).flatMap(Releasability.init(rawValue:))
+        effective = EffectiveReleasability.decode(row[6])
+        parent = row[7]
+        deleted = row[8]
+        createdSeq = row[9]
+        createdAt = row[10]
+        createdBy = row[11]
+    }
+}
+
+/// How effective releasability is stored: the raw value, or `none` for "visible to nobody".
+enum EffectiveReleasability {
+    static func encode(_ r: Releasability?) -> String { r?.rawValue ?? "none" }
+    static func decode(_ s: String?) -> Releasability? { s.flatMap(Releasability.init(rawValue:)) }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import WorkPlanServer
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create a CA, a server certificate and an empty store (refuses to overwrite).")
+
+    @OptionGroup var options: HomeOptions
+
+    @Option(name: .customLong("name"), help: "A host name or IP address for the server certificate (repeatable; default localhost and 127.0.0.1).")
+    var names: [String] = []
+
+    func validate() throws {
+        for name in names where name.isEmpty {
+            throw ValidationError("--name must not be empty")
+        }
+    }
+
+    func run() throws {
+        let names = self.names.isEmpty ? CertificateAuthority.defaultServerNames : self.names
+        let home = try ServerHome.initialize(at: options.home.directory, names: names)
+        print("initialised \(home.directory) (server certificate for \(names.joined(separator: ", ")))")
+    }
+}

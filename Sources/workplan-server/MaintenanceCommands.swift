@@ -1,0 +1,35 @@
+import ArgumentParser
+import WorkPlanProtocol
+import WorkPlanServer
+
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore", abstract: "Replace the store with a backup (stop the server first); the store id changes.")
+
+    @OptionGroup var options: HomeOptions
+    @Option(help: "The backup file.") var from: String
+
+    func run() throws {
+        let id = try options.home.restore(from: from)
+        print("restored from \(from); new store id \(id)")
+    }
+}
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Check the store's integrity and invariants; non-zero exit on a fault.")
+
+    @OptionGroup var options: HomeOptions
+
+    func run() throws {
+        let store = try options.home.openStore()
+        defer { try? store.close() }
+        let faults = try store.check()
+        if faults.isEmpty {
+            print("ok")
+            return
+        }
+        for fault in faults { print(fault) }
+        throw WorkPlanError(.corrupt, "the store has \(faults.count) fault(s)")
+    }
+}

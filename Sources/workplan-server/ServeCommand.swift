@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WorkPlanServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve HTTPS with client certificates required; stops cleanly on SIGINT/SIGTERM.")
+
+    @OptionGroup var options: HomeOptions
+
+    @Option(help: "Address to listen on.")
+    var bind: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free port).")
+    var port: Int = 8443
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535 (got \(port))") }
+        guard !bind.isEmpty else { throw ValidationError("--bind must not be empty") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let home = options.home
+        let store = try home.openStore()
+        let tls = try home.tlsMaterial()
+        let bind = self.bind
+        try await WorkPlanHTTPServer.run(store: store, tls: tls, options: ServerOptions(host: bind, port: port)) { port in
+            print("listening on https://\(bind):\(port)")
+            fflush(nil)
+        }
+        try store.close()
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import WorkPlanServer
+
+/// `workplan-server`: the administrator's command (init, serve, user, backup).
+@main
+struct WorkPlanServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workplan-server",
+        abstract: "The WorkPlan sync server: HTTPS with client certificates, versioned merge.",
+        subcommands: [InitCommand.self, ServeCommand.self, UserCommand.self, BackupCommand.self,
+                      RestoreCommand.self, CheckCommand.self])
+}
+
+/// The data folder, shared by every subcommand.
+struct HomeOptions: ParsableArguments {
+    @Option(name: .long, help: "The server's data folder (else $WORKPLAN_SERVER_HOME).")
+    var dir: String?
+
+    func validate() throws {
+        if resolved == nil {
+            throw ValidationError("no data folder: pass --dir PATH or set WORKPLAN_SERVER_HOME")
+        }
+    }
+
+    var resolved: String? {
+        if let dir, !dir.isEmpty { return dir }
+        if let env = ProcessInfo.processInfo.environment["WORKPLAN_SERVER_HOME"], !env.isEmpty { return env }
+        return nil
+    }
+
+    var home: ServerHome { ServerHome(directory: resolved ?? ".") }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import SwiftASN1
+import Testing
+import X509
+import WorkPlanProtocol
+import WorkPlanServer
+import WorkPlanTestSupport
+
+@Suite("Certificates and the data folder")
+struct CertificateTests {
+    @Test func caServerAndUserCertificatesHaveTheRightShape() throws {
+        let ca = try CertificateAuthority.create()
+        let caCert = try Certificate(pemEncoded: ca.certificatePEM)
+        #expect(caCert.issuer == caCert.subject)
+        #expect(try caCert.extensions.basicConstraints == .isCertificateAuthority(maxPathLength: 0))
+        #expect(try caCert.extensions.keyUsage?.keyCertSign == true)
+
+        let server = try ca.issueServerCertificate(names: ["localhost", "127.0.0.1", "plan.example.org"])
+        let serverCert = try Certificate(pemEncoded: server.certificate)
+        let sans = try #require(try serverCert.extensions.subjectAlternativeNames)
+        #expect(sans.contains(.dnsName("localhost")))
+        #expect(sans.contains(.dnsName("plan.example.org")))
+        #expect(sans.contains(.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))))
+        #expect(serverCert.issuer == caCert.subject)
+
+        let user = try ca.issueUserCertificate(name: "Anna Schmidt", staff: .EUMS)
+        let userCert = try Certificate(pemEncoded: user.certificate)
+        #expect(userCert.subject.description.contains("CN=Anna Schmidt"))
+        #expect(userCert.subject.description.contains("O=EUMS"))
+        #expect(try userCert.extensions.extendedKeyUsage?.contains(.clientAuth) == true)
+        #expect(try userCert.extensions.basicConstraints == .notCertificateAuthority)
+
+        // Reloading the CA from PEM gives the same CA.
+        let again = try CertificateAuthority(credential: ca.credential)
+        #expect(again.certificatePEM == ca.certificatePEM)
+    }
+
+    @Test func badServerNamesAreRefused() throws {
+        let ca = try CertificateAuthority.create()
+        #expect(throws: WorkPlanCertificateError.self) { try ca.issueServerCertificate(names: ["bad name"]) }
+        #expect(throws: WorkPlanCertificateError.self) { try ca.issueServerCertificate(names: []) }
+    }
+
+    @Test func initWritesPrivateKeysAndRefusesToOverwrite() throws {
+        let tmp = try TemporaryDirectory()
+        let home = try ServerHome.initialize(at: tmp.file("srv"))
+        for path in [home.caKeyPath, home.serverKeyPath] {
+            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(path)")
+        }
+        let before = try String(contentsOfFile: home.caCertificatePath, encoding: .utf8)
+        #expect(throws: WorkPlanError.self) { try ServerHome.initialize(at: tmp.file("srv")) }
+        #expect(try String(contentsOfFile: home.caCertificatePath, encoding: .utf8) == before)
+    }
+
+    @Test func enrolmentBundlesChainToTheCA() throws {
+        let tmp = try TemporaryDirectory()
+        let home = try ServerHome.initialize(at: tmp.file("srv"))
+        let store = try home.openStore()
+        defer { try? store.close() }
+        let bundle = try home.enrol(name: "ivan", staff: .IMS, role: .viewer, serverURL: "https://localhost:8443", store: store)
+        #expect(bundle.format == EnrolmentBundle.formatName)
+        #expect(bundle.ca == (try home.certificateAuthority().certificatePEM))
+        let users = try store.users()
+        #expect(users.map(\.name) == ["ivan"])
+        #expect(users[0].fingerprint == (try CertificateFingerprint.sha256(pem: bundle.certificate)))
+        #expect(throws: WorkPlanError.self) {
+            _ = try home.enrol(name: "ivan", staff: .IMS, role: .viewer, serverURL: "https://localhost:8443", store: store)
+        }
+        #expect(try store.users().count == 1)
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import WorkPlanProtocol
+import WorkPlanServer
+import WorkPlanTestSupport
+
+@Suite("MergeRules through the server (DESIGN.md rule 3)")
+struct MergeTests {
+    @Test func staleButEqualValueIsUnchanged() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            let a = try await push(f.eums, [PlanFixtures.set(task, "status", .text("blocked"), baseRev: rev)])
+            #expect(a.results[0].outcome == .accepted)
+            let before = try f.digest
+            let b = try await push(f.eums2, [PlanFixtures.set(task, "status", .text("blocked"), baseRev: rev)])
+            #expect(b.results[0].outcome == .unchanged)
+            #expect(b.results[0].rev == a.results[0].seq)
+            // Only the batch id is new.
+            #expect(try f.digest.components(separatedBy: "\n").filter { !$0.hasPrefix("[id:") && !$0.hasPrefix("batches") }
+                    == before.components(separatedBy: "\n").filter { !$0.hasPrefix("[id:") && !$0.hasPrefix("batches") })
+        }
+    }
+
+    @Test func staleDifferentShortValueConflictsAndKeepsBoth() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            try await push(f.eums, [PlanFixtures.set(task, "priority", .text("high"), baseRev: rev)])
+            let r = try await push(f.ims, [PlanFixtures.set(task, "priority", .text("low"), baseRev: rev)])
+            let c = try #require(r.results[0].conflicts?.first)
+            #expect(r.results[0].outcome == .conflict)
+            #expect(c.type == .edit && c.field == "priority")
+            #expect(c.base == .text("medium") && c.current == .text("high") && c.proposed == .text("low"))
+            #expect(c.proposedBy == "ivan" && c.staff == .IMS)
+            // Everyone who can see the record learns of it.
+            let seen = try await pullAll(f.eums).changes
+            #expect(seen.contains { $0.event == .conflictOpened && $0.conflict?.id == c.id })
+        }
+    }
+
+    @Test func longTextEditsMergeWhenTheyDoNotOverlap() async throws {
+        try await ServerFixture.run { f in
+            let base = "line one\nline two\nline three\nline four"
+            let (task, rev) = try await seedTask(f.eums, extra: ["description": .text(base)])
+            let a = try await push(f.eums, [PlanFixtures.set(task, "description", .text("line ONE\nline two\nline three\nline four"), baseRev: rev)])
+            #expect(a.results[0].outcome == .accepted)
+            let b = try await push(f.ims, [PlanFixtures.set(task, "description", .text("line one\nline two\nline three\nline FOUR"), baseRev: rev)])
+            #expect(b.results[0].outcome == .merged)
+            #expect(b.results[0].value == .text("line ONE\nline two\nline three\nline FOUR"))
+            // A later merge uses the value at its base rev from history, not the create's.
+            let c = try await push(f.eums2, [PlanFixtures.set(task, "description", .text("line ONE\nline 2\nline three\nline four"), baseRev: a.results[0].seq!)])
+            #expect(c.results[0].outcome == .merged)
+            #expect(c.results[0].value == .text("line ONE\nline 2\nline three\nline FOUR"))
+        }
+    }
+
+    @Test func overlappingLongTextEditsConflict() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums, extra: ["description": .text("a\nb\nc")])
+            try await push(f.eums, [PlanFixtures.set(task, "description", .text("a\nB1\nc"), baseRev: rev)])
+            let r = try await push(f.ims, [PlanFixtures.set(task, "description", .text("a\nB2\nc"), baseRev: rev)])
+            #expect(r.results[0].outcome == .conflict)
+            #expect(r.results[0].conflicts?.first?.base == .text("a\nb\nc"))
+            #expect(r.results[0].value == .text("a\nB1\nc"))
+        }
+    }
+
+    @Test func editOfADeletedRecordConflicts() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            let d = try await push(f.eums, [PlanOperation(record: task, kind: .task, action: .delete, baseRev: rev, at: PlanFixtures.at)])
+            #expect(d.results[0].outcome == .accepted)
+            let e = try await push(f.ims, [PlanFixtures.set(task, "title", .text("Still alive?"), baseRev: rev)])
+            let c = try #require(e.results[0].conflicts?.first)
+            #expect(e.results[0].outcome == .conflict && c.type == .editDeleted)
+            #expect(c.currentRev == d.results[0].seq)
+            // Resolving with "mine": a restore against the conflict's current rev.
+            let restore = PlanOperation(record: task, kind: .task, action: .restore, field: "title", value: .text("Still alive?"),
+                                        baseRev: c.currentRev, resolves: [c.id], at: PlanFixtures.at)
+            let r = try await push(f.ims, [restore])
+            #expect(r.results[0].outcome == .accepted)
+            let changes = try await pullAll(f.eums).changes
+            #expect(changes.contains { $0.event == .conflictResolved && $0.resolved == [c.id] })
+            #expect(changes.last(where: { $0.action == .restore })?.fields?["title"] == .text("Still alive?"))
+        }
+    }
+
+    @Test func deleteOfARecordChangedSinceConflicts() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            try await push(f.ims, [PlanFixtures.set(task, "owner", .text("Ivan"), baseRev: rev)])
+            let d = try await push(f.eums, [PlanOperation(record: task, kind: .task, action: .delete, baseRev: rev, at: PlanFixtures.at)])
+            let c = try #require(d.results[0].conflicts?.first)
+            #expect(d.results[0].outcome == .conflict && c.type == .deleteChanged && c.field == Conflict.deletedField)
+            // Resolving with "theirs" closes it and keeps the record.
+            let resolve = PlanOperation(record: task, kind: .task, action: .resolve, baseRev: c.currentRev, resolves: [c.id], at: PlanFixtures.at)
+            let r = try await push(f.eums, [resolve])
+            #expect(r.results[0].outcome == .unchanged)
+            let open = try await pullAll(f.eums).changes.filter { $0.event == .conflictResolved }
+            #expect(open.count == 1 && open[0].resolved == [c.id] && open[0].user == "anna")
+        }
+    }
+
+    @Test func naturalKeyCreatesMergeIntoOneRecord() async throws {
+        try await ServerFixture.run { f in
+            let eumsArea = PlanFixtures.createArea("Military Mobility")
+            var imsArea = PlanFixtures.createArea("military  mobility")
+            #expect(eumsArea.record == imsArea.record)
+            let a = try await push(f.eums, [eumsArea])
+            #expect(a.results[0].outcome == .accepted)
+            // Same name: merges silently.
+            let same = try await push(f.ims, [PlanFixtures.createArea("Military Mobility")])
+            #expect(same.results[0].outcome == .unchanged)
+            // Different spelling of the same key: one record, and the name differs: a conflict.
+            imsArea.id = RecordID.random()
+            let diff = try await push(f.ims, [imsArea])
+            #expect(diff.results[0].outcome == .conflict)
+            #expect(diff.results[0].conflicts?.first?.field == "name")
+            let creates = try await pullAll(f.ims).changes.filter { $0.action == .create }
+            #expect(creates.count == 1)
+        }
+    }
+
+    @Test func setElementsNeverConflict() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums, extra: ["tags": .set(["a"])])
+            let add = PlanOperation(record: task, kind: .task, action: .add, field: "tags", value: .text("b"), baseRev: rev, at: PlanFixtures.at)
+            let remove = PlanOperation(record: task, kind: .task, action: .remove, field: "tags", value: .text("a"), baseRev: rev, at: PlanFixtures.at)
+            let r1 = try await push(f.eums, [add])
+            let r2 = try await push(f.ims, [remove])
+            #expect(r1.results[0].outcome == .accepted && r2.results[0].outcome == .accepted)
+            #expect(r2.results[0].value == .set(["b"]))
+        }
+    }
+
+    @Test func staleResolutionOpensANewConflictAndClosesTheOld() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            let w = try await push(f.eums, [PlanFixtures.set(task, "owner", .text("A"), baseRev: rev)])
+            let l = try await push(f.ims, [PlanFixtures.set(task, "owner", .text("B"), baseRev: rev)])
+            let c1 = try #require(l.results[0].conflicts?.first)
+            // Someone changes the field again before the resolution arrives.
+            try await push(f.eums2, [PlanFixtures.set(task, "owner", .text("C"), baseRev: w.results[0].seq!)])
+            let stale = try await push(f.ims, [PlanFixtures.set(task, "owner", .text("B"), baseRev: c1.currentRev, resolves: [c1.id])])
+            #expect(stale.results[0].outcome == .conflict)
+            let c2 = try #require(stale.results[0].conflicts?.first)
+            #expect(c2.id != c1.id && c2.current == .text("C") && c2.proposed == .text("B"))
+            let changes = try await pullAll(f.eums).changes
+            #expect(changes.contains { $0.event == .conflictResolved && $0.resolved == [c1.id] })
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import WorkPlanProtocol
+import WorkPlanServer
+import WorkPlanTestSupport
+
+@Suite("Pull over mutual TLS (DESIGN.md rule 4, releasability)")
+struct PullTests {
+    @Test func pagesAreCompleteAndOrdered() async throws {
+        try await ServerFixture.run { f in
+            var ops = [PlanFixtures.createArea("Cyber")]
+            for i in 0..<120 { ops.append(PlanFixtures.createTask(title: "Task \(i)", area: "Cyber")) }
+            try await push(f.eums, ops)
+            let (changes, pages, next) = try await pullAll(f.ims, limit: 7)
+            #expect(changes.map(\.seq) == Array(1...121))
+            #expect(pages == 18)
+            #expect(next == 121)
+            #expect(Set(changes.map(\.record)) == Set(ops.map(\.record)))
+            // A page asks for no more than the limit and a cursor at the end is an empty page.
+            let end = try await f.ims.pull(after: 121).decode(PullResponse.self)
+            #expect(end.changes.isEmpty && !end.more && end.next == 121 && end.maxSeq == 121)
+        }
+    }
+
+    @Test func staffOnlyRecordsNeverReachTheOtherStaff() async throws {
+        try await ServerFixture.run { f in
+            let (secret, rev) = try await seedTask(f.eums, releasable: .EUMS)
+            let shared = PlanFixtures.createTask(title: "Shared", area: "Military Mobility")
+            let note = PlanFixtures.createNote(task: shared.record, text: "EUMS internal", author: "anna", staff: .EUMS, releasable: .EUMS)
+            try await push(f.eums, [shared, note, PlanFixtures.set(secret, "owner", .text("Anna"), baseRev: rev)])
+            let imsSees = try await pullAll(f.ims, limit: 2)
+            #expect(!imsSees.changes.contains { $0.record == secret || $0.record == note.record })
+            #expect(imsSees.changes.contains { $0.record == shared.record })
+            #expect(!String(decoding: try JSONEncoder().encode(imsSees.changes), as: UTF8.self).contains("EUMS internal"))
+            // The cursor still advances over what was left out.
+            #expect(imsSees.next == (try await f.server.store.maxSeq()))
+            let eumsSees = try await pullAll(f.eums)
+            #expect(eumsSees.changes.contains { $0.record == secret } && eumsSees.changes.contains { $0.record == note.record })
+        }
+    }
+
+    @Test func releasabilityChangesWithdrawAndSnapshot() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            let note = PlanFixtures.createNote(task: task, text: "Progress", author: "anna", staff: .EUMS)
+            let n = try await push(f.eums, [note])
+            let imsCursor = try await pullAll(f.ims).next
+            #expect(imsCursor == n.results[0].seq)
+
+            // EUMS makes the task EUMS-only: IMS is told to remove it.
+            let hide = try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("EUMS"), baseRev: rev)])
+            let t = try await push(f.eums, [PlanFixtures.set(task, "title", .text("EUMS eyes only"), baseRev: rev)])
+            #expect(t.results[0].outcome == .accepted && hide.results[0].outcome == .accepted)
+            let p1 = try await pullAll(f.ims, after: imsCursor)
+            #expect(p1.changes.map(\.event) == [.withdrawn])
+            #expect(p1.changes.first?.record == task)
+
+            // Back to both: IMS gets a snapshot of the whole record and its visible notes.
+            let revNow = try await currentRev(f, task, "releasable")
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: revNow)])
+            let p2 = try await pullAll(f.ims, after: p1.next)
+            let snaps = p2.changes.filter { $0.event == .snapshot }
+            #expect(snaps.map(\.record) == [task, note.record])
+            #expect(snaps.first?.fields?["title"] == .text("EUMS eyes only"))
+            #expect(snaps.first?.revs?["releasable"] == (try await f.server.store.maxSeq()))
+            #expect(snaps.first?.createdAt == PlanFixtures.at)
+            // A full pull from 0 by IMS ends with the record visible.
+            let full = try await pullAll(f.ims)
+            #expect(full.changes.last?.event == .snapshot)
+        }
+    }
+
+    @Test func badCursorsAreRefused() async throws {
+        try await ServerFixture.run { f in
+            _ = try await seedTask(f.eums)
+            var r = try await f.ims.pull(after: 99)
+            #expect(r.status == 400 && r.error?.code == .staleCursor && r.error?.message.contains("99") == true)
+            r = try await f.ims.pull(after: -1)
+            #expect(r.status == 400 && r.error?.code == .staleCursor && r.error?.message.contains("negative") == true)
+            r = try await f.ims.send("GET", Paths.pull + "?after=abc")
+            #expect(r.status == 400 && r.error?.code == .invalidInput && r.error?.message.contains("after") == true)
+            r = try await f.ims.send("GET", Paths.pull + "?after=0&limit=0")
+            #expect(r.status == 400 && r.error?.code == .invalidInput && r.error?.message.contains("limit") == true)
+        }
+    }
+
+    @Test func helloSaysWhoYouAre() async throws {
+        try await ServerFixture.run { f in
+            _ = try await seedTask(f.eums)
+            let hello = try await f.ims.hello().decode(HelloResponse.self)
+            #expect(hello.user == Identity(name: "ivan", staff: .IMS, role: .editor))
+            #expect(hello.storeId == f.server.store.storeId)
+            #expect(hello.maxSeq == 2)
+            #expect(hello.protocolVersion == ProtocolVersion.current)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import WorkPlanProtocol
+import WorkPlanServer
+import WorkPlanTestSupport
+
+@Suite("Mutual TLS, identity and bad input")
+struct SecurityTests {
+    @Test func noClientCertificateIsRefused() async throws {
+        try await withTestServer { server in
+            let bundle = try server.enrol("anna", staff: .EUMS)
+            let good = try server.client(bundle)
+            let bare = try server.client(bundle, presentCertificate: false)
+            defer { Task { await good.shutdown(); await bare.shutdown() } }
+            #expect(try await good.hello().status == 200)
+            await #expect(throws: (any Error).self) { _ = try await bare.hello() }
+        }
+    }
+
+    @Test func certificateFromAnotherCAIsRefused() async throws {
+        try await withTestServer { server in
+            let trusted = try server.home.certificateAuthority().certificatePEM
+            let foreign = try FixtureCertificates.foreignBundle(name: "mallory", staff: .EUMS, trustedCA: trusted, serverURL: server.url)
+            let client = try server.client(foreign)
+            defer { Task { await client.shutdown() } }
+            await #expect(throws: (any Error).self) { _ = try await client.hello() }
+        }
+    }
+
+    @Test func unknownCertificateFromTheRightCAIsUnauthenticated() async throws {
+        try await withTestServer { server in
+            // Issued by the server's CA but never enrolled.
+            let ca = try server.home.certificateAuthority()
+            let cred = try ca.issueUserCertificate(name: "ghost", staff: .IMS)
+            let bundle = EnrolmentBundle(user: "ghost", staff: .IMS, role: .editor, serverURL: server.url,
+                                         certificate: cred.certificate, key: cred.key, ca: ca.certificatePEM)
+            let client = try server.client(bundle)
+            defer { Task { await client.shutdown() } }
+            let r = try await client.hello()
+            #expect(r.status == 401 && r.error?.code == .unauthenticated)
+        }
+    }
+
+    @Test func revocationTakesEffectOnTheNextRequest() async throws {
+        try await withTestServer { server in
+            let client = try server.client(try server.enrol("anna", staff: .EUMS))
+            defer { Task { await client.shutdown() } }
+            #expect(try await client.hello().status == 200)
+            _ = try server.store.revokeUser(name: "anna")
+            let r = try await client.hello()
+            #expect(r.status == 403 && r.error?.code == .revoked)
+            #expect(r.error?.message.contains("anna") == true && r.error?.message.contains("revoked") == true)
+        }
+    }
+
+    @Test func unsupportedProtocolVersionsGet426() async throws {
+        try await withTestServer { server in
+            let client = try server.client(try server.enrol("anna", staff: .EUMS))
+            defer { Task { await client.shutdown() } }
+            var r = try await client.send("GET", Paths.hello, protocolVersion: "99")
+            #expect(r.status == 426 && r.error?.code == .unsupportedVersion && r.error?.message.contains("too new") == true)
+            r = try await client.send("GET", Paths.hello, protocolVersion: "0")
+            #expect(r.status == 426 && r.error?.message.contains("too old") == true)
+            r = try await client.send("GET", Paths.hello, protocolVersion: "one")
+            #expect(r.status == 400 && r.error?.code == .invalidInput)
+        }
+    }
+
+    @Test func malformedBodiesAreRefusedAndChangeNothing() async throws {
+        try await ServerFixture.run { f in
+            _ = try await seedTask(f.eums)
+            let before = try f.digest
+            var r = try await f.eums.send("POST", Paths.push, body: Array("{\"batch_id\": \"x\", \"ops\": [".utf8))
+            #expect(r.status == 400 && r.error?.code == .invalidInput && r.error?.message.contains("JSON") == true)
+            r = try await f.eums.send("POST", Paths.push, body: Array("{\"ops\": []}".utf8))
+            #expect(r.status == 400 && r.error?.message.contains("batch_id") == true)
+            r = try await f.eums.send("POST", Paths.push, body: Array("{\"batch_id\": \"x\", \"ops\": [{\"id\": 5}]}".utf8))
+            #expect(r.status == 400 && r.error?.message.contains("ops[0]") == true)
+            r = try await f.eums.send("GET", "/v1/nothing")
+            #expect(r.status == 404 && r.error?.code == .notFound)
+            #expect(try f.digest == before)
+        }
+    }
+
+    @Test func oversizedBodiesAreRefusedAndChangeNothing() async throws {
+        try await ServerFixture.run { f in
+            _ = try await seedTask(f.eums)
+            let before = try f.digest
+            let big = [UInt8](repeating: UInt8(ascii: " "), count: Limits.maxBodyBytes + 1)
+            let r = try await f.eums.send("POST", Paths.push, body: big)
+            #expect(r.status == 413 && r.error?.code == .payloadTooLarge)
+            #expect(try f.digest == before)
+            // The server still answers.
+            #expect(try await f.eums.hello().status == 200)
+        }
+    }
+}
