@@ -52,7 +52,11 @@ extension Replica {
                                                  createdAt: c.at, updatedAt: c.at, createdBy: c.user, deleted: false))
                 return true
             }
-            var changed = false
+            // The server holds one create per record: its time and author are the record's,
+            // also when this replica created the same natural-key record offline.
+            var changed = r.createdBy != c.user || r.createdAt != c.at
+            r.createdAt = c.at
+            r.createdBy = c.user
             for spec in c.kind.fields where MergeRules.pulledChangeApplies(seq: c.seq, localRev: r.revs[spec.name] ?? 0) {
                 r.revs[spec.name] = c.seq
                 let shielded = try hasPending && PendingLog.hasPending(db, record: c.record, field: spec.name)

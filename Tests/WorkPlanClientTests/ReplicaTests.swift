@@ -7,7 +7,7 @@ import WorkPlanTestSupport
 
 /// A fresh replica in a temporary folder, with one area.
 func makeReplica(staff: Staff = .EUMS, user: String = "Col. Dupont") throws -> (Replica, TemporaryDirectory, String) {
-    let tmp = TemporaryDirectory()
+    let tmp = try TemporaryDirectory()
     let replica = try Replica.create(in: tmp.child("replica"), staff: staff, user: user)
     let area = try replica.createRecord(.area, fields: ["name": .text("Military Mobility")])
     return (replica, tmp, area)
@@ -25,7 +25,7 @@ func pendingOps(_ r: Replica) throws -> [PlanOperation] {
 @Suite("Replica")
 struct ReplicaTests {
     @Test func migratesAnEmptyFile() throws {
-        let tmp = TemporaryDirectory()
+        let tmp = try TemporaryDirectory()
         let path = tmp.child("empty.sqlite").path
         FileManager.default.createFile(atPath: path, contents: Data())
         let pool = try DatabasePool(path: path)
@@ -81,7 +81,7 @@ struct ReplicaTests {
     }
 
     @Test func viewersCannotQueueEdits() throws {
-        let tmp = TemporaryDirectory()
+        let tmp = try TemporaryDirectory()
         let r = try Replica.create(in: tmp.child("v"), staff: .IMS, user: "Maj. Viewer", role: .viewer)
         let e = #expect(throws: WorkPlanError.self) { try r.createRecord(.area, fields: ["name": .text("Medical")]) }
         #expect(e?.code == .forbidden)

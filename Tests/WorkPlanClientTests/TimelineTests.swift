@@ -20,7 +20,7 @@ struct PulledPlan {
     let note = "12340000-0000-4000-8000-000000000007"
 
     init() throws {
-        let tmp = TemporaryDirectory()
+        let tmp = try TemporaryDirectory()
         self.tmp = tmp
         replica = try Replica.create(in: tmp.child("replica"), staff: .EUMS, user: "Col. Dupont")
         let area = RecordID.area(named: "Military Mobility")

@@ -39,11 +39,12 @@ struct ChangeSetJSON: Decodable {
 /// An offline plan built through the CLI: conference 20 held with four tasks, then edits,
 /// a new follow-on task and conference 21.
 struct CLIPlan {
-    let tmp = TemporaryDirectory("workplan-brief")
+    let tmp: TemporaryDirectory
     let o: Officer
     var permits = "", medical = "", cyber = "", gender = "", followOn = ""
 
     init() throws {
+        tmp = try TemporaryDirectory(prefix: "workplan-brief")
         o = Officer(dir: tmp.child("replica").path)
         try o.ok("init", "--staff", "EUMS", "--user", "Col. Dupont")
         for area in ["Military Mobility", "Medical Cooperation", "CIS/Cyber Interoperability", "Gender Perspectives"] {

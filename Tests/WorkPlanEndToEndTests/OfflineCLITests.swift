@@ -51,7 +51,7 @@ func offlineOfficer(_ tmp: TemporaryDirectory, staff: String = "EUMS", user: Str
 @Suite("Offline CLI, as a real process")
 struct OfflineCLITests {
     @Test func addEditListShowNoteDelete() throws {
-        let tmp = TemporaryDirectory()
+        let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
         let add = try o.run("add", "Harmonise cross-border movement permissions", "--area", "military mobility",
                             "--priority", "high", "--due", "2024-05-15", "--tag", "mobility", "--tag", "permits",
@@ -90,7 +90,7 @@ struct OfflineCLITests {
     }
 
     @Test func conferencesAndAgenda() throws {
-        let tmp = TemporaryDirectory()
+        let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
         try o.ok("conference", "add", "20", "--date", "2023-12-01", "--host", "EUMS", "--place", "EUMS headquarters, Brussels")
         try o.ok("conference", "add", "21", "--date", "2024-05-15", "--host", "IMS")
@@ -117,7 +117,7 @@ struct OfflineCLITests {
     }
 
     @Test func exportThenImportGivesTheSamePlan() throws {
-        let tmp = TemporaryDirectory()
+        let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
         let a = try o.run("add", "Parent task", "--area", "Military Mobility", "--tag", "x").firstLine
         try o.ok("add", "Follow-on task", "--area", "Medical Cooperation", "--follows", a, "--description", "line 1\nline 2, \"quoted\"")
@@ -148,7 +148,7 @@ struct OfflineCLITests {
     }
 
     @Test func badInputIsRefusedClearlyAndChangesNothing() throws {
-        let tmp = TemporaryDirectory()
+        let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
         let t = try o.run("add", "Existing task", "--area", "Military Mobility").firstLine
         try o.ok("conference", "add", "20", "--date", "2023-12-01", "--host", "EUMS")
@@ -197,7 +197,7 @@ struct OfflineCLITests {
     }
 
     @Test func ambiguousPrefixesListTheCandidates() throws {
-        let tmp = TemporaryDirectory()
+        let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
         let area = "a0000000-0000-4000-8000-000000000001"
         let plan = """
@@ -220,7 +220,7 @@ struct OfflineCLITests {
     }
 
     @Test func statusReportsPendingWork() throws {
-        let tmp = TemporaryDirectory()
+        let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
         try o.ok("add", "T", "--area", "Military Mobility")
         let s = try o.json(StatusJSON.self, "status")

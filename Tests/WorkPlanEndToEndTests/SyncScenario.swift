@@ -23,12 +23,13 @@ enum JSONValue: Decodable, Equatable {
 
 /// A server process and two enrolled officers, one per staff, both synced once.
 final class SyncScenario: @unchecked Sendable {
-    let tmp = TemporaryDirectory("workplan-e2e")
+    let tmp: TemporaryDirectory
     let server: ServerProcess
     let eums: Officer
     let ims: Officer
 
     init(serverEnv: [String: String] = [:]) throws {
+        tmp = try TemporaryDirectory(prefix: "workplan-e2e")
         server = try ServerProcess(home: tmp.child("server").path)
         try server.start(env: serverEnv)
         eums = try Self.join(server, tmp, "Col. A. Dupont", staff: "EUMS", dir: "eums")

@@ -64,22 +64,6 @@ public enum CLI {
     }
 }
 
-/// A temporary folder removed when the value is released.
-public final class TemporaryDirectory: @unchecked Sendable {
-    public let url: URL
-    public var path: String { url.path }
-
-    public init(_ prefix: String = "workplan-test") {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    /// A path inside the folder.
-    public func child(_ name: String) -> URL { url.appendingPathComponent(name) }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
 /// An officer's replica folder driven through the real `workplan` executable.
 public struct Officer: Sendable {
     public let dir: String

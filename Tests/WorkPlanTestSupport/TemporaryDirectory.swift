@@ -13,8 +13,14 @@ public final class TemporaryDirectory: Sendable {
         path = String(cString: p)
     }
 
+    /// The directory as a URL.
+    public var url: URL { URL(fileURLWithPath: path) }
+
     /// A path inside the directory.
     public func file(_ name: String) -> String { path + "/" + name }
+
+    /// A path inside the directory, as a URL.
+    public func child(_ name: String) -> URL { url.appendingPathComponent(name) }
 
     public func remove() {
         try? FileManager.default.removeItem(atPath: path)
