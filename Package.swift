@@ -136,7 +136,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkPlanEndToEndTests",
-            dependencies: ["WorkPlanTestSupport"],
+            dependencies: [
+                "WorkPlanTestSupport", "WorkPlanClient", "WorkPlanServer", "WorkPlanProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Tests/WorkPlanEndToEndTests",
             swiftSettings: swiftSettings
         ),

@@ -13,13 +13,32 @@ enum PendingLog {
         var batch: String?
     }
 
-    static func append(_ db: Database, _ op: PlanOperation, author: String) throws {
+    /// Appends an operation. For field edits, `serverValue` is the field's value on the
+    /// server beneath the officer's edits (the view value when no other edit of it waits).
+    static func append(_ db: Database, _ op: PlanOperation, author: String, serverValue: FieldValue? = nil) throws {
+        var server = serverValue
+        if let field = op.field, [.set, .add, .remove, .restore].contains(op.action),
+           let waiting = try String.fetchOne(db, sql: "SELECT server_value FROM pending WHERE record = ? AND field = ? AND server_value IS NOT NULL ORDER BY seq LIMIT 1", arguments: [op.record, field]) {
+            server = try JSONText.decode(FieldValue.self, waiting)
+        }
         try db.execute(sql: """
-            INSERT INTO pending (op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO pending (op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, server_value)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [op.id, op.record, op.kind.rawValue, op.action.rawValue, op.field,
                              op.value.map(JSONText.encode), op.fields.map(JSONText.encode), op.baseRev,
-                             op.resolves.map(JSONText.encode), op.at, author])
+                             op.resolves.map(JSONText.encode), op.at, author, server.map(JSONText.encode)])
+    }
+
+    /// The server value beneath the waiting edits of a field, if any edit of it waits.
+    static func serverValue(_ db: Database, record: String, field: String) throws -> FieldValue? {
+        guard let text = try String.fetchOne(db, sql: "SELECT server_value FROM pending WHERE record = ? AND field = ? AND server_value IS NOT NULL ORDER BY seq LIMIT 1", arguments: [record, field]) else { return nil }
+        return try JSONText.decode(FieldValue.self, text)
+    }
+
+    /// Records a new server value beneath the waiting edits of a field.
+    static func setServerValue(_ db: Database, record: String, field: String, _ value: FieldValue) throws {
+        try db.execute(sql: "UPDATE pending SET server_value = ? WHERE record = ? AND field = ? AND server_value IS NOT NULL",
+                       arguments: [JSONText.encode(value), record, field])
     }
 
     static func entry(from row: Row) throws -> Entry {

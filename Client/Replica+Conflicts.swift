@@ -112,7 +112,7 @@ extension Replica {
                 throw WorkPlanError.invalid("a delete conflict is settled with --mine (delete it) or --theirs (keep it), not --value")
             }
             try AccessRules.checkWrite(user: me.identity, op: op, current: nil)
-            try PendingLog.append(db, op, author: me.user)
+            try PendingLog.append(db, op, author: me.user, serverValue: op.field.map { _ in c.current })
             try db.execute(sql: "DELETE FROM conflict WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(ids))
             return c
         }

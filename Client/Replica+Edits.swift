@@ -84,7 +84,7 @@ extension Replica {
             }
             newFields[valid.field!] = next
             changed += 1
-            try queue(db, valid, author: me.user)
+            try queue(db, valid, author: me.user, serverValue: record.revs.isEmpty ? nil : current)
         }
         if changed > 0 {
             record.fields = newFields.filter { $0.value != .null }
@@ -107,10 +107,20 @@ extension Replica {
             try AccessRules.checkWrite(user: me.identity, op: op, current: Releasability(rawValue: record.text(FieldName.releasable) ?? "both"))
             let unsent = try PendingLog.unsent(db, record: id)
             let inFlight = try PendingLog.entries(db, where: "record = ? AND batch IS NOT NULL", arguments: [id])
+            // The dropped edits leave the view: each field falls back to its server value (with
+            // any edit already in flight on top), so if the delete is refused as a conflict the
+            // record comes back as the server has it.
+            var fallback: [String: FieldValue] = [:]
+            for e in unsent.reversed() {
+                if let f = e.op.field, fallback[f] == nil, let v = try PendingLog.serverValue(db, record: id, field: f) { fallback[f] = v }
+            }
             for e in unsent { try PendingLog.remove(db, seq: e.seq) }
             if record.revs.isEmpty && inFlight.isEmpty {
                 try table.remove(db, id: id)
                 return
+            }
+            for (field, server) in fallback {
+                record.fields[field] = try viewValue(db, id, field, server)
             }
             record.deleted = true
             record.updatedAt = at
@@ -128,7 +138,7 @@ extension Replica {
     /// Queues an operation, folding it into a waiting, unsent operation where possible:
     /// edits of a record not yet pushed change its `create`; a second `set` of a field
     /// replaces the first (keeping its base rev).
-    func queue(_ db: Database, _ op: PlanOperation, author: String) throws {
+    func queue(_ db: Database, _ op: PlanOperation, author: String, serverValue: FieldValue? = nil) throws {
         // Never fold across a baseline, nor the baseline marker itself (docs/sync-model.md "Baselines").
         let baseline = PendingLog.marksBaseline(op) ? Int64.max : try PendingLog.newestUnsentBaseline(db)
         for entry in try PendingLog.unsent(db, record: op.record, field: op.field) {
@@ -152,7 +162,7 @@ extension Replica {
             }
             break
         }
-        try PendingLog.append(db, op, author: author)
+        try PendingLog.append(db, op, author: author, serverValue: serverValue)
     }
 
     func parseID(_ text: String) throws -> String {

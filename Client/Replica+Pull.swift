@@ -74,21 +74,20 @@ extension Replica {
             r.revs[field] = c.seq
             r.rev = max(r.rev, c.seq)
             r.updatedAt = max(r.updatedAt, c.at)
-            let current = r[field]
+            // The server's value before this change: beneath any waiting edits of the field.
+            let waiting = try hasPending ? PendingLog.serverValue(db, record: c.record, field: field) : nil
+            let before = waiting ?? r[field]
             let server: FieldValue
             if c.action == .set {
                 server = c.value ?? .null
             } else {
-                server = MergeRules.applyElement(c.action!, element: c.value?.text ?? "", to: current) ?? current
+                server = MergeRules.applyElement(c.action!, element: c.value?.text ?? "", to: before) ?? before
             }
-            if hasPending {
-                if c.action == .set {
-                    if try !PendingLog.hasPending(db, record: c.record, field: field) { r.fields[field] = server == .null ? nil : server }
-                } else {
-                    let sameElement = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND field = ? AND (action = 'set' OR value = ?))",
-                                                        arguments: [c.record, field, c.value.map(JSONText.encode)]) ?? false
-                    if !sameElement { r.fields[field] = server == .null ? nil : server }
-                }
+            if waiting != nil {
+                try PendingLog.setServerValue(db, record: c.record, field: field, server)
+                r.fields[field] = try viewValue(db, c.record, field, server)
+            } else if try hasPending && PendingLog.hasPending(db, record: c.record, field: field) {
+                // An edit of a record not yet created on the server: the officer's value stays.
             } else {
                 r.fields[field] = server == .null ? nil : server
             }

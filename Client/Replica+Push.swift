@@ -87,6 +87,7 @@ extension Replica {
             r.revs[field] = max(r.revs[field] ?? 0, newRev)
             r.rev = max(r.rev, newRev)
             if let serverValue = result.value {
+                try PendingLog.setServerValue(db, record: op.record, field: field, serverValue)
                 r.fields[field] = try viewValue(db, op.record, field, serverValue)
             }
             try table.write(db, r)

@@ -42,10 +42,13 @@ enum ReplicaSchema {
                 CREATE INDEX agenda_conference ON agenda_item(conference, position, id);
 
                 -- The pending log: field-level operations not yet acknowledged by the server.
+                -- server_value: the field's server value under the officer's edits, so the view
+                -- can fall back to it when an edit is dropped (the record was deleted here).
                 CREATE TABLE pending (
                     seq INTEGER PRIMARY KEY, op_id TEXT NOT NULL UNIQUE, record TEXT NOT NULL, kind TEXT NOT NULL,
                     action TEXT NOT NULL, field TEXT, value TEXT, fields TEXT, base_rev INTEGER NOT NULL,
-                    resolves TEXT, at INTEGER NOT NULL, author TEXT NOT NULL, batch TEXT);
+                    resolves TEXT, at INTEGER NOT NULL, author TEXT NOT NULL, batch TEXT,
+                    server_value TEXT);
                 CREATE INDEX pending_record ON pending(record, field);
                 CREATE INDEX pending_batch ON pending(batch);
 

@@ -52,8 +52,8 @@ wp join "$OUT/smith.bundle" --dir "$IMS"
 wp sync --dir "$IMS"
 
 say "Days offline: each staff edits its own copy"
-wp edit "$T1" --status in-progress --add-tag permits --description "Agree a common template for diplomatic clearance.
-Share national points of contact by 1 March.
+wp edit "$T1" --status in-progress --add-tag permits --description "Agree a common template for diplomatic clearance and transit.
+Share national points of contact.
 Report progress at the 21st conference." --dir "$EUMS"
 wp note "$T1" "EUMS: template circulated to member states." --dir "$EUMS"
 wp edit "$T1" --owner "Cdr. K. Jansen" --description "Agree a common template for diplomatic clearance.
