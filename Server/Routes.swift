@@ -31,6 +31,7 @@ struct Routes {
         let body = try await request.body.collect(upTo: Limits.maxBodyBytes)
         let push = try JSONDecoder().decode(PushRequest.self, from: Data(body.readableBytesView))
         let reply = try await store.push(push, user: try context.identity)
+        ServerFaults.point("after-commit")
         return ErrorResponses.json(reply.json)
     }
 

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import WorkPlanTestSupport
+
+/// Processes killed at the worst moments (DESIGN.md rules 2 and 4): re-running `sync`
+/// converges, nothing is lost, nothing is duplicated.
+@Suite("Crash safety")
+struct CrashSafetyTests {
+    /// Edits on both sides that must all survive.
+    func makeEdits(_ s: SyncScenario) throws -> (task: String, newTask: String) {
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--status", "in-progress", "--add-tag", "permits")
+        try s.eums.ok("note", t, "EUMS note written before the crash")
+        let newTask = try s.eums.run("add", "Created before the crash", "--area", "Military Mobility").firstLine
+        try s.ims.ok("note", t, "IMS note")
+        return (t, newTask)
+    }
+
+    func checkSurvived(_ s: SyncScenario, _ t: (task: String, newTask: String)) throws {
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let task = try o.json(TaskJSON.self, "show", t.task)
+            #expect(task.status == "in-progress")
+            #expect(task.tags == ["permits"])
+            #expect(task.notes?.map(\.text).sorted() == ["EUMS note written before the crash", "IMS note"], "each note exactly once")
+            #expect(try o.json([TaskJSON].self, "list").filter { $0.title == "Created before the crash" }.count == 1)
+            #expect(try o.json(StatusJSON.self, "status").pending == 0)
+        }
+        #expect(try s.server.admin("check").status == 0)
+    }
+
+    @Test func clientKilledAfterTheServerCommittedItsPush() throws {
+        let s = try SyncScenario()
+        let edits = try makeEdits(s)
+        let crashed = try CLI.run("workplan", ["sync", "--dir", s.eums.dir], env: ["WORKPLAN_FAULT": "after-push-reply"])
+        #expect(crashed.status == 137, "\(crashed)")
+        #expect(try s.eums.json(StatusJSON.self, "status").pending > 0, "the crash came before the reply was stored")
+        try checkSurvived(s, edits)
+    }
+
+    @Test func clientKilledDuringAPull() throws {
+        let s = try SyncScenario()
+        let edits = try makeEdits(s)
+        try s.eums.ok("sync")
+        let crashed = try CLI.run("workplan", ["sync", "--dir", s.ims.dir], env: ["WORKPLAN_FAULT": "before-pull-apply"])
+        #expect(crashed.status == 137, "\(crashed)")
+        try checkSurvived(s, edits)
+    }
+
+    @Test func serverKilledBetweenCommittingABatchAndReplying() throws {
+        let s = try SyncScenario()
+        let edits = try makeEdits(s)
+        s.server.stop()
+        try s.server.start(env: ["WORKPLAN_SERVER_FAULT": "after-commit"])
+        let failed = try s.eums.run("sync")
+        #expect(failed.status != 0, "the reply never came: \(failed)")
+        #expect(failed.stderr.contains("server"), "\(failed.stderr)")
+        #expect(s.server.waitForExit() == 137)
+        try s.server.start()
+        try checkSurvived(s, edits)
+    }
+
+    @Test func serverUnreachableIsAClearError() throws {
+        let s = try SyncScenario()
+        try s.eums.ok("area", "add", "Medical Cooperation")
+        s.server.stop()
+        let r = try s.eums.run("sync")
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("cannot reach the server"), "\(r.stderr)")
+        #expect(try s.eums.json(StatusJSON.self, "status").pending == 1, "the edit is still queued")
+    }
+}
