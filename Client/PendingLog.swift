@@ -92,6 +92,12 @@ enum PendingLog {
                        arguments: [op.value.map(JSONText.encode), op.fields.map(JSONText.encode), op.at, seq])
     }
 
+    /// Turns a waiting resolution into a plain `resolve` (closes its conflicts, sets nothing).
+    static func demoteToResolve(_ db: Database, seq: Int64) throws {
+        try db.execute(sql: "UPDATE pending SET action = 'resolve', field = NULL, value = NULL, fields = NULL, server_value = NULL WHERE seq = ?",
+                       arguments: [seq])
+    }
+
     static func remove(_ db: Database, seq: Int64) throws {
         try db.execute(sql: "DELETE FROM pending WHERE seq = ?", arguments: [seq])
     }

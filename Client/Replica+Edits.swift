@@ -114,7 +114,15 @@ extension Replica {
             for e in unsent.reversed() {
                 if let f = e.op.field, fallback[f] == nil, let v = try PendingLog.serverValue(db, record: id, field: f) { fallback[f] = v }
             }
-            for e in unsent { try PendingLog.remove(db, seq: e.seq) }
+            for e in unsent {
+                if let settled = e.op.resolves, !settled.isEmpty, e.op.action != .resolve {
+                    // A decision on a conflict stays a decision: it now only closes the
+                    // conflicts (keeping the server's value), since the record goes anyway.
+                    try PendingLog.demoteToResolve(db, seq: e.seq)
+                } else if e.op.action != .resolve {
+                    try PendingLog.remove(db, seq: e.seq)
+                }
+            }
             if record.revs.isEmpty && inFlight.isEmpty {
                 try table.remove(db, id: id)
                 return

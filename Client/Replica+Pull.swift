@@ -99,10 +99,9 @@ extension Replica {
             try removeRecord(db, c.kind, c.record)
             return true
         case .restore?:
-            if c.fields != nil {
-                try applySnapshot(db, c, hasPending: hasPending)
-            }
-            return true
+            // The server follows a restore with a snapshot of the record (fields, revs,
+            // creation time); the restore itself is history.
+            return false
         case .resolve?, nil:
             return false
         }
@@ -116,10 +115,14 @@ extension Replica {
         for spec in c.kind.fields where revs[spec.name] == nil { revs[spec.name] = c.seq }
         if var r = try table.fetch(db, id: c.record) {
             for spec in c.kind.fields {
-                r.revs[spec.name] = max(r.revs[spec.name] ?? 0, revs[spec.name]!)
+                let local = r.revs[spec.name] ?? 0, incoming = revs[spec.name]!
+                // A field this replica already has newer (its own accepted edit) keeps its value.
+                guard incoming >= local else { continue }
+                r.revs[spec.name] = incoming
                 let shielded = try hasPending && PendingLog.hasPending(db, record: c.record, field: spec.name)
                 if !shielded { r.fields[spec.name] = fields[spec.name] }
             }
+            if let created = c.createdAt { r.createdAt = created }
             r.rev = max(r.rev, revs.values.max() ?? c.seq)
             r.deleted = false
             try table.write(db, r)

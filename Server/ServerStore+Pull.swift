@@ -78,7 +78,12 @@ struct PullPage {
                     continue
                 }
             }
-            if visibleNow { emit(row) }
+            if visibleNow {
+                emit(row)
+                // A restore brings a deleted record back: replicas that removed it need the
+                // whole record with its revs and creation time, as for a newly visible one.
+                if (row[4] as String?) == Action.restore.rawValue { try emitSnapshot(of: row[2], trigger: row) }
+            }
         }
         return last
     }
