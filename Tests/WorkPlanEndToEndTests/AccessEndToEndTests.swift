@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+import WorkPlanProtocol
+import WorkPlanTestSupport
+
+/// Issue 5 end to end: an EUMS editor, an IMS editor and an IMS viewer, real processes over TLS.
+@Suite("Roles, releasability and revocation, end to end")
+struct AccessEndToEndTests {
+    /// The scenario plus an IMS viewer.
+    final class Staffs: @unchecked Sendable {
+        let s: SyncScenario
+        let viewer: Officer
+        let viewerBundle: EnrolmentBundle
+        init() throws {
+            s = try SyncScenario()
+            let path = try s.server.enrol("Maj. V. Viewer", staff: "IMS", role: "viewer", in: s.tmp)
+            viewerBundle = try JSONDecoder().decode(EnrolmentBundle.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            viewer = Officer(dir: s.tmp.child("viewer").path)
+            try viewer.ok("join", path)
+        }
+        func bundle(of name: String) throws -> EnrolmentBundle {
+            let path = s.tmp.file("\(name.filter { $0.isLetter || $0.isNumber })-bundle.json")
+            return try JSONDecoder().decode(EnrolmentBundle.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        var imsSide: [Officer] { [s.ims, viewer] }
+    }
+
+    /// Everything an IMS user can read, as text: export, list, conflicts, history of `ids`.
+    func everythingVisible(_ o: Officer, ids: [String]) throws -> String {
+        var text = try o.ok("export") + o.ok("list", "--json") + o.ok("conflicts", "--json")
+        for id in ids { text += (try o.run("history", id, "--json")).stdout }
+        return text
+    }
+
+    @Test func staffOnlyRecordsNeverReachTheOtherStaff() throws {
+        let st = try Staffs()
+        let s = st.s
+        let shared = try s.sharedTask()
+        let secret = try s.eums.run("add", "EUMS internal planning", "--area", "Military Mobility", "--releasable", "EUMS").firstLine
+        try s.eums.ok("note", secret, "EUMS-only note on an EUMS-only task")
+        try s.eums.ok("note", shared, "EUMS-only note on a shared task", "--releasable", "EUMS")
+        try s.eums.ok("note", shared, "A note for both")
+        try s.eums.ok("edit", secret, "--status", "blocked")
+        try s.converge([s.eums, s.ims, st.viewer], equal: st.imsSide)
+        for o in st.imsSide {
+            let seen = try everythingVisible(o, ids: [shared])
+            #expect(!seen.contains("EUMS internal planning"))
+            #expect(!seen.contains("EUMS-only note"))
+            #expect(seen.contains("A note for both"))
+            #expect(try o.run("show", secret).status != 0)
+            #expect(try o.run("history", secret).status != 0)
+        }
+        #expect(try s.eums.json(TaskJSON.self, "show", secret).notes?.count == 1)
+    }
+
+    @Test func withdrawingAndGrantingReleasability() throws {
+        let st = try Staffs()
+        let s = st.s
+        let t = try s.sharedTask()
+        try s.ims.ok("note", t, "IMS note on a task that will be withdrawn")
+        try s.converge([s.eums, s.ims, st.viewer], equal: st.imsSide)
+        #expect(try s.ims.json(TaskJSON.self, "show", t).title == "Harmonise cross-border movement permissions")
+
+        // Both → EUMS only: it leaves the IMS replicas, notes and history with it.
+        try s.eums.ok("edit", t, "--releasable", "EUMS")
+        try s.eums.ok("sync")
+        for o in st.imsSide {
+            try o.ok("sync")
+            #expect(try o.run("show", t).status != 0)
+            let seen = try everythingVisible(o, ids: [])
+            #expect(!seen.contains("Harmonise cross-border"))
+            #expect(!seen.contains("IMS note on a task that will be withdrawn"))
+        }
+        // Changed while withdrawn: IMS must not see the new title either.
+        try s.eums.ok("edit", t, "--title", "Harmonise permissions (EUMS draft)")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        #expect(try !everythingVisible(s.ims, ids: []).contains("EUMS draft"))
+
+        // EUMS only → both: it arrives whole, with its notes.
+        try s.eums.ok("edit", t, "--releasable", "both")
+        try s.eums.ok("sync")
+        for o in st.imsSide {
+            try o.ok("sync")
+            let shown = try o.json(TaskJSON.self, "show", t)
+            #expect(shown.title == "Harmonise permissions (EUMS draft)")
+            #expect(shown.releasable == "both")
+            #expect(shown.notes?.map(\.text) == ["IMS note on a task that will be withdrawn"])
+        }
+        try s.converge([s.eums, s.ims, st.viewer], equal: st.imsSide)
+    }
+
+    @Test func viewersAreRefusedLocallyAndByTheServer() async throws {
+        let st = try Staffs()
+        let s = st.s
+        let t = try s.sharedTask()
+        try st.viewer.ok("sync")
+        let before = try st.viewer.ok("export")
+        let local = try st.viewer.run("edit", t, "--status", "done")
+        #expect(local.status != 0)
+        #expect(local.stderr.contains("viewer and may not change the plan"), "\(local.stderr)")
+        #expect(try st.viewer.ok("export") == before)
+        #expect(try st.viewer.json(StatusJSON.self, "status").pending == 0)
+
+        // The same edit, hand-made, straight to the server.
+        let client = try TestHTTPSClient(bundle: st.viewerBundle, baseURL: s.server.url)
+        let maxBefore = try await client.pull(after: 0).decode(PullResponse.self).maxSeq
+        let op = PlanOperation(record: try s.eums.json(TaskJSON.self, "show", t).id, kind: .task, action: .set,
+                               field: "status", value: .text("done"), baseRev: maxBefore, at: 0)
+        let reply = try await client.push(PushRequest(batchId: RecordID.random(), ops: [op]))
+        #expect(reply.status == 403)
+        #expect(reply.error?.message.contains("viewer and may not change the plan") == true, "\(reply.text)")
+        #expect(try await client.pull(after: 0).decode(PullResponse.self).maxSeq == maxBefore, "nothing stored")
+        await client.shutdown()
+    }
+
+    @Test func anIMSEditorCannotEditAnEUMSOnlyRecordEvenByGuessingItsId() async throws {
+        let st = try Staffs()
+        let s = st.s
+        _ = try s.sharedTask()
+        let secret = try s.eums.run("add", "EUMS internal planning", "--area", "Military Mobility", "--releasable", "EUMS").firstLine
+        try s.eums.ok("sync")
+        let fullID = try s.eums.json(TaskJSON.self, "show", secret).id
+        let client = try TestHTTPSClient(bundle: try st.bundle(of: "Lt Col. B. Smith"), baseURL: s.server.url)
+        let maxBefore = try await client.pull(after: 0).decode(PullResponse.self).maxSeq
+        for op in [
+            PlanOperation(record: fullID, kind: .task, action: .set, field: "status", value: .text("done"), baseRev: maxBefore, at: 0),
+            PlanOperation(record: fullID, kind: .task, action: .set, field: "releasable", value: .text("both"), baseRev: maxBefore, at: 0),
+            PlanOperation(record: fullID, kind: .task, action: .delete, baseRev: maxBefore, at: 0),
+            PlanOperation(record: RecordID.random(), kind: .note, action: .create,
+                          fields: ["task": .text(fullID), "text": .text("peek"), "author": .text("Lt Col. B. Smith"),
+                                   "staff": .text("IMS"), "releasable": .text("both")], baseRev: 0, at: 0),
+        ] {
+            let reply = try await client.push(PushRequest(batchId: RecordID.random(), ops: [op]))
+            #expect(reply.status == 403, "\(op.action) \(op.field ?? ""): \(reply.text)")
+            #expect(reply.error?.code == .forbidden)
+            #expect(!reply.text.contains("EUMS internal planning"), "the refusal reveals nothing")
+        }
+        #expect(try await client.pull(after: 0).decode(PullResponse.self).maxSeq == maxBefore, "nothing stored")
+        await client.shutdown()
+        // And the IMS client refuses to make a record EUMS-only in the first place.
+        let r = try s.ims.run("add", "Sneaky", "--area", "Military Mobility", "--releasable", "EUMS")
+        #expect(r.status != 0 && r.stderr.contains("may not make a record releasable to EUMS only"), "\(r)")
+        try s.converge(equal: [])
+        #expect(try s.eums.json(TaskJSON.self, "show", secret).status == "open")
+    }
+
+    @Test func revokedOfficersSyncFailsAndTheirEditsStay() throws {
+        let st = try Staffs()
+        let s = st.s
+        let t = try s.sharedTask()
+        try s.ims.ok("edit", t, "--owner", "Cdr. K. Jansen")
+        let revoke = try s.server.admin("user", "revoke", "Lt Col. B. Smith")
+        #expect(revoke.status == 0, "\(revoke)")
+        let r = try s.ims.run("sync")
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("revoked"), "\(r.stderr)")
+        #expect(try s.ims.json(StatusJSON.self, "status").pending == 1, "the unpushed edit is kept")
+        #expect(try s.ims.json(TaskJSON.self, "show", t).owner == "Cdr. K. Jansen")
+        try s.eums.ok("sync")
+        #expect(try s.eums.json(TaskJSON.self, "show", t).owner == nil)
+        let users = try s.server.admin("user", "list")
+        #expect(users.stdout.contains("revoked"), "\(users.stdout)")
+    }
+}
