@@ -2,7 +2,7 @@
 /// (returns nil) on anything unusual, so that the caller can fall back to `JSONDecoder`,
 /// which then either produces the same value or the precise error message.
 enum FastJSON {
-    indirect enum Value {
+    enum Value {
         case null
         case bool(Bool)
         /// Only plain integers are taken; any other number makes the parse give up.
