@@ -128,6 +128,7 @@ let package = Package(
             name: "WorkPlanServerTests",
             dependencies: [
                 "WorkPlanServer", "WorkPlanTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],

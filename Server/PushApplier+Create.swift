@@ -5,6 +5,14 @@ extension PushApplier {
     /// A new record: one change carrying all its fields; every field of the kind gets the
     /// create's seq as its rev (stored implicitly: `revs` holds only later changes).
     func createNew(_ op: PlanOperation) throws -> OpResult {
+        guard let result = try createIfAbsent(op) else {
+            throw WorkPlanError(.internal, "record \(op.record) appeared during a push")
+        }
+        return result
+    }
+
+    /// `createNew`, or nil (nothing changed) when a record with this id exists.
+    func createIfAbsent(_ op: PlanOperation) throws -> OpResult? {
         let fields = op.fields ?? [:]
         let seq = nextSeq
         let own = fields[FieldName.releasable]?.text.flatMap(Releasability.init(rawValue:))
@@ -14,8 +22,8 @@ extension PushApplier {
             id: op.record, kind: op.kind, fields: fields, revs: [:], rev: seq, own: own, effective: eff,
             parent: parent, deleted: false, createdSeq: seq, createdAt: op.at, createdBy: user.name)
         let fieldsJSON = JSONWriter.encode(fields: fields)
+        guard try insert(record, fieldsJSON: fieldsJSON) else { return nil }
         try append(ChangeRow(event: .change, record: op.record, kind: op.kind, action: .create, fields: fieldsJSON), at: op.at)
-        try insert(record, fieldsJSON: fieldsJSON)
         return OpResult(op: op.id, outcome: .accepted, seq: seq, rev: seq)
     }
 

@@ -40,7 +40,7 @@ extension PushApplier {
         let field = op.field!, element = op.value?.text ?? ""
         let current = r.value(field)
         guard let updated = MergeRules.applyElement(op.action, element: element, to: current) else {
-            if r.deleted { return try editOfDeleted(op, r, proposed: current) }
+            // The element is already (not) there: nothing to change, deleted record or not.
             return OpResult(op: op.id, outcome: .unchanged, value: current, rev: r.rev(of: field))
         }
         if r.deleted { return try editOfDeleted(op, r, proposed: updated) }

@@ -62,6 +62,7 @@ final class PushApplier {
             """)
         insertRecord = try db.cachedStatement(sql: """
             INSERT INTO records(\(StoredRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO NOTHING
             """)
         updateRecord = try db.cachedStatement(sql: """
             UPDATE records SET fields = ?, revs = ?, rev = ?, releasable = ?, effective = ?, deleted = ? WHERE id = ?
@@ -75,6 +76,16 @@ final class PushApplier {
         var results: [OpResult] = []
         results.reserveCapacity(ops.count)
         for op in ops {
+            // A create of an id not seen yet is tried as a new record first: the insert
+            // itself tells whether the record exists (saves a lookup per create).
+            if op.action == .create, loaded[op.record] == nil, metas[op.record] == nil {
+                try checkAccess(op, nil)
+                if let result = try createIfAbsent(op) {
+                    results.append(result)
+                    try closeConflicts(op)
+                    continue
+                }
+            }
             let existing = try meta(op.record)
             try checkAccess(op, existing)
             var result: OpResult
@@ -141,14 +152,16 @@ final class PushApplier {
         return seq
     }
 
-    func insert(_ r: StoredRecord, fieldsJSON: String) throws {
+    /// Inserts a new record; returns false (and changes nothing) when the id exists.
+    func insert(_ r: StoredRecord, fieldsJSON: String) throws -> Bool {
         try insertRecord.execute(arguments: [
             r.id, r.kind.rawValue, fieldsJSON, JSONWriter.encode(revs: r.revs), r.rev,
             r.own?.rawValue, EffectiveReleasability.encode(r.effective), r.parent, r.deleted,
             r.createdSeq, r.createdAt, r.createdBy,
         ])
-        loaded[r.id] = r
-        metas[r.id] = nil
+        guard db.changesCount > 0 else { return false }
+        metas[r.id] = .some(RecordMeta(kind: r.kind, own: r.own, effective: r.effective, deleted: false))
+        return true
     }
 
     func save(_ r: StoredRecord) throws {

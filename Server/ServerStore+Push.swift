@@ -24,7 +24,7 @@ extension ServerStore {
         if let stored = try await pool.read({ db in try Self.storedResults(db, request.batchId, user: user) }) {
             return Self.replay(request.batchId, storeId: storeId, resultsJSON: stored)
         }
-        let ops = try Self.validate(request.ops)
+        let ops = try await Self.validateConcurrently(request.ops)
         let storeId = self.storeId
         return try await pool.write { db in
             // Checked again inside the transaction: a concurrent retry may have won.
@@ -50,17 +50,37 @@ extension ServerStore {
     }
 
     /// The checks that need no store: each operation's shape and values, duplicate ids,
-    /// the batch size, natural-key ids. Returns the normalised operations.
-    static func validate(_ ops: [PlanOperation]) throws -> [PlanOperation] {
+    /// the batch size, natural-key ids. Returns the normalised operations. Large batches
+    /// are validated in chunks on all cores (the checks are pure); the error reported is
+    /// always that of the first failing operation.
+    static func validateConcurrently(_ ops: [PlanOperation]) async throws -> [PlanOperation] {
         guard ops.count <= Limits.maxOpsPerBatch else {
             throw WorkPlanError.invalid("a batch may hold at most \(Limits.maxOpsPerBatch) operations (got \(ops.count))")
         }
         var seen = Set<String>()
         seen.reserveCapacity(ops.count)
-        return try ops.map { op in
-            guard seen.insert(op.id).inserted else {
-                throw WorkPlanError.invalid("operation id \(op.id) appears twice in the batch")
+        for op in ops where !seen.insert(op.id).inserted {
+            throw WorkPlanError.invalid("operation id \(op.id) appears twice in the batch")
+        }
+        let chunk = 256
+        guard ops.count > chunk else { return try validate(ops[...]) }
+        let results = await withTaskGroup(of: (Int, Result<[PlanOperation], any Error>).self) { group in
+            for start in stride(from: 0, to: ops.count, by: chunk) {
+                let slice = ops[start..<min(start + chunk, ops.count)]
+                group.addTask { (start, Result { try validate(slice) }) }
             }
+            var all: [(Int, Result<[PlanOperation], any Error>)] = []
+            for await r in group { all.append(r) }
+            return all.sorted { $0.0 < $1.0 }
+        }
+        var out: [PlanOperation] = []
+        out.reserveCapacity(ops.count)
+        for (_, r) in results { out += try r.get() }
+        return out
+    }
+
+    static func validate(_ ops: ArraySlice<PlanOperation>) throws -> [PlanOperation] {
+        try ops.map { op in
             let valid = try op.validated()
             try PushApplier.checkNaturalKey(valid)
             return valid

@@ -19,9 +19,10 @@ extension ServerStore {
                 );
 
                 -- Current state. fields/revs are JSON objects; effective is the releasability
-                -- a reader is checked against ('both', 'EUMS', 'IMS', or 'none').
+                -- a reader is checked against ('both', 'EUMS', 'IMS', or 'none'). A rowid
+                -- table (rows are large; new ones append) with a unique index on id.
                 CREATE TABLE records (
-                    id TEXT PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
                     kind TEXT NOT NULL,
                     fields TEXT NOT NULL,
                     revs TEXT NOT NULL,
@@ -33,7 +34,7 @@ extension ServerStore {
                     created_seq INTEGER NOT NULL,
                     created_at INTEGER NOT NULL,
                     created_by TEXT NOT NULL
-                ) WITHOUT ROWID;
+                );
                 CREATE INDEX records_parent ON records(parent) WHERE parent IS NOT NULL;
 
                 -- The change stream: seq (the rowid) is the global, gap-free sequence, and the

@@ -25,6 +25,11 @@ public final class ServerStore: Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A 64 MB page cache and memory-mapped reads (a first push of a large plan
+            // touches many pages), and checkpoints every 64 MB of WAL rather than 4 MB.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
         let pool: DatabasePool
         do {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
+import WorkPlanProtocol
 import WorkPlanServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -26,10 +28,18 @@ struct ServeCommand: AsyncParsableCommand {
         let home = options.home
         let store = try home.openStore()
         let tls = try home.tlsMaterial()
-        let bind = self.bind
-        try await WorkPlanHTTPServer.run(store: store, tls: tls, options: ServerOptions(host: bind, port: port)) { port in
-            print("listening on https://\(bind):\(port)")
-            fflush(nil)
+        let bind = self.bind, port = self.port
+        let listening = Mutex(false)
+        do {
+            try await WorkPlanHTTPServer.run(store: store, tls: tls, options: ServerOptions(host: bind, port: port)) { port in
+                listening.withLock { $0 = true }
+                print("listening on https://\(bind):\(port)")
+                fflush(nil)
+            }
+        } catch where !listening.withLock({ $0 }) {
+            try? store.close()
+            let reason = "\(error)".contains("Address already in use") ? "the address is already in use" : "\(error)"
+            throw WorkPlanError(.unavailable, "cannot listen on \(bind):\(port): \(reason)")
         }
         try store.close()
     }

@@ -1,0 +1,44 @@
+import Foundation
+import GRDB
+import Testing
+import WorkPlanProtocol
+import WorkPlanServer
+import WorkPlanTestSupport
+
+@Suite("Backup, restore and check")
+struct BackupTests {
+    @Test func backupWhileServingIsAConsistentCopyAndRestoreChangesTheStoreId() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            try await push(f.ims, [PlanFixtures.set(task, "owner", .text("Ivan"), baseRev: rev)])
+            let file = f.server.directory.file("backup.sqlite")
+            try f.server.store.backup(to: file)
+            #expect(throws: WorkPlanError.self) { try f.server.store.backup(to: file) }
+
+            let copy = try ServerStore(path: file)
+            #expect(try copy.contentDigest() == (try f.digest))
+            #expect(copy.storeId == f.server.store.storeId)
+            #expect(try copy.check().isEmpty)
+            try copy.close()
+
+            // Restore into a second, stopped data folder: same content, new store id.
+            let other = try ServerHome.initialize(at: f.server.directory.file("other"))
+            let newId = try other.restore(from: file)
+            let restored = try other.openStore()
+            defer { try? restored.close() }
+            #expect(restored.storeId == newId && newId != f.server.store.storeId)
+            #expect(try restored.contentDigest() == (try f.digest))
+            #expect(try restored.users().map(\.name).sorted() == ["anna", "bert", "ivan", "vera"])
+        }
+    }
+
+    @Test func checkFindsAGapInTheSequence() async throws {
+        try await ServerFixture.run { f in
+            _ = try await seedTask(f.eums)
+            #expect(try f.server.store.check().isEmpty)
+            try await f.server.store.pool.write { db in try db.execute(sql: "DELETE FROM changes WHERE seq = 1") }
+            let faults = try f.server.store.check()
+            #expect(faults.contains { $0.contains("gaps") })
+        }
+    }
+}
