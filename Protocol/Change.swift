@@ -65,4 +65,27 @@ public struct Change: Codable, Sendable, Hashable {
         case seq, event, record, kind, action, field, old, value, fields, revs, user, staff, at, batch, conflict, resolved
         case createdAt = "created_at"
     }
+
+    /// As synthesised, except that a present `null` for `old` or `value` is `.null` (the
+    /// field was, or became, empty), not "absent".
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        seq = try c.decode(Int64.self, forKey: .seq)
+        event = try c.decode(Event.self, forKey: .event)
+        record = try c.decode(String.self, forKey: .record)
+        kind = try c.decode(RecordKind.self, forKey: .kind)
+        action = try c.decodeIfPresent(Action.self, forKey: .action)
+        field = try c.decodeIfPresent(String.self, forKey: .field)
+        old = c.contains(.old) ? try c.decode(FieldValue.self, forKey: .old) : nil
+        value = c.contains(.value) ? try c.decode(FieldValue.self, forKey: .value) : nil
+        fields = try c.decodeIfPresent([String: FieldValue].self, forKey: .fields)
+        revs = try c.decodeIfPresent([String: Int64].self, forKey: .revs)
+        user = try c.decode(String.self, forKey: .user)
+        staff = try c.decode(Staff.self, forKey: .staff)
+        at = try c.decode(Timestamp.self, forKey: .at)
+        batch = try c.decodeIfPresent(String.self, forKey: .batch)
+        conflict = try c.decodeIfPresent(Conflict.self, forKey: .conflict)
+        resolved = try c.decodeIfPresent([String].self, forKey: .resolved)
+        createdAt = try c.decodeIfPresent(Timestamp.self, forKey: .createdAt)
+    }
 }

@@ -59,6 +59,22 @@ public struct PlanOperation: Codable, Sendable, Hashable, Identifiable {
         case resolves, at
     }
 
+    /// As synthesised, except that a present `"value": null` is `.null` (clear the field),
+    /// not "no value".
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        record = try c.decode(String.self, forKey: .record)
+        kind = try c.decode(RecordKind.self, forKey: .kind)
+        action = try c.decode(Action.self, forKey: .action)
+        field = try c.decodeIfPresent(String.self, forKey: .field)
+        value = c.contains(.value) ? try c.decode(FieldValue.self, forKey: .value) : nil
+        fields = try c.decodeIfPresent([String: FieldValue].self, forKey: .fields)
+        baseRev = try c.decode(Int64.self, forKey: .baseRev)
+        resolves = try c.decodeIfPresent([String].self, forKey: .resolves)
+        at = try c.decode(Timestamp.self, forKey: .at)
+    }
+
     /// Checks the operation's shape and values against the schema; returns it normalised.
     public func validated() throws -> PlanOperation {
         var op = self

@@ -36,7 +36,8 @@ public enum PushRequestDecoding {
         }
         var value: FieldValue?
         switch v["value"] {
-        case nil, .null?: value = nil  // as `decodeIfPresent`: null is absent
+        case nil: value = nil
+        case .null?: value = .null  // as `PlanOperation.init(from:)`: a present null clears the field
         case let x?: guard let fv = fieldValue(x) else { return nil }; value = fv
         }
         var fields: [String: FieldValue]?

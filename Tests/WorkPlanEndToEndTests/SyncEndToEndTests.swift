@@ -141,6 +141,21 @@ struct SyncEndToEndTests {
         #expect(try late.json(StatusJSON.self, "status").pending == 0)
     }
 
+    @Test func clearingAFieldSyncs() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--due", "2024-05-15", "--owner", "Cdr. Jansen")
+        try s.converge()
+        #expect(try s.ims.json(TaskJSON.self, "show", t).due == "2024-05-15")
+        try s.ims.ok("edit", t, "--due", "", "--owner", "")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let shown = try o.json(TaskJSON.self, "show", t)
+            #expect(shown.due == nil)
+            #expect(shown.owner == nil)
+        }
+    }
+
     @Test func sameAreaCreatedOfflineOnBothSidesIsOneArea() throws {
         let s = try SyncScenario()
         try s.eums.ok("area", "add", "Gender Perspectives")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import WorkPlanProtocol
 
@@ -182,5 +183,22 @@ struct ValidationTests {
         #expect(TimeFormat.parse("1999-02-28T23:59:59Z").map(TimeFormat.iso) == "1999-02-28T23:59:59Z")
         #expect(TimeFormat.parse("2023-02-30T00:00:00Z") == nil)
         #expect(TimeFormat.parse("yesterday") == nil)
+    }
+}
+
+@Suite("Wire coding")
+struct WireCodingTests {
+    @Test func aPresentNullValueClearsTheField() throws {
+        let op = PlanOperation(id: "o1", record: RecordID.random(), kind: .task, action: .set, field: "due", value: .null, baseRev: 3, at: 0)
+        let data = try JSONEncoder().encode(op)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"value\":null"))
+        let back = try JSONDecoder().decode(PlanOperation.self, from: data)
+        #expect(back.value == .null)
+        #expect(try back.validated().value == .null)
+        let absent = PlanOperation(id: "o2", record: RecordID.random(), kind: .task, action: .delete, baseRev: 3, at: 0)
+        #expect(try JSONDecoder().decode(PlanOperation.self, from: JSONEncoder().encode(absent)).value == nil)
+        let change = try JSONDecoder().decode(Change.self, from: Data(#"{"seq":4,"event":"change","record":"r","kind":"task","action":"set","field":"due","old":"2024-01-01","value":null,"user":"u","staff":"IMS","at":0}"#.utf8))
+        #expect(change.value == .null)
+        #expect(change.old == .text("2024-01-01"))
     }
 }
