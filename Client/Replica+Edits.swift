@@ -97,7 +97,10 @@ extension Replica {
     /// Deletes a record here; the delete is queued for the server (a record never synced
     /// simply goes, with its pending operations).
     public func deleteRecord(_ kind: RecordKind, id: String, at: Timestamp = Clock.now()) throws {
-        try db.write { db in
+        try db.write { db in try self.deleteRecord(db, kind, id: id, at: at) }
+    }
+
+    func deleteRecord(_ db: Database, _ kind: RecordKind, id: String, at: Timestamp) throws {
             let me = try Settings.load(from: db)
             let table = RecordTable.of(kind)
             guard var record = try table.fetch(db, id: id), !record.deleted else {
@@ -134,7 +137,6 @@ extension Replica {
             record.updatedAt = at
             try table.write(db, record)
             try PendingLog.append(db, op, author: me.user)
-        }
     }
 
     /// The rev a new `set` of `field` is made against.

@@ -34,6 +34,9 @@ public struct SyncEngine: Sendable {
         public var withdrawn = 0
         public var openConflicts = 0
         public var server: HelloResponse?
+        /// The server's store had been restored and this replica pushed back what it lacked.
+        public var recovered = false
+        public var recoveredRecords = 0
     }
 
     /// Opens a replica's transport from its stored enrolment bundle.
@@ -51,13 +54,22 @@ public struct SyncEngine: Sendable {
         try checkCompatible(hello)
         let settings = try replica.currentSettings()
         if let known = settings.storeId, known != hello.storeId {
-            throw WorkPlanError(.staleCursor, "the server's store changed (it was restored from a backup or replaced): this replica knows store \(known.prefix(8)), the server has \(hello.storeId.prefix(8)). See 'Restoring the server' in docs/operations.md")
+            // The server was restored from a backup: keep what we hold, re-pull, push back.
+            progress?("the server's store changed (restored from a backup); recovering")
+            try replica.beginRecovery(newStoreId: hello.storeId)
+            report.recovered = true
+        }
+        if try replica.recoveryPending() {
+            try await pull(&report)
+            let r = try replica.finishRecovery()
+            report.recovered = true
+            report.recoveredRecords = r.created + r.updated + r.deleted
         }
         if hello.user.staff != settings.staff {
             throw WorkPlanError(.forbidden, "the server knows you as \(hello.user.name) of \(hello.user.staff.rawValue), but this replica belongs to \(settings.staff.rawValue)")
         }
         try replica.updateRole(hello.user.role)
-        try await push(&report, settings: settings)
+        try await push(&report, settings: try replica.currentSettings())
         try await pull(&report)
         try replica.markSynced()
         report.openConflicts = try replica.openConflictCount()
