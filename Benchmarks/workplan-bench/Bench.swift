@@ -11,7 +11,7 @@ struct Bench: AsyncParsableCommand {
 
     @Option(help: "Plan sizes (tasks), comma-separated.") var sizes: String = "1000,10000,50000"
     @Option(help: "Runs per measurement of a single command.") var runs: Int = 15
-    @Option(help: "Which groups: local (comma-separated).") var only: String = "local"
+    @Option(help: "Which groups: local, sync (comma-separated).") var only: String = "local,sync"
 
     func run() async throws {
         let sizes = self.sizes.split(separator: ",").compactMap { Int($0) }
@@ -22,6 +22,9 @@ struct Bench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: work) }
         if groups.contains("local") {
             for n in sizes { try LocalBench(n: n, runs: runs, work: work).run(into: &table) }
+        }
+        if groups.contains("sync") {
+            try await SyncBench(sizes: sizes, runs: runs, work: work).run(into: &table)
         }
         table.print()
     }
