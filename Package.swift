@@ -74,6 +74,7 @@ let package = Package(
             name: "WorkPlanCLI",
             dependencies: [
                 "WorkPlanClient",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/workplan",

@@ -85,6 +85,12 @@ struct RecordTable: Sendable {
         try Row.fetchOne(db, sql: selectSQL + " WHERE id = ?", arguments: [id]).map(record(from:))
     }
 
+    /// Whether a row with this id exists (only live ones when `live`).
+    func exists(_ db: Database, id: String, live: Bool = false) throws -> Bool {
+        let sql = live ? "SELECT 1 FROM \(name) WHERE id = ? AND deleted = 0" : "SELECT 1 FROM \(name) WHERE id = ?"
+        return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: [id]) != nil
+    }
+
     func fetchAll(_ db: Database, where clause: String = "deleted = 0", arguments: StatementArguments = []) throws -> [StoredRecord] {
         try Row.fetchAll(db, sql: selectSQL + " WHERE " + clause, arguments: arguments).map(record(from:))
     }

@@ -23,15 +23,15 @@ extension Replica {
         try db.write { db in try self.createRecord(db, kind, id: id, fields: fields, at: at) }
     }
 
-    func createRecord(_ db: Database, _ kind: RecordKind, id: String?, fields: [String: FieldValue], at: Timestamp) throws -> String {
-        let me = try Settings.load(from: db)
+    func createRecord(_ db: Database, _ kind: RecordKind, id: String?, fields: [String: FieldValue], at: Timestamp, settings: Settings? = nil) throws -> String {
+        let me = try settings ?? Settings.load(from: db)
         let normalized = try Validation.normalizeRecord(kind: kind, fields: fields)
         let recordID = try id.map { try parseID($0) } ?? naturalID(kind, normalized) ?? RecordID.random()
         let op = PlanOperation(record: recordID, kind: kind, action: .create, fields: normalized, baseRev: 0, at: at)
         try AccessRules.checkWrite(user: me.identity, op: op, current: nil)
         try checkReferences(db, kind: kind, fields: normalized, me: me)
         let table = RecordTable.of(kind)
-        if let existing = try table.fetch(db, id: recordID) {
+        if try table.exists(db, id: recordID), let existing = try table.fetch(db, id: recordID) {
             if existing.deleted {
                 throw WorkPlanError(.alreadyExists, "\(kind.displayName) \(describe(existing)) was deleted here and the delete is not yet synced")
             }
@@ -202,10 +202,10 @@ extension Replica {
             guard let spec = kind.field(name), let text = value.text else { continue }
             switch spec.type {
             case .reference(let target):
-                guard let r = try RecordTable.of(target).fetch(db, id: text), !r.deleted else {
+                guard try RecordTable.of(target).exists(db, id: text, live: true) else {
                     throw WorkPlanError.notFound("no \(target.displayName) \(RecordID.short(text))")
                 }
-                if kind == .note, let rel = Releasability(rawValue: r.text(FieldName.releasable) ?? "both"), rel.onlyStaff.map({ $0 != me.staff }) ?? false {
+                if kind == .note, let r = try RecordTable.of(target).fetch(db, id: text), let rel = Releasability(rawValue: r.text(FieldName.releasable) ?? "both"), rel.onlyStaff.map({ $0 != me.staff }) ?? false {
                     throw AccessRules.notVisible(target, text, staff: me.staff)
                 }
             case .number where name == FieldName.conference || name == "origin_conference":

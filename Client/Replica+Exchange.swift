@@ -80,6 +80,7 @@ extension Replica {
         return try db.write { db in
             var created = 0, updated = 0
             let now = Clock.now()
+            let me = try Settings.load(from: db)
             var byKind: [RecordKind: [ExportedRecord]] = [:]
             for r in plan.records { byKind[r.kind, default: []].append(r) }
             for kind in Self.importOrder {
@@ -90,14 +91,14 @@ extension Replica {
                         throw WorkPlanError.invalid("import: '\(rec.id)' is not a record id")
                     }
                     do {
-                        if let existing = try RecordTable.of(kind).fetch(db, id: id), !existing.deleted {
+                        if try RecordTable.of(kind).exists(db, id: id), let existing = try RecordTable.of(kind).fetch(db, id: id), !existing.deleted {
                             let edits = try Self.differences(kind, existing, rec.fields)
                             if !edits.isEmpty {
                                 updated += try self.edit(db, kind, id: id, edits, resolves: nil, at: now) > 0 ? 1 : 0
                             }
                         } else {
                             // The record keeps the time it was first created (so a re-import is identical).
-                            _ = try self.createRecord(db, kind, id: id, fields: rec.fields, at: TimeFormat.parse(rec.createdAt) ?? now)
+                            _ = try self.createRecord(db, kind, id: id, fields: rec.fields, at: TimeFormat.parse(rec.createdAt) ?? now, settings: me)
                             created += 1
                         }
                     } catch let e as WorkPlanError {

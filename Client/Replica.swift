@@ -73,7 +73,7 @@ public final class Replica: Sendable {
             }
             return pool
         } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
-            throw WorkPlanError(.corrupt, "the replica file \(url.path) is damaged (\(error.message ?? "not a database")); see 'Recovering a damaged replica' in docs/operations.md")
+            throw WorkPlanError(.corrupt, "the replica file \(url.path) is damaged (\(error.message ?? "not a database")); run 'workplan recover' (see docs/operations.md)")
         }
     }
 }

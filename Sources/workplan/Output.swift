@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GRDB
 import WorkPlanClient
 import WorkPlanProtocol
 
@@ -46,6 +47,13 @@ enum Output {
         } catch let e as WorkPlanError {
             error(e.message)
             throw ExitCode(e.code == .unavailable || e.code == .revoked || e.code == .unauthenticated || e.code == .unsupportedVersion ? 3 : 1)
+        } catch let e as DatabaseError {
+            if [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(e.resultCode) {
+                error("the replica file is damaged (\(e.message ?? "malformed")); run 'workplan recover' (see docs/operations.md)")
+            } else {
+                error("the replica database failed: \(e.message ?? "\(e.resultCode)")")
+            }
+            throw ExitCode(1)
         } catch let e as DecodingError {
             error("unreadable input: \(describe(e))")
             throw ExitCode(1)

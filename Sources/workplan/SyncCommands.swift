@@ -136,3 +136,30 @@ struct History: ReplicaCommand {
         }
     }
 }
+
+struct Recover: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rebuild a damaged replica, keeping the unpushed edits it can still read.",
+        discussion: "The damaged file is kept beside the new one. An enrolled replica gets the plan back on the next 'workplan sync'.")
+    @OptionGroup var options: ReplicaOptions
+    @Option(help: "Your staff, if the damaged file and the folder cannot tell.") var staff: String?
+    @Option(help: "Your name, if the damaged file and the folder cannot tell.") var user: String?
+
+    func validate() throws {
+        if let staff, Staff(parsing: staff) == nil { throw ValidationError("--staff must be EUMS or IMS (got '\(staff)')") }
+    }
+
+    func run() async throws {
+        let options = self.options, staff = self.staff.flatMap(Staff.init(parsing:)), user = self.user
+        try await Output.reportingErrors {
+            let r = try Replica.salvage(folder: options.folder, staff: staff, user: user)
+            Output.line("moved the damaged file to \(r.damagedCopy)")
+            if r.pendingUnreadable {
+                Output.line(Output.yellow("its unpushed edits could not be read; the file is kept for manual recovery (see docs/operations.md)"))
+            } else {
+                Output.line("kept \(r.savedEdits) unpushed edit\(r.savedEdits == 1 ? "" : "s")")
+            }
+            Output.line(r.enrolled ? "run 'workplan sync' to push them and pull the plan again" : "this replica has no server: re-import your last export ('workplan import FILE')")
+        }
+    }
+}

@@ -14,7 +14,7 @@ struct WorkPlan: AsyncParsableCommand {
             Init.self, Join.self,
             Area.self, Add.self, Edit.self, Delete.self, List.self, Show.self, Note.self,
             Conference.self, Agenda.self,
-            Sync.self, Status.self, Conflicts.self, Resolve.self, History.self,
+            Sync.self, Status.self, Conflicts.self, Resolve.self, History.self, Recover.self,
             Export.self, Import.self, Brief.self, Changes.self,
         ]
     )

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import WorkPlanProtocol
+
+/// Recovery of a damaged replica file (docs/operations.md "A damaged replica"): the file is
+/// moved aside, whatever unpushed edits can still be read from it are kept, and a fresh
+/// replica takes them over; the next sync pushes them and pulls the plan again.
+extension Replica {
+    /// What `salvage` did.
+    public struct SalvageReport: Sendable {
+        /// Where the damaged file now is.
+        public var damagedCopy: String
+        /// Unpushed operations read back from it.
+        public var savedEdits: Int
+        /// Whether the pending log could not be read at all.
+        public var pendingUnreadable: Bool
+        /// Whether the replica is enrolled (so the plan comes back on the next sync).
+        public var enrolled: Bool
+    }
+
+    /// Moves a damaged replica file aside and builds a fresh replica in the same folder,
+    /// keeping the unpushed edits it can read. Staff and user come from the damaged file,
+    /// else from the folder's enrolment bundle, else from `staff`/`user`.
+    public static func salvage(folder: URL, staff: Staff? = nil, user: String? = nil) throws -> SalvageReport {
+        let db = databaseURL(in: folder)
+        guard FileManager.default.fileExists(atPath: db.path) else {
+            throw WorkPlanError.notFound("no replica file in \(folder.path) to recover")
+        }
+        let stamp = TimeFormat.iso(Clock.now()).replacingOccurrences(of: ":", with: "")
+        let aside = folder.appendingPathComponent("\(fileName).damaged-\(stamp)")
+        for suffix in ["", "-wal", "-shm"] {
+            let from = URL(fileURLWithPath: db.path + suffix)
+            if FileManager.default.fileExists(atPath: from.path) {
+                try FileManager.default.moveItem(at: from, to: URL(fileURLWithPath: aside.path + suffix))
+            }
+        }
+        // Read what can be read: settings and the pending log, row by row.
+        var settings: [String: String] = [:]
+        var pending: [Row] = []
+        var pendingUnreadable = false
+        do {
+            var config = Configuration()
+            config.readonly = true
+            let old = try DatabaseQueue(path: aside.path, configuration: config)
+            defer { try? old.close() }
+            try? old.read { db in
+                for row in try Row.fetchAll(db, sql: "SELECT key, value FROM setting") { settings[row["key"]] = row["value"] }
+            }
+            do {
+                pending = try old.read { try Row.fetchAll($0, sql: "SELECT * FROM pending ORDER BY seq") }
+            } catch {
+                pendingUnreadable = true
+            }
+        } catch {
+            pendingUnreadable = true
+        }
+        let bundle = try? readBundle(at: folder.appendingPathComponent(bundleFileName).path)
+        guard let staff = settings["staff"].flatMap(Staff.init(rawValue:)) ?? bundle?.staff ?? staff,
+              let user = settings["user"] ?? bundle?.user ?? user else {
+            throw WorkPlanError(.corrupt, "the damaged replica (kept at \(aside.path)) does not say whose it was, and the folder has no enrolment bundle; give --staff and --user")
+        }
+        let fresh = try create(in: folder, staff: staff, user: user, role: settings["role"].flatMap(Role.init(rawValue:)) ?? bundle?.role ?? .editor)
+        try fresh.db.write { db in
+            var keep: [String: String?] = [:]
+            for key in ["server_url", "store_id"] { keep[key] = settings[key] ?? (key == "server_url" ? bundle?.serverURL : nil) }
+            try Settings.store(keep, in: db)
+            for row in pending {
+                try db.execute(sql: """
+                    INSERT INTO pending (op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, batch, server_value)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [row["op_id"], row["record"], row["kind"], row["action"], row["field"], row["value"],
+                                     row["fields"], row["base_rev"], row["resolves"], row["at"], row["author"], row["batch"], row["server_value"]])
+            }
+        }
+        return SalvageReport(damagedCopy: aside.path, savedEdits: pending.count, pendingUnreadable: pendingUnreadable, enrolled: bundle != nil)
+    }
+}

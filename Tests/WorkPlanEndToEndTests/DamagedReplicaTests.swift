@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+import Testing
+import WorkPlanTestSupport
+
+/// A damaged replica file gives a clear error, and `workplan recover` keeps the officer's
+/// unpushed edits (issue 7).
+@Suite("Damaged replica")
+struct DamagedReplicaTests {
+    /// Zeroes the root page of one table: a real corruption of that table only.
+    func corrupt(table: String, in dir: String) throws {
+        let path = dir + "/replica.sqlite"
+        let (root, pageSize): (Int, Int) = try {
+            let q = try DatabaseQueue(path: path)
+            defer { try? q.close() }
+            return try q.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                return (try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = ?", arguments: [table])!,
+                        try Int.fetchOne(db, sql: "PRAGMA page_size")!)
+            }
+        }()
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try h.seek(toOffset: UInt64((root - 1) * pageSize))
+        h.write(Data(repeating: 0xA5, count: pageSize))
+        try h.close()
+    }
+
+    @Test func recoverKeepsUnpushedEditsOfADamagedReplica() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.ims.ok("edit", t, "--status", "blocked", "--owner", "Cdr. K. Jansen")
+        try s.ims.ok("note", t, "Written just before the disk failed")
+        try corrupt(table: "task", in: s.ims.dir)
+
+        let broken = try s.ims.run("list")
+        #expect(broken.status != 0)
+        #expect(broken.stderr.contains("damaged") && broken.stderr.contains("workplan recover"), "\(broken.stderr)")
+        #expect(!broken.stderr.contains("Fatal error"))
+
+        let recovered = try s.ims.run("recover")
+        #expect(recovered.status == 0, "\(recovered)")
+        #expect(recovered.stdout.contains("kept 3 unpushed edits"), "\(recovered.stdout)")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let task = try o.json(TaskJSON.self, "show", t)
+            #expect(task.status == "blocked")
+            #expect(task.owner == "Cdr. K. Jansen")
+            #expect(task.notes?.map(\.text) == ["Written just before the disk failed"])
+        }
+        let kept = try FileManager.default.contentsOfDirectory(atPath: s.ims.dir).filter { $0.contains("damaged") }
+        #expect(!kept.isEmpty, "the damaged file is kept for manual recovery")
+    }
+
+    @Test func aFileThatIsNotSQLiteIsAClearError() throws {
+        let tmp = try TemporaryDirectory()
+        let o = Officer(dir: tmp.child("r").path)
+        try o.ok("init", "--staff", "EUMS", "--user", "Col. Dupont")
+        try Data("this is not a database, just text that replaced it".utf8).write(to: tmp.child("r/replica.sqlite"))
+        try? FileManager.default.removeItem(atPath: tmp.child("r/replica.sqlite-wal").path)
+        try? FileManager.default.removeItem(atPath: tmp.child("r/replica.sqlite-shm").path)
+        let r = try o.run("status")
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("damaged") && r.stderr.contains("workplan recover"), "\(r.stderr)")
+        let rec = try o.run("recover", "--staff", "EUMS", "--user", "Col. Dupont")
+        #expect(rec.status == 0, "\(rec)")
+        #expect(rec.stdout.contains("could not be read"), "\(rec.stdout)")
+        #expect(try o.run("status").status == 0, "a working, empty replica again")
+    }
+}
