@@ -48,7 +48,7 @@ struct RecordTable: Sendable {
         switch (value, spec.type) {
         case (.null, .set): return "[]".databaseValue
         case (.null, _): return .null
-        case (.set(let s), _): return JSONText.encode(s).databaseValue
+        case (.set(let s), _): return JSONText.encodeArray(s).databaseValue
         case (.text(let t), .number): return (Int64(t) ?? 0).databaseValue
         case (.text(let t), _): return t.databaseValue
         }
@@ -121,18 +121,60 @@ enum JSONText {
         String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
     }
 
+    static let decoder = JSONDecoder()
+
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        try decoder.decode(T.self, from: Data(text.utf8))
     }
 
     static func decodeArray(_ text: String) -> [String] {
-        (try? decode([String].self, text)) ?? []
+        if text == "[]" { return [] }
+        return (try? decode([String].self, text)) ?? []
     }
 
-    static func encodeRevs(_ revs: [String: Int64]) -> String { encode(revs) }
+    /// A JSON array of strings, written directly (sets are stored this way on every row).
+    static func encodeArray(_ values: [String]) -> String {
+        var out = "["
+        for (i, v) in values.enumerated() {
+            if i > 0 { out += "," }
+            quote(v, into: &out)
+        }
+        return out + "]"
+    }
 
+    /// A JSON string literal.
+    static func quote(_ s: String, into out: inout String) {
+        out += "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        out += "\""
+    }
+
+    /// Field revs as a JSON object with sorted keys (field names need no escaping).
+    static func encodeRevs(_ revs: [String: Int64]) -> String {
+        if revs.isEmpty { return "{}" }
+        return "{" + revs.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
+    }
+
+    /// Reads what `encodeRevs` writes: `{"field":rev,...}`.
     static func decodeRevs(_ text: String?) -> [String: Int64] {
-        guard let text else { return [:] }
-        return (try? decode([String: Int64].self, text)) ?? [:]
+        guard let text, text.count > 2 else { return [:] }
+        var out: [String: Int64] = [:]
+        for pair in text.dropFirst().dropLast().split(separator: ",") {
+            guard let colon = pair.lastIndex(of: ":"), let rev = Int64(pair[pair.index(after: colon)...]) else {
+                return (try? decode([String: Int64].self, text)) ?? [:]
+            }
+            out[String(pair[..<colon].dropFirst().dropLast())] = rev
+        }
+        return out
     }
 }

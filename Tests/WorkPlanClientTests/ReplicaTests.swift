@@ -193,3 +193,16 @@ struct PushApplicationTests {
         #expect(try r.openConflictCount() == 0)
     }
 }
+
+@Suite("Replica JSON columns")
+struct JSONColumnTests {
+    @Test func revsAndSetsRoundTrip() throws {
+        let revs: [String: Int64] = ["title": 12, "status": 40_000_000_001, "origin_conference": 3]
+        #expect(JSONText.decodeRevs(JSONText.encodeRevs(revs)) == revs)
+        #expect(JSONText.decodeRevs("{}") == [:])
+        let tags = ["mobility", "quote \" and \\ backslash", "line\nbreak", "tab\t", "ünïcødé", "\u{01}"]
+        let text = JSONText.encodeArray(tags)
+        #expect(try JSONDecoder().decode([String].self, from: Data(text.utf8)) == tags)
+        #expect(JSONText.decodeArray(text) == tags)
+    }
+}

@@ -60,6 +60,23 @@ struct CrashSafetyTests {
         try checkSurvived(s, edits)
     }
 
+    @Test func aCertificateTheServerDoesNotKnowIsAClearError() throws {
+        let s = try SyncScenario()
+        // A bundle from another server's CA, pointed at this server and trusting its CA:
+        // the handshake reaches the server, which refuses the certificate.
+        let other = try ServerProcess(home: s.tmp.child("other-server").path)
+        let path = try other.enrol("Maj. X. Intruder", staff: "IMS", in: s.tmp)
+        var bundle = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        bundle["ca"] = try String(contentsOfFile: s.server.home + "/ca.pem", encoding: .utf8)
+        bundle["server_url"] = s.server.url
+        try JSONSerialization.data(withJSONObject: bundle).write(to: URL(fileURLWithPath: path))
+        let intruder = Officer(dir: s.tmp.child("intruder").path)
+        try intruder.ok("join", path)
+        let r = try intruder.run("sync")
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("refused your certificate"), "\(r.stderr)")
+    }
+
     @Test func serverUnreachableIsAClearError() throws {
         let s = try SyncScenario()
         try s.eums.ok("area", "add", "Medical Cooperation")
