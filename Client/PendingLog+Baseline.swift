@@ -46,15 +46,15 @@ extension PendingLog {
     static func rebase(_ db: Database, after op: PlanOperation, seq: Int64) throws {
         switch op.action {
         case .create:
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE pending SET base_rev = ?
                 WHERE record = ? AND batch IS NULL AND base_rev = 0 AND action IN ('set', 'add', 'remove')
-                """, arguments: [seq, op.record])
+                """).execute(arguments: [seq, op.record])
         case .set:
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE pending SET base_rev = ?
                 WHERE record = ? AND field = ? AND batch IS NULL AND base_rev = ? AND action = 'set'
-                """, arguments: [seq, op.record, op.field, op.baseRev])
+                """).execute(arguments: [seq, op.record, op.field, op.baseRev])
         default:
             break
         }

@@ -18,20 +18,20 @@ enum PendingLog {
     static func append(_ db: Database, _ op: PlanOperation, author: String, serverValue: FieldValue? = nil) throws {
         var server = serverValue
         if let field = op.field, [.set, .add, .remove, .restore].contains(op.action),
-           let waiting = try String.fetchOne(db, sql: "SELECT server_value FROM pending WHERE record = ? AND field = ? AND server_value IS NOT NULL ORDER BY seq LIMIT 1", arguments: [op.record, field]) {
+           let waiting = try String.fetchOne(db.cachedStatement(sql: "SELECT server_value FROM pending WHERE record = ? AND field = ? AND server_value IS NOT NULL ORDER BY seq LIMIT 1"), arguments: [op.record, field]) {
             server = try JSONText.decode(FieldValue.self, waiting)
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO pending (op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, server_value)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [op.id, op.record, op.kind.rawValue, op.action.rawValue, op.field,
+            """).execute(arguments: [op.id, op.record, op.kind.rawValue, op.action.rawValue, op.field,
                              op.value.map(JSONText.encode), op.fields.map(JSONText.encode), op.baseRev,
                              op.resolves.map(JSONText.encode), op.at, author, server.map(JSONText.encode)])
     }
 
     /// The server value beneath the waiting edits of a field, if any edit of it waits.
     static func serverValue(_ db: Database, record: String, field: String) throws -> FieldValue? {
-        guard let text = try String.fetchOne(db, sql: "SELECT server_value FROM pending WHERE record = ? AND field = ? AND server_value IS NOT NULL ORDER BY seq LIMIT 1", arguments: [record, field]) else { return nil }
+        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT server_value FROM pending WHERE record = ? AND field = ? AND server_value IS NOT NULL ORDER BY seq LIMIT 1"), arguments: [record, field]) else { return nil }
         return try JSONText.decode(FieldValue.self, text)
     }
 
@@ -61,7 +61,20 @@ enum PendingLog {
     /// Entries matching a condition, oldest first.
     static func entries(_ db: Database, where clause: String = "1", arguments: StatementArguments = [], limit: Int? = nil) throws -> [Entry] {
         let lim = limit.map { " LIMIT \($0)" } ?? ""
-        return try Row.fetchAll(db, sql: "SELECT * FROM pending WHERE \(clause) ORDER BY seq\(lim)", arguments: arguments).map(entry(from:))
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM pending WHERE \(clause) ORDER BY seq\(lim)"), arguments: arguments).map(entry(from:))
+    }
+
+    /// The operations of a batch without their values (what applying a push reply needs;
+    /// decoding every create's fields again would dominate a large first push).
+    static func headers(_ db: Database, batch: String) throws -> [Entry] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, op_id, record, kind, action, field, base_rev, resolves, at, author FROM pending WHERE batch = ? ORDER BY seq"),
+                         arguments: [batch]).map { row in
+            let resolvesText: String? = row["resolves"]
+            let op = PlanOperation(id: row["op_id"], record: row["record"], kind: RecordKind(rawValue: row["kind"]) ?? .task,
+                                   action: Action(rawValue: row["action"]) ?? .set, field: row["field"], baseRev: row["base_rev"],
+                                   resolves: try resolvesText.map { try JSONText.decode([String].self, $0) }, at: row["at"])
+            return Entry(seq: row["seq"], op: op, author: row["author"], batch: batch)
+        }
     }
 
     /// The not-yet-sent operations on one record (and field), newest first.
@@ -74,17 +87,17 @@ enum PendingLog {
 
     /// Whether any operation on this record's field is waiting (sent or not).
     static func hasPending(_ db: Database, record: String, field: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND (field = ? OR action = 'create'))", arguments: [record, field]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND (field = ? OR action = 'create'))"), arguments: [record, field]) ?? false
     }
 
     static func hasPending(_ db: Database, record: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ?)", arguments: [record]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ?)"), arguments: [record]) ?? false
     }
 
     /// The base rev of the oldest waiting operation on a field, if any: a new edit of a field
     /// with an edit still waiting is made against the same base (the officer never saw newer).
     static func pendingBase(_ db: Database, record: String, field: String) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT base_rev FROM pending WHERE record = ? AND field = ? AND action = 'set' ORDER BY seq LIMIT 1", arguments: [record, field])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT base_rev FROM pending WHERE record = ? AND field = ? AND action = 'set' ORDER BY seq LIMIT 1"), arguments: [record, field])
     }
 
     static func replace(_ db: Database, seq: Int64, with op: PlanOperation) throws {
@@ -99,7 +112,7 @@ enum PendingLog {
     }
 
     static func remove(_ db: Database, seq: Int64) throws {
-        try db.execute(sql: "DELETE FROM pending WHERE seq = ?", arguments: [seq])
+        try db.cachedStatement(sql: "DELETE FROM pending WHERE seq = ?").execute(arguments: [seq])
     }
 
     static func count(_ db: Database) throws -> Int {

@@ -27,6 +27,7 @@ struct RecordTable: Sendable {
     let kind: RecordKind
     let specs: [FieldSpec]
     let selectSQL: String
+    let selectByIdSQL: String
     let insertSQL: String
 
     static let all: [RecordKind: RecordTable] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, RecordTable($0)) })
@@ -40,6 +41,7 @@ struct RecordTable: Sendable {
         let names = specs.map(\.name)
         let meta = ["created_at", "updated_at", "created_by", "deleted", "rev", "revs"]
         selectSQL = "SELECT id, \((names + meta).joined(separator: ", ")) FROM \(kind.rawValue)"
+        selectByIdSQL = selectSQL + " WHERE id = ?"
         let cols = ["id"] + names + meta
         insertSQL = "INSERT OR REPLACE INTO \(kind.rawValue) (\(cols.joined(separator: ", "))) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))"
     }
@@ -82,7 +84,7 @@ struct RecordTable: Sendable {
     }
 
     func fetch(_ db: Database, id: String) throws -> StoredRecord? {
-        try Row.fetchOne(db, sql: selectSQL + " WHERE id = ?", arguments: [id]).map(record(from:))
+        try Row.fetchOne(db.cachedStatement(sql: selectByIdSQL), arguments: [id]).map(record(from:))
     }
 
     /// Whether a row with this id exists (only live ones when `live`).
@@ -105,7 +107,7 @@ struct RecordTable: Sendable {
     }
 
     func remove(_ db: Database, id: String) throws {
-        try db.execute(sql: "DELETE FROM \(name) WHERE id = ?", arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM \(name) WHERE id = ?").execute(arguments: [id])
     }
 }
 

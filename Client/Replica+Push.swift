@@ -14,7 +14,7 @@ extension Replica {
             let entries = PendingLog.cutAtBaseline(try PendingLog.entries(db, where: "batch IS NULL", limit: limit))
             guard let last = entries.last else { return nil }
             let id = RecordID.random()
-            try db.execute(sql: "UPDATE pending SET batch = ? WHERE batch IS NULL AND seq <= ?", arguments: [id, last.seq])
+            try db.cachedStatement(sql: "UPDATE pending SET batch = ? WHERE batch IS NULL AND seq <= ?").execute(arguments: [id, last.seq])
             return PushRequest(batchId: id, ops: entries.map(\.op))
         }
     }
@@ -22,7 +22,7 @@ extension Replica {
     /// Puts an in-flight batch back among the waiting operations (after the server refused
     /// it whole, so it was never stored).
     func releaseBatch(_ id: String) throws {
-        try db.write { db in try db.execute(sql: "UPDATE pending SET batch = NULL WHERE batch = ?", arguments: [id]) }
+        try db.write { db in try db.cachedStatement(sql: "UPDATE pending SET batch = NULL WHERE batch = ?").execute(arguments: [id]) }
     }
 
     /// Stores the server's answer to a batch: operations leave the pending log, fields take
@@ -31,7 +31,7 @@ extension Replica {
     func applyPushResponse(_ response: PushResponse, settings me: Settings) throws -> PushSummary {
         try db.write { db in
             var summary = PushSummary()
-            let entries = try PendingLog.entries(db, where: "batch = ?", arguments: [response.batchId])
+            let entries = try PendingLog.headers(db, batch: response.batchId)
             let results = Dictionary(response.results.map { ($0.op, $0) }, uniquingKeysWith: { a, _ in a })
             for entry in entries {
                 guard let result = results[entry.op.id] else { continue }
@@ -128,17 +128,17 @@ extension Replica {
         try RecordTable.of(kind).remove(db, id: id)
         var ids = [id]
         if kind == .task {
-            let notes = try String.fetchAll(db, sql: "SELECT id FROM note WHERE task = ?", arguments: [id])
+            let notes = try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM note WHERE task = ?"), arguments: [id])
             if withHistory {
-                try db.execute(sql: "DELETE FROM note WHERE task = ?", arguments: [id])
+                try db.cachedStatement(sql: "DELETE FROM note WHERE task = ?").execute(arguments: [id])
                 ids += notes
             }
         }
         if withHistory {
             for i in ids {
-                try db.execute(sql: "DELETE FROM history WHERE record = ?", arguments: [i])
-                try db.execute(sql: "DELETE FROM conflict WHERE record = ?", arguments: [i])
-                try db.execute(sql: "DELETE FROM pending WHERE record = ?", arguments: [i])
+                try db.cachedStatement(sql: "DELETE FROM history WHERE record = ?").execute(arguments: [i])
+                try db.cachedStatement(sql: "DELETE FROM conflict WHERE record = ?").execute(arguments: [i])
+                try db.cachedStatement(sql: "DELETE FROM pending WHERE record = ?").execute(arguments: [i])
             }
         }
     }
