@@ -25,7 +25,7 @@ enum PendingLog {
             INSERT INTO pending (op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, server_value)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [op.id, op.record, op.kind.rawValue, op.action.rawValue, op.field,
-                             op.value.map(JSONText.encode), op.fields.map(JSONText.encode), op.baseRev,
+                             op.value.map(JSONText.encode), op.fields.map(JSONText.encodeFields), op.baseRev,
                              op.resolves.map(JSONText.encode), op.at, author, server.map(JSONText.encode)])
     }
 
@@ -102,7 +102,7 @@ enum PendingLog {
 
     static func replace(_ db: Database, seq: Int64, with op: PlanOperation) throws {
         try db.execute(sql: "UPDATE pending SET value = ?, fields = ?, at = ? WHERE seq = ?",
-                       arguments: [op.value.map(JSONText.encode), op.fields.map(JSONText.encode), op.at, seq])
+                       arguments: [op.value.map(JSONText.encode), op.fields.map(JSONText.encodeFields), op.at, seq])
     }
 
     /// Turns a waiting resolution into a plain `resolve` (closes its conflicts, sets nothing).

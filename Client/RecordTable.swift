@@ -161,6 +161,27 @@ enum JSONText {
         out += "\""
     }
 
+    /// Field values as a JSON object with sorted keys, written directly (every pending
+    /// create carries one).
+    static func encodeFields(_ fields: [String: FieldValue]) -> String {
+        var out = "{"
+        for (i, (key, value)) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
+            if i > 0 { out += "," }
+            quote(key, into: &out)
+            out += ":"
+            encodeValue(value, into: &out)
+        }
+        return out + "}"
+    }
+
+    static func encodeValue(_ value: FieldValue, into out: inout String) {
+        switch value {
+        case .null: out += "null"
+        case .text(let t): quote(t, into: &out)
+        case .set(let s): out += encodeArray(s)
+        }
+    }
+
     /// Field revs as a JSON object with sorted keys (field names need no escaping).
     static func encodeRevs(_ revs: [String: Int64]) -> String {
         if revs.isEmpty { return "{}" }

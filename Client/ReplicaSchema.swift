@@ -51,6 +51,7 @@ enum ReplicaSchema {
                     server_value TEXT);
                 CREATE INDEX pending_record ON pending(record, field);
                 CREATE INDEX pending_batch ON pending(batch);
+                CREATE INDEX pending_kind ON pending(kind, batch);
 
                 -- Open conflicts visible to this replica's user.
                 CREATE TABLE conflict (id TEXT PRIMARY KEY, record TEXT NOT NULL, field TEXT NOT NULL, body TEXT NOT NULL) WITHOUT ROWID;

@@ -67,11 +67,23 @@ public enum RecordID {
 
     /// Parses a full id (any case), returning it lowercased, or nil when it is not a UUID.
     public static func parse(_ text: String) -> String? {
-        let t = text.lowercased()
-        let groups = t.split(separator: "-", omittingEmptySubsequences: false)
-        guard groups.map(\.count) == [8, 4, 4, 4, 12],
-              groups.allSatisfy({ $0.allSatisfy(\.isHexDigit) }) else { return nil }
-        return t
+        var bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return nil }
+        var changed = false
+        for i in 0..<36 {
+            let b = bytes[i]
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard b == 0x2D else { return nil }
+            } else if (0x30...0x39).contains(b) || (0x61...0x66).contains(b) {
+                continue
+            } else if (0x41...0x46).contains(b) {
+                bytes[i] = b + 0x20
+                changed = true
+            } else {
+                return nil
+            }
+        }
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
     }
 
     /// Whether `text` could be a (prefix of an) id: hex digits and dashes, at least 4 long.

@@ -206,3 +206,19 @@ struct JSONColumnTests {
         #expect(JSONText.decodeArray(text) == tags)
     }
 }
+
+@Suite("Direct JSON writers agree with JSONDecoder")
+struct DirectJSONTests {
+    @Test func fieldsRoundTrip() throws {
+        let fields: [String: FieldValue] = ["title": .text("Quote \" \\ \n ü"), "tags": .set(["a", "b\"c"]), "due": .null]
+        let text = JSONText.encodeFields(fields)
+        #expect(try JSONDecoder().decode([String: FieldValue].self, from: Data(text.utf8)) == fields)
+    }
+
+    @Test func idsParseFastAndStrictly() {
+        #expect(RecordID.parse("ABCDEF12-3456-4789-8abc-DEF012345678") == "abcdef12-3456-4789-8abc-def012345678")
+        #expect(RecordID.parse("abcdef12-3456-4789-8abc-def01234567g") == nil)
+        #expect(RecordID.parse("abcdef1223456-4789-8abc-def012345678") == nil)
+        #expect(RecordID.parse("ü") == nil)
+    }
+}
