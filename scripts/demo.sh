@@ -93,12 +93,10 @@ strip = lambda recs: [r for r in recs if r["fields"].get("releasable", "both") =
 assert strip(a["records"]) == strip(b["records"]), "replicas differ"
 print(f"replicas equal: {len(strip(a['records']))} shared records; EUMS-only records stayed with EUMS")
 PY
-if [ -x "$BIN/workplan" ] && "$BIN/workplan" brief --help >/dev/null 2>&1; then
-  say "The brief for the 21st conference"
-  wp brief --conference 21 --format html --output "$OUT/brief-21.html" --dir "$EUMS"
-  wp brief --conference 21 --dir "$EUMS" | head -40
-  echo "wrote $OUT/brief-21.html"
-fi
+say "The brief for the 21st conference"
+wp brief --conference 21 --format html --output "$OUT/brief-21.html" --dir "$EUMS"
+wp brief --conference 21 --dir "$EUMS" | head -40
+echo "wrote $OUT/brief-21.html (open it in a browser, or 'make brief-screenshot')"
 say "Stopping the server"
 kill -TERM $SERVER_PID; wait $SERVER_PID || true
 trap - EXIT
