@@ -75,6 +75,37 @@ struct ConnectionFaultTests {
         }
     }
 
+    /// Bodies the HTTP parser refuses (a bad chunk size, a chunked body cut short) get a
+    /// 4xx (or just a closed connection), never a 5xx; the store is unchanged.
+    @Test func malformedHTTPFramingIsAClientError() async throws {
+        // A 1 s idle timeout closes keep-alive connections soon after their reply.
+        let server = try await TestServer.start(idleTimeout: .seconds(1))
+        do {
+            let bundle = try server.enrol("anna", staff: .EUMS)
+            let before = try server.store.contentDigest()
+            let framings = [
+                "POST /v1/push HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+                "POST /v1/push HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"bat\r\nFFFFFFFFFFFFFFFFFFFF\r\n",
+                "POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\n{}{}{}{",
+                "POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n{}",
+                "GET /v1/pull?after=0 HTTP/1.1\r\nHost: x\r\nX-Bad Header: 1\r\n\r\n",
+            ]
+            for (i, text) in framings.enumerated() {
+                let raw = try await RawConnection.tls(bundle: bundle, port: server.server.port)
+                try await raw.send(Array(text.utf8))
+                _ = await raw.closedByServer(within: 10)
+                let reply = raw.received
+                let status = reply.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+                #expect(status == nil || (400..<500).contains(status!), "framing \(i): \(reply.prefix(300))")
+            }
+            #expect(try server.store.contentDigest() == before)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
     /// A silent TCP connection, a TLS handshake that never completes and a TLS connection
     /// that never sends a request are closed after the idle timeout, and do not delay a
     /// legitimate sync meanwhile.

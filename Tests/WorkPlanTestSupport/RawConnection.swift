@@ -10,11 +10,16 @@ import WorkPlanProtocol
 public final class RawConnection: Sendable {
     public let channel: any Channel
     private let firstRead: EventLoopFuture<Void>
+    private let inbox: Inbox
 
-    private init(channel: any Channel, firstRead: EventLoopFuture<Void>) {
+    private init(channel: any Channel, firstRead: EventLoopFuture<Void>, inbox: Inbox) {
         self.channel = channel
         self.firstRead = firstRead
+        self.inbox = inbox
     }
+
+    /// Everything received so far, as text.
+    public var received: String { inbox.text }
 
     /// A plain TCP connection (no TLS at all).
     public static func tcp(host: String = "127.0.0.1", port: Int) async throws -> RawConnection {
@@ -36,17 +41,18 @@ public final class RawConnection: Sendable {
         let group = MultiThreadedEventLoopGroup.singleton
         let loop = group.next()
         let firstRead = loop.makePromise(of: Void.self)
+        let inbox = Inbox()
         let channel = try await ClientBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil))
                     }
-                    try channel.pipeline.syncOperations.addHandler(FirstReadHandler(promise: firstRead))
+                    try channel.pipeline.syncOperations.addHandler(FirstReadHandler(promise: firstRead, inbox: inbox))
                 }
             }
             .connect(host: host, port: port).get()
-        return RawConnection(channel: channel, firstRead: firstRead.futureResult)
+        return RawConnection(channel: channel, firstRead: firstRead.futureResult, inbox: inbox)
     }
 
     /// Writes raw bytes (through TLS when it is a TLS connection).
@@ -100,15 +106,29 @@ public final class RawConnection: Sendable {
     public var isOpen: Bool { channel.isActive }
 }
 
-/// Completes a promise with the first inbound bytes, or fails it when the connection ends first.
+/// The bytes a connection received.
+final class Inbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes: [UInt8] = []
+    func append(_ b: ByteBuffer) { lock.withLock { bytes += b.readableBytesView } }
+    var text: String { lock.withLock { String(decoding: bytes, as: UTF8.self) } }
+}
+
+/// Keeps what arrives; completes a promise with the first inbound bytes, or fails it when
+/// the connection ends first.
 private final class FirstReadHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     let promise: EventLoopPromise<Void>
+    let inbox: Inbox
     var done = false
 
-    init(promise: EventLoopPromise<Void>) { self.promise = promise }
+    init(promise: EventLoopPromise<Void>, inbox: Inbox) {
+        self.promise = promise
+        self.inbox = inbox
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        inbox.append(unwrapInboundIn(data))
         if !done { done = true; promise.succeed(()) }
     }
 
