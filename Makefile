@@ -39,3 +39,22 @@ brief-screenshot: build
 	./scripts/brief-demo-plan.sh .build/debug demo-out/brief-replica
 	.build/debug/workplan brief --conference 21 --format html --output demo-out/brief-example.html --dir demo-out/brief-replica
 	BRIEF_HEIGHT=$${BRIEF_HEIGHT:-3800} ./scripts/brief-screenshot.sh demo-out/brief-example.html demo-out/brief-example.png
+
+.PHONY: load
+## 32 concurrent officers, 200 edits each, against one server (release build): push/pull
+## throughput and p50/p99 latency, then nothing lost or duplicated, convergence, store check.
+load: deps
+	$(SWIFT) build -c release --product workplan-load
+	.build/release/workplan-load $(LOAD_ARGS)
+
+.PHONY: fuzz
+## Hostile requests through the real HTTPS stack: 100 000 cases (WORKPLAN_FUZZ_CASES, WORKPLAN_FUZZ_SEED).
+fuzz: deps
+	$(SWIFT) build --build-tests
+	WORKPLAN_FUZZ_CASES=$${WORKPLAN_FUZZ_CASES:-100000} $(SWIFT) test --skip-build --filter HostileInputTests
+
+.PHONY: faults
+## Fault tests with their heavy settings: a first push of 50 000 tasks, kills, hang-ups, silent connections.
+faults: deps
+	$(SWIFT) build --build-tests
+	WORKPLAN_IMPORT_TASKS=$${WORKPLAN_IMPORT_TASKS:-50000} $(SWIFT) test --skip-build --filter 'ServerFaultTests|ConnectionFaultTests|CrashSafetyTests'

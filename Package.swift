@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "workplan", targets: ["WorkPlanCLI"]),
         .executable(name: "workplan-server", targets: ["WorkPlanServerCLI"]),
         .executable(name: "workplan-bench", targets: ["WorkPlanBench"]),
+        .executable(name: "workplan-load", targets: ["WorkPlanLoad"]),
         .library(name: "WorkPlanProtocol", targets: ["WorkPlanProtocol"]),
         .library(name: "WorkPlanClient", targets: ["WorkPlanClient"]),
         .library(name: "WorkPlanServer", targets: ["WorkPlanServer"]),
@@ -60,6 +61,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -100,13 +102,24 @@ let package = Package(
             path: "Benchmarks/workplan-bench",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "WorkPlanLoad",
+            dependencies: [
+                "WorkPlanTestSupport", "WorkPlanClient", "WorkPlanServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/workplan-load",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "WorkPlanTestSupport",
             dependencies: [
                 "WorkPlanClient", "WorkPlanServer", "WorkPlanProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],

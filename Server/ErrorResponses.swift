@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import WorkPlanProtocol
 
 /// Turns any error into the protocol's JSON error body at the edge (`code.httpStatus`).
@@ -17,6 +18,9 @@ enum ErrorResponses {
             return WorkPlanError(.payloadTooLarge, "the request body is larger than \(Limits.maxBodyBytes) bytes")
         case let e as DecodingError:
             return .invalid("malformed request body: \(describe(e))")
+        case let e as HTTPParserError:
+            // Bad framing (a chunk size that is not hex, a body cut short): the client's fault.
+            return .invalid("malformed HTTP request: \(e)")
         case let e as any HTTPResponseError:
             switch e.status {
             case .notFound: return .notFound("no such path on this server")

@@ -105,6 +105,7 @@ final class PushApplier {
             }
             try closeConflicts(op)
             results.append(result)
+            ServerFaults.appliedInPush(results.count)
         }
         return results
     }

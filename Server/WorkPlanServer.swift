@@ -23,6 +23,11 @@ public struct ServerOptions: Sendable {
         self.idleTimeout = idleTimeout
         self.logger = logger
     }
+
+    /// Sets `idleTimeout` in seconds (for callers that do not import NIOCore).
+    public mutating func setIdleTimeout(seconds: Double) {
+        idleTimeout = .milliseconds(Int64((seconds * 1000).rounded()))
+    }
 }
 
 /// The WorkPlan HTTPS application: Hummingbird 2 over mutual TLS.

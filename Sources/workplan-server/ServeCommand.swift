@@ -18,9 +18,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free port).")
     var port: Int = 8443
 
+    @Option(name: .customLong("idle-timeout"),
+            help: "Seconds after which a connection with no traffic (also one stuck in the TLS handshake) is closed (default 30, or $WORKPLAN_SERVER_IDLE_TIMEOUT).")
+    var idleTimeout: Double?
+
+    /// `--idle-timeout`, else `$WORKPLAN_SERVER_IDLE_TIMEOUT`, else 30 s.
+    var resolvedIdleTimeout: Double {
+        if let idleTimeout { return idleTimeout }
+        if let env = ProcessInfo.processInfo.environment["WORKPLAN_SERVER_IDLE_TIMEOUT"], let s = Double(env), s > 0 { return s }
+        return 30
+    }
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535 (got \(port))") }
         guard !bind.isEmpty else { throw ValidationError("--bind must not be empty") }
+        if let idleTimeout, !(idleTimeout > 0 && idleTimeout <= 86_400) {
+            throw ValidationError("--idle-timeout must be between 0 and 86400 seconds (got \(idleTimeout))")
+        }
     }
 
     func run() async throws {
@@ -29,9 +43,11 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try home.openStore()
         let tls = try home.tlsMaterial()
         let bind = self.bind, port = self.port
+        var serverOptions = ServerOptions(host: bind, port: port)
+        serverOptions.setIdleTimeout(seconds: resolvedIdleTimeout)
         let listening = Mutex(false)
         do {
-            try await WorkPlanHTTPServer.run(store: store, tls: tls, options: ServerOptions(host: bind, port: port)) { port in
+            try await WorkPlanHTTPServer.run(store: store, tls: tls, options: serverOptions) { port in
                 listening.withLock { $0 = true }
                 print("listening on https://\(bind):\(port)")
                 fflush(nil)

@@ -33,12 +33,13 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts serving on a free port; returns once it printed `listening on https://...`.
-    /// A server already started on a port restarts on the same port.
-    public func start(env: [String: String] = [:]) throws {
+    /// A server already started on a port restarts on the same port. `arguments` are added
+    /// to `serve` (e.g. `--idle-timeout 1`).
+    public func start(env: [String: String] = [:], arguments: [String] = []) throws {
         extraEnv = env
         let p = Process()
         p.executableURL = CLI.binDirectory.appendingPathComponent("workplan-server")
-        p.arguments = ["serve", "--dir", home, "--bind", "127.0.0.1", "--port", String(port)]
+        p.arguments = ["serve", "--dir", home, "--bind", "127.0.0.1", "--port", String(port)] + arguments
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
         p.environment = environment
@@ -73,6 +74,9 @@ public final class ServerProcess: @unchecked Sendable {
         p.waitUntilExit()
         process = nil
     }
+
+    /// Whether the process is still running.
+    public var isRunning: Bool { process?.isRunning ?? false }
 
     /// Kills with SIGKILL and waits.
     public func kill() {

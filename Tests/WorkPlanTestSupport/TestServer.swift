@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import WorkPlanProtocol
 import WorkPlanServer
 
@@ -22,14 +23,14 @@ public final class TestServer: Sendable {
     }
 
     /// Initialises a data folder and starts serving it.
-    public static func start(logLevel: Logger.Level = .warning) async throws -> TestServer {
+    public static func start(logLevel: Logger.Level = .warning, idleTimeout: TimeAmount = .seconds(30)) async throws -> TestServer {
         let directory = try TemporaryDirectory(prefix: "workplan-server")
         let home = try ServerHome.initialize(at: directory.file("server"))
         let store = try home.openStore()
         var logger = Logger(label: "workplan-server-test")
         logger.logLevel = logLevel
         let server = try await RunningServer.start(
-            store: store, tls: try home.tlsMaterial(), options: ServerOptions(host: "127.0.0.1", port: 0, logger: logger))
+            store: store, tls: try home.tlsMaterial(), options: ServerOptions(host: "127.0.0.1", port: 0, idleTimeout: idleTimeout, logger: logger))
         return TestServer(directory: directory, home: home, store: store, server: server)
     }
 
