@@ -83,6 +83,7 @@ final class PushApplier {
                 if let result = try createIfAbsent(op) {
                     results.append(result)
                     try closeConflicts(op)
+                    ServerFaults.appliedInPush(results.count)
                     continue
                 }
             }

@@ -87,9 +87,19 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// Waits for the process to end by itself (e.g. a fault hook), returning its status.
-    public func waitForExit() -> Int32 {
+    /// Gives up after `timeout` seconds (a test whose fault hook never fired must fail, not
+    /// hang): the process is then killed and -1 returned. There is no event to wait on
+    /// short of blocking forever, so this polls with a deadline.
+    public func waitForExit(timeout: Double = 60) -> Int32 {
         guard let p = process else { return 0 }
-        p.waitUntilExit()
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning, Date() < deadline { usleep(10_000) }
+        if p.isRunning {
+            Foundation.kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            process = nil
+            return -1
+        }
         process = nil
         return p.terminationStatus
     }
