@@ -57,4 +57,4 @@ fuzz: deps
 ## Fault tests with their heavy settings: a first push of 50 000 tasks, kills, hang-ups, silent connections.
 faults: deps
 	$(SWIFT) build --build-tests
-	WORKPLAN_IMPORT_TASKS=$${WORKPLAN_IMPORT_TASKS:-50000} $(SWIFT) test --skip-build --filter 'ServerFaultTests|ConnectionFaultTests|CrashSafetyTests'
+	WORKPLAN_HEAVY_FAULTS=1 WORKPLAN_IMPORT_TASKS=$${WORKPLAN_IMPORT_TASKS:-50000} $(SWIFT) test --skip-build --filter 'ServerFaultTests|ConnectionFaultTests|CrashSafetyTests'
