@@ -30,7 +30,7 @@ extension Replica {
         guard url.hasPrefix("https://") else {
             throw WorkPlanError.invalid("the server URL must start with https:// (got '\(url)')")
         }
-        _ = try Transport.validateBundle(bundle)
+        _ = try Transport.tlsConfiguration(for: bundle)
         let replica: Replica
         if exists(in: folder) {
             replica = try open(in: folder)
@@ -69,14 +69,5 @@ extension Replica {
 
     func markSynced() throws {
         try db.write { db in try Settings.store(["last_sync": String(Clock.now())], in: db) }
-    }
-}
-
-extension Transport {
-    /// Checks that a bundle's PEM parts parse.
-    static func validateBundle(_ bundle: EnrolmentBundle) throws -> Bool {
-        let t = try Transport(bundle: bundle)
-        Task { await t.shutdown() }
-        return true
     }
 }

@@ -17,6 +17,19 @@ public final class Transport: Sendable {
 
     /// Connects (lazily) to `bundle.serverURL`, or to `serverURL` when given.
     public init(bundle: EnrolmentBundle, serverURL: String? = nil, timeout: TimeAmount = .seconds(60)) throws {
+        var config = HTTPClient.Configuration(tlsConfiguration: try Self.tlsConfiguration(for: bundle))
+        config.timeout = .init(connect: .seconds(10), read: timeout)
+        config.connectionPool.retryConnectionEstablishment = false
+        config.httpVersion = .http1Only
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        var url = serverURL ?? bundle.serverURL
+        while url.hasSuffix("/") { url.removeLast() }
+        base = url
+    }
+
+    /// Mutual TLS from a bundle: its certificate and key, trusting only its CA. Throws
+    /// `invalidInput` when a PEM part does not parse.
+    static func tlsConfiguration(for bundle: EnrolmentBundle) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         do {
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(bundle.ca.utf8)))
@@ -26,14 +39,7 @@ public final class Transport: Sendable {
             throw WorkPlanError(.invalidInput, "the enrolment bundle's certificate or key is unreadable (\(error))")
         }
         tls.certificateVerification = .fullVerification
-        var config = HTTPClient.Configuration(tlsConfiguration: tls)
-        config.timeout = .init(connect: .seconds(10), read: timeout)
-        config.connectionPool.retryConnectionEstablishment = false
-        config.httpVersion = .http1Only
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
-        var url = serverURL ?? bundle.serverURL
-        while url.hasSuffix("/") { url.removeLast() }
-        base = url
+        return tls
     }
 
     /// Closes connections. Call once when done.

@@ -141,6 +141,19 @@ struct SyncEndToEndTests {
         #expect(try late.json(StatusJSON.self, "status").pending == 0)
     }
 
+    @Test func aBundleWithAnUnreadableKeyIsRefusedAndCreatesNothing() throws {
+        let s = try SyncScenario()
+        let path = try s.server.enrol("Maj. C. Rossi", staff: "IMS", in: s.tmp)
+        var bundle = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        bundle["key"] = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n"
+        try JSONSerialization.data(withJSONObject: bundle).write(to: URL(fileURLWithPath: path))
+        let o = Officer(dir: s.tmp.child("rossi").path)
+        let r = try o.run("join", path)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("certificate or key is unreadable"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.tmp.child("rossi/replica.sqlite").path), "nothing created")
+    }
+
     @Test func clearingAFieldSyncs() throws {
         let s = try SyncScenario()
         let t = try s.sharedTask()
