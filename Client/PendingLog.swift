@@ -18,8 +18,8 @@ enum PendingLog {
     static func append(_ db: Database, _ op: PlanOperation, author: String, serverValue: FieldValue? = nil) throws {
         var server = serverValue
         if let field = op.field, [.set, .add, .remove, .restore].contains(op.action),
-           let waiting = try String.fetchOne(db.cachedStatement(sql: "SELECT server_value FROM pending WHERE record = ? AND field = ? AND server_value IS NOT NULL ORDER BY seq LIMIT 1"), arguments: [op.record, field]) {
-            server = try JSONText.decode(FieldValue.self, waiting)
+           let waiting = try Self.serverValue(db, record: op.record, field: field) {
+            server = waiting
         }
         try db.cachedStatement(sql: """
             INSERT INTO pending (op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, server_value)
