@@ -5,7 +5,7 @@ import WorkPlanProtocol
 
 /// `workplan brief --conference N [--format md|html] [--output FILE]`
 struct Brief: ReplicaCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "brief",
         abstract: "Print the brief for a Director Generals conference.",
         discussion: "The conference's details and agenda, the plan by area, what changed since the previous held conference's baseline, follow-on tasks, overdue tasks and open conflicts.")
     @OptionGroup var options: ReplicaOptions
@@ -46,7 +46,7 @@ struct Brief: ReplicaCommand {
 
 /// `workplan changes --since-conference N [--json]`
 struct Changes: ReplicaCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "changes",
         abstract: "What changed after a held conference's baseline, field by field.")
     @OptionGroup var options: ReplicaOptions
     @Option(name: .customLong("since-conference"), help: "A held conference's number.") var since: String

@@ -4,7 +4,7 @@ import WorkPlanClient
 import WorkPlanProtocol
 
 struct Conference: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "conference",
         abstract: "Director Generals conferences.",
         subcommands: [ConferenceAdd.self, ConferenceList.self, ConferenceShow.self, ConferenceGuidance.self, ConferenceClose.self])
 }
@@ -108,7 +108,7 @@ struct ConferenceClose: ReplicaCommand {
 }
 
 struct Agenda: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "agenda",
         abstract: "A conference's agenda.", subcommands: [AgendaAdd.self, AgendaList.self, AgendaOutcome.self])
 }
 

@@ -4,7 +4,7 @@ import WorkPlanClient
 import WorkPlanProtocol
 
 struct Status: ReplicaCommand {
-    static let configuration = CommandConfiguration(abstract: "Pending edits, open conflicts, last sync, server.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Pending edits, open conflicts, last sync, server.")
     @OptionGroup var options: ReplicaOptions
     @Flag(help: "Print JSON.") var json = false
 
@@ -47,7 +47,7 @@ struct Status: ReplicaCommand {
 }
 
 struct Export: ReplicaCommand {
-    static let configuration = CommandConfiguration(abstract: "Write the whole plan as JSON, or the tasks as CSV.")
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the whole plan as JSON, or the tasks as CSV.")
     @OptionGroup var options: ReplicaOptions
     @Option(help: "json or csv.") var format: String = "json"
     @Option(help: "Write to this file instead of stdout.") var output: String?
@@ -72,7 +72,7 @@ struct Export: ReplicaCommand {
 }
 
 struct Import: ReplicaCommand {
-    static let configuration = CommandConfiguration(abstract: "Read a plan written by 'workplan export' (all or nothing).")
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Read a plan written by 'workplan export' (all or nothing).")
     @OptionGroup var options: ReplicaOptions
     @Argument(help: "The export file.") var file: String
 

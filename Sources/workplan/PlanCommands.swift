@@ -4,7 +4,7 @@ import WorkPlanClient
 import WorkPlanProtocol
 
 struct Init: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create a replica with no server yet (work offline; join later).")
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a replica with no server yet (work offline; join later).")
     @OptionGroup var options: ReplicaOptions
     @Option(help: "Your staff: EUMS or IMS.") var staff: String
     @Option(help: "Your name, as it appears on notes and in history.") var user: String
@@ -24,7 +24,7 @@ struct Init: AsyncParsableCommand {
 }
 
 struct Area: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Cooperation areas.", subcommands: [AreaAdd.self, AreaList.self])
+    static let configuration = CommandConfiguration(commandName: "area", abstract: "Cooperation areas.", subcommands: [AreaAdd.self, AreaList.self])
 }
 
 struct AreaAdd: ReplicaCommand {
@@ -102,7 +102,7 @@ struct TaskFieldOptions: ParsableArguments {
 }
 
 struct Add: ReplicaCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "add",
         abstract: "Add a task; prints its short id first.",
         discussion: "Defaults: status open, priority medium, lead = your staff, releasable both.")
     @OptionGroup var options: ReplicaOptions
@@ -127,7 +127,7 @@ struct Add: ReplicaCommand {
 }
 
 struct Edit: ReplicaCommand {
-    static let configuration = CommandConfiguration(abstract: "Change a task.")
+    static let configuration = CommandConfiguration(commandName: "edit", abstract: "Change a task.")
     @OptionGroup var options: ReplicaOptions
     @Argument(help: "The task's id (a unique prefix of 4 or more).") var id: String
     @Option(help: "A new title.") var title: String?
@@ -153,7 +153,7 @@ struct Edit: ReplicaCommand {
 }
 
 struct Delete: ReplicaCommand {
-    static let configuration = CommandConfiguration(abstract: "Delete a task.")
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a task.")
     @OptionGroup var options: ReplicaOptions
     @Argument(help: "The task's id.") var id: String
 
@@ -165,7 +165,7 @@ struct Delete: ReplicaCommand {
 }
 
 struct List: ReplicaCommand {
-    static let configuration = CommandConfiguration(abstract: "List tasks.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tasks.")
     @OptionGroup var options: ReplicaOptions
     @Option(help: "Only this area.") var area: String?
     @Option(help: "Only this status.") var status: String?
@@ -200,7 +200,7 @@ struct List: ReplicaCommand {
 }
 
 struct Show: ReplicaCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a task with its notes.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a task with its notes.")
     @OptionGroup var options: ReplicaOptions
     @Argument(help: "The task's id.") var id: String
     @Flag(help: "Print JSON.") var json = false
@@ -231,7 +231,7 @@ struct Show: ReplicaCommand {
 }
 
 struct Note: ReplicaCommand {
-    static let configuration = CommandConfiguration(abstract: "Add a progress note to a task (notes are never edited).")
+    static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a progress note to a task (notes are never edited).")
     @OptionGroup var options: ReplicaOptions
     @Argument(help: "The task's id.") var id: String
     @Argument(help: "The note.") var text: String

@@ -4,7 +4,7 @@ import WorkPlanClient
 import WorkPlanProtocol
 
 struct Join: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "join",
         abstract: "Enrol with the bundle your administrator gave you.",
         discussion: "Works on a new folder, or on a replica made by 'init' (its offline edits are pushed on the first sync).")
     @OptionGroup var options: ReplicaOptions
@@ -28,7 +28,7 @@ struct Join: AsyncParsableCommand {
 }
 
 struct Sync: ReplicaCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "sync",
         abstract: "Push pending edits, then pull; exit 0 when the sync completed (conflicts are normal).")
     @OptionGroup var options: ReplicaOptions
 
@@ -68,7 +68,7 @@ extension Sync {
 }
 
 struct Conflicts: ReplicaCommand {
-    static let configuration = CommandConfiguration(abstract: "Open conflicts: both values, who proposed what, when.")
+    static let configuration = CommandConfiguration(commandName: "conflicts", abstract: "Open conflicts: both values, who proposed what, when.")
     @OptionGroup var options: ReplicaOptions
     @Flag(help: "Print JSON.") var json = false
 
@@ -87,7 +87,7 @@ struct Conflicts: ReplicaCommand {
 }
 
 struct Resolve: ReplicaCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "resolve",
         abstract: "Settle a conflict: --mine (the proposed value), --theirs (the current value) or --value V.")
     @OptionGroup var options: ReplicaOptions
     @Argument(help: "The record's id.") var id: String
@@ -109,7 +109,7 @@ struct Resolve: ReplicaCommand {
 }
 
 struct History: ReplicaCommand {
-    static let configuration = CommandConfiguration(abstract: "Every change to a record: field, old, new, who, staff, when.")
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "Every change to a record: field, old, new, who, staff, when.")
     @OptionGroup var options: ReplicaOptions
     @Argument(help: "The record's id (or a conference number).") var id: String
     @Flag(help: "Print JSON.") var json = false
@@ -138,7 +138,7 @@ struct History: ReplicaCommand {
 }
 
 struct Recover: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "recover",
         abstract: "Rebuild a damaged replica, keeping the unpushed edits it can still read.",
         discussion: "The damaged file is kept beside the new one. An enrolled replica gets the plan back on the next 'workplan sync'.")
     @OptionGroup var options: ReplicaOptions
