@@ -1,5 +1,8 @@
 # WorkPlan: the two set-up commands are `make demo` and `make test`.
 SWIFT ?= swift
+## Release builds link the Swift runtime statically: commands start faster, and the
+## binaries run on a machine without a Swift toolchain.
+RELEASE := -c release --static-swift-stdlib
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build test demo bench clean
@@ -24,9 +27,9 @@ demo: build
 
 ## Speed figures as a table of medians (release build).
 bench: deps
-	$(SWIFT) build -c release --product workplan
-	$(SWIFT) build -c release --product workplan-server
-	$(SWIFT) build -c release --product workplan-bench
+	$(SWIFT) build $(RELEASE) --product workplan
+	$(SWIFT) build $(RELEASE) --product workplan-server
+	$(SWIFT) build $(RELEASE) --product workplan-bench
 	.build/release/workplan-bench $(BENCH_ARGS)
 
 clean:
@@ -44,7 +47,7 @@ brief-screenshot: build
 ## 32 concurrent officers, 200 edits each, against one server (release build): push/pull
 ## throughput and p50/p99 latency, then nothing lost or duplicated, convergence, store check.
 load: deps
-	$(SWIFT) build -c release --product workplan-load
+	$(SWIFT) build $(RELEASE) --product workplan-load
 	.build/release/workplan-load $(LOAD_ARGS)
 
 .PHONY: fuzz
