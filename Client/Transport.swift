@@ -54,22 +54,27 @@ public final class Transport: Sendable {
 
     /// Pushes one batch.
     public func push(_ request: PushRequest) async throws -> PushResponse {
-        try await send("POST", Paths.push, body: request)
+        try await send("POST", Paths.push, body: JSONWriter.pushRequest(request), decode: WireDecoding.pushResponse)
     }
 
     /// Pulls one page after `cursor`.
     public func pull(after cursor: Int64, limit: Int = Limits.defaultPageSize) async throws -> PullResponse {
-        try await send("GET", "\(Paths.pull)?after=\(cursor)&limit=\(limit)", body: Optional<PushRequest>.none)
+        try await send("GET", "\(Paths.pull)?after=\(cursor)&limit=\(limit)", decode: WireDecoding.pullResponse)
     }
 
     func send<Body: Encodable, Reply: Decodable>(_ method: String, _ path: String, body: Body?) async throws -> Reply {
+        try await send(method, path, body: try body.map { Array(try encoder.encode($0)) }) { try decoder.decode(Reply.self, from: Data($0)) }
+    }
+
+    /// One request: `body` is JSON bytes; `decode` reads a 2xx reply.
+    func send<Reply>(_ method: String, _ path: String, body: [UInt8]? = nil, decode: ([UInt8]) throws -> Reply) async throws -> Reply {
         var request = HTTPClientRequest(url: base + path)
         request.method = .RAW(value: method)
         request.headers.add(name: ProtocolVersion.header, value: String(ProtocolVersion.current))
         request.headers.add(name: "User-Agent", value: "workplan/\(ProtocolVersion.current)")
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: try encoder.encode(body)))
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
         let response: HTTPClientResponse
         let bytes: ByteBuffer
@@ -79,13 +84,13 @@ public final class Transport: Sendable {
         } catch {
             throw Self.describe(error, url: base)
         }
-        let data = Data(buffer: bytes)
+        let data = Array(bytes.readableBytesView)
         guard response.status.code < 300 else {
-            if let err = try? decoder.decode(ErrorBody.self, from: data) { throw err.error }
+            if let err = try? decoder.decode(ErrorBody.self, from: Data(data)) { throw err.error }
             throw WorkPlanError(.unavailable, "the server at \(base) answered \(response.status.code) \(response.status.reasonPhrase)")
         }
         do {
-            return try decoder.decode(Reply.self, from: data)
+            return try decode(data)
         } catch {
             throw WorkPlanError(.unavailable, "the server at \(base) sent a reply this client cannot read (\(error)); is it a WorkPlan server of a compatible version?")
         }

@@ -1,8 +1,8 @@
 /// A minimal JSON reader for the push hot path. It parses into a small tree and gives up
 /// (returns nil) on anything unusual, so that the caller can fall back to `JSONDecoder`,
 /// which then either produces the same value or the precise error message.
-enum FastJSON {
-    enum Value {
+package enum FastJSON {
+    package enum Value {
         case null
         case bool(Bool)
         /// Only plain integers are taken; any other number makes the parse give up.
@@ -11,14 +11,19 @@ enum FastJSON {
         case array([Value])
         case object([(String, Value)])
 
-        subscript(key: String) -> Value? {
+        package var isNull: Bool {
+            if case .null = self { return true }
+            return false
+        }
+
+        package subscript(key: String) -> Value? {
             guard case .object(let members) = self else { return nil }
             return members.last(where: { $0.0 == key })?.1
         }
     }
 
     /// Parses a whole document, or nil.
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> Value? {
+    package static func parse(_ bytes: UnsafeRawBufferPointer) -> Value? {
         var p = Parser(bytes: bytes)
         guard let v = p.value(depth: 0) else { return nil }
         p.skipSpace()

@@ -1,8 +1,7 @@
-import WorkPlanProtocol
 
 extension JSONWriter {
     /// A conflict, as `Conflict`'s `Codable` form.
-    mutating func conflict(_ c: Conflict) {
+    package mutating func conflict(_ c: Conflict) {
         raw("{")
         key("id"); string(c.id)
         raw(","); key("record"); string(c.record)
@@ -19,14 +18,14 @@ extension JSONWriter {
         raw("}")
     }
 
-    static func encode(conflict: Conflict) -> String {
+    package static func encode(conflict: Conflict) -> String {
         var w = JSONWriter(capacity: 300)
         w.conflict(conflict)
         return w.text
     }
 
     /// One operation's result, as `OpResult`'s `Codable` form (absent optionals left out).
-    mutating func opResult(_ r: OpResult) {
+    package mutating func opResult(_ r: OpResult) {
         raw("{")
         key("op"); string(r.op)
         raw(","); key("outcome"); string(r.outcome.rawValue)
@@ -45,7 +44,7 @@ extension JSONWriter {
     }
 
     /// The results array of a push reply (stored under the batch id for replays).
-    static func encode(results: [OpResult]) -> String {
+    package static func encode(results: [OpResult]) -> String {
         var w = JSONWriter(capacity: results.count * 80 + 2)
         w.raw("[")
         for (i, r) in results.enumerated() {
@@ -57,13 +56,45 @@ extension JSONWriter {
     }
 
     /// A whole push reply around an already encoded results array.
-    static func pushResponse(batchId: String, storeId: String, resultsJSON: String, replayed: Bool) -> [UInt8] {
+    package static func pushResponse(batchId: String, storeId: String, resultsJSON: String, replayed: Bool) -> [UInt8] {
         var w = JSONWriter(capacity: resultsJSON.utf8.count + 160)
         w.raw("{"); w.key("batch_id"); w.string(batchId)
         w.raw(","); w.key("store_id"); w.string(storeId)
         w.raw(","); w.key("results"); w.json(resultsJSON)
         w.raw(","); w.key("replayed"); w.bool(replayed)
         w.raw("}")
+        return w.bytes
+    }
+}
+
+extension JSONWriter {
+    /// An operation, as `PlanOperation`'s `Codable` form: absent optionals left out, and a
+    /// `.null` value written as a present `null` (clear the field).
+    package mutating func operation(_ op: PlanOperation) {
+        raw("{")
+        key("id"); string(op.id)
+        raw(","); key("record"); string(op.record)
+        raw(","); key("kind"); string(op.kind.rawValue)
+        raw(","); key("action"); string(op.action.rawValue)
+        if let f = op.field { raw(","); key("field"); string(f) }
+        if let v = op.value { raw(","); key("value"); value(v) }
+        if let f = op.fields { raw(","); key("fields"); fields(f) }
+        raw(","); key("base_rev"); int(op.baseRev)
+        if let r = op.resolves { raw(","); key("resolves"); stringArray(r) }
+        raw(","); key("at"); int(op.at)
+        raw("}")
+    }
+
+    /// A whole push body.
+    package static func pushRequest(_ request: PushRequest) -> [UInt8] {
+        var w = JSONWriter(capacity: request.ops.count * 200 + 64)
+        w.raw("{"); w.key("batch_id"); w.string(request.batchId)
+        w.raw(","); w.key("ops"); w.raw("[")
+        for (i, op) in request.ops.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.operation(op)
+        }
+        w.raw("]}")
         return w.bytes
     }
 }

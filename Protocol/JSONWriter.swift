@@ -1,32 +1,31 @@
-import WorkPlanProtocol
 
 /// A small, fast JSON writer for the hot paths (stored record fields, pull pages, push
 /// replies). It writes the same JSON the protocol's `Codable` types read, without the cost
 /// of `JSONEncoder` per row.
-struct JSONWriter {
-    var bytes: [UInt8] = []
+package struct JSONWriter {
+    package var bytes: [UInt8] = []
 
-    init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
     }
 
     /// The written JSON as a string.
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    package var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    mutating func raw(_ s: String) {
+    package mutating func raw(_ s: String) {
         bytes.append(contentsOf: s.utf8)
     }
 
-    mutating func raw(_ b: UInt8) {
+    package mutating func raw(_ b: UInt8) {
         bytes.append(b)
     }
 
     /// Appends already-encoded JSON text (stored in the database by this writer).
-    mutating func json(_ s: String) {
+    package mutating func json(_ s: String) {
         bytes.append(contentsOf: s.utf8)
     }
 
-    mutating func int(_ v: Int64) {
+    package mutating func int(_ v: Int64) {
         if v == 0 { bytes.append(UInt8(ascii: "0")); return }
         var n = v.magnitude
         if v < 0 { bytes.append(UInt8(ascii: "-")) }
@@ -44,18 +43,18 @@ struct JSONWriter {
         }
     }
 
-    mutating func bool(_ v: Bool) {
+    package mutating func bool(_ v: Bool) {
         raw(v ? "true" : "false")
     }
 
-    mutating func null() {
+    package mutating func null() {
         raw("null")
     }
 
-    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    package static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends a JSON string literal with the required escapes.
-    mutating func string(_ s: String) {
+    package mutating func string(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { utf8 in
@@ -81,12 +80,12 @@ struct JSONWriter {
     }
 
     /// Appends `"key":` (keys here never need escaping beyond the usual).
-    mutating func key(_ k: String) {
+    package mutating func key(_ k: String) {
         string(k)
         bytes.append(UInt8(ascii: ":"))
     }
 
-    mutating func value(_ v: FieldValue) {
+    package mutating func value(_ v: FieldValue) {
         switch v {
         case .null: null()
         case .text(let t): string(t)
@@ -101,7 +100,7 @@ struct JSONWriter {
     }
 
     /// A record's fields, keys sorted (deterministic output).
-    mutating func fields(_ f: [String: FieldValue]) {
+    package mutating func fields(_ f: [String: FieldValue]) {
         bytes.append(UInt8(ascii: "{"))
         for (i, k) in f.keys.sorted().enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -112,7 +111,7 @@ struct JSONWriter {
     }
 
     /// Per-field revs, keys sorted.
-    mutating func revs(_ r: [String: Int64]) {
+    package mutating func revs(_ r: [String: Int64]) {
         bytes.append(UInt8(ascii: "{"))
         for (i, k) in r.keys.sorted().enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -122,7 +121,7 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "}"))
     }
 
-    mutating func stringArray(_ a: [String]) {
+    package mutating func stringArray(_ a: [String]) {
         bytes.append(UInt8(ascii: "["))
         for (i, e) in a.enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -132,19 +131,19 @@ struct JSONWriter {
     }
 
     /// One JSON text for a field value (how `old` and `value` are stored).
-    static func encode(_ v: FieldValue) -> String {
+    package static func encode(_ v: FieldValue) -> String {
         var w = JSONWriter(capacity: 32)
         w.value(v)
         return w.text
     }
 
-    static func encode(fields: [String: FieldValue]) -> String {
+    package static func encode(fields: [String: FieldValue]) -> String {
         var w = JSONWriter(capacity: 256)
         w.fields(fields)
         return w.text
     }
 
-    static func encode(revs: [String: Int64]) -> String {
+    package static func encode(revs: [String: Int64]) -> String {
         var w = JSONWriter(capacity: 256)
         w.revs(revs)
         return w.text

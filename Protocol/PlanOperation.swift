@@ -83,7 +83,7 @@ public struct PlanOperation: Codable, Sendable, Hashable, Identifiable {
         }
         op.record = rid
         guard baseRev >= 0 else { throw WorkPlanError.invalid("operation \(id): base_rev must not be negative") }
-        guard !id.isEmpty, id.count <= 64 else { throw WorkPlanError.invalid("operation id must be 1 to 64 characters") }
+        guard !id.isEmpty, id.utf8.count <= 64 || id.count <= 64 else { throw WorkPlanError.invalid("operation id must be 1 to 64 characters") }
         switch action {
         case .create:
             guard let f = fields else { throw WorkPlanError.invalid("operation \(id): \(action.rawValue) needs fields") }

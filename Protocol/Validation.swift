@@ -3,7 +3,8 @@ public enum Validation {
     /// Checks and normalises a value for a field (trims text, canonical case for choices,
     /// sorts sets). Throws `WorkPlanError.invalidInput` naming the field and the problem.
     public static func normalize(_ value: FieldValue, for spec: FieldSpec, kind: RecordKind) throws -> FieldValue {
-        let label = "\(kind.displayName) \(spec.name)"
+        // Built only for an error message: this runs for every field of every pushed record.
+        var label: String { "\(kind.displayName) \(spec.name)" }
         if value == .null {
             if spec.required { throw WorkPlanError.invalid("\(label) is required") }
             return .null
@@ -30,10 +31,11 @@ public enum Validation {
                 if spec.required { throw WorkPlanError.invalid("\(label) must not be empty") }
                 return .null
             }
-            guard t.count <= maxLength else {
+            // UTF-8 bytes never undercount characters: counting characters only when needed.
+            guard t.utf8.count <= maxLength || t.count <= maxLength else {
                 throw WorkPlanError.invalid("\(label) is longer than \(maxLength) characters")
             }
-            guard !t.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            guard !hasControlCharacter(t) else {
                 throw WorkPlanError.invalid("\(label) must be one line without control characters")
             }
             return .text(t)
@@ -41,7 +43,7 @@ public enum Validation {
             guard raw.utf8.count <= Schema.maxLongTextBytes else {
                 throw WorkPlanError.invalid("\(label) is longer than \(Schema.maxLongTextBytes) bytes")
             }
-            guard !raw.unicodeScalars.contains(where: { $0.value == 0 }) else {
+            guard !raw.utf8.contains(0) else {
                 throw WorkPlanError.invalid("\(label) contains a NUL character")
             }
             if raw.trimmingWhitespace().isEmpty {
@@ -50,6 +52,7 @@ public enum Validation {
             }
             return .text(raw)
         case .choice(let options):
+            if options.contains(raw) { return value }
             if let match = options.first(where: { $0.lowercased() == raw.lowercased() }) {
                 return .text(match)
             }
@@ -77,19 +80,38 @@ public enum Validation {
     static func element(_ raw: String, label: String) throws -> String {
         let t = raw.trimmingWhitespace()
         guard !t.isEmpty else { throw WorkPlanError.invalid("\(label) must not contain an empty element") }
-        guard t.count <= 100 else { throw WorkPlanError.invalid("\(label) element is longer than 100 characters") }
-        guard !t.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard t.utf8.count <= 100 || t.count <= 100 else { throw WorkPlanError.invalid("\(label) element is longer than 100 characters") }
+        guard !hasControlCharacter(t) else {
             throw WorkPlanError.invalid("\(label) element must not contain control characters")
         }
         return t
     }
 
+    /// Whether `text` holds a Unicode control character (category Cc). ASCII text, the
+    /// usual case, is checked byte by byte.
+    static func hasControlCharacter(_ text: String) -> Bool {
+        var ascii = true
+        for b in text.utf8 {
+            if b < 0x20 || b == 0x7f { return true }
+            if b >= 0x80 { ascii = false; break }
+        }
+        if ascii { return false }
+        return text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+    }
+
     /// Whether `text` is a real calendar date written `YYYY-MM-DD`.
     public static func isValidDate(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return false }
+        func digits(_ r: Range<Int>) -> Int? {
+            var n = 0
+            for i in r {
+                guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
+                n = n * 10 + Int(b[i] - 0x30)
+            }
+            return n
+        }
+        guard let y = digits(0..<4), let m = digits(5..<7), let d = digits(8..<10),
               y >= 1900, y <= 2999, (1...12).contains(m), d >= 1
         else { return false }
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
@@ -112,13 +134,13 @@ public enum Validation {
     }
 }
 
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
-}
-
 extension String {
     /// The text without leading and trailing spaces, tabs and newlines (no Foundation needed).
     public func trimmingWhitespace() -> String {
+        // Nothing to trim when both ends are visible ASCII (most values).
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7f, last > 0x20, last < 0x7f {
+            return self
+        }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

@@ -1,16 +1,32 @@
 import Foundation
-import WorkPlanProtocol
 
-/// Decodes push bodies: a fast path for well-formed requests (`FastJSON`), and
-/// `JSONDecoder` for everything else, which also words the errors. Both give the same
-/// `PushRequest` for the same input.
-public enum PushRequestDecoding {
-    public static func decode(_ bytes: some ContiguousBytes) throws -> PushRequest {
-        if let fast = bytes.withUnsafeBytes({ fastDecode($0) }) { return fast }
+/// Decodes the wire messages that carry thousands of entries (push requests, push replies,
+/// pull pages) on both sides. A fast path (`FastJSON`) reads well-formed messages;
+/// anything unusual goes to `JSONDecoder`, which then either produces the same value or
+/// words the precise error. Both paths give the same value for the same input (the
+/// protocol tests compare them).
+package enum WireDecoding {
+    /// A push body (server side).
+    package static func pushRequest(_ bytes: some ContiguousBytes) throws -> PushRequest {
+        if let fast = bytes.withUnsafeBytes({ fastPushRequest($0) }) { return fast }
         return try bytes.withUnsafeBytes { try JSONDecoder().decode(PushRequest.self, from: Data($0)) }
     }
 
-    static func fastDecode(_ buffer: UnsafeRawBufferPointer) -> PushRequest? {
+    /// A push reply (client side).
+    package static func pushResponse(_ bytes: some ContiguousBytes) throws -> PushResponse {
+        if let fast = bytes.withUnsafeBytes({ fastPushResponse($0) }) { return fast }
+        return try bytes.withUnsafeBytes { try JSONDecoder().decode(PushResponse.self, from: Data($0)) }
+    }
+
+    /// A pull page (client side).
+    package static func pullResponse(_ bytes: some ContiguousBytes) throws -> PullResponse {
+        if let fast = bytes.withUnsafeBytes({ fastPullResponse($0) }) { return fast }
+        return try bytes.withUnsafeBytes { try JSONDecoder().decode(PullResponse.self, from: Data($0)) }
+    }
+
+    // MARK: Fast paths (nil: let JSONDecoder decide)
+
+    package static func fastPushRequest(_ buffer: UnsafeRawBufferPointer) -> PushRequest? {
         guard let root = FastJSON.parse(buffer), case .object = root,
               case .string(let batchId)? = root["batch_id"], case .array(let items)? = root["ops"] else { return nil }
         var ops: [PlanOperation] = []
@@ -22,49 +38,140 @@ public enum PushRequestDecoding {
         return PushRequest(batchId: batchId, ops: ops)
     }
 
+    package static func fastPushResponse(_ buffer: UnsafeRawBufferPointer) -> PushResponse? {
+        guard let root = FastJSON.parse(buffer), case .object = root,
+              case .string(let batchId)? = root["batch_id"], case .string(let storeId)? = root["store_id"],
+              case .array(let items)? = root["results"], case .bool(let replayed)? = root["replayed"] else { return nil }
+        var results: [OpResult] = []
+        results.reserveCapacity(items.count)
+        for item in items {
+            guard let r = opResult(item) else { return nil }
+            results.append(r)
+        }
+        return PushResponse(batchId: batchId, storeId: storeId, results: results, replayed: replayed)
+    }
+
+    package static func fastPullResponse(_ buffer: UnsafeRawBufferPointer) -> PullResponse? {
+        guard let root = FastJSON.parse(buffer), case .object = root,
+              case .string(let storeId)? = root["store_id"], case .array(let items)? = root["changes"],
+              case .int(let next)? = root["next"], case .bool(let more)? = root["more"],
+              case .int(let maxSeq)? = root["max_seq"] else { return nil }
+        var changes: [Change] = []
+        changes.reserveCapacity(items.count)
+        for item in items {
+            guard let c = change(item) else { return nil }
+            changes.append(c)
+        }
+        return PullResponse(storeId: storeId, changes: changes, next: next, more: more, maxSeq: maxSeq)
+    }
+
+    // MARK: Entries
+
     static func operation(_ v: FastJSON.Value) -> PlanOperation? {
         guard case .object = v,
               case .string(let id)? = v["id"], case .string(let record)? = v["record"],
               case .string(let kindText)? = v["kind"], let kind = RecordKind(rawValue: kindText),
               case .string(let actionText)? = v["action"], let action = Action(rawValue: actionText),
-              case .int(let baseRev)? = v["base_rev"], case .int(let at)? = v["at"] else { return nil }
-        var field: String?
-        switch v["field"] {
-        case nil, .null?: field = nil
-        case .string(let s)?: field = s
-        default: return nil
-        }
+              case .int(let baseRev)? = v["base_rev"], case .int(let at)? = v["at"],
+              let field = optionalString(v["field"]), let fields = optionalFields(v["fields"]),
+              let resolves = optionalStrings(v["resolves"]) else { return nil }
+        // As `PlanOperation.init(from:)`: a present null clears the field.
         var value: FieldValue?
-        switch v["value"] {
-        case nil: value = nil
-        case .null?: value = .null  // as `PlanOperation.init(from:)`: a present null clears the field
-        case let x?: guard let fv = fieldValue(x) else { return nil }; value = fv
-        }
-        var fields: [String: FieldValue]?
-        switch v["fields"] {
-        case nil, .null?: fields = nil
-        case .object(let members)?:
-            var dict: [String: FieldValue] = [:]
-            dict.reserveCapacity(members.count)
-            for (k, x) in members {
-                guard let fv = fieldValue(x) else { return nil }
-                dict[k] = fv
-            }
-            fields = dict
-        default: return nil
-        }
-        var resolves: [String]?
-        switch v["resolves"] {
-        case nil, .null?: resolves = nil
-        case .array(let xs)?:
-            var out: [String] = []
-            for x in xs { guard case .string(let s) = x else { return nil }; out.append(s) }
-            resolves = out
-        default: return nil
+        if let x = v["value"] {
+            guard let fv = fieldValue(x) else { return nil }
+            value = fv
         }
         return PlanOperation(id: id, record: record, kind: kind, action: action, field: field, value: value,
                              fields: fields, baseRev: baseRev, resolves: resolves, at: at)
     }
+
+    static func opResult(_ v: FastJSON.Value) -> OpResult? {
+        guard case .object = v, case .string(let op)? = v["op"],
+              case .string(let outcomeText)? = v["outcome"], let outcome = OpResult.Outcome(rawValue: outcomeText),
+              case .int(let rev)? = v["rev"], let seq = optionalInt(v["seq"]) else { return nil }
+        // As the synthesised decoder: a null value is "no value".
+        var value: FieldValue?
+        if let x = v["value"], !x.isNull {
+            guard let fv = fieldValue(x) else { return nil }
+            value = fv
+        }
+        var conflicts: [Conflict]?
+        switch v["conflicts"] {
+        case nil, .null?: conflicts = nil
+        case .array(let xs)?:
+            var out: [Conflict] = []
+            for x in xs { guard let c = conflict(x) else { return nil }; out.append(c) }
+            conflicts = out
+        default: return nil
+        }
+        return OpResult(op: op, outcome: outcome, seq: seq, value: value, rev: rev, conflicts: conflicts)
+    }
+
+    static func change(_ v: FastJSON.Value) -> Change? {
+        guard case .object(let members) = v else { return nil }
+        var seq: Int64?, event: Change.Event?, record: String?, kind: RecordKind?, action: Action?
+        var field: String?, old: FieldValue?, value: FieldValue?, fields: [String: FieldValue]?
+        var revs: [String: Int64]?, user: String?, staff: Staff?, at: Timestamp?, batch: String?
+        var conflict: Conflict?, resolved: [String]?, createdAt: Timestamp?
+        // One pass over the members (a change has up to 17): the last of a repeated key
+        // wins, as in `FastJSON.Value.subscript` and JSONDecoder.
+        for (key, x) in members {
+            switch key {
+            case "seq": guard case .int(let n) = x else { return nil }; seq = n
+            case "event": guard case .string(let s) = x, let e = Change.Event(rawValue: s) else { return nil }; event = e
+            case "record": guard case .string(let s) = x else { return nil }; record = s
+            case "kind": guard case .string(let s) = x, let k = RecordKind(rawValue: s) else { return nil }; kind = k
+            case "action":
+                if x.isNull { action = nil; continue }
+                guard case .string(let s) = x, let a = Action(rawValue: s) else { return nil }; action = a
+            case "field": guard let s = optionalString(x) else { return nil }; field = s
+            case "old": guard let fv = fieldValue(x) else { return nil }; old = fv
+            case "value": guard let fv = fieldValue(x) else { return nil }; value = fv
+            case "fields": guard let f = optionalFields(x) else { return nil }; fields = f
+            case "revs":
+                switch x {
+                case .null: revs = nil
+                case .object(let rs):
+                    var out: [String: Int64] = [:]
+                    out.reserveCapacity(rs.count)
+                    for (k, r) in rs { guard case .int(let n) = r else { return nil }; out[k] = n }
+                    revs = out
+                default: return nil
+                }
+            case "user": guard case .string(let s) = x else { return nil }; user = s
+            case "staff": guard case .string(let s) = x, let st = Staff(rawValue: s) else { return nil }; staff = st
+            case "at": guard case .int(let n) = x else { return nil }; at = n
+            case "batch": guard let s = optionalString(x) else { return nil }; batch = s
+            case "conflict":
+                if x.isNull { conflict = nil; continue }
+                guard let c = Self.conflict(x) else { return nil }; conflict = c
+            case "resolved": guard let r = optionalStrings(x) else { return nil }; resolved = r
+            case "created_at": guard let n = optionalInt(x) else { return nil }; createdAt = n
+            default: continue
+            }
+        }
+        guard let seq, let event, let record, let kind, let user, let staff, let at else { return nil }
+        return Change(seq: seq, event: event, record: record, kind: kind, action: action, field: field,
+                      old: old, value: value, fields: fields, revs: revs, user: user, staff: staff, at: at,
+                      batch: batch, conflict: conflict, resolved: resolved, createdAt: createdAt)
+    }
+
+    static func conflict(_ v: FastJSON.Value) -> Conflict? {
+        guard case .object = v,
+              case .string(let id)? = v["id"], case .string(let record)? = v["record"],
+              case .string(let kindText)? = v["kind"], let kind = RecordKind(rawValue: kindText),
+              case .string(let typeText)? = v["type"], let type = ConflictType(rawValue: typeText),
+              case .string(let field)? = v["field"],
+              let base = v["base"].flatMap(fieldValue), let current = v["current"].flatMap(fieldValue),
+              let proposed = v["proposed"].flatMap(fieldValue),
+              case .string(let proposedBy)? = v["proposed_by"],
+              case .string(let staffText)? = v["staff"], let staff = Staff(rawValue: staffText),
+              case .int(let at)? = v["at"], case .int(let currentRev)? = v["current_rev"] else { return nil }
+        return Conflict(id: id, record: record, kind: kind, type: type, field: field, base: base, current: current,
+                        proposed: proposed, proposedBy: proposedBy, staff: staff, at: at, currentRev: currentRev)
+    }
+
+    // MARK: Values
 
     /// As `FieldValue.init(from:)`: null, a text, or a list of texts (made a set).
     static func fieldValue(_ v: FastJSON.Value) -> FieldValue? {
@@ -76,6 +183,50 @@ public enum PushRequestDecoding {
             out.reserveCapacity(xs.count)
             for x in xs { guard case .string(let s) = x else { return nil }; out.append(s) }
             return .makeSet(out)
+        default: return nil
+        }
+    }
+
+    /// An optional member: `.some(nil)` when absent or null, nil when of the wrong type.
+    static func optionalString(_ v: FastJSON.Value?) -> String?? {
+        switch v {
+        case nil, .null?: return .some(nil)
+        case .string(let s)?: return .some(s)
+        default: return nil
+        }
+    }
+
+    static func optionalInt(_ v: FastJSON.Value?) -> Int64?? {
+        switch v {
+        case nil, .null?: return .some(nil)
+        case .int(let n)?: return .some(n)
+        default: return nil
+        }
+    }
+
+    static func optionalStrings(_ v: FastJSON.Value?) -> [String]?? {
+        switch v {
+        case nil, .null?: return .some(nil)
+        case .array(let xs)?:
+            var out: [String] = []
+            out.reserveCapacity(xs.count)
+            for x in xs { guard case .string(let s) = x else { return nil }; out.append(s) }
+            return .some(out)
+        default: return nil
+        }
+    }
+
+    static func optionalFields(_ v: FastJSON.Value?) -> [String: FieldValue]?? {
+        switch v {
+        case nil, .null?: return .some(nil)
+        case .object(let members)?:
+            var dict: [String: FieldValue] = [:]
+            dict.reserveCapacity(members.count)
+            for (k, x) in members {
+                guard let fv = fieldValue(x) else { return nil }
+                dict[k] = fv
+            }
+            return .some(dict)
         default: return nil
         }
     }

@@ -29,7 +29,7 @@ struct Routes {
             throw WorkPlanError(.payloadTooLarge, "the request body (\(length) bytes) is larger than \(Limits.maxBodyBytes) bytes")
         }
         let body = try await request.body.collect(upTo: Limits.maxBodyBytes)
-        let push = try PushRequestDecoding.decode(Array(body.readableBytesView))
+        let push = try WireDecoding.pushRequest(Array(body.readableBytesView))
         let reply = try await store.push(push, user: try context.identity)
         ServerFaults.point("after-commit")
         return ErrorResponses.json(reply.json)

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+@testable import WorkPlanProtocol
+
+/// The fast wire codec must agree with the `Codable` forms: what `JSONWriter` writes,
+/// `JSONDecoder` reads back equal, and what the fast decoders read equals what
+/// `JSONDecoder` reads from the same bytes.
+@Suite("Fast wire codec equals the Codable forms")
+struct FastWireCodecTests {
+    static let area = RecordID.area(named: "Military Mobility")
+    static let ops: [PlanOperation] = [
+        PlanOperation(record: area, kind: .area, action: .create, fields: ["name": .text("Military Mobility")], baseRev: 0, at: 1),
+        PlanOperation(record: RecordID.random(), kind: .task, action: .create, fields: [
+            "title": .text("Tab\there \"quoted\" \\ back"), "area": .text(area),
+            "description": .text("line 1\nline 2 — ünïcødé 🚀\u{0001}\r"), "tags": .makeSet(["b", "a", "b"]), "owner": .null,
+        ], baseRev: 0, at: 2),
+        PlanOperation(record: RecordID.random(), kind: .task, action: .set, field: "title", value: .text("x"), baseRev: 42,
+                      resolves: [RecordID.random()], at: 3),
+        PlanOperation(record: RecordID.random(), kind: .task, action: .set, field: "due", value: .null, baseRev: 9, at: 4),
+        PlanOperation(record: RecordID.random(), kind: .task, action: .delete, baseRev: 7, at: -5),
+    ]
+
+    static let conflict = Conflict(id: RecordID.random(), record: RecordID.random(), kind: .task, type: .edit, field: "status",
+                                   base: .text("open"), current: .text("done"), proposed: .null, proposedBy: "Lt Col Novak",
+                                   staff: .IMS, at: 1_700_000_000_000, currentRev: 12)
+
+    @Test func pushRequestWrittenFastReadsBackEqual() throws {
+        let request = PushRequest(batchId: "b/1", ops: Self.ops)
+        let bytes = JSONWriter.pushRequest(request)
+        let reference = try JSONDecoder().decode(PushRequest.self, from: Data(bytes))
+        #expect(reference.ops == request.ops)
+        #expect(reference.batchId == request.batchId)
+        let fast = try #require(bytes.withUnsafeBytes { WireDecoding.fastPushRequest($0) })
+        #expect(fast.ops == request.ops)
+        // A present null stays a present null: clearing a due date must reach the server.
+        #expect(String(decoding: bytes, as: UTF8.self).contains(#""value":null"#))
+    }
+
+    @Test func pushRequestFromJSONEncoderDecodesIdentically() throws {
+        let bytes = Array(try JSONEncoder().encode(PushRequest(batchId: "b/1", ops: Self.ops)))
+        let fast = bytes.withUnsafeBytes { WireDecoding.fastPushRequest($0) }
+        let reference = try JSONDecoder().decode(PushRequest.self, from: Data(bytes))
+        #expect(fast?.ops == reference.ops)
+        #expect(fast?.batchId == reference.batchId)
+    }
+
+    @Test func handWrittenEdgeCases() throws {
+        let json = """
+         { "ops" : [ { "id":"o1","record":"R","kind":"task","action":"set","field":"due","value":null,
+           "base_rev":0,"at":1,"extra":{"nested":[1,-2,true,false,null,{}]},"resolves":null,
+           "fields":null } , {"id":"o\\u00e9\\ud83d\\ude80","record":"R","kind":"note","action":"create",
+           "fields":{"text":"a\\/b\\r\\n","staff":null},"base_rev":0,"at":2} ], "batch_id":"b" }
+        """
+        let bytes = Array(json.utf8)
+        let fast = bytes.withUnsafeBytes { WireDecoding.fastPushRequest($0) }
+        let reference = try JSONDecoder().decode(PushRequest.self, from: Data(bytes))
+        #expect(fast != nil)
+        #expect(fast?.ops == reference.ops)
+    }
+
+    @Test func unusualInputFallsBackToJSONDecoder() throws {
+        // A fraction where an integer belongs: the fast path gives up, JSONDecoder decides.
+        let bytes = Array(#"{"batch_id":"b","ops":[{"id":"o","record":"r","kind":"task","action":"delete","base_rev":1.5,"at":1}]}"#.utf8)
+        #expect(bytes.withUnsafeBytes { WireDecoding.fastPushRequest($0) } == nil)
+        #expect(throws: DecodingError.self) { try WireDecoding.pushRequest(bytes) }
+        #expect(throws: DecodingError.self) { try WireDecoding.pushRequest(Array("{\"batch_id\":".utf8)) }
+        #expect(throws: DecodingError.self) { try WireDecoding.pushRequest(Array(#"{"batch_id":"b","ops":[{"id":"o","kind":"planet"}]}"#.utf8)) }
+        #expect(throws: DecodingError.self) { try WireDecoding.pullResponse(Array(#"{"store_id":"s","changes":[{"seq":"1"}],"next":1,"more":false,"max_seq":1}"#.utf8)) }
+        #expect(throws: DecodingError.self) { try WireDecoding.pushResponse(Array(#"{"batch_id":"b","store_id":"s","results":[{"op":"o","outcome":"maybe","rev":1}],"replayed":false}"#.utf8)) }
+    }
+
+    @Test func pushResponseDecodesIdentically() throws {
+        let results = [
+            OpResult(op: "a", outcome: .accepted, seq: 10, rev: 10),
+            OpResult(op: "b", outcome: .merged, seq: 11, value: .text("merged\ntext"), rev: 11),
+            OpResult(op: "c", outcome: .unchanged, value: .makeSet(["x", "y"]), rev: 3),
+            OpResult(op: "d", outcome: .conflict, rev: 12, conflicts: [Self.conflict]),
+        ]
+        // Both writers: the server's and JSONEncoder's.
+        let fromWriter = JSONWriter.pushResponse(batchId: "b", storeId: "s", resultsJSON: JSONWriter.encode(results: results), replayed: true)
+        let fromEncoder = Array(try JSONEncoder().encode(PushResponse(batchId: "b", storeId: "s", results: results, replayed: true)))
+        for bytes in [fromWriter, fromEncoder] {
+            let fast = try #require(bytes.withUnsafeBytes { WireDecoding.fastPushResponse($0) })
+            let reference = try JSONDecoder().decode(PushResponse.self, from: Data(bytes))
+            #expect(fast.results == reference.results)
+            #expect(fast.results == results)
+            #expect(fast.replayed && fast.batchId == "b" && fast.storeId == "s")
+        }
+    }
+
+    @Test func pullResponseDecodesIdentically() throws {
+        let task = RecordID.random()
+        let changes = [
+            Change(seq: 1, event: .change, record: task, kind: .task, action: .create,
+                   fields: ["title": .text("T \"1\""), "tags": .makeSet(["a"])], user: "eu", staff: .EUMS, at: 5, batch: "b1"),
+            Change(seq: 2, event: .change, record: task, kind: .task, action: .set, field: "due",
+                   old: .text("2024-01-01"), value: .null, user: "eu", staff: .EUMS, at: 6, batch: "b1"),
+            Change(seq: 3, event: .change, record: task, kind: .task, action: .set, field: "owner",
+                   old: .null, value: .text("Maj Dupont"), user: "ims", staff: .IMS, at: 7),
+            Change(seq: 4, event: .conflictOpened, record: task, kind: .task, user: "ims", staff: .IMS, at: 8, conflict: Self.conflict),
+            Change(seq: 5, event: .conflictResolved, record: task, kind: .task, user: "eu", staff: .EUMS, at: 9, resolved: [Self.conflict.id]),
+            Change(seq: 6, event: .snapshot, record: task, kind: .task, fields: ["title": .text("T")], revs: ["title": 1, "due": 2],
+                   user: "eu", staff: .EUMS, at: 10, createdAt: 5),
+            Change(seq: 7, event: .withdrawn, record: task, kind: .task, user: "eu", staff: .EUMS, at: 11),
+        ]
+        let bytes = Array(try JSONEncoder().encode(PullResponse(storeId: "s", changes: changes, next: 7, more: true, maxSeq: 9)))
+        let fast = try #require(bytes.withUnsafeBytes { WireDecoding.fastPullResponse($0) })
+        let reference = try JSONDecoder().decode(PullResponse.self, from: Data(bytes))
+        #expect(fast.changes == reference.changes)
+        #expect(fast.changes == changes)
+        #expect(fast.next == 7 && fast.more && fast.maxSeq == 9 && fast.storeId == "s")
+    }
+
+    @Test func pullEntriesWithExplicitNullsDecodeIdentically() throws {
+        // The server writes `old`/`value` as present nulls; JSONEncoder leaves nil optionals out.
+        let json = #"""
+        {"store_id":"s","next":3,"more":false,"max_seq":3,"changes":[
+         {"seq":2,"event":"change","record":"r","kind":"task","action":"set","field":"due","old":null,"value":null,
+          "fields":null,"revs":null,"user":"u","staff":"IMS","at":1,"batch":null,"conflict":null,"resolved":null,"created_at":null,"future":{"x":[1]}}]}
+        """#
+        let bytes = Array(json.utf8)
+        let fast = try #require(bytes.withUnsafeBytes { WireDecoding.fastPullResponse($0) })
+        let reference = try JSONDecoder().decode(PullResponse.self, from: Data(bytes))
+        #expect(fast.changes == reference.changes)
+        #expect(fast.changes.first?.value == .null && fast.changes.first?.old == .null)
+    }
+}
