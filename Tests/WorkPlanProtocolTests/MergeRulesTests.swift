@@ -131,6 +131,29 @@ struct ValidationTests {
         #expect(!Validation.isValidDate("2023-13-01"))
         #expect(!Validation.isValidDate("01-12-2023"))
         #expect(!Validation.isValidDate("2023-1-01"))
+        #expect(!Validation.isValidDate("2023-01-0a"))
+        #expect(!Validation.isValidDate("1899-12-31"))
+        #expect(!Validation.isValidDate("2023-04-31"))
+        #expect(Validation.isValidDate("2000-02-29"))
+        #expect(!Validation.isValidDate("2100-02-29"))
+        #expect(!Validation.isValidDate("２０２３-01-01"))
+    }
+
+    @Test func shortTextsAreOneLineAndCountedInCharacters() throws {
+        let title = RecordKind.task.field("title")!
+        // Control characters, ASCII or not, are refused wherever they are.
+        for bad in ["a\tb", "tab\u{7f}", "ünï\u{0085}code", "x\u{0001}", "Höhe\nzwei"] {
+            #expect(throws: WorkPlanError.self) { try Validation.normalize(.text(bad), for: title, kind: .task) }
+        }
+        // Surrounding whitespace is trimmed, ASCII or not; inner text is kept.
+        #expect(try Validation.normalize(.text(" \u{2003}Zusammenarbeit über \u{00a0}"), for: title, kind: .task) == .text("Zusammenarbeit über"))
+        #expect(try Validation.normalize(.text("plain"), for: title, kind: .task) == .text("plain"))
+        // The limit is in characters: max two-byte characters fit, one more does not.
+        guard case .text(maxLength: let max) = title.type else { Issue.record("title is a short text"); return }
+        #expect(try Validation.normalize(.text(String(repeating: "é", count: max)), for: title, kind: .task) != .null)
+        #expect(throws: WorkPlanError.self) {
+            try Validation.normalize(.text(String(repeating: "é", count: max + 1)), for: title, kind: .task)
+        }
     }
 
     @Test func choicesAreNormalised() throws {
