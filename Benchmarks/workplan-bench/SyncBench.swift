@@ -8,6 +8,10 @@ struct SyncBench {
     let sizes: [Int]
     let runs: Int
     let work: URL
+    /// Push and pull through `Transport` in this process (group "transport").
+    var transport = true
+    /// Whole `workplan sync` processes (group "sync").
+    var processes = true
 
     /// A server process with a fresh CA and store, and one enrolled officer per staff.
     final class Server {
@@ -43,13 +47,13 @@ struct SyncBench {
     func run(into table: inout Table) async throws {
         for n in sizes {
             FileHandle.standardError.write(Data("sync, \(n) tasks\n".utf8))
-            if n >= 10000 { try await pushAndPull(n: n, into: &table) }
-            try await syncProcesses(n: n, into: &table)
+            if transport, n >= 10000 { try await pushAndPull(n: n, into: &table) }
+            if processes { try await syncProcesses(n: n, into: &table) }
         }
     }
 
     /// Creates of `n` tasks (plus their area), in client-sized batches.
-    func creates(n: Int) -> [PushRequest] {
+    static func creates(n: Int) -> [PushRequest] {
         let area = RecordID.area(named: "Military Mobility")
         var ops = [PlanOperation(record: area, kind: .area, action: .create, fields: ["name": .text("Military Mobility")], baseRev: 0, at: 0)]
         for i in 0..<n {
@@ -76,7 +80,7 @@ struct SyncBench {
             let bundle = try Replica.readBundle(at: try server.enrol("bench", "EUMS", in: dir))
             let transport = try Transport(bundle: bundle)
             _ = try await transport.hello()
-            let batches = creates(n: n)
+            let batches = Self.creates(n: n)
             pushTimes.append(try await timedAsync { for b in batches { _ = try await transport.push(b) } })
             pullTimes.append(try await timedAsync {
                 var cursor: Int64 = 0
