@@ -37,8 +37,8 @@ enum PendingLog {
 
     /// Records a new server value beneath the waiting edits of a field.
     static func setServerValue(_ db: Database, record: String, field: String, _ value: FieldValue) throws {
-        try db.execute(sql: "UPDATE pending SET server_value = ? WHERE record = ? AND field = ? AND server_value IS NOT NULL",
-                       arguments: [JSONText.encode(value), record, field])
+        try db.cachedStatement(sql: "UPDATE pending SET server_value = ? WHERE record = ? AND field = ? AND server_value IS NOT NULL")
+            .execute(arguments: [JSONText.encode(value), record, field])
     }
 
     static func entry(from row: Row) throws -> Entry {

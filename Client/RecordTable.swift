@@ -106,98 +106,42 @@ struct RecordTable: Sendable {
         try stmt.execute(arguments: StatementArguments(args))
     }
 
+    /// A record's sync bookkeeping without its fields (what applying one field's change
+    /// needs; decoding the whole row for it dominated a sync of many edits).
+    struct Revs {
+        var revs: [String: Int64]
+        var rev: Int64
+        var updatedAt: Timestamp
+    }
+
+    func fetchRevs(_ db: Database, id: String) throws -> Revs? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT revs, rev, updated_at FROM \(name) WHERE id = ?"), arguments: [id]) else {
+            return nil
+        }
+        return Revs(revs: JSONText.decodeRevs(row[0]), rev: row[1], updatedAt: row[2])
+    }
+
+    /// One field's current value.
+    func fetchField(_ db: Database, id: String, _ field: String) throws -> FieldValue {
+        guard let spec = kind.field(field),
+              let v = try DatabaseValue.fetchOne(db.cachedStatement(sql: "SELECT \(field) FROM \(name) WHERE id = ?"), arguments: [id]) else { return .null }
+        return RecordTable.fieldValue(v, spec)
+    }
+
+    /// Stores new bookkeeping and, when `value` is given, one field's new value (nil inside
+    /// it: empty), in place.
+    func update(_ db: Database, id: String, _ meta: Revs, field: String? = nil, value: FieldValue?? = nil) throws {
+        let revs = JSONText.encodeRevs(meta.revs).databaseValue
+        if let field, let value, let spec = kind.field(field) {
+            try db.cachedStatement(sql: "UPDATE \(name) SET \(field) = ?, revs = ?, rev = ?, updated_at = ? WHERE id = ?")
+                .execute(arguments: [RecordTable.dbValue(value ?? .null, spec), revs, meta.rev.databaseValue, meta.updatedAt.databaseValue, id.databaseValue])
+        } else {
+            try db.cachedStatement(sql: "UPDATE \(name) SET revs = ?, rev = ?, updated_at = ? WHERE id = ?")
+                .execute(arguments: [revs, meta.rev.databaseValue, meta.updatedAt.databaseValue, id.databaseValue])
+        }
+    }
+
     func remove(_ db: Database, id: String) throws {
         try db.cachedStatement(sql: "DELETE FROM \(name) WHERE id = ?").execute(arguments: [id])
-    }
-}
-
-/// Small, fast JSON helpers for the replica's text columns.
-enum JSONText {
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }()
-
-    static func encode<T: Encodable>(_ value: T) -> String {
-        String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
-    }
-
-    static let decoder = JSONDecoder()
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try decoder.decode(T.self, from: Data(text.utf8))
-    }
-
-    static func decodeArray(_ text: String) -> [String] {
-        if text == "[]" { return [] }
-        return (try? decode([String].self, text)) ?? []
-    }
-
-    /// A JSON array of strings, written directly (sets are stored this way on every row).
-    static func encodeArray(_ values: [String]) -> String {
-        var out = "["
-        for (i, v) in values.enumerated() {
-            if i > 0 { out += "," }
-            quote(v, into: &out)
-        }
-        return out + "]"
-    }
-
-    /// A JSON string literal.
-    static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        out += "\""
-    }
-
-    /// Field values as a JSON object with sorted keys, written directly (every pending
-    /// create carries one).
-    static func encodeFields(_ fields: [String: FieldValue]) -> String {
-        var out = "{"
-        for (i, (key, value)) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
-            if i > 0 { out += "," }
-            quote(key, into: &out)
-            out += ":"
-            encodeValue(value, into: &out)
-        }
-        return out + "}"
-    }
-
-    static func encodeValue(_ value: FieldValue, into out: inout String) {
-        switch value {
-        case .null: out += "null"
-        case .text(let t): quote(t, into: &out)
-        case .set(let s): out += encodeArray(s)
-        }
-    }
-
-    /// Field revs as a JSON object with sorted keys (field names need no escaping).
-    static func encodeRevs(_ revs: [String: Int64]) -> String {
-        if revs.isEmpty { return "{}" }
-        return "{" + revs.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
-    }
-
-    /// Reads what `encodeRevs` writes: `{"field":rev,...}`.
-    static func decodeRevs(_ text: String?) -> [String: Int64] {
-        guard let text, text.count > 2 else { return [:] }
-        var out: [String: Int64] = [:]
-        for pair in text.dropFirst().dropLast().split(separator: ",") {
-            guard let colon = pair.lastIndex(of: ":"), let rev = Int64(pair[pair.index(after: colon)...]) else {
-                return (try? decode([String: Int64].self, text)) ?? [:]
-            }
-            out[String(pair[..<colon].dropFirst().dropLast())] = rev
-        }
-        return out
     }
 }

@@ -41,9 +41,9 @@ extension Replica {
     /// One accepted change. Returns whether the replica changed.
     func applyChange(_ db: Database, _ c: Change, hasPending: Bool) throws -> Bool {
         let table = RecordTable.of(c.kind)
-        let existing = try table.fetch(db, id: c.record)
         switch c.action {
         case .create?:
+            let existing = try table.fetch(db, id: c.record)
             let fields = c.fields ?? [:]
             guard var r = existing else {
                 var revs: [String: Int64] = [:]
@@ -69,32 +69,32 @@ extension Replica {
             try table.write(db, r)
             return changed
         case .set?, .add?, .remove?:
-            guard var r = existing, let field = c.field,
+            guard let field = c.field, var r = try table.fetchRevs(db, id: c.record),
                   MergeRules.pulledChangeApplies(seq: c.seq, localRev: r.revs[field] ?? 0) else { return false }
             r.revs[field] = c.seq
             r.rev = max(r.rev, c.seq)
             r.updatedAt = max(r.updatedAt, c.at)
             // The server's value before this change: beneath any waiting edits of the field.
             let waiting = try hasPending ? PendingLog.serverValue(db, record: c.record, field: field) : nil
-            let before = waiting ?? r[field]
             let server: FieldValue
             if c.action == .set {
                 server = c.value ?? .null
             } else {
+                let before = try waiting ?? table.fetchField(db, id: c.record, field)
                 server = MergeRules.applyElement(c.action!, element: c.value?.text ?? "", to: before) ?? before
             }
             if waiting != nil {
                 try PendingLog.setServerValue(db, record: c.record, field: field, server)
-                r.fields[field] = try viewValue(db, c.record, field, server)
+                try table.update(db, id: c.record, r, field: field, value: .some(try viewValue(db, c.record, field, server)))
             } else if try hasPending && PendingLog.hasPending(db, record: c.record, field: field) {
                 // An edit of a record not yet created on the server: the officer's value stays.
+                try table.update(db, id: c.record, r)
             } else {
-                r.fields[field] = server == .null ? nil : server
+                try table.update(db, id: c.record, r, field: field, value: .some(server == .null ? nil : server))
             }
-            try table.write(db, r)
             return true
         case .delete?:
-            guard let r = existing, MergeRules.pulledChangeApplies(seq: c.seq, localRev: r.rev) else { return false }
+            guard let r = try table.fetchRevs(db, id: c.record), MergeRules.pulledChangeApplies(seq: c.seq, localRev: r.rev) else { return false }
             if hasPending { return false }
             try removeRecord(db, c.kind, c.record)
             return true

@@ -83,14 +83,15 @@ extension Replica {
                 try table.remove(db, id: op.record)
                 return
             }
-            guard var r = try table.fetch(db, id: op.record), let field = op.field else { return }
+            guard var r = try table.fetchRevs(db, id: op.record), let field = op.field else { return }
             r.revs[field] = max(r.revs[field] ?? 0, newRev)
             r.rev = max(r.rev, newRev)
             if let serverValue = result.value {
                 try PendingLog.setServerValue(db, record: op.record, field: field, serverValue)
-                r.fields[field] = try viewValue(db, op.record, field, serverValue)
+                try table.update(db, id: op.record, r, field: field, value: .some(try viewValue(db, op.record, field, serverValue)))
+            } else {
+                try table.update(db, id: op.record, r)
             }
-            try table.write(db, r)
         case .delete:
             if result.outcome == .conflict {
                 guard var r = try table.fetch(db, id: op.record) else { return }
@@ -118,8 +119,8 @@ extension Replica {
     }
 
     func storeConflict(_ db: Database, _ c: Conflict) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO conflict (id, record, field, body) VALUES (?, ?, ?, ?)",
-                       arguments: [c.id, c.record, c.field, JSONText.encode(c)])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO conflict (id, record, field, body) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [c.id, c.record, c.field, JSONText.encode(c)])
     }
 
     /// Removes a record here, with its notes, and (for records withdrawn from this staff)

@@ -88,7 +88,9 @@ public struct SyncEngine: Sendable {
     func push(_ report: inout Report, settings: Settings) async throws {
         let total = try replica.pendingCount()
         var retriedAfterPull = false
+        let trace = SyncTrace()
         while let batch = try replica.nextBatch() {
+            trace.lap("push: read the batch")
             progress?("pushing \(report.pushed + batch.ops.count)/\(total) edits")
             let response: PushResponse
             do {
@@ -105,7 +107,9 @@ public struct SyncEngine: Sendable {
                 throw WorkPlanError(e.code, "the server refused this replica's edits: \(e.message)")
             }
             FaultInjection.point("after-push-reply")
+            trace.lap("push \(batch.ops.count) ops: server")
             let summary = try replica.applyPushResponse(response, settings: settings)
+            trace.lap("push: store the results")
             report.pushed += batch.ops.count
             report.accepted += summary.accepted
             report.unchanged += summary.unchanged
@@ -114,11 +118,14 @@ public struct SyncEngine: Sendable {
     }
 
     func pull(_ report: inout Report) async throws {
+        let trace = SyncTrace()
         while true {
             let cursor = try replica.currentSettings().cursor
             let page = try await transport.pull(after: cursor, limit: Limits.defaultPageSize)
+            trace.lap("pull \(page.changes.count) changes: server")
             FaultInjection.point("before-pull-apply")
             let summary = try replica.applyPull(page)
+            trace.lap("pull: apply")
             report.pulled += summary.applied
             report.withdrawn += summary.withdrawn
             if page.maxSeq > 0, page.more {
@@ -126,5 +133,19 @@ public struct SyncEngine: Sendable {
             }
             if !page.more { break }
         }
+    }
+}
+
+/// With `WORKPLAN_TRACE=1`, each step of a sync and its time on standard error (for
+/// finding where a slow sync spends its time).
+final class SyncTrace: @unchecked Sendable {
+    static let enabled = ProcessInfo.processInfo.environment["WORKPLAN_TRACE"] == "1"
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    func lap(_ step: @autoclosure () -> String) {
+        guard Self.enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        FileHandle.standardError.write(Data("trace: \(step()) \(String(format: "%.1f", Double(now - last) / 1e6)) ms\n".utf8))
+        last = now
     }
 }

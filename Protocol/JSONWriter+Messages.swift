@@ -98,3 +98,41 @@ extension JSONWriter {
         return w.bytes
     }
 }
+
+extension JSONWriter {
+    /// A change, as `Change`'s `Codable` form (absent optionals left out; `old` and `value`
+    /// written when present, `.null` as a present null).
+    package mutating func change(_ c: Change) {
+        raw("{")
+        key("seq"); int(c.seq)
+        raw(","); key("event"); string(c.event.rawValue)
+        raw(","); key("record"); string(c.record)
+        raw(","); key("kind"); string(c.kind.rawValue)
+        if let a = c.action { raw(","); key("action"); string(a.rawValue) }
+        if let f = c.field { raw(","); key("field"); string(f) }
+        if let v = c.old { raw(","); key("old"); value(v) }
+        if let v = c.value { raw(","); key("value"); value(v) }
+        if let f = c.fields { raw(","); key("fields"); fields(f) }
+        if let r = c.revs { raw(","); key("revs"); revs(r) }
+        raw(","); key("user"); string(c.user)
+        raw(","); key("staff"); string(c.staff.rawValue)
+        raw(","); key("at"); int(c.at)
+        if let b = c.batch { raw(","); key("batch"); string(b) }
+        if let x = c.conflict { raw(","); key("conflict"); conflict(x) }
+        if let r = c.resolved { raw(","); key("resolved"); stringArray(r) }
+        if let t = c.createdAt { raw(","); key("created_at"); int(t) }
+        raw("}")
+    }
+
+    package static func encode(change: Change) -> String {
+        var w = JSONWriter(capacity: 400)
+        w.change(change)
+        return w.text
+    }
+
+    package static func encode(strings: [String]) -> String {
+        var w = JSONWriter(capacity: 16 * strings.count + 2)
+        w.stringArray(strings)
+        return w.text
+    }
+}

@@ -129,15 +129,8 @@ package enum WireDecoding {
             case "value": guard let fv = fieldValue(x) else { return nil }; value = fv
             case "fields": guard let f = optionalFields(x) else { return nil }; fields = f
             case "revs":
-                switch x {
-                case .null: revs = nil
-                case .object(let rs):
-                    var out: [String: Int64] = [:]
-                    out.reserveCapacity(rs.count)
-                    for (k, r) in rs { guard case .int(let n) = r else { return nil }; out[k] = n }
-                    revs = out
-                default: return nil
-                }
+                if x.isNull { revs = nil; continue }
+                guard let r = revsObject(x) else { return nil }; revs = r
             case "user": guard case .string(let s) = x else { return nil }; user = s
             case "staff": guard case .string(let s) = x, let st = Staff(rawValue: s) else { return nil }; staff = st
             case "at": guard case .int(let n) = x else { return nil }; at = n
@@ -229,5 +222,34 @@ package enum WireDecoding {
             return .some(dict)
         default: return nil
         }
+    }
+}
+
+extension WireDecoding {
+    /// One JSON document held in a text column (the replica stores values, fields, changes
+    /// and conflicts this way), read with the fast path; nil when it gives up.
+    package static func document<T>(_ text: String, _ read: (FastJSON.Value) -> T?) -> T? {
+        var text = text
+        return text.withUTF8 { utf8 in FastJSON.parse(UnsafeRawBufferPointer(utf8)).flatMap(read) }
+    }
+
+    package static func fieldValue(text: String) -> FieldValue? { document(text, fieldValue) }
+    package static func fields(text: String) -> [String: FieldValue]? { document(text) { optionalFields($0) ?? nil } }
+    package static func strings(text: String) -> [String]? { document(text) { optionalStrings($0) ?? nil } }
+    package static func change(text: String) -> Change? { document(text, change) }
+    package static func conflict(text: String) -> Conflict? { document(text, conflict) }
+
+    /// Per-field revs: `{"field": rev, ...}`.
+    package static func revs(text: String) -> [String: Int64]? { document(text, revsObject) }
+
+    static func revsObject(_ v: FastJSON.Value) -> [String: Int64]? {
+        guard case .object(let members) = v else { return nil }
+        var out: [String: Int64] = [:]
+        out.reserveCapacity(members.count)
+        for (k, r) in members {
+            guard case .int(let n) = r else { return nil }
+            out[k] = n
+        }
+        return out
     }
 }

@@ -52,7 +52,7 @@ extension PushApplier {
             case .create, .restore:
                 if action == .restore, f == field, let v: String = row[3] { return try decode(v) }
                 guard let text: String = row[4] else { continue }
-                let fields = try decoder.decode([String: FieldValue].self, from: Data(text.utf8))
+                let fields = try JSONText.decode([String: FieldValue].self, text)
                 return fields[field] ?? .null
             case .set where f == field:
                 return try (row[3] as String?).map(decode) ?? .null
@@ -68,6 +68,6 @@ extension PushApplier {
     }
 
     private func decode(_ text: String) throws -> FieldValue {
-        try decoder.decode(FieldValue.self, from: Data(text.utf8))
+        try JSONText.decode(FieldValue.self, text)
     }
 }

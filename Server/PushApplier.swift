@@ -36,7 +36,6 @@ final class PushApplier {
     let db: Database
     let user: Identity
     let batchId: String
-    let decoder = JSONDecoder()
     /// The seq the next appended change gets.
     var nextSeq: Int64
     /// Records read or written by this batch (write-through).
@@ -135,7 +134,7 @@ final class PushApplier {
         guard let row = try Row.fetchOne(selectRecord, arguments: [id]) else {
             throw WorkPlanError(.internal, "record \(id) vanished during a push")
         }
-        let r = try StoredRecord(row: row, decoder: decoder)
+        let r = try StoredRecord(row: row)
         loaded[id] = r
         return r
     }

@@ -47,15 +47,15 @@ struct StoredRecord {
         self.createdBy = createdBy
     }
 
-    init(row: Row, decoder: JSONDecoder) throws {
+    init(row: Row) throws {
         guard let kind = RecordKind(rawValue: row[1]) else {
             throw WorkPlanError(.corrupt, "record \(row[0] as String) has an unknown kind")
         }
         id = row[0]
         self.kind = kind
         let fieldsText: String = row[2], revsText: String = row[3]
-        fields = try decoder.decode([String: FieldValue].self, from: Data(fieldsText.utf8))
-        revs = try decoder.decode([String: Int64].self, from: Data(revsText.utf8))
+        fields = try JSONText.decode([String: FieldValue].self, fieldsText)
+        revs = revsText == "{}" ? [:] : try WireDecoding.revs(text: revsText) ?? JSONText.decode([String: Int64].self, revsText)
         rev = row[4]
         own = (row[5] as String?).flatMap(Releasability.init(rawValue:))
         effective = EffectiveReleasability.decode(row[6])

@@ -205,6 +205,35 @@ struct JSONColumnTests {
         #expect(try JSONDecoder().decode([String].self, from: Data(text.utf8)) == tags)
         #expect(JSONText.decodeArray(text) == tags)
     }
+
+    @Test func changesConflictsAndValuesRoundTripBothWays() throws {
+        let conflict = Conflict(id: RecordID.random(), record: RecordID.random(), kind: .task, type: .editDeleted,
+                                field: "deleted", base: .null, current: .text("deleted"), proposed: .makeSet(["x"]),
+                                proposedBy: "Maj \"Q\" Dupont", staff: .IMS, at: 99, currentRev: 7)
+        let changes = [
+            Change(seq: 5, event: .change, record: conflict.record, kind: .task, action: .set, field: "due",
+                   old: .text("2024-01-01"), value: .null, user: "eu", staff: .EUMS, at: 1, batch: "b"),
+            Change(seq: 6, event: .snapshot, record: conflict.record, kind: .task, fields: ["title": .text("T/1\n")],
+                   revs: ["title": 6], user: "eu", staff: .EUMS, at: 2, createdAt: 1),
+            Change(seq: 7, event: .conflictOpened, record: conflict.record, kind: .task, user: "im", staff: .IMS, at: 3, conflict: conflict),
+            Change(seq: 8, event: .conflictResolved, record: conflict.record, kind: .task, user: "im", staff: .IMS, at: 4, resolved: [conflict.id]),
+        ]
+        for c in changes {
+            // Written here, read by JSONDecoder; written by JSONEncoder (older replicas), read here.
+            #expect(try JSONDecoder().decode(Change.self, from: Data(JSONText.encode(c).utf8)) == c)
+            #expect(try JSONText.decode(Change.self, String(decoding: JSONEncoder().encode(c), as: UTF8.self)) == c)
+            #expect(try JSONText.decode(Change.self, JSONText.encode(c)) == c)
+        }
+        #expect(try JSONText.decode(Conflict.self, JSONText.encode(conflict)) == conflict)
+        #expect(try JSONText.decode(Conflict.self, String(decoding: JSONEncoder().encode(conflict), as: UTF8.self)) == conflict)
+        for v: FieldValue in [.null, .text("a \"b\" \\ c\u{2028}"), .makeSet(["z", "a"])] {
+            #expect(try JSONText.decode(FieldValue.self, JSONText.encode(v)) == v)
+            #expect(try JSONDecoder().decode(FieldValue.self, from: Data(JSONText.encode(v).utf8)) == v)
+        }
+        // What the fast path declines still decodes (and a wrong type is still an error).
+        #expect(try JSONText.decode(FieldValue.self, "  \"x\"  ") == .text("x"))
+        #expect(throws: DecodingError.self) { try JSONText.decode(FieldValue.self, "42") }
+    }
 }
 
 @Suite("Direct JSON writers agree with JSONDecoder")
