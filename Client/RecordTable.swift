@@ -98,7 +98,10 @@ struct RecordTable: Sendable {
     }
 
     func write(_ db: Database, _ r: StoredRecord) throws {
-        var args: [DatabaseValue] = [r.id.databaseValue]
+        // Existentials, not `[DatabaseValue]`: GRDB converts a generic sequence through a key
+        // path per element, which cost more than the insert itself.
+        var args: [(any DatabaseValueConvertible)?] = [r.id.databaseValue]
+        args.reserveCapacity(specs.count + 7)
         for spec in specs { args.append(RecordTable.dbValue(r[spec.name], spec)) }
         args += [r.createdAt.databaseValue, r.updatedAt.databaseValue, r.createdBy.databaseValue,
                  (r.deleted ? 1 : 0).databaseValue, r.rev.databaseValue, JSONText.encodeRevs(r.revs).databaseValue]

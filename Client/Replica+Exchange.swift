@@ -35,6 +35,28 @@ public struct PlanExport: Codable, Sendable, Hashable {
         self.format = format
         self.records = records
     }
+
+    /// Reads an export file: a fast path for well-formed files, and `JSONDecoder` for
+    /// anything else (which also words the errors). Both give the same plan.
+    public static func decode(_ data: Data) throws -> PlanExport {
+        if let fast = data.withUnsafeBytes({ fastDecode($0) }) { return fast }
+        return try JSONDecoder().decode(PlanExport.self, from: data)
+    }
+
+    static func fastDecode(_ buffer: UnsafeRawBufferPointer) -> PlanExport? {
+        guard let root = FastJSON.parse(buffer), case .string(let format)? = root["format"],
+              case .array(let items)? = root["records"] else { return nil }
+        var records: [ExportedRecord] = []
+        records.reserveCapacity(items.count)
+        for item in items {
+            guard case .string(let id)? = item["id"], case .string(let kindText)? = item["kind"],
+                  let kind = RecordKind(rawValue: kindText), case .string(let createdAt)? = item["created_at"],
+                  let fields = WireDecoding.optionalFields(item["fields"]) ?? nil,
+                  let createdBy = WireDecoding.optionalString(item["created_by"]) else { return nil }
+            records.append(ExportedRecord(id: id, kind: kind, fields: fields, createdAt: createdAt, createdBy: createdBy))
+        }
+        return PlanExport(format: format, records: records)
+    }
 }
 
 extension Replica {

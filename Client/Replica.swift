@@ -64,6 +64,9 @@ public final class Replica: Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Ids are random, so a large import or first sync inserts all over the id
+            // indexes: a 32 MB page cache (SQLite's default is 2 MB) keeps them in memory.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         do {
             let pool = try DatabasePool(path: url.path, configuration: config)

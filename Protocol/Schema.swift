@@ -120,16 +120,33 @@ public enum Schema {
         FieldSpec("releasable", .choice(releasabilities), required: true),
     ]
 
-    static let byKind: [RecordKind: [FieldSpec]] = [
-        .area: areaFields, .task: taskFields, .note: noteFields,
-        .conference: conferenceFields, .agendaItem: agendaFields,
-    ]
-    static let index: [RecordKind: [String: FieldSpec]] = byKind.mapValues {
-        Dictionary(uniqueKeysWithValues: $0.map { ($0.name, $0) })
+    // Looked up by a switch, not a dictionary keyed by kind: these run for every field of
+    // every operation, and hashing the kind showed in profiles.
+    public static func fields(of kind: RecordKind) -> [FieldSpec] {
+        switch kind {
+        case .area: areaFields
+        case .task: taskFields
+        case .note: noteFields
+        case .conference: conferenceFields
+        case .agendaItem: agendaFields
+        }
     }
 
-    public static func fields(of kind: RecordKind) -> [FieldSpec] { byKind[kind] ?? [] }
-    public static func field(_ name: String, of kind: RecordKind) -> FieldSpec? { index[kind]?[name] }
+    static let areaIndex = index(areaFields), taskIndex = index(taskFields), noteIndex = index(noteFields)
+    static let conferenceIndex = index(conferenceFields), agendaIndex = index(agendaFields)
+    static func index(_ specs: [FieldSpec]) -> [String: FieldSpec] {
+        Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
+    }
+
+    public static func field(_ name: String, of kind: RecordKind) -> FieldSpec? {
+        switch kind {
+        case .area: areaIndex[name]
+        case .task: taskIndex[name]
+        case .note: noteIndex[name]
+        case .conference: conferenceIndex[name]
+        case .agendaItem: agendaIndex[name]
+        }
+    }
 
     /// Largest long text accepted (a description, an outcome), in UTF-8 bytes.
     public static let maxLongTextBytes = 64 * 1024

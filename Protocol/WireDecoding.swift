@@ -167,7 +167,7 @@ package enum WireDecoding {
     // MARK: Values
 
     /// As `FieldValue.init(from:)`: null, a text, or a list of texts (made a set).
-    static func fieldValue(_ v: FastJSON.Value) -> FieldValue? {
+    package static func fieldValue(_ v: FastJSON.Value) -> FieldValue? {
         switch v {
         case .null: return .null
         case .string(let s): return .text(s)
@@ -181,7 +181,7 @@ package enum WireDecoding {
     }
 
     /// An optional member: `.some(nil)` when absent or null, nil when of the wrong type.
-    static func optionalString(_ v: FastJSON.Value?) -> String?? {
+    package static func optionalString(_ v: FastJSON.Value?) -> String?? {
         switch v {
         case nil, .null?: return .some(nil)
         case .string(let s)?: return .some(s)
@@ -197,7 +197,7 @@ package enum WireDecoding {
         }
     }
 
-    static func optionalStrings(_ v: FastJSON.Value?) -> [String]?? {
+    package static func optionalStrings(_ v: FastJSON.Value?) -> [String]?? {
         switch v {
         case nil, .null?: return .some(nil)
         case .array(let xs)?:
@@ -209,7 +209,7 @@ package enum WireDecoding {
         }
     }
 
-    static func optionalFields(_ v: FastJSON.Value?) -> [String: FieldValue]?? {
+    package static func optionalFields(_ v: FastJSON.Value?) -> [String: FieldValue]?? {
         switch v {
         case nil, .null?: return .some(nil)
         case .object(let members)?:

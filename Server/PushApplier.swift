@@ -146,19 +146,21 @@ final class PushApplier {
     func append(_ c: ChangeRow, at: Timestamp) throws -> Int64 {
         let seq = nextSeq
         nextSeq += 1
-        try insertChange.execute(arguments: [
-            seq, c.event.rawValue, c.record, c.kind.rawValue, c.action?.rawValue, c.field, c.old, c.value, c.fields,
-            user.name, user.staff.rawValue, at, batchId, c.conflict, c.resolved, c.oldEffective, c.newEffective,
+        try insertChange.run([
+            .int(seq), .text(c.event.rawValue), .text(c.record), .text(c.kind.rawValue), SQLArgument(c.action?.rawValue),
+            SQLArgument(c.field), SQLArgument(c.old), SQLArgument(c.value), SQLArgument(c.fields),
+            .text(user.name), .text(user.staff.rawValue), .int(at), .text(batchId), SQLArgument(c.conflict),
+            SQLArgument(c.resolved), SQLArgument(c.oldEffective), SQLArgument(c.newEffective),
         ])
         return seq
     }
 
     /// Inserts a new record; returns false (and changes nothing) when the id exists.
     func insert(_ r: StoredRecord, fieldsJSON: String) throws -> Bool {
-        try insertRecord.execute(arguments: [
-            r.id, r.kind.rawValue, fieldsJSON, JSONWriter.encode(revs: r.revs), r.rev,
-            r.own?.rawValue, EffectiveReleasability.encode(r.effective), r.parent, r.deleted,
-            r.createdSeq, r.createdAt, r.createdBy,
+        try insertRecord.run([
+            .text(r.id), .text(r.kind.rawValue), .text(fieldsJSON), .text(r.revs.isEmpty ? "{}" : JSONWriter.encode(revs: r.revs)),
+            .int(r.rev), SQLArgument(r.own?.rawValue), .text(EffectiveReleasability.encode(r.effective)), SQLArgument(r.parent),
+            SQLArgument(r.deleted), .int(r.createdSeq), .int(r.createdAt), .text(r.createdBy),
         ])
         guard db.changesCount > 0 else { return false }
         metas[r.id] = .some(RecordMeta(kind: r.kind, own: r.own, effective: r.effective, deleted: false))
@@ -166,9 +168,9 @@ final class PushApplier {
     }
 
     func save(_ r: StoredRecord) throws {
-        try updateRecord.execute(arguments: [
-            JSONWriter.encode(fields: r.fields), JSONWriter.encode(revs: r.revs), r.rev,
-            r.own?.rawValue, EffectiveReleasability.encode(r.effective), r.deleted, r.id,
+        try updateRecord.run([
+            .text(JSONWriter.encode(fields: r.fields)), .text(JSONWriter.encode(revs: r.revs)), .int(r.rev),
+            SQLArgument(r.own?.rawValue), .text(EffectiveReleasability.encode(r.effective)), SQLArgument(r.deleted), .text(r.id),
         ])
         loaded[r.id] = r
     }

@@ -14,7 +14,7 @@ struct StoreBench {
     func run(into table: inout Table) async throws {
         for n in sizes {
             FileHandle.standardError.write(Data("store, \(n) tasks\n".utf8))
-            var encode: [Double] = [], decode: [Double] = [], apply: [Double] = [], page: [Double] = [], read: [Double] = []
+            var encode: [Double] = [], decode: [Double] = [], validate: [Double] = [], apply: [Double] = [], page: [Double] = [], read: [Double] = []
             for i in 0..<3 {
                 let path = work.appendingPathComponent("store-\(n)-\(i).sqlite").path
                 let store = try ServerStore(path: path, create: true)
@@ -24,6 +24,7 @@ struct StoreBench {
                 encode.append(timed { bodies = requests.map { JSONWriter.pushRequest($0) } })
                 var decoded: [PushRequest] = []
                 decode.append(try timed { decoded = try bodies.map { try WireDecoding.pushRequest($0) } })
+                validate.append(try timed { for r in decoded { _ = try r.ops.map { try $0.validated() } } })
                 apply.append(try await timedAsync { for r in decoded { _ = try await store.push(r, user: user) } })
                 var pages: [[UInt8]] = []
                 page.append(try await timedAsync {
@@ -41,6 +42,7 @@ struct StoreBench {
             }
             table.add("push: client encodes the batches", n: n, samples: encode, target: "")
             table.add("push: server decodes the batches", n: n, samples: decode, target: "")
+            table.add("push: validation alone, one core", n: n, samples: validate, target: "")
             table.add("push: store validates and applies", n: n, samples: apply, target: "")
             table.add("pull: store writes the pages (+ decode)", n: n, samples: page, target: "")
             table.add("pull: client decodes the pages", n: n, samples: read, target: "")

@@ -82,7 +82,7 @@ struct Import: ReplicaCommand {
         }
         let plan: PlanExport
         do {
-            plan = try JSONDecoder().decode(PlanExport.self, from: data)
+            plan = try PlanExport.decode(data)
         } catch let e as DecodingError {
             throw WorkPlanError.invalid("\(file) is not a WorkPlan export: \(Output.describe(e))")
         }
