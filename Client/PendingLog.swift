@@ -61,7 +61,10 @@ enum PendingLog {
     /// Entries matching a condition, oldest first.
     static func entries(_ db: Database, where clause: String = "1", arguments: StatementArguments = [], limit: Int? = nil) throws -> [Entry] {
         let lim = limit.map { " LIMIT \($0)" } ?? ""
-        return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM pending WHERE \(clause) ORDER BY seq\(lim)"), arguments: arguments).map(entry(from:))
+        // A condition on one record reads through the record index: left to itself, SQLite
+        // walked the whole log in seq order to save a sort (28 ms an edit at 50k pending).
+        let index = clause.hasPrefix("record = ?") ? " INDEXED BY pending_record" : ""
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM pending\(index) WHERE \(clause) ORDER BY seq\(lim)"), arguments: arguments).map(entry(from:))
     }
 
     /// The operations of a batch without their values (what applying a push reply needs;
