@@ -15,7 +15,14 @@ extension Replica {
             throw WorkPlanError.invalid("'\(text)' is not a \(kind.displayName) id (give at least \(RecordID.minimumPrefix) hex digits of it)")
         }
         let table = RecordTable.of(kind)
-        let titleColumn = kind == .agendaItem ? "topic" : (kind == .note ? "text" : "title")
+        let titleColumn: String
+        switch kind {
+        case .task: titleColumn = "title"
+        case .note: titleColumn = "text"
+        case .agendaItem: titleColumn = "topic"
+        case .area: titleColumn = "name"
+        case .conference: titleColumn = "'conference ' || number"
+        }
         let rows = try Row.fetchAll(db, sql: "SELECT id, \(titleColumn) AS label FROM \(table.name) WHERE id >= ? AND id < ? AND deleted = 0 ORDER BY id LIMIT 11",
                                     arguments: [prefix, prefix + "~"])
         if rows.isEmpty {

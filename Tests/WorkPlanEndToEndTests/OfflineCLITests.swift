@@ -183,6 +183,8 @@ struct OfflineCLITests {
         try refused(["agenda", "add", "9", "Topic"], mentions: "no conference 9")
         try refused(["agenda", "add", "20", "Topic", "--task", "ffff0000"], mentions: "no task with id")
         try refused(["area", "add", "military mobility"], mentions: "already exists")
+        // An id no record has: every kind is searched, none may fail on its own columns.
+        try refused(["history", "ffff0000"], mentions: "no record with id ffff0000")
         try refused(["import", tmp.child("missing.json").path], mentions: "cannot read")
         let junk = tmp.child("junk.json")
         try Data("{\"format\": \"something-else\", \"records\": []}".utf8).write(to: junk)
