@@ -67,6 +67,13 @@ public final class Replica: Sendable {
             // Ids are random, so a large import or first sync inserts all over the id
             // indexes: a 32 MB page cache (SQLite's default is 2 MB) keeps them in memory.
             try db.execute(sql: "PRAGMA cache_size = -32768")
+            if SyncTrace.enabled {
+                db.trace(options: .profile) { event in
+                    if case .profile(let statement, let duration) = event, duration > 0.0005 {
+                        FileHandle.standardError.write(Data("trace: sql \(String(format: "%.1f", duration * 1000)) ms: \(statement.sql)\n".utf8))
+                    }
+                }
+            }
         }
         do {
             let pool = try DatabasePool(path: url.path, configuration: config)
