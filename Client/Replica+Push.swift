@@ -33,10 +33,17 @@ extension Replica {
             var summary = PushSummary()
             let entries = try PendingLog.headers(db, batch: response.batchId)
             let results = Dictionary(response.results.map { ($0.op, $0) }, uniquingKeysWith: { a, _ in a })
+            // Records with edits waiting outside this batch (or in it more than once): only
+            // their pending entries need rebasing and their view recomputing.
+            var count: [String: Int] = [:]
+            for entry in entries { count[entry.op.record, default: 0] += 1 }
+            let waiting = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT record FROM pending WHERE batch IS NOT ?"),
+                                                  arguments: [response.batchId]))
+                .union(count.filter { $0.value > 1 }.keys)
             for entry in entries {
                 guard let result = results[entry.op.id] else { continue }
                 try PendingLog.remove(db, seq: entry.seq)
-                try apply(db, result, of: entry.op, &summary)
+                try apply(db, result, of: entry.op, &summary, othersWaiting: waiting.contains(entry.op.record))
             }
             if me.storeId == nil {
                 try Settings.store(["store_id": response.storeId], in: db)
@@ -45,7 +52,9 @@ extension Replica {
         }
     }
 
-    func apply(_ db: Database, _ result: OpResult, of op: PlanOperation, _ summary: inout PushSummary) throws {
+    /// Stores one operation's result. `othersWaiting`: other pending entries of the record
+    /// may exist (when false, there is nothing to rebase and the view is the server's value).
+    func apply(_ db: Database, _ result: OpResult, of op: PlanOperation, _ summary: inout PushSummary, othersWaiting: Bool = true) throws {
         let table = RecordTable.of(op.kind)
         for conflict in result.conflicts ?? [] {
             try storeConflict(db, conflict)
@@ -59,7 +68,7 @@ extension Replica {
             try db.execute(sql: "DELETE FROM conflict WHERE id IN (\(resolved.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(resolved))
         }
         let newRev = result.seq ?? result.rev
-        if result.outcome == .accepted, (result.conflicts ?? []).isEmpty, let seq = result.seq {
+        if othersWaiting, result.outcome == .accepted, (result.conflicts ?? []).isEmpty, let seq = result.seq {
             try PendingLog.rebase(db, after: op, seq: seq)
         }
         switch op.action {
@@ -86,9 +95,11 @@ extension Replica {
             guard var r = try table.fetchRevs(db, id: op.record), let field = op.field else { return }
             r.revs[field] = max(r.revs[field] ?? 0, newRev)
             r.rev = max(r.rev, newRev)
-            if let serverValue = result.value {
+            if let serverValue = result.value, othersWaiting {
                 try PendingLog.setServerValue(db, record: op.record, field: field, serverValue)
                 try table.update(db, id: op.record, r, field: field, value: .some(try viewValue(db, op.record, field, serverValue)))
+            } else if let serverValue = result.value {
+                try table.update(db, id: op.record, r, field: field, value: .some(serverValue == .null ? nil : serverValue))
             } else {
                 try table.update(db, id: op.record, r)
             }
