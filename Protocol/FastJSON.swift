@@ -30,6 +30,38 @@ package enum FastJSON {
         return p.i == bytes.count ? v : nil
     }
 
+    /// An object of integers (`{"field": rev, ...}`, the revs on every record row), read
+    /// without building a tree; nil on anything else.
+    package static func parseIntObject(_ bytes: UnsafeRawBufferPointer) -> [String: Int64]? {
+        var p = Parser(bytes: bytes)
+        p.skipSpace()
+        guard p.i < bytes.count, bytes[p.i] == UInt8(ascii: "{") else { return nil }
+        p.i += 1
+        var out: [String: Int64] = [:]
+        p.skipSpace()
+        if p.i < bytes.count, bytes[p.i] == UInt8(ascii: "}") {
+            p.i += 1
+        } else {
+            while true {
+                p.skipSpace()
+                guard let key = p.string() else { return nil }
+                p.skipSpace()
+                guard p.i < bytes.count, bytes[p.i] == UInt8(ascii: ":") else { return nil }
+                p.i += 1
+                p.skipSpace()
+                guard p.i < bytes.count, case .int(let n)? = p.integer() else { return nil }
+                out[key] = n
+                p.skipSpace()
+                guard p.i < bytes.count else { return nil }
+                if bytes[p.i] == UInt8(ascii: ",") { p.i += 1; continue }
+                if bytes[p.i] == UInt8(ascii: "}") { p.i += 1; break }
+                return nil
+            }
+        }
+        p.skipSpace()
+        return p.i == bytes.count ? out : nil
+    }
+
     struct Parser {
         let bytes: UnsafeRawBufferPointer
         var i = 0

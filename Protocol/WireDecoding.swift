@@ -240,7 +240,10 @@ extension WireDecoding {
     package static func conflict(text: String) -> Conflict? { document(text, conflict) }
 
     /// Per-field revs: `{"field": rev, ...}`.
-    package static func revs(text: String) -> [String: Int64]? { document(text, revsObject) }
+    package static func revs(text: String) -> [String: Int64]? {
+        var text = text
+        return text.withUTF8 { FastJSON.parseIntObject(UnsafeRawBufferPointer($0)) }
+    }
 
     static func revsObject(_ v: FastJSON.Value) -> [String: Int64]? {
         guard case .object(let members) = v else { return nil }

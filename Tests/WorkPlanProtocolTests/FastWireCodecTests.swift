@@ -124,4 +124,15 @@ struct FastWireCodecTests {
         #expect(fast.changes == reference.changes)
         #expect(fast.changes.first?.value == .null && fast.changes.first?.old == .null)
     }
+
+    @Test func revsObjectsReadWithoutATree() {
+        #expect(WireDecoding.revs(text: #"{"status":12,"title":40000000001}"#) == ["status": 12, "title": 40_000_000_001])
+        #expect(WireDecoding.revs(text: "{}") == [:])
+        #expect(WireDecoding.revs(text: #" { "a\"b" : -3 , "\u00e9" : 0 } "#) == ["a\"b": -3, "é": 0])
+        #expect(WireDecoding.revs(text: JSONWriter.encode(revs: ["due": 7, "owner": 9])) == ["due": 7, "owner": 9])
+        // Anything else is declined (the caller falls back to JSONDecoder).
+        for bad in [#"{"a":1.5}"#, #"{"a":"1"}"#, #"{"a":1,}"#, #"{"a":1} x"#, "[1]", "", #"{"a" 1}"#, #"{"a":99999999999999999999}"#] {
+            #expect(WireDecoding.revs(text: bad) == nil, "\(bad)")
+        }
+    }
 }
