@@ -57,14 +57,18 @@ extension Replica {
             var changed = r.createdBy != c.user || r.createdAt != c.at
             r.createdAt = c.at
             r.createdBy = c.user
+            var revsChanged = false
             for spec in c.kind.fields where MergeRules.pulledChangeApplies(seq: c.seq, localRev: r.revs[spec.name] ?? 0) {
                 r.revs[spec.name] = c.seq
+                revsChanged = true
                 let shielded = try hasPending && PendingLog.hasPending(db, record: c.record, field: spec.name)
                 if !shielded {
                     r.fields[spec.name] = fields[spec.name]
                     changed = true
                 }
             }
+            // This replica's own create coming back: nothing to write.
+            guard changed || revsChanged || c.seq > r.rev else { return false }
             r.rev = max(r.rev, c.seq)
             try table.write(db, r)
             return changed

@@ -33,17 +33,13 @@ extension Replica {
             var summary = PushSummary()
             let entries = try PendingLog.headers(db, batch: response.batchId)
             let results = Dictionary(response.results.map { ($0.op, $0) }, uniquingKeysWith: { a, _ in a })
-            // Records with edits waiting outside this batch (or in it more than once): only
-            // their pending entries need rebasing and their view recomputing.
-            var count: [String: Int] = [:]
-            for entry in entries { count[entry.op.record, default: 0] += 1 }
-            let waiting = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT record FROM pending WHERE batch IS NOT ?"),
-                                                  arguments: [response.batchId]))
-                .union(count.filter { $0.value > 1 }.keys)
             for entry in entries {
                 guard let result = results[entry.op.id] else { continue }
                 try PendingLog.remove(db, seq: entry.seq)
-                try apply(db, result, of: entry.op, &summary, othersWaiting: waiting.contains(entry.op.record))
+                // Only a record with other edits still waiting needs them rebased and its
+                // view recomputed.
+                let othersWaiting = try PendingLog.hasPending(db, record: entry.op.record)
+                try apply(db, result, of: entry.op, &summary, othersWaiting: othersWaiting)
             }
             if me.storeId == nil {
                 try Settings.store(["store_id": response.storeId], in: db)
@@ -72,6 +68,12 @@ extension Replica {
             try PendingLog.rebase(db, after: op, seq: seq)
         }
         switch op.action {
+        case .create where (result.conflicts ?? []).isEmpty:
+            // Every field takes the create's rev; no value changes (the common first push).
+            guard var r = try table.fetchRevs(db, id: op.record) else { return }
+            for spec in op.kind.fields { r.revs[spec.name] = max(r.revs[spec.name] ?? 0, newRev) }
+            r.rev = max(r.rev, newRev)
+            try table.update(db, id: op.record, r)
         case .create:
             guard var r = try table.fetch(db, id: op.record) else { return }
             let conflicted = Dictionary((result.conflicts ?? []).map { ($0.field, $0) }, uniquingKeysWith: { a, _ in a })
