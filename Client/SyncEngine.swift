@@ -88,7 +88,7 @@ public struct SyncEngine: Sendable {
     func push(_ report: inout Report, settings: Settings) async throws {
         let total = try replica.pendingCount()
         var retriedAfterPull = false
-        let trace = SyncTrace()
+        var trace = SyncTrace()
         while let batch = try replica.nextBatch() {
             trace.lap("push: read the batch")
             progress?("pushing \(report.pushed + batch.ops.count)/\(total) edits")
@@ -118,7 +118,7 @@ public struct SyncEngine: Sendable {
     }
 
     func pull(_ report: inout Report) async throws {
-        let trace = SyncTrace()
+        var trace = SyncTrace()
         while true {
             let cursor = try replica.currentSettings().cursor
             let page = try await transport.pull(after: cursor, limit: Limits.defaultPageSize)
@@ -138,11 +138,11 @@ public struct SyncEngine: Sendable {
 
 /// With `WORKPLAN_TRACE=1`, each step of a sync and its time on standard error (for
 /// finding where a slow sync spends its time).
-final class SyncTrace: @unchecked Sendable {
+struct SyncTrace {
     static let enabled = ProcessInfo.processInfo.environment["WORKPLAN_TRACE"] == "1"
     private var last = DispatchTime.now().uptimeNanoseconds
 
-    func lap(_ step: @autoclosure () -> String) {
+    mutating func lap(_ step: @autoclosure () -> String) {
         guard Self.enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         FileHandle.standardError.write(Data("trace: \(step()) \(String(format: "%.1f", Double(now - last) / 1e6)) ms\n".utf8))
