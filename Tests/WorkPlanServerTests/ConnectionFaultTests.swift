@@ -78,8 +78,9 @@ struct ConnectionFaultTests {
     /// Bodies the HTTP parser refuses (a bad chunk size, a chunked body cut short) get a
     /// 4xx (or just a closed connection), never a 5xx; the store is unchanged.
     @Test func malformedHTTPFramingIsAClientError() async throws {
-        // A 1 s idle timeout closes keep-alive connections soon after their reply.
-        let server = try await TestServer.start(idleTimeout: .seconds(1))
+        // A 3 s idle timeout closes keep-alive connections soon after their reply, and
+        // leaves a handshake on a loaded machine (the whole suite on 2 cores) time to finish.
+        let server = try await TestServer.start(idleTimeout: .seconds(3))
         do {
             let bundle = try server.enrol("anna", staff: .EUMS)
             let before = try server.store.contentDigest()
@@ -92,7 +93,12 @@ struct ConnectionFaultTests {
             ]
             for (i, text) in framings.enumerated() {
                 let raw = try await RawConnection.tls(bundle: bundle, port: server.server.port)
-                try await raw.send(Array(text.utf8))
+                do {
+                    try await raw.send(Array(text.utf8))
+                } catch let e as ChannelError where e == .ioOnClosedChannel {
+                    // The server closed the connection before the bytes went out (its idle
+                    // timeout, on a loaded machine, or the refusal itself): allowed.
+                }
                 _ = await raw.closedByServer(within: 10)
                 let reply = raw.received
                 let status = reply.split(separator: " ").dropFirst().first.flatMap { Int($0) }
