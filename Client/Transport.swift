@@ -13,7 +13,6 @@ public final class Transport: Sendable {
     let client: HTTPClient
     let base: String
     let decoder = JSONDecoder()
-    let encoder = JSONEncoder()
 
     /// Connects (lazily) to `bundle.serverURL`, or to `serverURL` when given.
     public init(bundle: EnrolmentBundle, serverURL: String? = nil, timeout: TimeAmount = .seconds(60)) throws {
@@ -49,7 +48,7 @@ public final class Transport: Sendable {
 
     /// The handshake.
     public func hello() async throws -> HelloResponse {
-        try await send("GET", Paths.hello, body: Optional<PushRequest>.none)
+        try await send("GET", Paths.hello) { try decoder.decode(HelloResponse.self, from: Data($0)) }
     }
 
     /// Pushes one batch.
@@ -60,10 +59,6 @@ public final class Transport: Sendable {
     /// Pulls one page after `cursor`.
     public func pull(after cursor: Int64, limit: Int = Limits.defaultPageSize) async throws -> PullResponse {
         try await send("GET", "\(Paths.pull)?after=\(cursor)&limit=\(limit)", decode: WireDecoding.pullResponse)
-    }
-
-    func send<Body: Encodable, Reply: Decodable>(_ method: String, _ path: String, body: Body?) async throws -> Reply {
-        try await send(method, path, body: try body.map { Array(try encoder.encode($0)) }) { try decoder.decode(Reply.self, from: Data($0)) }
     }
 
     /// One request: `body` is JSON bytes; `decode` reads a 2xx reply.
