@@ -60,9 +60,15 @@ package enum JSONText {
     /// Field revs as a JSON object with sorted keys.
     package static func encodeRevs(_ revs: [String: Int64]) -> String { revs.isEmpty ? "{}" : JSONWriter.encode(revs: revs) }
 
-    /// Reads what `encodeRevs` writes: `{"field":rev,...}`.
+    /// Per-field revs, `{"field":rev,...}`.
+    package static func decode(_ type: [String: Int64].Type, _ text: String) throws -> [String: Int64] {
+        if text == "{}" { return [:] }
+        return try WireDecoding.revs(text: text) ?? decoder.decode(type, from: Data(text.utf8))
+    }
+
+    /// Reads what `encodeRevs` writes; unreadable revs read as none.
     package static func decodeRevs(_ text: String?) -> [String: Int64] {
-        guard let text, text.utf8.count > 2 else { return [:] }
-        return WireDecoding.revs(text: text) ?? (try? decode([String: Int64].self, text)) ?? [:]
+        guard let text else { return [:] }
+        return (try? decode([String: Int64].self, text)) ?? [:]
     }
 }

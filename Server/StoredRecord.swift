@@ -55,7 +55,7 @@ struct StoredRecord {
         self.kind = kind
         let fieldsText: String = row[2], revsText: String = row[3]
         fields = try JSONText.decode([String: FieldValue].self, fieldsText)
-        revs = revsText == "{}" ? [:] : try WireDecoding.revs(text: revsText) ?? JSONText.decode([String: Int64].self, revsText)
+        revs = try JSONText.decode([String: Int64].self, revsText)
         rev = row[4]
         own = (row[5] as String?).flatMap(Releasability.init(rawValue:))
         effective = EffectiveReleasability.decode(row[6])
