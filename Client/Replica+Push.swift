@@ -50,7 +50,7 @@ extension Replica {
 
     /// Stores one operation's result. `othersWaiting`: other pending entries of the record
     /// may exist (when false, there is nothing to rebase and the view is the server's value).
-    func apply(_ db: Database, _ result: OpResult, of op: PlanOperation, _ summary: inout PushSummary, othersWaiting: Bool = true) throws {
+    func apply(_ db: Database, _ result: OpResult, of op: PlanOperation, _ summary: inout PushSummary, othersWaiting: Bool) throws {
         let table = RecordTable.of(op.kind)
         for conflict in result.conflicts ?? [] {
             try storeConflict(db, conflict)
