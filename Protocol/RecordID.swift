@@ -54,15 +54,23 @@ public enum RecordID {
     static func format(hi: UInt64, lo: UInt64, version: UInt64) -> String {
         let hi = (hi & 0xffff_ffff_ffff_0fff) | (version << 12)
         let lo = (lo & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000
-        let h = hex(hi, 16), l = hex(lo, 16)
-        let a = h.prefix(8), b = h.dropFirst(8).prefix(4), c = h.dropFirst(12)
-        let d = l.prefix(4), e = l.dropFirst(4)
-        return "\(a)-\(b)-\(c)-\(d)-\(e)"
-    }
-
-    static func hex(_ v: UInt64, _ width: Int) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: width - s.count) + s
+        // Straight into the string's storage: every create and every edit makes an id.
+        return String(unsafeUninitializedCapacity: 36) { out in
+            let digits: StaticString = "0123456789abcdef"
+            var i = 0
+            func put(_ v: UInt64, nibbles: ClosedRange<Int>) {
+                for n in nibbles.reversed() {
+                    out[i] = digits.utf8Start[Int((v >> UInt64(4 * n)) & 0xf)]
+                    i += 1
+                }
+            }
+            put(hi, nibbles: 8...15); out[i] = 0x2D; i += 1
+            put(hi, nibbles: 4...7); out[i] = 0x2D; i += 1
+            put(hi, nibbles: 0...3); out[i] = 0x2D; i += 1
+            put(lo, nibbles: 12...15); out[i] = 0x2D; i += 1
+            put(lo, nibbles: 0...11)
+            return i
+        }
     }
 
     /// Parses a full id (any case), returning it lowercased, or nil when it is not a UUID.
