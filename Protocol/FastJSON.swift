@@ -152,6 +152,16 @@ package enum FastJSON {
             return .int(negative ? -n : n)
         }
 
+        /// Valid UTF-8 as a String, or nil. Plain ASCII, nearly every string here, takes the
+        /// specialized decoding path; `String(validating:as:)` went through generic metadata
+        /// lookups at run time for every string.
+        static func text(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
+            for c in utf8 where c >= 0x80 {
+                return String(validating: utf8, as: UTF8.self)
+            }
+            return String(decoding: utf8, as: UTF8.self)
+        }
+
         /// A string literal (escapes decoded), or nil.
         mutating func string() -> String? {
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return nil }
@@ -161,7 +171,7 @@ package enum FastJSON {
             while i < bytes.count {
                 let c = bytes[i]
                 if c == UInt8(ascii: "\"") {
-                    let s = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<i]).bindMemory(to: UInt8.self), as: UTF8.self)
+                    let s = Parser.text(UnsafeRawBufferPointer(rebasing: bytes[start..<i]).bindMemory(to: UInt8.self))
                     i += 1
                     return s
                 }
@@ -173,10 +183,16 @@ package enum FastJSON {
                 let c = bytes[i]
                 if c == UInt8(ascii: "\"") {
                     i += 1
-                    return String(validating: out, as: UTF8.self)
+                    return out.withUnsafeBufferPointer(Parser.text)
                 }
                 if c < 0x20 { return nil }
-                if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
+                if c != UInt8(ascii: "\\") {
+                    // A run of plain bytes up to the next quote or escape, copied at once.
+                    let run = i
+                    while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
+                    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<i]))
+                    continue
+                }
                 i += 1
                 guard i < bytes.count else { return nil }
                 let e = bytes[i]
