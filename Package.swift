@@ -38,10 +38,21 @@ let package = Package(
             path: "Protocol",
             swiftSettings: swiftSettings
         ),
+        // Binding values straight to GRDB's prepared statements: the replica's and the
+        // store's bulk inserts share it (docs/server.md, "Performance").
+        .target(
+            name: "WorkPlanSQLite",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            path: "Sources/WorkPlanSQLite",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "WorkPlanClient",
             dependencies: [
-                "WorkPlanProtocol",
+                "WorkPlanProtocol", "WorkPlanSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -56,9 +67,8 @@ let package = Package(
         .target(
             name: "WorkPlanServer",
             dependencies: [
-                "WorkPlanProtocol",
+                "WorkPlanProtocol", "WorkPlanSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -117,6 +127,7 @@ let package = Package(
             dependencies: [
                 "WorkPlanClient", "WorkPlanServer", "WorkPlanProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -142,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "WorkPlanServerTests",
             dependencies: [
-                "WorkPlanServer", "WorkPlanTestSupport",
+                "WorkPlanServer", "WorkPlanSQLite", "WorkPlanTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

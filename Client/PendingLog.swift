@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import WorkPlanProtocol
+import WorkPlanSQLite
 
 /// The pending log (DESIGN.md rule 1): field-level operations made here and not yet
 /// acknowledged by the server, each with the rev it was made against. Written in the same
@@ -21,12 +22,22 @@ enum PendingLog {
            let waiting = try Self.serverValue(db, record: op.record, field: field) {
             server = waiting
         }
+        try insert(db, row: row(op, author: author, serverValue: server))
+    }
+
+    /// The operation as the values of one insert (no database needed: a bulk import lays
+    /// rows out on every core). `serverValue` as `append` found it.
+    static func row(_ op: PlanOperation, author: String, serverValue: FieldValue?) -> [SQLArgument] {
+        [.text(op.id), .text(op.record), .text(op.kind.rawValue), .text(op.action.rawValue), SQLArgument(op.field),
+         SQLArgument(op.value.map(JSONText.encode)), SQLArgument(op.fields.map(JSONText.encodeFields)), .int(op.baseRev),
+         SQLArgument(op.resolves.map(JSONText.encode)), .int(op.at), .text(author), SQLArgument(serverValue.map(JSONText.encode))]
+    }
+
+    static func insert(_ db: Database, row: [SQLArgument]) throws {
         try db.cachedStatement(sql: """
             INSERT INTO pending (op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, server_value)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [op.id, op.record, op.kind.rawValue, op.action.rawValue, op.field,
-                             op.value.map(JSONText.encode), op.fields.map(JSONText.encodeFields), op.baseRev,
-                             op.resolves.map(JSONText.encode), op.at, author, server.map(JSONText.encode)])
+            """).run(row)
     }
 
     /// The server value beneath the waiting edits of a field, if any edit of it waits.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import WorkPlanProtocol
+import WorkPlanSQLite
 
 /// A record as the replica holds it: typed fields plus sync bookkeeping.
 public struct StoredRecord: Sendable, Hashable {
@@ -29,6 +30,8 @@ struct RecordTable: Sendable {
     let selectSQL: String
     let selectByIdSQL: String
     let insertSQL: String
+    let existsSQL: String
+    let existsLiveSQL: String
 
     static let all: [RecordKind: RecordTable] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, RecordTable($0)) })
     static func of(_ kind: RecordKind) -> RecordTable { all[kind]! }
@@ -43,17 +46,9 @@ struct RecordTable: Sendable {
         selectSQL = "SELECT id, \((names + meta).joined(separator: ", ")) FROM \(kind.rawValue)"
         selectByIdSQL = selectSQL + " WHERE id = ?"
         let cols = ["id"] + names + meta
+        existsSQL = "SELECT 1 FROM \(kind.rawValue) WHERE id = ?"
+        existsLiveSQL = existsSQL + " AND deleted = 0"
         insertSQL = "INSERT OR REPLACE INTO \(kind.rawValue) (\(cols.joined(separator: ", "))) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))"
-    }
-
-    static func dbValue(_ value: FieldValue, _ spec: FieldSpec) -> DatabaseValue {
-        switch (value, spec.type) {
-        case (.null, .set): return "[]".databaseValue
-        case (.null, _): return .null
-        case (.set(let s), _): return JSONText.encodeArray(s).databaseValue
-        case (.text(let t), .number): return (Int64(t) ?? 0).databaseValue
-        case (.text(let t), _): return t.databaseValue
-        }
     }
 
     static func fieldValue(_ db: DatabaseValue, _ spec: FieldSpec) -> FieldValue {
@@ -89,8 +84,14 @@ struct RecordTable: Sendable {
 
     /// Whether a row with this id exists (only live ones when `live`).
     func exists(_ db: Database, id: String, live: Bool = false) throws -> Bool {
-        let sql = live ? "SELECT 1 FROM \(name) WHERE id = ? AND deleted = 0" : "SELECT 1 FROM \(name) WHERE id = ?"
-        return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: [id]) != nil
+        try Int.fetchOne(db.cachedStatement(sql: live ? existsLiveSQL : existsSQL), arguments: [id]) != nil
+    }
+
+    /// Which of `ids` have a row here, deleted or not: one query for a whole import, not one per record.
+    func existing(_ db: Database, among ids: [String]) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        let sql = "SELECT id FROM \(name) WHERE id IN (SELECT value FROM json_each(?))"
+        return try Set(String.fetchAll(db, sql: sql, arguments: [JSONText.encodeArray(ids)]))
     }
 
     func fetchAll(_ db: Database, where clause: String = "deleted = 0", arguments: StatementArguments = []) throws -> [StoredRecord] {
@@ -98,15 +99,33 @@ struct RecordTable: Sendable {
     }
 
     func write(_ db: Database, _ r: StoredRecord) throws {
-        // Existentials, not `[DatabaseValue]`: GRDB converts a generic sequence through a key
-        // path per element, which cost more than the insert itself.
-        var args: [(any DatabaseValueConvertible)?] = [r.id.databaseValue]
+        try insert(db, row: row(r))
+    }
+
+    /// The record as the values of one insert, in `insertSQL`'s column order (no database
+    /// needed: a bulk import lays rows out on every core).
+    func row(_ r: StoredRecord) -> [SQLArgument] {
+        var args: [SQLArgument] = [.text(r.id)]
         args.reserveCapacity(specs.count + 7)
-        for spec in specs { args.append(RecordTable.dbValue(r[spec.name], spec)) }
-        args += [r.createdAt.databaseValue, r.updatedAt.databaseValue, r.createdBy.databaseValue,
-                 (r.deleted ? 1 : 0).databaseValue, r.rev.databaseValue, JSONText.encodeRevs(r.revs).databaseValue]
-        let stmt = try db.cachedStatement(sql: insertSQL)
-        try stmt.execute(arguments: StatementArguments(args))
+        for spec in specs { args.append(RecordTable.argument(r.fields[spec.name] ?? .null, spec)) }
+        args += [.int(r.createdAt), .int(r.updatedAt), SQLArgument(r.createdBy),
+                 SQLArgument(r.deleted), .int(r.rev), .text(JSONText.encodeRevs(r.revs))]
+        return args
+    }
+
+    func insert(_ db: Database, row: [SQLArgument]) throws {
+        try db.cachedStatement(sql: insertSQL).run(row)
+    }
+
+    /// One field's value as stored: numbers as INTEGER, sets as JSON arrays.
+    static func argument(_ value: FieldValue, _ spec: FieldSpec) -> SQLArgument {
+        switch (value, spec.type) {
+        case (.null, .set): return .text("[]")
+        case (.null, _): return .null
+        case (.set(let s), _): return .text(JSONText.encodeArray(s))
+        case (.text(let t), .number): return .int(Int64(t) ?? 0)
+        case (.text(let t), _): return .text(t)
+        }
     }
 
     /// A record's sync bookkeeping without its fields (what applying one field's change
@@ -134,13 +153,13 @@ struct RecordTable: Sendable {
     /// Stores new bookkeeping and, when `value` is given, one field's new value (nil inside
     /// it: empty), in place.
     func update(_ db: Database, id: String, _ meta: Revs, field: String? = nil, value: FieldValue?? = nil) throws {
-        let revs = JSONText.encodeRevs(meta.revs).databaseValue
+        let revs = SQLArgument.text(JSONText.encodeRevs(meta.revs))
         if let field, let value, let spec = kind.field(field) {
             try db.cachedStatement(sql: "UPDATE \(name) SET \(field) = ?, revs = ?, rev = ?, updated_at = ? WHERE id = ?")
-                .execute(arguments: [RecordTable.dbValue(value ?? .null, spec), revs, meta.rev.databaseValue, meta.updatedAt.databaseValue, id.databaseValue])
+                .run([RecordTable.argument(value ?? .null, spec), revs, .int(meta.rev), .int(meta.updatedAt), .text(id)])
         } else {
             try db.cachedStatement(sql: "UPDATE \(name) SET revs = ?, rev = ?, updated_at = ? WHERE id = ?")
-                .execute(arguments: [revs, meta.rev.databaseValue, meta.updatedAt.databaseValue, id.databaseValue])
+                .run([revs, .int(meta.rev), .int(meta.updatedAt), .text(id)])
         }
     }
 

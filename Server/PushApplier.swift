@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import WorkPlanProtocol
+import WorkPlanSQLite
 
 /// Light facts about a record, enough for access and reference checks.
 struct RecordMeta {

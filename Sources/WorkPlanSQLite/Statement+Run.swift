@@ -2,23 +2,24 @@ import GRDB
 import GRDBSQLite
 
 /// A value bound straight to a prepared statement by `Statement.run(_:)`.
-enum SQLArgument {
+package enum SQLArgument {
     case null
     case int(Int64)
     case text(String)
 
-    init(_ s: String?) { self = s.map(SQLArgument.text) ?? .null }
-    init(_ n: Int64?) { self = n.map(SQLArgument.int) ?? .null }
-    init(_ b: Bool) { self = .int(b ? 1 : 0) }
+    package init(_ s: String?) { self = s.map(SQLArgument.text) ?? .null }
+    package init(_ n: Int64?) { self = n.map(SQLArgument.int) ?? .null }
+    package init(_ b: Bool) { self = .int(b ? 1 : 0) }
 }
 
 extension Statement {
     /// Binds `arguments` by position and runs the statement to completion.
     ///
-    /// The push applier's inserts go through here: GRDB's `StatementArguments` boxes every
-    /// value in an existential and converts it again, which cost more than SQLite's insert
-    /// (60% of applying a batch of creates). The statement is left reset, as GRDB expects.
-    func run(_ arguments: [SQLArgument]) throws {
+    /// The store's push applier and the replica's creates go through here: GRDB's
+    /// `StatementArguments` boxes every value in an existential and converts it again, which
+    /// cost more than SQLite's insert (60% of applying a batch of creates). The statement is
+    /// left reset, as GRDB expects.
+    package func run(_ arguments: [SQLArgument]) throws {
         let stmt = sqliteStatement
         sqlite3_reset(stmt)
         for (i, a) in arguments.enumerated() {

@@ -1,6 +1,6 @@
 import GRDB
 import Testing
-@testable import WorkPlanServer
+import WorkPlanSQLite
 
 @Suite("Statement.run binds like GRDB")
 struct StatementRunTests {
