@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import WorkPlanProtocol
+import WorkPlanSQLite
 
 /// One change to a field of an existing record.
 public enum FieldEdit: Sendable, Hashable {
@@ -23,24 +24,49 @@ extension Replica {
         try db.write { db in try self.createRecord(db, kind, id: id, fields: fields, at: at) }
     }
 
-    func createRecord(_ db: Database, _ kind: RecordKind, id: String?, fields: [String: FieldValue], at: Timestamp, settings: Settings? = nil) throws -> String {
-        let me = try settings ?? Settings.load(from: db)
+    func createRecord(_ db: Database, _ kind: RecordKind, id: String?, fields: [String: FieldValue], at: Timestamp) throws -> String {
+        let me = try Settings.load(from: db)
+        let create = try prepareCreate(kind, id: id, fields: fields, at: at, me: me)
+        try commit(db, create, me: me)
+        return create.record.id
+    }
+
+    /// A create checked and laid out as rows without the database: `prepareCreate` is pure,
+    /// so an import prepares all its records on every core, then commits them one by one.
+    struct PreparedCreate: Sendable {
+        let record: StoredRecord
+        let op: PlanOperation
+        let recordRow: [SQLArgument]
+        let pendingRow: [SQLArgument]
+    }
+
+    /// Validates and normalizes the fields, picks the id, checks the officer may write it.
+    func prepareCreate(_ kind: RecordKind, id: String?, fields: [String: FieldValue], at: Timestamp, me: Settings) throws -> PreparedCreate {
         let normalized = try Validation.normalizeRecord(kind: kind, fields: fields)
         let recordID = try id.map { try parseID($0) } ?? naturalID(kind, normalized) ?? RecordID.random()
         let op = PlanOperation(record: recordID, kind: kind, action: .create, fields: normalized, baseRev: 0, at: at)
         try AccessRules.checkWrite(user: me.identity, op: op, current: nil)
-        try checkReferences(db, kind: kind, fields: normalized, me: me)
-        let table = RecordTable.of(kind)
-        if try table.exists(db, id: recordID), let existing = try table.fetch(db, id: recordID) {
+        let record = StoredRecord(id: recordID, kind: kind, fields: normalized, revs: [:], rev: 0,
+                                  createdAt: at, updatedAt: at, createdBy: me.user, deleted: false)
+        return PreparedCreate(record: record, op: op, recordRow: RecordTable.of(kind).row(record),
+                              pendingRow: PendingLog.row(op, author: me.user, serverValue: nil))
+    }
+
+    /// Writes a prepared create with its pending operation, after the checks that need the
+    /// database: references, and no row with the id. `run` carries what a run of many creates
+    /// in one transaction already knows; with `knownAbsent` the caller has just seen that no
+    /// row has this id.
+    func commit(_ db: Database, _ create: PreparedCreate, me: Settings, run: BulkRun? = nil, knownAbsent: Bool = false) throws {
+        let kind = create.record.kind, table = RecordTable.of(kind)
+        try checkReferences(db, kind: kind, fields: create.record.fields, me: me, run: run)
+        if !knownAbsent, try table.exists(db, id: create.record.id), let existing = try table.fetch(db, id: create.record.id) {
             if existing.deleted {
                 throw WorkPlanError(.alreadyExists, "\(kind.displayName) \(describe(existing)) was deleted here and the delete is not yet synced")
             }
             throw WorkPlanError(.alreadyExists, "\(kind.displayName) \(describe(existing)) already exists")
         }
-        try table.write(db, StoredRecord(id: recordID, kind: kind, fields: normalized, revs: [:], rev: 0,
-                                         createdAt: at, updatedAt: at, createdBy: me.user, deleted: false))
-        try PendingLog.append(db, op, author: me.user)
-        return recordID
+        try table.insert(db, row: create.recordRow)
+        try PendingLog.insert(db, row: create.pendingRow)
     }
 
     /// Applies edits to a record, durably, each as a pending field operation (one transaction).
@@ -197,13 +223,16 @@ extension Replica {
     }
 
     /// References must name records that exist here (and that the officer may see).
-    func checkReferences(_ db: Database, kind: RecordKind, fields: [String: FieldValue], me: Settings) throws {
+    func checkReferences(_ db: Database, kind: RecordKind, fields: [String: FieldValue], me: Settings, run: BulkRun? = nil) throws {
         for (name, value) in fields {
             guard let spec = kind.field(name), let text = value.text else { continue }
             switch spec.type {
             case .reference(let target):
-                guard try RecordTable.of(target).exists(db, id: text, live: true) else {
-                    throw WorkPlanError.notFound("no \(target.displayName) \(RecordID.short(text))")
+                if run?.live.contains(text) != true {
+                    guard try RecordTable.of(target).exists(db, id: text, live: true) else {
+                        throw WorkPlanError.notFound("no \(target.displayName) \(RecordID.short(text))")
+                    }
+                    run?.live.insert(text)
                 }
                 if kind == .note, let r = try RecordTable.of(target).fetch(db, id: text), let rel = Releasability(rawValue: r.text(FieldName.releasable) ?? "both"), rel.onlyStaff.map({ $0 != me.staff }) ?? false {
                     throw AccessRules.notVisible(target, text, staff: me.staff)
@@ -216,6 +245,13 @@ extension Replica {
                 break
             }
         }
+    }
+
+    /// What a run of many creates and edits in one transaction (an import) learns once: which
+    /// referenced records it found live. A run deletes nothing, so a record found live stays
+    /// live until the run ends.
+    final class BulkRun {
+        var live: Set<String> = []
     }
 
     func conferenceRecord(_ db: Database, number: Int) throws -> StoredRecord? {

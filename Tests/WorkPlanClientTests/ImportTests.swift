@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import WorkPlanProtocol
+import WorkPlanTestSupport
+@testable import WorkPlanClient
+
+/// `importPlan` looks existing rows up once per kind and prepares creates on a second thread
+/// (`Pipeline`): these pin down what that must not change.
+@Suite("Import")
+struct ImportTests {
+    func exported(_ id: String, _ fields: [String: FieldValue], kind: RecordKind = .task) -> ExportedRecord {
+        ExportedRecord(id: id, kind: kind, fields: fields, createdAt: "2024-01-01T00:00:00Z", createdBy: "test")
+    }
+
+    func plan(_ records: [ExportedRecord]) -> PlanExport {
+        PlanExport(format: PlanExport.formatName, records: records)
+    }
+
+    @Test func aFileNamingOneIDTwiceUpdatesTheFirstCopy() throws {
+        let (r, _, area) = try makeReplica()
+        let id = RecordID.random()
+        let result = try r.importPlan(plan([
+            exported(id, taskFields(area, title: "First")),
+            exported(id, taskFields(area, title: "Second")),
+        ]))
+        #expect(result.created == 1 && result.updated == 1)
+        #expect(try r.tasks().filter { $0.id == id }.map(\.title) == ["Second"])
+        let ops = try pendingOps(r).filter { $0.record == id }
+        #expect(ops.filter { $0.action == .create }.count == 1)
+    }
+
+    @Test func anIDInCapitalsFindsTheRecordAlreadyHere() throws {
+        let (r, _, area) = try makeReplica()
+        let id = try r.createRecord(.task, fields: taskFields(area, title: "Here"))
+        let result = try r.importPlan(plan([exported(id.uppercased(), taskFields(area, title: "Renamed"))]))
+        #expect(result.created == 0 && result.updated == 1)
+        #expect(try r.tasks().map(\.title) == ["Renamed"])
+    }
+
+    /// More records than one pipeline chunk, the bad one near the end: the whole import is
+    /// refused, names the record, and leaves the replica as it was.
+    @Test func aBadRecordLateInABigFileChangesNothing() throws {
+        let (r, _, area) = try makeReplica()
+        let before = try pendingOps(r).count
+        var records = (0..<3000).map { exported(RecordID.random(), taskFields(area, title: "Task \($0)")) }
+        var bad = taskFields(area)
+        bad["status"] = .text("nearly-done")
+        let badID = RecordID.random()
+        records.insert(exported(badID, bad), at: 2800)
+        #expect {
+            try r.importPlan(plan(records))
+        } throws: { error in
+            let e = error as? WorkPlanError
+            return e?.code == .invalidInput && e?.message.contains(RecordID.short(badID)) == true
+                && e?.message.contains("status") == true
+        }
+        #expect(try r.tasks().isEmpty)
+        #expect(try pendingOps(r).count == before)
+    }
+
+    @Test func aBigImportCreatesEveryRecordWithItsPendingCreate() throws {
+        let (r, _, area) = try makeReplica()
+        let records = (0..<2500).map { exported(RecordID.random(), taskFields(area, title: "Task \($0)")) }
+        let result = try r.importPlan(plan(records))
+        #expect(result.created == 2500 && result.updated == 0)
+        #expect(Set(try r.tasks().map(\.id)) == Set(records.map(\.id)))
+        #expect(try pendingOps(r).filter { $0.action == .create && $0.kind == .task }.count == 2500)
+        // A second import of the same file finds every record and changes nothing.
+        let again = try r.importPlan(plan(records))
+        #expect(again.created == 0 && again.updated == 0)
+    }
+}
+
+@Suite("Pipeline")
+struct PipelineTests {
+    @Test(arguments: [0, 1, 511, 512, 513, 5000])
+    func consumesEveryItemInOrder(count: Int) throws {
+        var seen: [Int] = []
+        try Pipeline.run(count: count, prepare: { $0 * 2 }, consume: { i, v in
+            #expect(v == i * 2)
+            seen.append(i)
+        })
+        #expect(seen == Array(0..<count))
+    }
+
+    struct Stop: Error {}
+
+    @Test func aConsumerErrorStopsTheRunAndIsRethrown() throws {
+        var consumed = 0
+        #expect(throws: Stop.self) {
+            try Pipeline.run(count: 100_000, prepare: { $0 }, consume: { i, _ in
+                consumed += 1
+                if i == 1500 { throw Stop() }
+            })
+        }
+        #expect(consumed == 1501)
+    }
+}
