@@ -38,6 +38,7 @@ extension Replica {
         let op: PlanOperation
         let recordRow: [SQLArgument]
         let pendingRow: [SQLArgument]
+        let references: [Reference]
     }
 
     /// Validates and normalizes the fields, picks the id, checks the officer may write it.
@@ -49,7 +50,8 @@ extension Replica {
         let record = StoredRecord(id: recordID, kind: kind, fields: normalized, revs: [:], rev: 0,
                                   createdAt: at, updatedAt: at, createdBy: me.user, deleted: false)
         return PreparedCreate(record: record, op: op, recordRow: RecordTable.of(kind).row(record),
-                              pendingRow: PendingLog.row(op, author: me.user, serverValue: nil))
+                              pendingRow: PendingLog.row(op, author: me.user, serverValue: nil),
+                              references: Self.references(kind, normalized))
     }
 
     /// Writes a prepared create with its pending operation, after the checks that need the
@@ -58,7 +60,7 @@ extension Replica {
     /// row has this id.
     func commit(_ db: Database, _ create: PreparedCreate, me: Settings, run: BulkRun? = nil, knownAbsent: Bool = false) throws {
         let kind = create.record.kind, table = RecordTable.of(kind)
-        try checkReferences(db, kind: kind, fields: create.record.fields, me: me, run: run)
+        try check(db, create.references, of: kind, me: me, run: run)
         if !knownAbsent, try table.exists(db, id: create.record.id), let existing = try table.fetch(db, id: create.record.id) {
             if existing.deleted {
                 throw WorkPlanError(.alreadyExists, "\(kind.displayName) \(describe(existing)) was deleted here and the delete is not yet synced")
@@ -222,27 +224,49 @@ extension Replica {
         }
     }
 
-    /// References must name records that exist here (and that the officer may see).
-    func checkReferences(_ db: Database, kind: RecordKind, fields: [String: FieldValue], me: Settings, run: BulkRun? = nil) throws {
-        for (name, value) in fields {
-            guard let spec = kind.field(name), let text = value.text else { continue }
+    /// A record that fields name: by id, or a conference by number.
+    enum Reference: Sendable {
+        case record(RecordKind, String)
+        case conference(String)
+    }
+
+    /// What `fields` of a `kind` refer to, in the kind's field order (pure: an import works
+    /// this out while preparing).
+    static func references(_ kind: RecordKind, _ fields: [String: FieldValue]) -> [Reference] {
+        var out: [Reference] = []
+        for spec in kind.fields {
+            guard let text = fields[spec.name]?.text else { continue }
             switch spec.type {
-            case .reference(let target):
-                if run?.live.contains(text) != true {
-                    guard try RecordTable.of(target).exists(db, id: text, live: true) else {
-                        throw WorkPlanError.notFound("no \(target.displayName) \(RecordID.short(text))")
+            case .reference(let target): out.append(.record(target, text))
+            case .number where spec.name == FieldName.conference || spec.name == "origin_conference": out.append(.conference(text))
+            default: break
+            }
+        }
+        return out
+    }
+
+    /// References must name records that exist here (and that the officer may see).
+    func checkReferences(_ db: Database, kind: RecordKind, fields: [String: FieldValue], me: Settings) throws {
+        try check(db, Self.references(kind, fields), of: kind, me: me, run: nil)
+    }
+
+    func check(_ db: Database, _ references: [Reference], of kind: RecordKind, me: Settings, run: BulkRun?) throws {
+        for reference in references {
+            switch reference {
+            case .record(let target, let id):
+                if run?.live.contains(id) != true {
+                    guard try RecordTable.of(target).exists(db, id: id, live: true) else {
+                        throw WorkPlanError.notFound("no \(target.displayName) \(RecordID.short(id))")
                     }
-                    run?.live.insert(text)
+                    run?.live.insert(id)
                 }
-                if kind == .note, let r = try RecordTable.of(target).fetch(db, id: text), let rel = Releasability(rawValue: r.text(FieldName.releasable) ?? "both"), rel.onlyStaff.map({ $0 != me.staff }) ?? false {
-                    throw AccessRules.notVisible(target, text, staff: me.staff)
+                if kind == .note, let r = try RecordTable.of(target).fetch(db, id: id), let rel = Releasability(rawValue: r.text(FieldName.releasable) ?? "both"), rel.onlyStaff.map({ $0 != me.staff }) ?? false {
+                    throw AccessRules.notVisible(target, id, staff: me.staff)
                 }
-            case .number where name == FieldName.conference || name == "origin_conference":
-                if try conferenceRecord(db, number: Int(text) ?? 0) == nil {
-                    throw WorkPlanError.notFound("no conference \(text) (add it with 'workplan conference add \(text) --date YYYY-MM-DD --host EUMS|IMS')")
+            case .conference(let number):
+                if try conferenceRecord(db, number: Int(number) ?? 0) == nil {
+                    throw WorkPlanError.notFound("no conference \(number) (add it with 'workplan conference add \(number) --date YYYY-MM-DD --host EUMS|IMS')")
                 }
-            default:
-                break
             }
         }
     }

@@ -58,6 +58,25 @@ struct ImportTests {
         #expect(try pendingOps(r).count == before)
     }
 
+    /// References are checked at the write (against the replica and the file's earlier
+    /// records), and a bad one refuses the whole file.
+    @Test func referencesMustNameRecordsHereOrEarlierInTheFile() throws {
+        let (r, _, area) = try makeReplica()
+        let task = RecordID.random()
+        let note: [String: FieldValue] = ["task": .text(task), "text": .text("Progress"), "author": .text("Col. Dupont"), "staff": .text("EUMS"), "releasable": .text("both")]
+        let ok = try r.importPlan(plan([exported(RecordID.random(), note, kind: .note), exported(task, taskFields(area))]))
+        #expect(ok.created == 2)
+
+        let (fresh, _, freshArea) = try makeReplica()
+        let orphan = exported(RecordID.random(), ["task": .text(RecordID.random()), "text": .text("x"), "author": .text("A"), "staff": .text("EUMS"), "releasable": .text("both")], kind: .note)
+        #expect(throws: WorkPlanError.self) { try fresh.importPlan(plan([exported(RecordID.random(), taskFields(freshArea)), orphan])) }
+        var atConference = taskFields(freshArea)
+        atConference["conference"] = .text("7")
+        let e = #expect(throws: WorkPlanError.self) { try fresh.importPlan(plan([exported(RecordID.random(), atConference)])) }
+        #expect(e?.message.contains("no conference 7") == true)
+        #expect(try fresh.tasks().isEmpty)
+    }
+
     @Test func aBigImportCreatesEveryRecordWithItsPendingCreate() throws {
         let (r, _, area) = try makeReplica()
         let records = (0..<2500).map { exported(RecordID.random(), taskFields(area, title: "Task \($0)")) }
