@@ -104,8 +104,13 @@ enum PendingLog {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND (field = ? OR action = 'create'))"), arguments: [record, field]) ?? false
     }
 
-    static func hasPending(_ db: Database, record: String) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ?)"), arguments: [record]) ?? false
+    /// Which of `records` have entries outside batch `batch` (one query for a whole batch).
+    static func recordsWaiting(_ db: Database, among records: [String], outside batch: String) throws -> Set<String> {
+        guard !records.isEmpty else { return [] }
+        return try Set(String.fetchAll(db.cachedStatement(sql: """
+            SELECT DISTINCT record FROM pending
+            WHERE record IN (SELECT value FROM json_each(?)) AND (batch IS NULL OR batch != ?)
+            """), arguments: [JSONText.encodeArray(records), batch]))
     }
 
     /// The base rev of the oldest waiting operation on a field, if any: a new edit of a field

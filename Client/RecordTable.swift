@@ -31,6 +31,9 @@ struct RecordTable: Sendable {
     let selectByIdSQL: String
     let insertSQL: String
     let existsSQL: String
+    /// `{"a":R,"b":R,...}` for every field, split at R: what `JSONText.encodeRevs` writes
+    /// when all fields share one rev (a record's first acknowledgement).
+    let firstRevsParts: [String]
     let existsLiveSQL: String
 
     static let all: [RecordKind: RecordTable] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, RecordTable($0)) })
@@ -46,6 +49,12 @@ struct RecordTable: Sendable {
         selectSQL = "SELECT id, \((names + meta).joined(separator: ", ")) FROM \(kind.rawValue)"
         selectByIdSQL = selectSQL + " WHERE id = ?"
         let cols = ["id"] + names + meta
+        firstRevsParts = names.sorted().enumerated().map { i, name in
+            var w = JSONWriter(capacity: 32)
+            w.raw(i == 0 ? "{" : ",")
+            w.key(name)
+            return w.text
+        }
         existsSQL = "SELECT 1 FROM \(kind.rawValue) WHERE id = ?"
         existsLiveSQL = existsSQL + " AND deleted = 0"
         insertSQL = "INSERT OR REPLACE INTO \(kind.rawValue) (\(cols.joined(separator: ", "))) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))"
@@ -141,6 +150,24 @@ struct RecordTable: Sendable {
             return nil
         }
         return Revs(revs: JSONText.decodeRevs(row[0]), rev: row[1], updatedAt: row[2])
+    }
+
+    /// A record never synced (no revs yet) takes `rev` for every field, in one statement;
+    /// false when the record has revs (or is gone), and nothing was written. The first push
+    /// of a plan acknowledges every record this way.
+    func setFirstRevs(_ db: Database, id: String, to rev: Int64) throws -> Bool {
+        let revs = firstRevsParts.joined(separator: String(rev)) + String(rev) + "}"
+        try db.cachedStatement(sql: "UPDATE \(name) SET revs = ?, rev = ? WHERE id = ? AND revs = '{}' AND rev <= ?")
+            .run([.text(revs), .int(rev), .text(id), .int(rev)])
+        return db.changesCount > 0
+    }
+
+    /// The revs of a record created at `createdAt` by `createdBy` whose rev is at least `rev`,
+    /// or nil (no such record): what tells a pulled create that it may change nothing here,
+    /// read as one column (a `Row` cost more than the lookup).
+    func revsIfCreated(_ db: Database, id: String, at createdAt: Timestamp, by createdBy: String?, revAtLeast rev: Int64) throws -> [String: Int64]? {
+        let sql = "SELECT revs FROM \(name) WHERE id = ? AND created_at = ? AND created_by IS ? AND rev >= ?"
+        return try String.fetchOne(db.cachedStatement(sql: sql), arguments: [id, createdAt, createdBy, rev]).map(JSONText.decodeRevs)
     }
 
     /// One field's current value.

@@ -33,12 +33,18 @@ extension Replica {
             var summary = PushSummary()
             let entries = try PendingLog.headers(db, batch: response.batchId)
             let results = Dictionary(response.results.map { ($0.op, $0) }, uniquingKeysWith: { a, _ in a })
+            // Only a record with other edits still waiting needs them rebased and its view
+            // recomputed. Which records have entries outside this batch is asked once; the
+            // batch's own entries are counted down as they leave. Nothing here adds entries,
+            // so the answer can only err towards "waiting", the careful side.
+            var inBatch: [String: Int] = [:]
+            for entry in entries { inBatch[entry.op.record, default: 0] += 1 }
+            let outside = try PendingLog.recordsWaiting(db, among: Array(inBatch.keys), outside: response.batchId)
             for entry in entries {
                 guard let result = results[entry.op.id] else { continue }
                 try PendingLog.remove(db, seq: entry.seq)
-                // Only a record with other edits still waiting needs them rebased and its
-                // view recomputed.
-                let othersWaiting = try PendingLog.hasPending(db, record: entry.op.record)
+                inBatch[entry.op.record]! -= 1
+                let othersWaiting = inBatch[entry.op.record]! > 0 || outside.contains(entry.op.record)
                 try apply(db, result, of: entry.op, &summary, othersWaiting: othersWaiting)
             }
             if me.storeId == nil {
@@ -70,6 +76,7 @@ extension Replica {
         switch op.action {
         case .create where (result.conflicts ?? []).isEmpty:
             // Every field takes the create's rev; no value changes (the common first push).
+            if try table.setFirstRevs(db, id: op.record, to: newRev) { return }
             guard var r = try table.fetchRevs(db, id: op.record) else { return }
             for spec in op.kind.fields { r.revs[spec.name] = max(r.revs[spec.name] ?? 0, newRev) }
             r.rev = max(r.rev, newRev)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import WorkPlanProtocol
 import WorkPlanTestSupport
@@ -113,5 +114,29 @@ struct PipelineTests {
             })
         }
         #expect(consumed == 1501)
+    }
+}
+
+@Suite("Acknowledging a first push")
+struct FirstRevsTests {
+    /// `setFirstRevs` writes by template what `JSONText.encodeRevs` would, and only on a
+    /// record never synced.
+    @Test(arguments: RecordKind.allCases)
+    func firstRevsAreWhatEncodeRevsWrites(kind: RecordKind) throws {
+        let (r, _, _) = try makeReplica()
+        let table = RecordTable.of(kind)
+        let id = RecordID.random()
+        try r.db.write { db in
+            var fields: [String: FieldValue] = [:]
+            for spec in kind.fields where spec.required { fields[spec.name] = spec.isSet ? .set([]) : .text("1") }
+            try table.write(db, StoredRecord(id: id, kind: kind, fields: fields, revs: [:], rev: 0, createdAt: 1, updatedAt: 1, createdBy: "t", deleted: false))
+            #expect(try table.setFirstRevs(db, id: id, to: 1234))
+            let stored = try String.fetchOne(db, sql: "SELECT revs FROM \(kind.rawValue) WHERE id = ?", arguments: [id])
+            #expect(stored == JSONText.encodeRevs(Dictionary(uniqueKeysWithValues: kind.fields.map { ($0.name, Int64(1234)) })))
+            #expect(try table.fetchRevs(db, id: id)?.rev == 1234)
+            // Revs already set: nothing is written.
+            #expect(try !table.setFirstRevs(db, id: id, to: 99))
+            #expect(try table.fetchRevs(db, id: id)?.revs.values.allSatisfy { $0 == 1234 } == true)
+        }
     }
 }
