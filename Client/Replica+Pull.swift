@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import WorkPlanProtocol
+import WorkPlanSQLite
 
 extension Replica {
     /// Applies one pulled page and moves the cursor, in one transaction (DESIGN.md rule 4):
@@ -11,20 +12,21 @@ extension Replica {
             var summary = PullSummary()
             let waiting = Set(try String.fetchAll(db, sql: "SELECT DISTINCT record FROM pending"))
             let history = try db.cachedStatement(sql: "INSERT INTO history (seq, record, body) VALUES (?, ?, ?)")
+            func keep(_ change: Change) throws { try history.run([.int(change.seq), .text(change.record), .text(JSONText.encode(change))]) }
             for change in page.changes {
                 switch change.event {
                 case .change:
-                    try history.execute(arguments: [change.seq, change.record, JSONText.encode(change)])
+                    try keep(change)
                     if try applyChange(db, change, hasPending: waiting.contains(change.record)) { summary.applied += 1 }
                 case .conflictOpened:
                     if let c = change.conflict { try storeConflict(db, c) }
-                    try history.execute(arguments: [change.seq, change.record, JSONText.encode(change)])
+                    try keep(change)
                 case .conflictResolved:
                     let ids = change.resolved ?? []
                     if !ids.isEmpty {
                         try db.execute(sql: "DELETE FROM conflict WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(ids))
                     }
-                    try history.execute(arguments: [change.seq, change.record, JSONText.encode(change)])
+                    try keep(change)
                 case .withdrawn:
                     try removeRecord(db, change.kind, change.record, withHistory: true)
                     summary.withdrawn += 1
@@ -43,6 +45,12 @@ extension Replica {
         let table = RecordTable.of(c.kind)
         switch c.action {
         case .create?:
+            // Most often this replica's own create coming back, already acknowledged: the
+            // revs tell that no field applies (MergeRules), and the fields are not read.
+            if let revs = try table.revsIfCreated(db, id: c.record, at: c.at, by: c.user, revAtLeast: c.seq),
+               !c.kind.fields.contains(where: { MergeRules.pulledChangeApplies(seq: c.seq, localRev: revs[$0.name] ?? 0) }) {
+                return false
+            }
             let existing = try table.fetch(db, id: c.record)
             let fields = c.fields ?? [:]
             guard var r = existing else {
