@@ -67,6 +67,11 @@ public final class Replica: Sendable {
             // Ids are random, so a large import or first sync inserts all over the id
             // indexes: a 32 MB page cache (SQLite's default is 2 MB) keeps them in memory.
             try db.execute(sql: "PRAGMA cache_size = -32768")
+            // Checkpoint every 32 MB of WAL, not 4 MB: a first sync of 50k tasks checkpointed
+            // 47 times (two fdatasyncs each, a second in all). Every command still ends with
+            // a checkpoint when it closes the replica, so none inherits another's WAL; what
+            // a lost commit costs is unchanged (a sync resumes, a batch is replayed by id).
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
             if SyncTrace.enabled {
                 db.trace(options: .profile) { event in
                     if case .profile(let statement, let duration) = event, duration > 0.0005 {
