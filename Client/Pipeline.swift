@@ -6,9 +6,10 @@ import Foundation
 /// 1 s inserting them; with two cores the preparation hides behind the inserts.
 enum Pipeline {
     /// Calls `consume(i, prepare(i))` for every `i` in `0..<count`, in order, on the calling
-    /// thread, while a background thread runs `prepare` ahead of it. Small counts skip the
+    /// thread, while a background thread runs `prepare` at most `ahead` chunks ahead of it
+    /// (so a large import never holds all its prepared rows at once). Small counts skip the
     /// thread. When `consume` throws, preparation stops and the error is rethrown.
-    static func run<T: Sendable>(count: Int, chunk: Int = 512,
+    static func run<T: Sendable>(count: Int, chunk: Int = 512, ahead: Int = 4,
                                  prepare: @escaping @Sendable (Int) -> T,
                                  consume: (Int, T) throws -> Void) throws {
         guard count > chunk else {
@@ -17,10 +18,16 @@ enum Pipeline {
         }
         let slots = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
         _ = slots.initialize(from: repeatElement(nil, count: count))
-        let ready = DispatchSemaphore(value: 0), finished = DispatchSemaphore(value: 0)
+        // `ready` counts chunks prepared and not yet consumed; `room` counts chunks the
+        // producer may still prepare before the consumer catches up.
+        // Both start at 0: libdispatch traps when a semaphore is freed below its initial value.
+        let ready = DispatchSemaphore(value: 0), room = DispatchSemaphore(value: 0)
+        for _ in 0..<ahead { room.signal() }
+        let finished = DispatchSemaphore(value: 0)
         let stop = StopFlag()
         defer {
             stop.set()
+            room.signal()    // wakes a producer waiting for room, which then sees `stop`
             finished.wait()  // the producer no longer touches `slots`
             _ = slots.deinitialize()
             slots.deallocate()
@@ -28,7 +35,9 @@ enum Pipeline {
         nonisolated(unsafe) let out = slots
         DispatchQueue.global().async {
             var start = 0
-            while start < count, !stop.isSet {
+            while start < count {
+                room.wait()
+                if stop.isSet { break }
                 let end = min(start + chunk, count)
                 for i in start..<end { out[i] = prepare(i) }
                 start = end
@@ -45,6 +54,7 @@ enum Pipeline {
                 slots[i] = nil
             }
             start = end
+            room.signal()
         }
     }
 

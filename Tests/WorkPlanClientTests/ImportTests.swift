@@ -59,9 +59,10 @@ struct ImportTests {
         #expect(try pendingOps(r).count == before)
     }
 
-    /// References are checked at the write (against the replica and the file's earlier
-    /// records), and a bad one refuses the whole file.
-    @Test func referencesMustNameRecordsHereOrEarlierInTheFile() throws {
+    /// References are checked at the write, against the replica and the records the file
+    /// has already created (kinds are imported in dependency order: tasks before notes), and
+    /// a bad one refuses the whole file.
+    @Test func referencesMustNameRecordsHereOrInTheFile() throws {
         let (r, _, area) = try makeReplica()
         let task = RecordID.random()
         let note: [String: FieldValue] = ["task": .text(task), "text": .text("Progress"), "author": .text("Col. Dupont"), "staff": .text("EUMS"), "releasable": .text("both")]
@@ -76,6 +77,33 @@ struct ImportTests {
         let e = #expect(throws: WorkPlanError.self) { try fresh.importPlan(plan([exported(RecordID.random(), atConference)])) }
         #expect(e?.message.contains("no conference 7") == true)
         #expect(try fresh.tasks().isEmpty)
+    }
+
+    /// A record deleted here whose delete is not yet synced is not quietly re-created by an
+    /// import: the file is refused, and nothing changes.
+    @Test func aRecordDeletedHereAndNotYetSyncedIsNotRecreated() throws {
+        let (r, _, area) = try makeReplica()
+        let id = try r.createRecord(.task, fields: taskFields(area, title: "Gone"))
+        try r.db.write { try $0.execute(sql: "UPDATE task SET deleted = 1 WHERE id = ?", arguments: [id]) }
+        let before = try pendingOps(r).count
+        let fresh = (0..<600).map { exported(RecordID.random(), taskFields(area, title: "New \($0)")) }
+        let e = #expect(throws: WorkPlanError.self) {
+            try r.importPlan(plan(fresh + [exported(id, taskFields(area, title: "Back"))]))
+        }
+        #expect(e?.message.contains("was deleted here and the delete is not yet synced") == true)
+        #expect(try r.tasks().isEmpty)
+        #expect(try pendingOps(r).count == before)
+    }
+
+    @Test func aBadIDIsReportedAtItsRecord() throws {
+        let (r, _, area) = try makeReplica()
+        var bad = taskFields(area)
+        bad["status"] = .text("nearly-done")
+        let first = RecordID.random()
+        let e = #expect(throws: WorkPlanError.self) {
+            try r.importPlan(plan([exported(first, bad), exported("not-an-id", taskFields(area))]))
+        }
+        #expect(e?.message.contains(RecordID.short(first)) == true)
     }
 
     @Test func aBigImportCreatesEveryRecordWithItsPendingCreate() throws {
@@ -105,15 +133,27 @@ struct PipelineTests {
 
     struct Stop: Error {}
 
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0
+        func add() { lock.withLock { n += 1 } }
+        var value: Int { lock.withLock { n } }
+    }
+
+    /// The preparing thread stops when the consumer fails, and never runs more than a few
+    /// chunks ahead of it.
     @Test func aConsumerErrorStopsTheRunAndIsRethrown() throws {
         var consumed = 0
+        let prepared = Counter()
         #expect(throws: Stop.self) {
-            try Pipeline.run(count: 100_000, prepare: { $0 }, consume: { i, _ in
+            try Pipeline.run(count: 100_000, prepare: { i in prepared.add(); return i }, consume: { i, _ in
                 consumed += 1
                 if i == 1500 { throw Stop() }
             })
         }
         #expect(consumed == 1501)
+        // Chunks of 512, at most 4 prepared and not yet consumed, one more in progress.
+        #expect(prepared.value <= 3 * 512 + 5 * 512)
     }
 }
 
@@ -134,8 +174,8 @@ struct FirstRevsTests {
             let stored = try String.fetchOne(db, sql: "SELECT revs FROM \(kind.rawValue) WHERE id = ?", arguments: [id])
             #expect(stored == JSONText.encodeRevs(Dictionary(uniqueKeysWithValues: kind.fields.map { ($0.name, Int64(1234)) })))
             #expect(try table.fetchRevs(db, id: id)?.rev == 1234)
-            // Revs already set: nothing is written.
-            #expect(try !table.setFirstRevs(db, id: id, to: 99))
+            // Revs already set: nothing is written, even for a later rev.
+            #expect(try !table.setFirstRevs(db, id: id, to: 5000))
             #expect(try table.fetchRevs(db, id: id)?.revs.values.allSatisfy { $0 == 1234 } == true)
         }
     }
