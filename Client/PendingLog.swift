@@ -26,7 +26,7 @@ enum PendingLog {
     }
 
     /// The operation as the values of one insert (no database needed: a bulk import lays
-    /// rows out on every core). `serverValue` as `append` found it.
+    /// rows out on a second thread). `serverValue` as `append` found it.
     static func row(_ op: PlanOperation, author: String, serverValue: FieldValue?) -> [SQLArgument] {
         [.text(op.id), .text(op.record), .text(op.kind.rawValue), .text(op.action.rawValue), SQLArgument(op.field),
          SQLArgument(op.value.map(JSONText.encode)), SQLArgument(op.fields.map(JSONText.encodeFields)), .int(op.baseRev),

@@ -112,7 +112,7 @@ struct RecordTable: Sendable {
     }
 
     /// The record as the values of one insert, in `insertSQL`'s column order (no database
-    /// needed: a bulk import lays rows out on every core).
+    /// needed: a bulk import lays rows out on a second thread).
     func row(_ r: StoredRecord) -> [SQLArgument] {
         var args: [SQLArgument] = [.text(r.id)]
         args.reserveCapacity(specs.count + 7)

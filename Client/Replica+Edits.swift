@@ -32,7 +32,7 @@ extension Replica {
     }
 
     /// A create checked and laid out as rows without the database: `prepareCreate` is pure,
-    /// so an import prepares all its records on every core, then commits them one by one.
+    /// so an import prepares its records on a second thread while it commits them one by one.
     struct PreparedCreate: Sendable {
         let record: StoredRecord
         let op: PlanOperation
@@ -254,11 +254,11 @@ extension Replica {
         for reference in references {
             switch reference {
             case .record(let target, let id):
-                if run?.live.contains(id) != true {
+                if run?.live.contains(BulkRun.Key(kind: target, id: id)) != true {
                     guard try RecordTable.of(target).exists(db, id: id, live: true) else {
                         throw WorkPlanError.notFound("no \(target.displayName) \(RecordID.short(id))")
                     }
-                    run?.live.insert(id)
+                    run?.live.insert(BulkRun.Key(kind: target, id: id))
                 }
                 if kind == .note, let r = try RecordTable.of(target).fetch(db, id: id), let rel = Releasability(rawValue: r.text(FieldName.releasable) ?? "both"), rel.onlyStaff.map({ $0 != me.staff }) ?? false {
                     throw AccessRules.notVisible(target, id, staff: me.staff)
@@ -275,7 +275,11 @@ extension Replica {
     /// referenced records it found live. A run deletes nothing, so a record found live stays
     /// live until the run ends.
     final class BulkRun {
-        var live: Set<String> = []
+        struct Key: Hashable {
+            var kind: RecordKind
+            var id: String
+        }
+        var live: Set<Key> = []
     }
 
     func conferenceRecord(_ db: Database, number: Int) throws -> StoredRecord? {

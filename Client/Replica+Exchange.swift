@@ -110,15 +110,11 @@ extension Replica {
             for kind in Self.importOrder {
                 var records = byKind[kind] ?? []
                 if kind == .task { records = try Self.followsFirst(records) }
-                let ids = try records.map { rec in
-                    guard let id = RecordID.parse(rec.id) else {
-                        throw WorkPlanError.invalid("import: '\(rec.id)' is not a record id")
-                    }
-                    return id
-                }
+                // A bad id is reported at its record's turn, like any other error in it.
+                let ids = records.map { RecordID.parse($0.id) }
                 // Rows already here, looked up once; a record created below joins them, so a
                 // file naming one id twice updates the first copy, never overwrites it.
-                var present = try RecordTable.of(kind).existing(db, among: ids)
+                var present = try RecordTable.of(kind).existing(db, among: ids.compactMap { $0 })
                 trace.lap("import \(kind.rawValue): \(records.count) ids, looked up")
                 // Each record is prepared as a create on a second core (pure work: validation,
                 // normalization, rows) while this thread writes the ones before it. A record
@@ -126,11 +122,13 @@ extension Replica {
                 try Pipeline.run(count: records.count, prepare: { [records, ids] i in
                     Result {
                         // The record keeps the time it was first created (so a re-import is identical).
-                        try self.prepareCreate(kind, id: ids[i], fields: records[i].fields,
+                        try self.prepareCreate(kind, id: ids[i] ?? records[i].id, fields: records[i].fields,
                                                at: TimeFormat.parse(records[i].createdAt) ?? now, me: me)
                     }
                 }, consume: { i, prepared in
-                    let id = ids[i]
+                    guard let id = ids[i] else {
+                        throw WorkPlanError.invalid("import: '\(records[i].id)' is not a record id")
+                    }
                     do {
                         let existing = present.contains(id) ? try RecordTable.of(kind).fetch(db, id: id) : nil
                         if let existing, !existing.deleted {
@@ -186,10 +184,10 @@ extension Replica {
             throw WorkPlanError.invalid("a \(kind.displayName) has no field '\(name)'")
         }
         for spec in kind.fields where !spec.immutable {
-            var incoming = try Validation.normalize(fields[spec.name] ?? .null, for: spec, kind: kind)
+            let incoming = try Validation.normalize(fields[spec.name] ?? .null, for: spec, kind: kind)
             // A set the file leaves out is the empty set the replica holds, not a change.
-            if spec.isSet, incoming == .null { incoming = .set([]) }
-            if incoming != existing[spec.name] { edits.append(.set(spec.name, incoming)) }
+            let compared = spec.isSet && incoming == .null ? .set([]) : incoming
+            if compared != existing[spec.name] { edits.append(.set(spec.name, incoming)) }
         }
         return edits
     }
