@@ -127,7 +127,6 @@ let package = Package(
             dependencies: [
                 "WorkPlanClient", "WorkPlanServer", "WorkPlanProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
