@@ -116,7 +116,7 @@ extension Replica {
                 // file naming one id twice updates the first copy, never overwrites it.
                 var present = try RecordTable.of(kind).existing(db, among: ids.compactMap { $0 })
                 trace.lap("import \(kind.rawValue): \(records.count) ids, looked up")
-                // Each record is prepared as a create on a second core (pure work: validation,
+                // Each record is prepared as a create on a second thread (pure work: validation,
                 // normalization, rows) while this thread writes the ones before it. A record
                 // that turns out to exist already is edited instead, its preparation unused.
                 try Pipeline.run(count: records.count, prepare: { [records, ids] i in
