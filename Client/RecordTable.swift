@@ -31,9 +31,8 @@ struct RecordTable: Sendable {
     let selectByIdSQL: String
     let insertSQL: String
     let existsSQL: String
-    /// `{"a":R,"b":R,...}` for every field, split at R: what `JSONText.encodeRevs` writes
-    /// when all fields share one rev (a record's first acknowledgement).
-    let firstRevsParts: [String]
+    /// The field names sorted, as revs are written (a record's first acknowledgement).
+    let sortedNames: [String]
     let existsLiveSQL: String
 
     static let all: [RecordKind: RecordTable] = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, RecordTable($0)) })
@@ -49,12 +48,7 @@ struct RecordTable: Sendable {
         selectSQL = "SELECT id, \((names + meta).joined(separator: ", ")) FROM \(kind.rawValue)"
         selectByIdSQL = selectSQL + " WHERE id = ?"
         let cols = ["id"] + names + meta
-        firstRevsParts = names.sorted().enumerated().map { i, name in
-            var w = JSONWriter(capacity: 32)
-            w.raw(i == 0 ? "{" : ",")
-            w.key(name)
-            return w.text
-        }
+        sortedNames = names.sorted()
         existsSQL = "SELECT 1 FROM \(kind.rawValue) WHERE id = ?"
         existsLiveSQL = existsSQL + " AND deleted = 0"
         insertSQL = "INSERT OR REPLACE INTO \(kind.rawValue) (\(cols.joined(separator: ", "))) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))"
@@ -156,7 +150,7 @@ struct RecordTable: Sendable {
     /// false when the record has revs (or is gone), and nothing was written. The first push
     /// of a plan acknowledges every record this way.
     func setFirstRevs(_ db: Database, id: String, to rev: Int64) throws -> Bool {
-        let revs = firstRevsParts.joined(separator: String(rev)) + String(rev) + "}"
+        let revs = JSONWriter.encode(revsOf: sortedNames, all: rev)
         try db.cachedStatement(sql: "UPDATE \(name) SET revs = ?, rev = ? WHERE id = ? AND revs = '{}' AND rev <= ?")
             .run([.text(revs), .int(rev), .text(id), .int(rev)])
         return db.changesCount > 0

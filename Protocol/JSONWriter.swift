@@ -99,26 +99,25 @@ package struct JSONWriter {
         }
     }
 
-    /// A record's fields, keys sorted (deterministic output).
-    package mutating func fields(_ f: [String: FieldValue]) {
+    /// An object with `keys` in the order given, `member` writing each key's value.
+    package mutating func object(keys: [String], _ member: (inout JSONWriter, String) -> Void) {
         bytes.append(UInt8(ascii: "{"))
-        for (i, k) in f.keys.sorted().enumerated() {
+        for (i, k) in keys.enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
             key(k)
-            value(f[k]!)
+            member(&self, k)
         }
         bytes.append(UInt8(ascii: "}"))
     }
 
+    /// A record's fields, keys sorted (deterministic output).
+    package mutating func fields(_ f: [String: FieldValue]) {
+        object(keys: f.keys.sorted()) { w, k in w.value(f[k]!) }
+    }
+
     /// Per-field revs, keys sorted.
     package mutating func revs(_ r: [String: Int64]) {
-        bytes.append(UInt8(ascii: "{"))
-        for (i, k) in r.keys.sorted().enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            key(k)
-            int(r[k]!)
-        }
-        bytes.append(UInt8(ascii: "}"))
+        object(keys: r.keys.sorted()) { w, k in w.int(r[k]!) }
     }
 
     package mutating func stringArray(_ a: [String]) {
@@ -146,6 +145,14 @@ package struct JSONWriter {
     package static func encode(revs: [String: Int64]) -> String {
         var w = JSONWriter(capacity: 256)
         w.revs(revs)
+        return w.text
+    }
+
+    /// What `encode(revs:)` writes when every one of `sortedKeys` has the same `rev`,
+    /// without building the dictionary.
+    package static func encode(revsOf sortedKeys: [String], all rev: Int64) -> String {
+        var w = JSONWriter(capacity: 24 * sortedKeys.count + 2)
+        w.object(keys: sortedKeys) { w, _ in w.int(rev) }
         return w.text
     }
 }
