@@ -46,16 +46,14 @@ public struct PlanExport: Codable, Sendable, Hashable {
     static func fastDecode(_ buffer: UnsafeRawBufferPointer) -> PlanExport? {
         guard let root = FastJSON.parse(buffer), case .string(let format)? = root["format"],
               case .array(let items)? = root["records"] else { return nil }
-        var records: [ExportedRecord] = []
-        records.reserveCapacity(items.count)
-        for item in items {
+        let records = WireDecoding.all(items) { item -> ExportedRecord? in
             guard case .string(let id)? = item["id"], case .string(let kindText)? = item["kind"],
                   let kind = RecordKind(rawValue: kindText), case .string(let createdAt)? = item["created_at"],
                   let fields = WireDecoding.optionalFields(item["fields"]) ?? nil,
                   let createdBy = WireDecoding.optionalString(item["created_by"]) else { return nil }
-            records.append(ExportedRecord(id: id, kind: kind, fields: fields, createdAt: createdAt, createdBy: createdBy))
+            return ExportedRecord(id: id, kind: kind, fields: fields, createdAt: createdAt, createdBy: createdBy)
         }
-        return PlanExport(format: format, records: records)
+        return records.map { PlanExport(format: format, records: $0) }
     }
 }
 

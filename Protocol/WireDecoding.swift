@@ -28,26 +28,16 @@ package enum WireDecoding {
 
     package static func fastPushRequest(_ buffer: UnsafeRawBufferPointer) -> PushRequest? {
         guard let root = FastJSON.parse(buffer), case .object = root,
-              case .string(let batchId)? = root["batch_id"], case .array(let items)? = root["ops"] else { return nil }
-        var ops: [PlanOperation] = []
-        ops.reserveCapacity(items.count)
-        for item in items {
-            guard let op = operation(item) else { return nil }
-            ops.append(op)
-        }
+              case .string(let batchId)? = root["batch_id"], case .array(let items)? = root["ops"],
+              let ops = all(items, operation) else { return nil }
         return PushRequest(batchId: batchId, ops: ops)
     }
 
     package static func fastPushResponse(_ buffer: UnsafeRawBufferPointer) -> PushResponse? {
         guard let root = FastJSON.parse(buffer), case .object = root,
               case .string(let batchId)? = root["batch_id"], case .string(let storeId)? = root["store_id"],
-              case .array(let items)? = root["results"], case .bool(let replayed)? = root["replayed"] else { return nil }
-        var results: [OpResult] = []
-        results.reserveCapacity(items.count)
-        for item in items {
-            guard let r = opResult(item) else { return nil }
-            results.append(r)
-        }
+              case .array(let items)? = root["results"], case .bool(let replayed)? = root["replayed"],
+              let results = all(items, opResult) else { return nil }
         return PushResponse(batchId: batchId, storeId: storeId, results: results, replayed: replayed)
     }
 
@@ -55,14 +45,20 @@ package enum WireDecoding {
         guard let root = FastJSON.parse(buffer), case .object = root,
               case .string(let storeId)? = root["store_id"], case .array(let items)? = root["changes"],
               case .int(let next)? = root["next"], case .bool(let more)? = root["more"],
-              case .int(let maxSeq)? = root["max_seq"] else { return nil }
-        var changes: [Change] = []
-        changes.reserveCapacity(items.count)
-        for item in items {
-            guard let c = change(item) else { return nil }
-            changes.append(c)
-        }
+              case .int(let maxSeq)? = root["max_seq"],
+              let changes = all(items, change) else { return nil }
         return PullResponse(storeId: storeId, changes: changes, next: next, more: more, maxSeq: maxSeq)
+    }
+
+    /// Every item read by `read`, or nil as soon as one cannot be.
+    package static func all<T>(_ items: [FastJSON.Value], _ read: (FastJSON.Value) -> T?) -> [T]? {
+        var out: [T] = []
+        out.reserveCapacity(items.count)
+        for item in items {
+            guard let x = read(item) else { return nil }
+            out.append(x)
+        }
+        return out
     }
 
     // MARK: Entries
