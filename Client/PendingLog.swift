@@ -52,21 +52,27 @@ enum PendingLog {
             .execute(arguments: [JSONText.encode(value), record, field])
     }
 
-    static func entry(from row: Row) throws -> Entry {
-        let valueText: String? = row["value"]
-        let fieldsText: String? = row["fields"]
-        let resolvesText: String? = row["resolves"]
+    /// The columns `entry(from:)` reads, in its order (read by position: a lookup by name
+    /// lowercases the name each time, a measurable cost over a 2500-entry batch).
+    static let entryColumns = "seq, op_id, record, kind, action, field, base_rev, resolves, at, author, batch, value, fields"
+
+    /// An entry from a row of `entryColumns`, or of its first ten columns (`withValues: false`:
+    /// the operation's value and fields are left out).
+    static func entry(from row: Row, withValues: Bool = true) throws -> Entry {
+        let resolvesText: String? = row[7]
+        let valueText: String? = withValues ? row[11] : nil
+        let fieldsText: String? = withValues ? row[12] : nil
         let op = PlanOperation(
-            id: row["op_id"], record: row["record"],
-            kind: RecordKind(rawValue: row["kind"]) ?? .task,
-            action: Action(rawValue: row["action"]) ?? .set,
-            field: row["field"],
+            id: row[1], record: row[2],
+            kind: RecordKind(rawValue: row[3]) ?? .task,
+            action: Action(rawValue: row[4]) ?? .set,
+            field: row[5],
             value: try valueText.map { try JSONText.decode(FieldValue.self, $0) },
             fields: try fieldsText.map { try JSONText.decode([String: FieldValue].self, $0) },
-            baseRev: row["base_rev"],
+            baseRev: row[6],
             resolves: try resolvesText.map { try JSONText.decode([String].self, $0) },
-            at: row["at"])
-        return Entry(seq: row["seq"], op: op, author: row["author"], batch: row["batch"])
+            at: row[8])
+        return Entry(seq: row[0], op: op, author: row[9], batch: row[10])
     }
 
     /// Entries matching a condition, oldest first.
@@ -75,20 +81,14 @@ enum PendingLog {
         // A condition on one record reads through the record index: left to itself, SQLite
         // walked the whole log in seq order to save a sort (28 ms an edit at 50k pending).
         let index = clause.hasPrefix("record = ?") ? " INDEXED BY pending_record" : ""
-        return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM pending\(index) WHERE \(clause) ORDER BY seq\(lim)"), arguments: arguments).map(entry(from:))
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT \(entryColumns) FROM pending\(index) WHERE \(clause) ORDER BY seq\(lim)"), arguments: arguments).map { try entry(from: $0) }
     }
 
     /// The operations of a batch without their values (what applying a push reply needs;
     /// decoding every create's fields again would dominate a large first push).
     static func headers(_ db: Database, batch: String) throws -> [Entry] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, op_id, record, kind, action, field, base_rev, resolves, at, author FROM pending WHERE batch = ? ORDER BY seq"),
-                         arguments: [batch]).map { row in
-            let resolvesText: String? = row["resolves"]
-            let op = PlanOperation(id: row["op_id"], record: row["record"], kind: RecordKind(rawValue: row["kind"]) ?? .task,
-                                   action: Action(rawValue: row["action"]) ?? .set, field: row["field"], baseRev: row["base_rev"],
-                                   resolves: try resolvesText.map { try JSONText.decode([String].self, $0) }, at: row["at"])
-            return Entry(seq: row["seq"], op: op, author: row["author"], batch: batch)
-        }
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, op_id, record, kind, action, field, base_rev, resolves, at, author, batch FROM pending WHERE batch = ? ORDER BY seq"),
+                         arguments: [batch]).map { try entry(from: $0, withValues: false) }
     }
 
     /// The not-yet-sent operations on one record (and field), newest first.
