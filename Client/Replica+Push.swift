@@ -19,6 +19,31 @@ extension Replica {
         }
     }
 
+    /// The batch that may be sent while `inFlight`'s reply is being stored: waiting
+    /// operations up to the first one on a record `inFlight` touches. Storing a reply
+    /// rebases waiting edits of the same records (their base revs change), so those must
+    /// wait for it; edits of other records stand on revs the reply does not move. Nil when
+    /// another batch is in flight, nothing waits, or the first waiting operation must wait.
+    func nextBatch(after inFlight: PushRequest, limit: Int = Limits.clientBatchOps) throws -> PushRequest? {
+        try db.write { db in
+            let other = try String.fetchOne(db.cachedStatement(sql: "SELECT batch FROM pending WHERE batch IS NOT NULL AND batch != ? LIMIT 1"),
+                                            arguments: [inFlight.batchId])
+            guard other == nil else { return nil }
+            let busy = Set(inFlight.ops.map(\.record))
+            let waiting = PendingLog.cutAtBaseline(try PendingLog.entries(db, where: "batch IS NULL", limit: limit))
+            let entries = waiting.prefix { !busy.contains($0.op.record) }
+            guard let last = entries.last else { return nil }
+            let id = RecordID.random()
+            try db.cachedStatement(sql: "UPDATE pending SET batch = ? WHERE batch IS NULL AND seq <= ?").execute(arguments: [id, last.seq])
+            return PushRequest(batchId: id, ops: entries.map(\.op))
+        }
+    }
+
+    /// Whether operations wait that no batch holds yet.
+    func hasUnsentOperations() throws -> Bool {
+        try db.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE batch IS NULL)") ?? false }
+    }
+
     /// Puts an in-flight batch back among the waiting operations (after the server refused
     /// it whole, so it was never stored).
     func releaseBatch(_ id: String) throws {

@@ -69,8 +69,8 @@ public struct SyncEngine: Sendable {
             throw WorkPlanError(.forbidden, "the server knows you as \(hello.user.name) of \(hello.user.staff.rawValue), but this replica belongs to \(settings.staff.rawValue)")
         }
         try replica.updateRole(hello.user.role)
-        try await push(&report, settings: try replica.currentSettings())
-        try await pull(&report)
+        let firstPage = try await push(&report, settings: try replica.currentSettings())
+        try await pull(&report, first: firstPage)
         try replica.markSynced()
         report.openConflicts = try replica.openConflictCount()
         return report
@@ -85,22 +85,31 @@ public struct SyncEngine: Sendable {
         }
     }
 
-    func push(_ report: inout Report, settings: Settings) async throws {
+    /// Pushes every waiting operation. While a reply is stored, the next batch is already
+    /// on its way (when it touches none of the replied batch's records: `nextBatch(after:)`),
+    /// and after the last batch the first pull page is: the server works while this replica
+    /// writes. The server still receives the batches one after the other, in order. Returns
+    /// that first pull page's request, if one was sent.
+    func push(_ report: inout Report, settings: Settings) async throws -> PrefetchedPage? {
         let total = try replica.pendingCount()
         var retriedAfterPull = false
         var trace = SyncTrace()
-        while let batch = try replica.nextBatch() {
+        var current = try replica.nextBatch()
+        var sent = current.map(send)
+        while let batch = current, let request = sent {
             trace.lap("push: read the batch")
             progress?("pushing \(report.pushed + batch.ops.count)/\(total) edits")
             let response: PushResponse
             do {
-                response = try await transport.push(batch)
+                response = try await request.value
             } catch let e as WorkPlanError where e.code == .forbidden && !retriedAfterPull {
                 // A record may have been withdrawn from this staff since the last pull:
                 // pull first (which drops edits of withdrawn records), then try once more.
                 try replica.releaseBatch(batch.batchId)
                 try await pull(&report)
                 retriedAfterPull = true
+                current = try replica.nextBatch()
+                sent = current.map(send)
                 continue
             } catch let e as WorkPlanError where [.invalidInput, .forbidden, .payloadTooLarge].contains(e.code) {
                 try replica.releaseBatch(batch.batchId)
@@ -108,20 +117,67 @@ public struct SyncEngine: Sendable {
             }
             FaultInjection.point("after-push-reply")
             trace.lap("push \(batch.ops.count) ops: server")
-            let summary = try replica.applyPushResponse(response, settings: settings)
+            let next = try replica.nextBatch(after: batch)
+            let nextSent = next.map(send)
+            let page = try next == nil && !replica.hasUnsentOperations() ? prefetchPull() : nil
+            let summary: PushSummary
+            do {
+                summary = try replica.applyPushResponse(response, settings: settings)
+            } catch {
+                _ = await nextSent?.result
+                _ = await page?.response.result
+                throw error
+            }
             trace.lap("push: store the results")
             report.pushed += batch.ops.count
             report.accepted += summary.accepted
             report.unchanged += summary.unchanged
             report.newConflicts += summary.conflicts
+            if let next {
+                (current, sent) = (next, nextSent)
+            } else if let page {
+                return page
+            } else {
+                current = try replica.nextBatch()
+                sent = current.map(send)
+            }
         }
+        return nil
     }
 
-    func pull(_ report: inout Report) async throws {
+    /// A push request on its way.
+    private func send(_ batch: PushRequest) -> Task<PushResponse, any Error> {
+        let transport = self.transport
+        return Task { try await transport.push(batch) }
+    }
+
+    /// A pull page requested ahead of being applied, and the cursor it was asked after.
+    struct PrefetchedPage {
+        let cursor: Int64
+        let response: Task<PullResponse, any Error>
+    }
+
+    private func prefetchPull() throws -> PrefetchedPage {
+        let cursor = try replica.currentSettings().cursor
+        let transport = self.transport
+        return PrefetchedPage(cursor: cursor, response: Task { try await transport.pull(after: cursor, limit: Limits.defaultPageSize) })
+    }
+
+    /// Pulls pages until done, each applied with its cursor in one transaction. `first`: a
+    /// page already requested, used when it was asked after the current cursor.
+    func pull(_ report: inout Report, first: PrefetchedPage? = nil) async throws {
         var trace = SyncTrace()
+        var first = first
         while true {
             let cursor = try replica.currentSettings().cursor
-            let page = try await transport.pull(after: cursor, limit: Limits.defaultPageSize)
+            let page: PullResponse
+            if let prefetched = first {
+                first = nil
+                let response = await prefetched.response.result
+                page = try prefetched.cursor == cursor ? response.get() : await transport.pull(after: cursor, limit: Limits.defaultPageSize)
+            } else {
+                page = try await transport.pull(after: cursor, limit: Limits.defaultPageSize)
+            }
             trace.lap("pull \(page.changes.count) changes: server")
             FaultInjection.point("before-pull-apply")
             let summary = try replica.applyPull(page)

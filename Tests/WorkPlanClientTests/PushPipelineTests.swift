@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import WorkPlanProtocol
+import WorkPlanServer
+import WorkPlanTestSupport
+@testable import WorkPlanClient
+
+/// `workplan sync` sends the next batch while it stores a reply (`SyncEngine.push`).
+@Suite("Pipelined push")
+struct PushPipelineTests {
+    @Test func theBatchSentAheadStopsAtARecordOfTheBatchInFlight() throws {
+        let (r, _, area) = try makeReplica()
+        let a = try r.createRecord(.task, fields: taskFields(area, title: "A"))
+        let first = try #require(try r.nextBatch())
+        #expect(first.ops.map(\.record) == [area, a])
+        // Made while the first batch is on its way, so not folded into A's create.
+        let b = try r.createRecord(.task, fields: taskFields(area, title: "B"))
+        try r.edit(.task, id: a, [.set("status", .text("done"))])
+        _ = try r.createRecord(.task, fields: taskFields(area, title: "C"))
+        let second = try #require(try r.nextBatch(after: first))
+        #expect(second.ops.map(\.record) == [b], "the edit of A waits until A's create is acknowledged")
+        #expect(try r.nextBatch(after: first).map(\.batchId) == nil, "one batch ahead at most")
+        #expect(try r.nextBatch()?.batchId == first.batchId, "after a crash, the older batch is resent first")
+    }
+
+    @Test func nothingIsSentAheadWhenTheFirstWaitingEditIsOnARecordInFlight() throws {
+        let (r, _, area) = try makeReplica()
+        let a = try r.createRecord(.task, fields: taskFields(area, title: "A"))
+        let first = try #require(try r.nextBatch())
+        try r.edit(.task, id: a, [.set("status", .text("done"))])
+        #expect(try r.nextBatch(after: first).map(\.batchId) == nil)
+        #expect(try r.hasUnsentOperations())
+    }
+
+    /// A sync of more than one batch, with an edit of a record of the first batch made while
+    /// it is on its way: the edit reaches the server against the create's rev, not as a
+    /// conflict with the officer's own create; everything arrives once.
+    @Test func aMultiBatchSyncWithAnEditDuringThePushConverges() async throws {
+        let tmp = try TemporaryDirectory(prefix: "workplan-pipeline")
+        let store = try ServerStore(path: tmp.file("store.sqlite"), create: true)
+        defer { try? store.close() }
+        let r = try Replica.create(in: tmp.child("r"), staff: .EUMS, user: "Dupont")
+        let area = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        var tasks: [String] = []
+        for i in 0..<(Limits.clientBatchOps + 20) {
+            tasks.append(try r.createRecord(.task, fields: taskFields(area, title: "Task \(i)")))
+        }
+        let transport = EditDuringFirstPush(inner: InProcessTransport(store: store, user: Identity(name: "Dupont", staff: .EUMS, role: .editor))) {
+            try r.edit(.task, id: tasks[0], [.set("status", .text("done"))])
+        }
+        let report = try await SyncEngine(replica: r, transport: transport).run()
+        #expect(report.newConflicts == 0)
+        #expect(report.pushed == tasks.count + 2)
+        #expect(transport.pushes == 3, "two batches of creates, then the edit once its create was acknowledged")
+        #expect(try r.pendingCount() == 0)
+        #expect(try r.openConflictCount() == 0)
+        #expect(try r.record(.task, id: tasks[0])?.text("status") == "done")
+        let page = try await store.pullPage(after: 0, limit: Limits.maxPageSize, staff: .EUMS)
+        let creates = page.changes.filter { $0.action == .create }
+        #expect(creates.count == tasks.count + 1, "every record created once")
+        #expect(page.changes.contains { $0.record == tasks[0] && $0.field == "status" && $0.value == .text("done") })
+    }
+}
+
+/// Forwards to an in-process server, and runs `edit` once, while the first push is on its way.
+final class EditDuringFirstPush: SyncTransport, @unchecked Sendable {
+    let inner: InProcessTransport
+    let edit: () throws -> Void
+    private let lock = NSLock()
+    private(set) var pushes = 0
+
+    init(inner: InProcessTransport, edit: @escaping () throws -> Void) {
+        self.inner = inner
+        self.edit = edit
+    }
+
+    func hello() async throws -> HelloResponse { try await inner.hello() }
+
+    func push(_ request: PushRequest) async throws -> PushResponse {
+        let n = lock.withLock { pushes += 1; return pushes }
+        if n == 1 { try edit() }
+        return try await inner.push(request)
+    }
+
+    func pull(after cursor: Int64, limit: Int) async throws -> PullResponse { try await inner.pull(after: cursor, limit: limit) }
+}
