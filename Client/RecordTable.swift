@@ -140,10 +140,9 @@ struct RecordTable: Sendable {
     }
 
     func fetchRevs(_ db: Database, id: String) throws -> Revs? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT revs, rev, updated_at FROM \(name) WHERE id = ?"), arguments: [id]) else {
-            return nil
+        try db.cachedStatement(sql: "SELECT revs, rev, updated_at FROM \(name) WHERE id = ?").first([.text(id)]) { row in
+            Revs(revs: JSONText.decodeRevs(row.text(0)), rev: row.int(1), updatedAt: row.int(2))
         }
-        return Revs(revs: JSONText.decodeRevs(row[0]), rev: row[1], updatedAt: row[2])
     }
 
     /// A record never synced (no revs yet) takes `rev` for every field, in one statement;
@@ -161,7 +160,7 @@ struct RecordTable: Sendable {
     /// read as one column (a `Row` cost more than the lookup).
     func revsIfCreated(_ db: Database, id: String, at createdAt: Timestamp, by createdBy: String?, revAtLeast rev: Int64) throws -> [String: Int64]? {
         let sql = "SELECT revs FROM \(name) WHERE id = ? AND created_at = ? AND created_by IS ? AND rev >= ?"
-        return try String.fetchOne(db.cachedStatement(sql: sql), arguments: [id, createdAt, createdBy, rev]).map(JSONText.decodeRevs)
+        return try db.cachedStatement(sql: sql).first([.text(id), .int(createdAt), SQLArgument(createdBy), .int(rev)]) { JSONText.decodeRevs($0.text(0)) }
     }
 
     /// One field's current value.

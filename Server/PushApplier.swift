@@ -87,7 +87,8 @@ final class PushApplier {
                     continue
                 }
             }
-            let existing = try meta(op.record)
+            // An edit needs the whole record anyway: one read gives both its meta and it.
+            let existing = op.action == .create ? try meta(op.record) : try recordIfPresent(op.record)?.meta
             try checkAccess(op, existing)
             var result: OpResult
             switch op.action {
@@ -115,15 +116,14 @@ final class PushApplier {
 
     /// Existence and releasability of a record (cached for the batch).
     func meta(_ id: String) throws -> RecordMeta? {
-        if let r = loaded[id] { return RecordMeta(kind: r.kind, own: r.own, effective: r.effective, deleted: r.deleted) }
+        if let r = loaded[id] { return r.meta }
         if let m = metas[id] { return m }
-        var m: RecordMeta?
-        if let row = try Row.fetchOne(selectMeta, arguments: [id]) {
-            guard let kind = RecordKind(rawValue: row[0]) else {
+        let m = try selectMeta.first([.text(id)]) { row -> RecordMeta in
+            guard let kind = RecordKind(rawValue: row.text(0)) else {
                 throw WorkPlanError(.corrupt, "record \(id) has an unknown kind")
             }
-            m = RecordMeta(kind: kind, own: (row[1] as String?).flatMap(Releasability.init(rawValue:)),
-                           effective: EffectiveReleasability.decode(row[2]), deleted: row[3])
+            return RecordMeta(kind: kind, own: row.optionalText(1).flatMap(Releasability.init(rawValue:)),
+                              effective: EffectiveReleasability.decode(row.text(2)), deleted: row.int(3) != 0)
         }
         metas[id] = .some(m)
         return m
@@ -131,11 +131,21 @@ final class PushApplier {
 
     /// The whole current record (it exists: `checkAccess` ran).
     func record(_ id: String) throws -> StoredRecord {
-        if let r = loaded[id] { return r }
-        guard let row = try Row.fetchOne(selectRecord, arguments: [id]) else {
+        guard let r = try recordIfPresent(id) else {
             throw WorkPlanError(.internal, "record \(id) vanished during a push")
         }
-        let r = try StoredRecord(row: row)
+        return r
+    }
+
+    /// The whole current record, or nil when the store has none with this id (cached for
+    /// the batch, like `meta`).
+    func recordIfPresent(_ id: String) throws -> StoredRecord? {
+        if let r = loaded[id] { return r }
+        if case .some(.none) = metas[id] { return nil }
+        guard let r = try selectRecord.first([.text(id)], StoredRecord.init(row:)) else {
+            metas[id] = .some(nil)
+            return nil
+        }
         loaded[id] = r
         return r
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import WorkPlanProtocol
+import WorkPlanSQLite
 
 /// One row of `records`: a record's current fields, revs and releasability.
 struct StoredRecord {
@@ -28,6 +29,9 @@ struct StoredRecord {
     /// The rev of a field now.
     func rev(of field: String) -> Int64 { revs[field] ?? createdSeq }
 
+    /// Existence facts for access and reference checks.
+    var meta: RecordMeta { RecordMeta(kind: kind, own: own, effective: effective, deleted: deleted) }
+
     static let columns = "id, kind, fields, revs, rev, releasable, effective, parent, deleted, created_seq, created_at, created_by"
 
     init(id: String, kind: RecordKind, fields: [String: FieldValue], revs: [String: Int64], rev: Int64,
@@ -47,23 +51,23 @@ struct StoredRecord {
         self.createdBy = createdBy
     }
 
-    init(row: Row) throws {
-        guard let kind = RecordKind(rawValue: row[1]) else {
-            throw WorkPlanError(.corrupt, "record \(row[0] as String) has an unknown kind")
+    /// A row of `columns`, read straight from SQLite.
+    init(row: SQLRow) throws {
+        guard let kind = RecordKind(rawValue: row.text(1)) else {
+            throw WorkPlanError(.corrupt, "record \(row.text(0)) has an unknown kind")
         }
-        id = row[0]
+        id = row.text(0)
         self.kind = kind
-        let fieldsText: String = row[2], revsText: String = row[3]
-        fields = try JSONText.decode([String: FieldValue].self, fieldsText)
-        revs = try JSONText.decode([String: Int64].self, revsText)
-        rev = row[4]
-        own = (row[5] as String?).flatMap(Releasability.init(rawValue:))
-        effective = EffectiveReleasability.decode(row[6])
-        parent = row[7]
-        deleted = row[8]
-        createdSeq = row[9]
-        createdAt = row[10]
-        createdBy = row[11]
+        fields = try JSONText.decode([String: FieldValue].self, row.text(2))
+        revs = try JSONText.decode([String: Int64].self, row.text(3))
+        rev = row.int(4)
+        own = row.optionalText(5).flatMap(Releasability.init(rawValue:))
+        effective = EffectiveReleasability.decode(row.text(6))
+        parent = row.optionalText(7)
+        deleted = row.int(8) != 0
+        createdSeq = row.int(9)
+        createdAt = row.int(10)
+        createdBy = row.text(11)
     }
 }
 

@@ -21,6 +21,34 @@ extension Statement {
     /// left reset, as GRDB expects.
     package func run(_ arguments: [SQLArgument]) throws {
         let stmt = sqliteStatement
+        try bind(arguments)
+        var rc = sqlite3_step(stmt)
+        while rc == SQLITE_ROW { rc = sqlite3_step(stmt) }
+        let failure = rc == SQLITE_DONE ? nil : error(rc)
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+        if let failure { throw failure }
+    }
+
+    /// Binds `arguments` by position and reads the first result row with `read`, or
+    /// returns nil when there is none. The hot lookups by id go through here: a GRDB `Row`
+    /// copies and boxes every column, about as much as SQLite's own lookup.
+    package func first<T>(_ arguments: [SQLArgument], _ read: (SQLRow) throws -> T) throws -> T? {
+        let stmt = sqliteStatement
+        try bind(arguments)
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        switch sqlite3_step(stmt) {
+        case SQLITE_ROW: return try read(SQLRow(stmt: stmt))
+        case SQLITE_DONE: return nil
+        case let rc: throw error(rc)
+        }
+    }
+
+    private func bind(_ arguments: [SQLArgument]) throws {
+        let stmt = sqliteStatement
         sqlite3_reset(stmt)
         for (i, a) in arguments.enumerated() {
             let index = Int32(i + 1)
@@ -38,12 +66,6 @@ extension Statement {
             }
             guard rc == SQLITE_OK else { throw error(rc) }
         }
-        var rc = sqlite3_step(stmt)
-        while rc == SQLITE_ROW { rc = sqlite3_step(stmt) }
-        let failure = rc == SQLITE_DONE ? nil : error(rc)
-        sqlite3_reset(stmt)
-        sqlite3_clear_bindings(stmt)
-        if let failure { throw failure }
     }
 
     private func error(_ rc: Int32) -> DatabaseError {
@@ -51,6 +73,26 @@ extension Statement {
         let message = db.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
         return DatabaseError(resultCode: ResultCode(rawValue: rc), message: message, sql: sql)
     }
+}
+
+/// The current result row of a statement, read by column position (0-based). Valid only
+/// inside the closure given to `Statement.first`.
+package struct SQLRow {
+    fileprivate let stmt: OpaquePointer
+
+    /// The column as text (an empty string for NULL).
+    package func text(_ column: Int32) -> String {
+        guard let bytes = sqlite3_column_text(stmt, column) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(stmt, column))), as: UTF8.self)
+    }
+
+    /// The column as text, or nil for NULL.
+    package func optionalText(_ column: Int32) -> String? {
+        sqlite3_column_type(stmt, column) == SQLITE_NULL ? nil : text(column)
+    }
+
+    /// The column as an integer (0 for NULL).
+    package func int(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }
 }
 
 /// SQLite copies the bound text before the call returns.

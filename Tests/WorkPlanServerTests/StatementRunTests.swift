@@ -26,4 +26,23 @@ struct StatementRunTests {
             #expect(db.changesCount == 1)
         }
     }
+
+    @Test func firstReadsOneRowByPositionOrNil() throws {
+        let db = try DatabaseQueue()
+        try db.write { db in
+            try db.execute(sql: "CREATE TABLE t (k TEXT PRIMARY KEY, s TEXT, n INTEGER)")
+            try db.execute(sql: "INSERT INTO t VALUES ('a', 'ünïcødé 🚀', 40000000001), ('b', NULL, NULL), ('c', '', -1)")
+            let select = try db.cachedStatement(sql: "SELECT s, n FROM t WHERE k = ?")
+            let a = try select.first([.text("a")]) { ($0.optionalText(0), $0.int(1)) }
+            #expect(a?.0 == "ünïcødé 🚀" && a?.1 == 40_000_000_001)
+            let b = try select.first([.text("b")]) { ($0.optionalText(0), $0.text(0), $0.int(1)) }
+            #expect(b?.0 == nil && b?.1 == "" && b?.2 == 0)
+            let c = try select.first([.text("c")]) { $0.optionalText(0) }
+            #expect(c == .some(""), "an empty text is not NULL")
+            #expect(try select.first([.text("zz")]) { $0.int(1) } == nil)
+            // A failing read leaves the statement reusable.
+            #expect(throws: CancellationError.self) { try select.first([.text("a")]) { _ in throw CancellationError() } }
+            #expect(try select.first([.text("c")]) { $0.int(1) } == -1)
+        }
+    }
 }
