@@ -6,8 +6,9 @@ import WorkPlanSQLite
 extension Replica {
     /// Applies one pulled page and moves the cursor, in one transaction (DESIGN.md rule 4):
     /// a crash mid-pull resumes where it stopped, and a replayed change is a no-op
-    /// (`MergeRules.pulledChangeApplies`).
-    func applyPull(_ page: PullResponse) throws -> PullSummary {
+    /// (`MergeRules.pulledChangeApplies`). `acknowledged`: seqs of this replica's own field
+    /// edits whose acceptance is already stored (`PushSummary.acknowledged`).
+    func applyPull(_ page: PullResponse, acknowledged: Set<Int64> = []) throws -> PullSummary {
         try db.write { db in
             var summary = PullSummary()
             let waiting = Set(try String.fetchAll(db, sql: "SELECT DISTINCT record FROM pending"))
@@ -17,7 +18,7 @@ extension Replica {
                 switch change.event {
                 case .change:
                     try keep(change)
-                    if try applyChange(db, change, hasPending: waiting.contains(change.record)) { summary.applied += 1 }
+                    if try applyChange(db, change, hasPending: waiting.contains(change.record), acknowledged: acknowledged) { summary.applied += 1 }
                 case .conflictOpened:
                     if let c = change.conflict { try storeConflict(db, c) }
                     try keep(change)
@@ -41,7 +42,7 @@ extension Replica {
     }
 
     /// One accepted change. Returns whether the replica changed.
-    func applyChange(_ db: Database, _ c: Change, hasPending: Bool) throws -> Bool {
+    func applyChange(_ db: Database, _ c: Change, hasPending: Bool, acknowledged: Set<Int64> = []) throws -> Bool {
         let table = RecordTable.of(c.kind)
         switch c.action {
         case .create?:
@@ -81,6 +82,9 @@ extension Replica {
             try table.write(db, r)
             return changed
         case .set?, .add?, .remove?:
+            // This replica's own edit coming back, its acceptance stored: the field's rev here
+            // is at least the change's seq, so MergeRules says nothing applies; no row is read.
+            if acknowledged.contains(c.seq), !MergeRules.pulledChangeApplies(seq: c.seq, localRev: c.seq) { return false }
             guard let field = c.field, var r = try table.fetchRevs(db, id: c.record),
                   MergeRules.pulledChangeApplies(seq: c.seq, localRev: r.revs[field] ?? 0) else { return false }
             r.revs[field] = c.seq

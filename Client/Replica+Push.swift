@@ -129,6 +129,7 @@ extension Replica {
             guard var r = try table.fetchRevs(db, id: op.record), let field = op.field else { return }
             r.revs[field] = max(r.revs[field] ?? 0, newRev)
             r.rev = max(r.rev, newRev)
+            if let seq = result.seq, result.outcome != .conflict, newRev == seq { summary.acknowledged.insert(seq) }
             if let serverValue = result.value, othersWaiting {
                 try PendingLog.setServerValue(db, record: op.record, field: field, serverValue)
                 try table.update(db, id: op.record, r, field: field, value: .some(try viewValue(db, op.record, field, serverValue)))
@@ -195,4 +196,7 @@ public struct PushSummary: Sendable {
     public var accepted = 0
     public var unchanged = 0
     public var conflicts = 0
+    /// Seqs of this replica's field edits whose acceptance is stored: each edited field's
+    /// rev here is at least that seq (what lets the pull skip reading them back).
+    var acknowledged: Set<Int64> = []
 }

@@ -37,6 +37,8 @@ public struct SyncEngine: Sendable {
         /// The server's store had been restored and this replica pushed back what it lacked.
         public var recovered = false
         public var recoveredRecords = 0
+        /// Seqs of this sync's accepted field edits, stored (`PushSummary.acknowledged`).
+        var acknowledged: Set<Int64> = []
     }
 
     /// Opens a replica's transport from its stored enrolment bundle.
@@ -133,6 +135,7 @@ public struct SyncEngine: Sendable {
             report.accepted += summary.accepted
             report.unchanged += summary.unchanged
             report.newConflicts += summary.conflicts
+            report.acknowledged.formUnion(summary.acknowledged)
             if let next {
                 (current, sent) = (next, nextSent)
             } else if let page {
@@ -180,7 +183,7 @@ public struct SyncEngine: Sendable {
             }
             trace.lap("pull \(page.changes.count) changes: server")
             FaultInjection.point("before-pull-apply")
-            let summary = try replica.applyPull(page)
+            let summary = try replica.applyPull(page, acknowledged: report.acknowledged)
             trace.lap("pull: apply")
             report.pulled += summary.applied
             report.withdrawn += summary.withdrawn

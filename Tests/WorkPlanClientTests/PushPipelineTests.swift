@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import WorkPlanProtocol
 import WorkPlanServer
@@ -59,6 +60,37 @@ struct PushPipelineTests {
         let creates = page.changes.filter { $0.action == .create }
         #expect(creates.count == tasks.count + 1, "every record created once")
         #expect(page.changes.contains { $0.record == tasks[0] && $0.field == "status" && $0.value == .text("done") })
+    }
+}
+
+/// The pull of a sync skips reading back the replica's own accepted edits (`PushSummary.acknowledged`).
+@Suite("Own edits coming back")
+struct AcknowledgedEditTests {
+    @Test func acceptedEditsAreAcknowledgedAndComeBackAsHistoryOnly() throws {
+        let (r, _, area) = try makeReplica()
+        let id = RecordID.random()
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 3, event: .change, record: id, kind: .task, action: .create, fields: taskFields(area), user: "a", staff: .IMS, at: 0),
+        ], next: 3, more: false, maxSeq: 3))
+        try r.db.write { try $0.execute(sql: "DELETE FROM pending") }
+        try r.edit(.task, id: id, [.set("status", .text("done")), .set("priority", .text("high"))])
+        let batch = try #require(try r.nextBatch())
+        let status = try #require(batch.ops.first { $0.field == "status" }), priority = try #require(batch.ops.first { $0.field == "priority" })
+        let conflict = Conflict(id: RecordID.random(), record: id, kind: .task, type: .edit, field: "priority", base: .text("medium"),
+                                current: .text("low"), proposed: .text("high"), proposedBy: "Col. Dupont", staff: .EUMS, at: 0, currentRev: 5)
+        let summary = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: [
+            OpResult(op: status.id, outcome: .accepted, seq: 7, value: .text("done"), rev: 7),
+            OpResult(op: priority.id, outcome: .conflict, value: .text("low"), rev: 5, conflicts: [conflict]),
+        ], replayed: false), settings: r.currentSettings())
+        #expect(summary.acknowledged == [7], "a conflict is not an acknowledgement")
+        let pulled = try r.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 7, event: .change, record: id, kind: .task, action: .set, field: "status", old: .text("open"), value: .text("done"),
+                   user: "Col. Dupont", staff: .EUMS, at: 1),
+        ], next: 7, more: false, maxSeq: 7), acknowledged: summary.acknowledged)
+        #expect(pulled.applied == 0)
+        #expect(try r.record(.task, id: id)?.text("status") == "done")
+        #expect(try r.record(.task, id: id)?.revs["status"] == 7)
+        #expect(try r.history(record: id).map(\.seq).contains(7), "kept for history")
     }
 }
 
