@@ -67,12 +67,7 @@ struct PushPipelineTests {
 @Suite("Own edits coming back")
 struct AcknowledgedEditTests {
     @Test func acceptedEditsAreAcknowledgedAndComeBackAsHistoryOnly() throws {
-        let (r, _, area) = try makeReplica()
-        let id = RecordID.random()
-        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
-            Change(seq: 3, event: .change, record: id, kind: .task, action: .create, fields: taskFields(area), user: "a", staff: .IMS, at: 0),
-        ], next: 3, more: false, maxSeq: 3))
-        try r.db.write { try $0.execute(sql: "DELETE FROM pending") }
+        let (r, _, id) = try replicaWithPulledTask()
         try r.edit(.task, id: id, [.set("status", .text("done")), .set("priority", .text("high"))])
         let batch = try #require(try r.nextBatch())
         let status = try #require(batch.ops.first { $0.field == "status" }), priority = try #require(batch.ops.first { $0.field == "priority" })

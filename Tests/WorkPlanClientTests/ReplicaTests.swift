@@ -18,6 +18,18 @@ func taskFields(_ area: String, title: String = "Harmonise movement permissions"
      "priority": .text("medium"), "releasable": .text("both")]
 }
 
+/// A fresh replica holding one task pulled from the server (created by IMS at seq 3), and
+/// nothing pending.
+func replicaWithPulledTask() throws -> (Replica, TemporaryDirectory, String) {
+    let (r, tmp, area) = try makeReplica()
+    let id = RecordID.random()
+    _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+        Change(seq: 3, event: .change, record: id, kind: .task, action: .create, fields: taskFields(area), user: "a", staff: .IMS, at: 0),
+    ], next: 3, more: false, maxSeq: 3))
+    try r.db.write { try $0.execute(sql: "DELETE FROM pending") }
+    return (r, tmp, id)
+}
+
 func pendingOps(_ r: Replica) throws -> [PlanOperation] {
     try r.db.read { try PendingLog.entries($0).map(\.op) }
 }
@@ -170,12 +182,7 @@ struct PushApplicationTests {
     }
 
     @Test func conflictsBecomeLocalAndTheCurrentValueShows() throws {
-        let (r, _, area) = try makeReplica()
-        let id = RecordID.random()
-        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
-            Change(seq: 3, event: .change, record: id, kind: .task, action: .create, fields: taskFields(area), user: "a", staff: .IMS, at: 0),
-        ], next: 3, more: false, maxSeq: 3))
-        try r.db.write { try $0.execute(sql: "DELETE FROM pending") }
+        let (r, _, id) = try replicaWithPulledTask()
         try r.edit(.task, id: id, [.set("status", .text("done"))])
         let batch = try #require(try r.nextBatch())
         let conflict = Conflict(id: RecordID.random(), record: id, kind: .task, type: .edit, field: "status", base: .text("open"),
