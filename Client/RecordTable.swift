@@ -133,15 +133,38 @@ struct RecordTable: Sendable {
 
     /// A record's sync bookkeeping without its fields (what applying one field's change
     /// needs; decoding the whole row for it dominated a sync of many edits).
+    /// A record's sync bookkeeping, as read for a change of one or a few fields.
     struct Revs {
-        var revs: [String: Int64]
+        /// The revs column as stored (`JSONWriter.encode(revs:)`), with this value's changes.
+        private(set) var text: String
         var rev: Int64
         var updatedAt: Timestamp
+        /// The row read (updates go straight to it).
+        let rowid: Int64
+
+        /// The rev of one field (0: none yet). Read from the text (`RevsText`) without
+        /// decoding the whole object, unless it is in another shape.
+        func of(_ field: String) -> Int64 {
+            if let known = RevsText.rev(of: field, in: text) { return known ?? 0 }
+            return JSONText.decodeRevs(text)[field] ?? 0
+        }
+
+        /// Raises a field's rev to `rev`; a higher one stays.
+        mutating func raise(_ field: String, to rev: Int64) {
+            guard rev > of(field) else { return }
+            if let changed = RevsText.setting(field, to: rev, in: text) {
+                text = changed
+            } else {
+                var all = JSONText.decodeRevs(text)
+                all[field] = rev
+                text = JSONText.encodeRevs(all)
+            }
+        }
     }
 
     func fetchRevs(_ db: Database, id: String) throws -> Revs? {
-        try db.cachedStatement(sql: "SELECT revs, rev, updated_at FROM \(name) WHERE id = ?").first([.text(id)]) { row in
-            Revs(revs: JSONText.decodeRevs(row.text(0)), rev: row.int(1), updatedAt: row.int(2))
+        try db.cachedStatement(sql: "SELECT revs, rev, updated_at, rowid FROM \(name) WHERE id = ?").first([.text(id)]) { row in
+            Revs(text: row.text(0), rev: row.int(1), updatedAt: row.int(2), rowid: row.int(3))
         }
     }
 
@@ -173,13 +196,13 @@ struct RecordTable: Sendable {
     /// Stores new bookkeeping and, when `value` is given, one field's new value (nil inside
     /// it: empty), in place.
     func update(_ db: Database, id: String, _ meta: Revs, field: String? = nil, value: FieldValue?? = nil) throws {
-        let revs = SQLArgument.text(JSONText.encodeRevs(meta.revs))
+        let revs = SQLArgument.text(meta.text)
         if let field, let value, let spec = kind.field(field) {
-            try db.cachedStatement(sql: "UPDATE \(name) SET \(field) = ?, revs = ?, rev = ?, updated_at = ? WHERE id = ?")
-                .run([RecordTable.argument(value ?? .null, spec), revs, .int(meta.rev), .int(meta.updatedAt), .text(id)])
+            try db.cachedStatement(sql: "UPDATE \(name) SET \(field) = ?, revs = ?, rev = ?, updated_at = ? WHERE rowid = ? AND id = ?")
+                .run([RecordTable.argument(value ?? .null, spec), revs, .int(meta.rev), .int(meta.updatedAt), .int(meta.rowid), .text(id)])
         } else {
-            try db.cachedStatement(sql: "UPDATE \(name) SET revs = ?, rev = ?, updated_at = ? WHERE id = ?")
-                .run([revs, .int(meta.rev), .int(meta.updatedAt), .text(id)])
+            try db.cachedStatement(sql: "UPDATE \(name) SET revs = ?, rev = ?, updated_at = ? WHERE rowid = ? AND id = ?")
+                .run([revs, .int(meta.rev), .int(meta.updatedAt), .int(meta.rowid), .text(id)])
         }
     }
 

@@ -86,8 +86,8 @@ extension Replica {
             // is at least the change's seq, so MergeRules says nothing applies; no row is read.
             if acknowledged.contains(c.seq), !MergeRules.pulledChangeApplies(seq: c.seq, localRev: c.seq) { return false }
             guard let field = c.field, var r = try table.fetchRevs(db, id: c.record),
-                  MergeRules.pulledChangeApplies(seq: c.seq, localRev: r.revs[field] ?? 0) else { return false }
-            r.revs[field] = c.seq
+                  MergeRules.pulledChangeApplies(seq: c.seq, localRev: r.of(field)) else { return false }
+            r.raise(field, to: c.seq)
             r.rev = max(r.rev, c.seq)
             r.updatedAt = max(r.updatedAt, c.at)
             // The server's value before this change: beneath any waiting edits of the field.

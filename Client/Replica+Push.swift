@@ -103,7 +103,7 @@ extension Replica {
             // Every field takes the create's rev; no value changes (the common first push).
             if try table.setFirstRevs(db, id: op.record, to: newRev) { return }
             guard var r = try table.fetchRevs(db, id: op.record) else { return }
-            for spec in op.kind.fields { r.revs[spec.name] = max(r.revs[spec.name] ?? 0, newRev) }
+            for spec in op.kind.fields { r.raise(spec.name, to: newRev) }
             r.rev = max(r.rev, newRev)
             try table.update(db, id: op.record, r)
         case .create:
@@ -127,7 +127,7 @@ extension Replica {
                 return
             }
             guard var r = try table.fetchRevs(db, id: op.record), let field = op.field else { return }
-            r.revs[field] = max(r.revs[field] ?? 0, newRev)
+            r.raise(field, to: newRev)
             r.rev = max(r.rev, newRev)
             if let seq = result.seq, result.outcome != .conflict, newRev == seq { summary.acknowledged.insert(seq) }
             if let serverValue = result.value, othersWaiting {
