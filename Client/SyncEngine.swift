@@ -161,29 +161,40 @@ public struct SyncEngine: Sendable {
     }
 
     private func prefetchPull() throws -> PrefetchedPage {
-        let cursor = try replica.currentSettings().cursor
+        prefetch(after: try replica.currentSettings().cursor)
+    }
+
+    private func prefetch(after cursor: Int64) -> PrefetchedPage {
         let transport = self.transport
         return PrefetchedPage(cursor: cursor, response: Task { try await transport.pull(after: cursor, limit: Limits.defaultPageSize) })
     }
 
-    /// Pulls pages until done, each applied with its cursor in one transaction. `first`: a
-    /// page already requested, used when it was asked after the current cursor.
+    /// Pulls pages until done, each applied with its cursor in one transaction. The next
+    /// page is asked for while one is applied. `first`: a page already asked for, used
+    /// when it was asked after the current cursor.
     func pull(_ report: inout Report, first: PrefetchedPage? = nil) async throws {
         var trace = SyncTrace()
-        var first = first
+        var ahead = first
         while true {
             let cursor = try replica.currentSettings().cursor
             let page: PullResponse
-            if let prefetched = first {
-                first = nil
-                let response = await prefetched.response.result
-                page = try prefetched.cursor == cursor ? response.get() : await transport.pull(after: cursor, limit: Limits.defaultPageSize)
+            if let prefetched = ahead, prefetched.cursor == cursor {
+                page = try await prefetched.response.value
             } else {
+                ahead?.response.cancel()
+                _ = await ahead?.response.result
                 page = try await transport.pull(after: cursor, limit: Limits.defaultPageSize)
             }
+            ahead = page.more ? prefetch(after: page.next) : nil
             trace.lap("pull \(page.changes.count) changes: server")
             FaultInjection.point("before-pull-apply")
-            let summary = try replica.applyPull(page, acknowledged: report.acknowledged)
+            let summary: PullSummary
+            do {
+                summary = try replica.applyPull(page, acknowledged: report.acknowledged)
+            } catch {
+                _ = await ahead?.response.result
+                throw error
+            }
             trace.lap("pull: apply")
             report.pulled += summary.applied
             report.withdrawn += summary.withdrawn

@@ -89,6 +89,49 @@ struct AcknowledgedEditTests {
     }
 }
 
+/// `workplan sync` asks for the next pull page while it applies one.
+@Suite("Pull ahead")
+struct PullAheadTests {
+    @Test func pagesAskedAheadAreEachAskedOnceInOrderAndAllApplied() async throws {
+        let tmp = try TemporaryDirectory(prefix: "workplan-pull-ahead")
+        let store = try ServerStore(path: tmp.file("store.sqlite"), create: true)
+        defer { try? store.close() }
+        let a = try Replica.create(in: tmp.child("a"), staff: .EUMS, user: "Dupont")
+        let area = try a.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        for i in 0..<30 { _ = try a.createRecord(.task, fields: taskFields(area, title: "Task \(i)")) }
+        _ = try await SyncEngine(replica: a, transport: InProcessTransport(store: store, user: Identity(name: "Dupont", staff: .EUMS, role: .editor))).run()
+        let b = try Replica.create(in: tmp.child("b"), staff: .IMS, user: "Smith")
+        let pages = SmallPages(inner: InProcessTransport(store: store, user: Identity(name: "Smith", staff: .IMS, role: .editor)), limit: 7)
+        _ = try await SyncEngine(replica: b, transport: pages).run()
+        let asked = pages.cursors
+        #expect(asked.count == 5, "31 changes in pages of 7")
+        #expect(asked == asked.sorted() && Set(asked).count == asked.count, "each page once, in order: \(asked)")
+        #expect(try b.tasks().count == 30)
+        #expect(try b.currentSettings().cursor == (try await store.maxSeq()))
+    }
+}
+
+/// An in-process server that serves pull pages of at most `limit` changes, and notes the cursors asked after.
+final class SmallPages: SyncTransport, @unchecked Sendable {
+    let inner: InProcessTransport
+    let limit: Int
+    private let lock = NSLock()
+    private var asked: [Int64] = []
+    var cursors: [Int64] { lock.withLock { asked } }
+
+    init(inner: InProcessTransport, limit: Int) {
+        self.inner = inner
+        self.limit = limit
+    }
+
+    func hello() async throws -> HelloResponse { try await inner.hello() }
+    func push(_ request: PushRequest) async throws -> PushResponse { try await inner.push(request) }
+    func pull(after cursor: Int64, limit: Int) async throws -> PullResponse {
+        lock.withLock { asked.append(cursor) }
+        return try await inner.pull(after: cursor, limit: min(limit, self.limit))
+    }
+}
+
 /// Forwards to an in-process server, and runs `edit` once, while the first push is on its way.
 final class EditDuringFirstPush: SyncTransport, @unchecked Sendable {
     let inner: InProcessTransport
