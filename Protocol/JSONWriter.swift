@@ -25,6 +25,11 @@ package struct JSONWriter {
         bytes.append(contentsOf: s.utf8)
     }
 
+    /// Appends already-encoded JSON text given as UTF-8 bytes.
+    package mutating func json(utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: utf8)
+    }
+
     package mutating func int(_ v: Int64) {
         if v == 0 { bytes.append(UInt8(ascii: "0")); return }
         var n = v.magnitude
@@ -55,27 +60,30 @@ package struct JSONWriter {
 
     /// Appends a JSON string literal with the required escapes.
     package mutating func string(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
         var s = s
-        s.withUTF8 { utf8 in
-            var start = 0
-            for i in 0..<utf8.count {
-                let c = utf8[i]
-                if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") { continue }
-                if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
-                start = i + 1
-                switch c {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5c, 0x22])
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5c, 0x5c])
-                case 0x0a: bytes.append(contentsOf: [0x5c, UInt8(ascii: "n")])
-                case 0x0d: bytes.append(contentsOf: [0x5c, UInt8(ascii: "r")])
-                case 0x09: bytes.append(contentsOf: [0x5c, UInt8(ascii: "t")])
-                default:
-                    bytes.append(contentsOf: [0x5c, UInt8(ascii: "u"), 0x30, 0x30, Self.hex[Int(c >> 4)], Self.hex[Int(c & 0xf)]])
-                }
+        s.withUTF8 { string(utf8: $0) }
+    }
+
+    /// Appends a JSON string literal of UTF-8 bytes (valid UTF-8) with the required escapes.
+    package mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
+        var start = 0
+        for i in 0..<utf8.count {
+            let c = utf8[i]
+            if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") { continue }
+            if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
+            start = i + 1
+            switch c {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5c, 0x22])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5c, 0x5c])
+            case 0x0a: bytes.append(contentsOf: [0x5c, UInt8(ascii: "n")])
+            case 0x0d: bytes.append(contentsOf: [0x5c, UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [0x5c, UInt8(ascii: "t")])
+            default:
+                bytes.append(contentsOf: [0x5c, UInt8(ascii: "u"), 0x30, 0x30, Self.hex[Int(c >> 4)], Self.hex[Int(c & 0xf)]])
             }
-            if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
         }
+        if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
         bytes.append(UInt8(ascii: "\""))
     }
 

@@ -47,6 +47,23 @@ extension Statement {
         }
     }
 
+    /// Binds `arguments` by position and hands each result row to `body`, in order.
+    package func forEachRow(_ arguments: [SQLArgument], _ body: (SQLRow) throws -> Void) throws {
+        let stmt = sqliteStatement
+        try bind(arguments)
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        while true {
+            switch sqlite3_step(stmt) {
+            case SQLITE_ROW: try body(SQLRow(stmt: stmt))
+            case SQLITE_DONE: return
+            case let rc: throw error(rc)
+            }
+        }
+    }
+
     private func bind(_ arguments: [SQLArgument]) throws {
         let stmt = sqliteStatement
         sqlite3_reset(stmt)
@@ -76,7 +93,7 @@ extension Statement {
 }
 
 /// The current result row of a statement, read by column position (0-based). Valid only
-/// inside the closure given to `Statement.first`.
+/// inside the closure given to `Statement.first` or `Statement.forEachRow`.
 package struct SQLRow {
     fileprivate let stmt: OpaquePointer
 
@@ -93,6 +110,15 @@ package struct SQLRow {
 
     /// The column as an integer (0 for NULL).
     package func int(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }
+
+    /// Whether the column is NULL.
+    package func isNull(_ column: Int32) -> Bool { sqlite3_column_type(stmt, column) == SQLITE_NULL }
+
+    /// The column's text as UTF-8 bytes, valid only inside `body` (empty for NULL).
+    package func withText<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        guard let bytes = sqlite3_column_text(stmt, column) else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(stmt, column))))
+    }
 }
 
 /// SQLite copies the bound text before the call returns.
