@@ -12,7 +12,8 @@ extension PushApplier {
     }
 
     /// `createNew`, or nil (nothing changed) when a record with this id exists.
-    func createIfAbsent(_ op: PlanOperation) throws -> OpResult? {
+    /// `fieldsJSON`: the op's fields as `JSONWriter.encode(fields:)` writes them, if known.
+    func createIfAbsent(_ op: PlanOperation, fieldsJSON known: String? = nil) throws -> OpResult? {
         let fields = op.fields ?? [:]
         let seq = nextSeq
         let own = fields[FieldName.releasable]?.text.flatMap(Releasability.init(rawValue:))
@@ -21,7 +22,7 @@ extension PushApplier {
         let record = StoredRecord(
             id: op.record, kind: op.kind, fields: fields, revs: [:], rev: seq, own: own, effective: eff,
             parent: parent, deleted: false, createdSeq: seq, createdAt: op.at, createdBy: user.name)
-        let fieldsJSON = JSONWriter.encode(fields: fields)
+        let fieldsJSON = known ?? JSONWriter.encode(fields: fields)
         guard try insert(record, fieldsJSON: fieldsJSON) else { return nil }
         try append(ChangeRow(event: .change, record: op.record, kind: op.kind, action: .create, fields: fieldsJSON), at: op.at)
         return OpResult(op: op.id, outcome: .accepted, seq: seq, rev: seq)

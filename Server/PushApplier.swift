@@ -47,6 +47,7 @@ final class PushApplier {
     private var insertChange: Statement
     private var insertRecord: Statement
     private var updateRecord: Statement
+    private var updateRecordRow: Statement
     private var selectRecord: Statement
     private var selectMeta: Statement
 
@@ -67,20 +68,24 @@ final class PushApplier {
         updateRecord = try db.cachedStatement(sql: """
             UPDATE records SET fields = ?, revs = ?, rev = ?, releasable = ?, effective = ?, deleted = ? WHERE id = ?
             """)
-        selectRecord = try db.cachedStatement(sql: "SELECT \(StoredRecord.columns) FROM records WHERE id = ?")
+        updateRecordRow = try db.cachedStatement(sql: """
+            UPDATE records SET fields = ?, revs = ?, rev = ?, releasable = ?, effective = ?, deleted = ? WHERE rowid = ? AND id = ?
+            """)
+        selectRecord = try db.cachedStatement(sql: "SELECT \(StoredRecord.columns), rowid FROM records WHERE id = ?")
         selectMeta = try db.cachedStatement(sql: "SELECT kind, releasable, effective, deleted FROM records WHERE id = ?")
     }
 
-    /// Applies every operation in order and returns one result per operation.
-    func apply(_ ops: [PlanOperation]) throws -> [OpResult] {
+    /// Applies every operation in order and returns one result per operation. `fieldsJSON`:
+    /// for each create, its fields as `JSONWriter.encode(fields:)` writes them, if known.
+    func apply(_ ops: [PlanOperation], fieldsJSON: [String?] = []) throws -> [OpResult] {
         var results: [OpResult] = []
         results.reserveCapacity(ops.count)
-        for op in ops {
+        for (i, op) in ops.enumerated() {
             // A create of an id not seen yet is tried as a new record first: the insert
             // itself tells whether the record exists (saves a lookup per create).
             if op.action == .create, loaded[op.record] == nil, metas[op.record] == nil {
                 try checkAccess(op, nil)
-                if let result = try createIfAbsent(op) {
+                if let result = try createIfAbsent(op, fieldsJSON: i < fieldsJSON.count ? fieldsJSON[i] : nil) {
                     results.append(result)
                     try closeConflicts(op)
                     ServerFaults.appliedInPush(results.count)
@@ -179,10 +184,18 @@ final class PushApplier {
     }
 
     func save(_ r: StoredRecord) throws {
-        try updateRecord.run([
+        var arguments: [SQLArgument] = [
             .text(JSONWriter.encode(fields: r.fields)), .text(JSONWriter.encode(revs: r.revs)), .int(r.rev),
-            SQLArgument(r.own?.rawValue), .text(EffectiveReleasability.encode(r.effective)), SQLArgument(r.deleted), .text(r.id),
-        ])
+            SQLArgument(r.own?.rawValue), .text(EffectiveReleasability.encode(r.effective)), SQLArgument(r.deleted),
+        ]
+        if let rowid = r.rowid {
+            // Straight to the row it was read from (the id index is not walked again).
+            arguments += [.int(rowid), .text(r.id)]
+            try updateRecordRow.run(arguments)
+        } else {
+            arguments.append(.text(r.id))
+            try updateRecord.run(arguments)
+        }
         loaded[r.id] = r
     }
 

@@ -24,7 +24,7 @@ extension ServerStore {
         if let stored = try await pool.read({ db in try Self.storedResults(db, request.batchId, user: user) }) {
             return Self.replay(request.batchId, storeId: storeId, resultsJSON: stored)
         }
-        let ops = try await Self.validateConcurrently(request.ops)
+        let checked = try await Self.validateConcurrently(request.ops)
         let storeId = self.storeId
         return try await pool.write { db in
             // Checked again inside the transaction: a concurrent retry may have won.
@@ -32,7 +32,7 @@ extension ServerStore {
                 return Self.replay(request.batchId, storeId: storeId, resultsJSON: stored)
             }
             let applier = try PushApplier(db: db, user: user, batchId: request.batchId)
-            let results = try applier.apply(ops)
+            let results = try applier.apply(checked.ops, fieldsJSON: checked.fieldsJSON)
             let resultsJSON = JSONWriter.encode(results: results)
             try db.execute(sql: "INSERT INTO batches(id, user, results, seq) VALUES (?, ?, ?, ?)",
                            arguments: [request.batchId, user.name, resultsJSON, applier.nextSeq - 1])
@@ -49,11 +49,20 @@ extension ServerStore {
         }
     }
 
+    /// Operations after the checks that need no store.
+    struct CheckedBatch {
+        /// The normalised operations.
+        var ops: [PlanOperation] = []
+        /// For each create, its fields as stored (`JSONWriter.encode(fields:)`): written
+        /// here, in parallel, rather than inside the write transaction.
+        var fieldsJSON: [String?] = []
+    }
+
     /// The checks that need no store: each operation's shape and values, duplicate ids,
     /// the batch size, natural-key ids. Returns the normalised operations. Large batches
     /// are validated in chunks on all cores (the checks are pure); the error reported is
     /// always that of the first failing operation.
-    static func validateConcurrently(_ ops: [PlanOperation]) async throws -> [PlanOperation] {
+    static func validateConcurrently(_ ops: [PlanOperation]) async throws -> CheckedBatch {
         guard ops.count <= Limits.maxOpsPerBatch else {
             throw WorkPlanError.invalid("a batch may hold at most \(Limits.maxOpsPerBatch) operations (got \(ops.count))")
         }
@@ -64,27 +73,37 @@ extension ServerStore {
         }
         let chunk = 256
         guard ops.count > chunk else { return try validate(ops[...]) }
-        let results = await withTaskGroup(of: (Int, Result<[PlanOperation], any Error>).self) { group in
+        let results = await withTaskGroup(of: (Int, Result<CheckedBatch, any Error>).self) { group in
             for start in stride(from: 0, to: ops.count, by: chunk) {
                 let slice = ops[start..<min(start + chunk, ops.count)]
                 group.addTask { (start, Result { try validate(slice) }) }
             }
-            var all: [(Int, Result<[PlanOperation], any Error>)] = []
+            var all: [(Int, Result<CheckedBatch, any Error>)] = []
             for await r in group { all.append(r) }
             return all.sorted { $0.0 < $1.0 }
         }
-        var out: [PlanOperation] = []
-        out.reserveCapacity(ops.count)
-        for (_, r) in results { out += try r.get() }
+        var out = CheckedBatch()
+        out.ops.reserveCapacity(ops.count)
+        out.fieldsJSON.reserveCapacity(ops.count)
+        for (_, r) in results {
+            let part = try r.get()
+            out.ops += part.ops
+            out.fieldsJSON += part.fieldsJSON
+        }
         return out
     }
 
-    static func validate(_ ops: ArraySlice<PlanOperation>) throws -> [PlanOperation] {
-        try ops.map { op in
+    static func validate(_ ops: ArraySlice<PlanOperation>) throws -> CheckedBatch {
+        var out = CheckedBatch()
+        out.ops.reserveCapacity(ops.count)
+        out.fieldsJSON.reserveCapacity(ops.count)
+        for op in ops {
             let valid = try op.validated()
             try PushApplier.checkNaturalKey(valid)
-            return valid
+            out.ops.append(valid)
+            out.fieldsJSON.append(valid.action == .create ? JSONWriter.encode(fields: valid.fields ?? [:]) : nil)
         }
+        return out
     }
 
     /// The stored results of a known batch, or nil. A batch id used by someone else is refused.

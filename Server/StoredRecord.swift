@@ -22,6 +22,8 @@ struct StoredRecord {
     var createdSeq: Int64
     var createdAt: Timestamp
     var createdBy: String
+    /// The row it was read from (nil: made in this batch).
+    var rowid: Int64? = nil
 
     /// The value of a field now (`.null` when unset).
     func value(_ field: String) -> FieldValue { fields[field] ?? .null }
@@ -51,7 +53,7 @@ struct StoredRecord {
         self.createdBy = createdBy
     }
 
-    /// A row of `columns`, read straight from SQLite.
+    /// A row of `columns` then `rowid`, read straight from SQLite.
     init(row: SQLRow) throws {
         guard let kind = RecordKind(rawValue: row.text(1)) else {
             throw WorkPlanError(.corrupt, "record \(row.text(0)) has an unknown kind")
@@ -68,6 +70,7 @@ struct StoredRecord {
         createdSeq = row.int(9)
         createdAt = row.int(10)
         createdBy = row.text(11)
+        rowid = row.int(12)
     }
 }
 
