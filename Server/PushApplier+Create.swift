@@ -19,10 +19,10 @@ extension PushApplier {
         let own = fields[FieldName.releasable]?.text.flatMap(Releasability.init(rawValue:))
         let parent = op.kind == .note ? fields[FieldName.task]?.text : nil
         let eff = try effective(kind: op.kind, own: own, parent: parent)
-        let record = StoredRecord(
-            id: op.record, kind: op.kind, fields: fields, revs: [:], rev: seq, own: own, effective: eff,
-            parent: parent, deleted: false, createdSeq: seq, createdAt: op.at, createdBy: user.name)
         let fieldsJSON = known ?? JSONWriter.encode(fields: fields)
+        let record = StoredRecord(
+            id: op.record, kind: op.kind, fieldsJSON: fieldsJSON, revs: [:], rev: seq, own: own, effective: eff,
+            parent: parent, deleted: false, createdSeq: seq, createdAt: op.at, createdBy: user.name)
         guard try insert(record, fieldsJSON: fieldsJSON) else { return nil }
         try append(ChangeRow(event: .change, record: op.record, kind: op.kind, action: .create, fields: fieldsJSON), at: op.at)
         return OpResult(op: op.id, outcome: .accepted, seq: seq, rev: seq)
@@ -42,7 +42,7 @@ extension PushApplier {
         var lastSeq: Int64?
         for (name, proposed) in (op.fields ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let spec = op.kind.field(name) else { continue }
-            let current = r.value(name), currentRev = r.rev(of: name)
+            let current = try r.value(name), currentRev = r.rev(of: name)
             switch MergeRules.decideSet(spec: spec, baseRev: 0, currentRev: currentRev,
                                         base: .null, current: current, proposed: proposed) {
             case .unchanged:

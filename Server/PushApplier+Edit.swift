@@ -8,7 +8,7 @@ extension PushApplier {
         let field = op.field!, proposed = op.value ?? .null
         if r.deleted { return try editOfDeleted(op, r, proposed: proposed) }
         let spec = op.kind.field(field)!
-        let current = r.value(field), currentRev = r.rev(of: field)
+        let current = try r.value(field), currentRev = r.rev(of: field)
         // The base value matters only for a stale long-text merge; read it from history then.
         let needsBase = spec.isLongText && op.baseRev < currentRev && proposed != current
         let base = needsBase ? try value(of: field, in: r.id, atRev: op.baseRev) : .null
@@ -38,7 +38,7 @@ extension PushApplier {
     func element(_ op: PlanOperation) throws -> OpResult {
         var r = try record(op.record)
         let field = op.field!, element = op.value?.text ?? ""
-        let current = r.value(field)
+        let current = try r.value(field)
         guard let updated = MergeRules.applyElement(op.action, element: element, to: current) else {
             // The element is already (not) there: nothing to change, deleted record or not.
             return OpResult(op: op.id, outcome: .unchanged, value: current, rev: r.rev(of: field))
@@ -58,7 +58,7 @@ extension PushApplier {
         let field = op.field ?? Conflict.deletedField
         let base = op.field == nil ? FieldValue.null : try value(of: field, in: r.id, atRev: op.baseRev)
         let c = try openConflict(op, type: .editDeleted, field: field, base: base,
-                                 current: r.value(field), proposed: proposed, currentRev: r.rev)
-        return OpResult(op: op.id, outcome: .conflict, value: r.value(field), rev: r.rev, conflicts: [c])
+                                 current: try r.value(field), proposed: proposed, currentRev: r.rev)
+        return OpResult(op: op.id, outcome: .conflict, value: try r.value(field), rev: r.rev, conflicts: [c])
     }
 }

@@ -30,16 +30,16 @@ extension PushApplier {
         let seq = nextSeq
         var old: String?, eff: (String, String)?
         if let field = op.field, let value = op.value {
-            old = JSONWriter.encode(r.value(field))
+            old = JSONWriter.encode(try r.value(field))
             eff = try write(value, to: field, of: &r, seq: seq)
         }
         r.deleted = false
         r.rev = seq
         try append(ChangeRow(event: .change, record: r.id, kind: r.kind, action: .restore, field: op.field,
-                             old: old, value: op.value.map(JSONWriter.encode), fields: JSONWriter.encode(fields: r.fields),
+                             old: old, value: op.value.map(JSONWriter.encode), fields: r.fieldsJSON,
                              oldEffective: eff?.0, newEffective: eff?.1), at: op.at)
         try save(r)
-        return OpResult(op: op.id, outcome: .accepted, seq: seq, value: op.field.map { r.value($0) }, rev: seq)
+        return OpResult(op: op.id, outcome: .accepted, seq: seq, value: try op.field.map { try r.value($0) }, rev: seq)
     }
 
     /// `resolve`: closes the listed conflicts (in `closeConflicts`) and changes nothing:
@@ -47,7 +47,7 @@ extension PushApplier {
     func resolve(_ op: PlanOperation) throws -> OpResult {
         let r = try record(op.record)
         if let field = op.field, op.kind.field(field) != nil {
-            return OpResult(op: op.id, outcome: .unchanged, value: r.value(field), rev: r.rev(of: field))
+            return OpResult(op: op.id, outcome: .unchanged, value: try r.value(field), rev: r.rev(of: field))
         }
         return OpResult(op: op.id, outcome: .unchanged, rev: r.rev)
     }

@@ -185,7 +185,7 @@ final class PushApplier {
 
     func save(_ r: StoredRecord) throws {
         var arguments: [SQLArgument] = [
-            .text(JSONWriter.encode(fields: r.fields)), .text(JSONWriter.encode(revs: r.revs)), .int(r.rev),
+            .text(r.fieldsJSON), .text(JSONWriter.encode(revs: r.revs)), .int(r.rev),
             SQLArgument(r.own?.rawValue), .text(EffectiveReleasability.encode(r.effective)), SQLArgument(r.deleted),
         ]
         if let rowid = r.rowid {
@@ -203,7 +203,7 @@ final class PushApplier {
     /// releasability of the record and of a task's notes). Returns the old and new effective
     /// releasability when they changed.
     func write(_ value: FieldValue, to field: String, of r: inout StoredRecord, seq: Int64) throws -> (String, String)? {
-        if value == .null { r.fields[field] = nil } else { r.fields[field] = value }
+        try r.setValue(value, of: field)
         r.revs[field] = seq
         r.rev = max(r.rev, seq)
         guard field == FieldName.releasable, let own = value.text.flatMap(Releasability.init(rawValue:)) else { return nil }

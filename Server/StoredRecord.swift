@@ -7,7 +7,9 @@ import WorkPlanSQLite
 struct StoredRecord {
     var id: String
     var kind: RecordKind
-    var fields: [String: FieldValue]
+    /// The fields as stored: `JSONWriter.encode(fields:)` text. One field is read or changed
+    /// in place (`FieldsText`); an edit does not decode the others.
+    private(set) var fieldsJSON: String
     /// Revs of the fields changed since the create (the others have `createdSeq`).
     var revs: [String: Int64]
     /// The newest of the fields' revs and of the record's delete/restore.
@@ -26,7 +28,29 @@ struct StoredRecord {
     var rowid: Int64? = nil
 
     /// The value of a field now (`.null` when unset).
-    func value(_ field: String) -> FieldValue { fields[field] ?? .null }
+    func value(_ field: String) throws -> FieldValue {
+        if let v = FieldsText.value(of: field, in: fieldsJSON) { return v }
+        return try decodedFields()[field] ?? .null
+    }
+
+    /// Sets a field's value (`.null`: unset).
+    mutating func setValue(_ value: FieldValue, of field: String) throws {
+        if let changed = FieldsText.setting(field, to: value, in: fieldsJSON) {
+            fieldsJSON = changed
+            return
+        }
+        var all = try decodedFields()
+        all[field] = value == .null ? nil : value
+        fieldsJSON = JSONWriter.encode(fields: all)
+    }
+
+    private func decodedFields() throws -> [String: FieldValue] {
+        do {
+            return try JSONText.decode([String: FieldValue].self, fieldsJSON)
+        } catch {
+            throw WorkPlanError(.corrupt, "record \(id) has unreadable fields")
+        }
+    }
 
     /// The rev of a field now.
     func rev(of field: String) -> Int64 { revs[field] ?? createdSeq }
@@ -36,12 +60,12 @@ struct StoredRecord {
 
     static let columns = "id, kind, fields, revs, rev, releasable, effective, parent, deleted, created_seq, created_at, created_by"
 
-    init(id: String, kind: RecordKind, fields: [String: FieldValue], revs: [String: Int64], rev: Int64,
+    init(id: String, kind: RecordKind, fieldsJSON: String, revs: [String: Int64], rev: Int64,
          own: Releasability?, effective: Releasability?, parent: String?, deleted: Bool,
          createdSeq: Int64, createdAt: Timestamp, createdBy: String) {
         self.id = id
         self.kind = kind
-        self.fields = fields
+        self.fieldsJSON = fieldsJSON
         self.revs = revs
         self.rev = rev
         self.own = own
@@ -60,7 +84,7 @@ struct StoredRecord {
         }
         id = row.text(0)
         self.kind = kind
-        fields = try JSONText.decode([String: FieldValue].self, row.text(2))
+        fieldsJSON = row.text(2)
         revs = try JSONText.decode([String: Int64].self, row.text(3))
         rev = row.int(4)
         own = row.optionalText(5).flatMap(Releasability.init(rawValue:))

@@ -42,3 +42,53 @@ struct RevsTextTests {
         #expect(RevsText.setting("a\"", to: 3, in: "{}") == nil, "a key the writer would escape")
     }
 }
+
+@Suite("FieldsText reads and sets one field as JSONWriter writes them")
+struct FieldsTextTests {
+    static let names = ["area", "description", "due", "lead", "owner", "status", "tags", "title"]
+    static let texts = ["", "open", "Line one.\nLine \"two\" \\ three.", "ünïcødé 🚀", "a,b:c}{]["]
+
+    static func randomValue(_ rng: inout some RandomNumberGenerator) -> FieldValue {
+        switch Int.random(in: 0..<4, using: &rng) {
+        case 0: .null
+        case 1: .makeSet(texts.shuffled(using: &rng).prefix(Int.random(in: 0...3, using: &rng)))
+        default: .text(texts.randomElement(using: &rng)!)
+        }
+    }
+
+    @Test func agreesWithDecodingAndEncodingTheWholeObject() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            var fields: [String: FieldValue] = [:]
+            for name in Self.names.shuffled(using: &rng).prefix(Int.random(in: 0...Self.names.count, using: &rng)) {
+                let v = Self.randomValue(&rng)
+                if v != .null { fields[name] = v }
+            }
+            let text = JSONWriter.encode(fields: fields)
+            let field = Self.names.randomElement(using: &rng)!
+            #expect(FieldsText.value(of: field, in: text) == (fields[field] ?? .null), "\(field) in \(text)")
+            let value = Self.randomValue(&rng)
+            var changed = fields
+            changed[field] = value == .null ? nil : value
+            #expect(FieldsText.setting(field, to: value, in: text) == JSONWriter.encode(fields: changed), "\(field)=\(value) in \(text)")
+        }
+    }
+
+    @Test func removingAMember() {
+        #expect(FieldsText.setting("a", to: .null, in: #"{"a":"x"}"#) == "{}")
+        #expect(FieldsText.setting("a", to: .null, in: #"{"a":"x","b":[]}"#) == #"{"b":[]}"#)
+        #expect(FieldsText.setting("b", to: .null, in: #"{"a":"x","b":["p","q"]}"#) == #"{"a":"x"}"#)
+        #expect(FieldsText.setting("b", to: .null, in: #"{"a":"x","b":"y","c":"z"}"#) == #"{"a":"x","c":"z"}"#)
+        #expect(FieldsText.setting("q", to: .null, in: #"{"a":"x"}"#) == #"{"a":"x"}"#)
+        #expect(FieldsText.value(of: "a", in: #"{"a":null}"#) == .null)
+    }
+
+    @Test func anyOtherShapeIsLeftToTheDecoder() {
+        for text in ["", "{", #"{"a":"x}"#, #"{"a":"x",}"#, #"{"a":1}"#, #"{"a":["x",1]}"#, #"{"a":["x"}"#, #"{"b":"x","a":"y"}"#,
+                     #"{"a":{"b":"c"}}"#, #"{"a":"x"} "#, #"{"a":"x","b":nul}"#, "{\"a\":\"line\nbreak\"}"] {
+            #expect(FieldsText.value(of: "a", in: text) == nil, "\(text)")
+            #expect(FieldsText.setting("a", to: .text("v"), in: text) == nil, "\(text)")
+        }
+    }
+}
+
