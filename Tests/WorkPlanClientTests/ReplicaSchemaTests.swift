@@ -1,0 +1,34 @@
+import GRDB
+import Testing
+@testable import WorkPlanClient
+
+@Suite("Replica schema migrations")
+struct ReplicaSchemaTests {
+    /// A replica made before v2 keeps its waiting operations, and its lookups by batch and of
+    /// conference operations use the new partial indexes.
+    @Test func v2ReplacesThePendingIndexesAndKeepsTheLog() throws {
+        let db = try DatabaseQueue()
+        try ReplicaSchema.migrator.migrate(db, upTo: "v1")
+        try db.write { db in
+            for (i, (kind, batch)) in [("task", "b1"), ("conference", nil), ("task", nil)].enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO pending (op_id, record, kind, action, field, value, base_rev, at, author, batch)
+                    VALUES (?, 'r', ?, 'set', 'status', '"done"', 0, 0, 'a', ?)
+                    """, arguments: ["op\(i)", kind, batch])
+            }
+        }
+        try ReplicaSchema.migrator.migrate(db)
+        try db.read { db in
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM pending") == 3)
+            let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pending' ORDER BY name")
+            #expect(indexes.contains("pending_batch") && indexes.contains("pending_conference") && !indexes.contains("pending_kind"))
+            func plan(_ sql: String) throws -> String {
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }.joined(separator: "; ")
+            }
+            #expect(try plan("SELECT seq FROM pending WHERE batch = 'b1' ORDER BY seq").contains("pending_batch"))
+            #expect(try plan("SELECT max(seq) FROM pending WHERE kind = 'conference' AND batch IS NULL").contains("pending_conference"))
+            #expect(try PendingLog.headers(db, batch: "b1").map(\.op.id) == ["op0"])
+            #expect(try PendingLog.newestUnsentBaseline(db) == nil)
+        }
+    }
+}
