@@ -131,7 +131,7 @@ enum PendingLog {
     }
 
     static func remove(_ db: Database, seq: Int64) throws {
-        try db.cachedStatement(sql: "DELETE FROM pending WHERE seq = ?").execute(arguments: [seq])
+        try db.cachedStatement(sql: "DELETE FROM pending WHERE seq = ?").run([.int(seq)])
     }
 
     static func count(_ db: Database) throws -> Int {
