@@ -129,7 +129,7 @@ extension Replica {
             guard var r = try table.fetchRevs(db, id: op.record), let field = op.field else { return }
             r.raise(field, to: newRev)
             r.rev = max(r.rev, newRev)
-            if let seq = result.seq, result.outcome != .conflict, newRev == seq { summary.acknowledged.insert(seq) }
+            if let seq = result.seq, result.outcome != .conflict { summary.acknowledged.insert(seq) }
             if let serverValue = result.value, othersWaiting {
                 try PendingLog.setServerValue(db, record: op.record, field: field, serverValue)
                 try table.update(db, id: op.record, r, field: field, value: .some(try viewValue(db, op.record, field, serverValue)))
