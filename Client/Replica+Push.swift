@@ -39,9 +39,12 @@ extension Replica {
         }
     }
 
-    /// Whether operations wait that no batch holds yet.
-    func hasUnsentOperations() throws -> Bool {
-        try db.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE batch IS NULL)") ?? false }
+    /// Whether any operation waits outside batch `id`: not yet in a batch, or in another
+    /// batch (one sent ahead before a crash, to be resent).
+    func hasOperations(outside id: String) throws -> Bool {
+        try db.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE batch IS NULL OR batch != ?)", arguments: [id]) ?? false
+        }
     }
 
     /// Puts an in-flight batch back among the waiting operations (after the server refused

@@ -121,7 +121,10 @@ public struct SyncEngine: Sendable {
             trace.lap("push \(batch.ops.count) ops: server")
             let next = try replica.nextBatch(after: batch)
             let nextSent = next.map(send)
-            let page = try next == nil && !replica.hasUnsentOperations() ? prefetchPull() : nil
+            // The pull may start only when nothing else is to be pushed: after a crash, a
+            // batch sent ahead is still marked, and is resent below.
+            let page = try next == nil && !replica.hasOperations(outside: batch.batchId) ? prefetchPull() : nil
+            FaultInjection.point("before-storing-push-reply")
             let summary: PushSummary
             do {
                 summary = try replica.applyPushResponse(response, settings: settings)

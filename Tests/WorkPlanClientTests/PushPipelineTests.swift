@@ -30,7 +30,33 @@ struct PushPipelineTests {
         let first = try #require(try r.nextBatch())
         try r.edit(.task, id: a, [.set("status", .text("done"))])
         #expect(try r.nextBatch(after: first).map(\.batchId) == nil)
-        #expect(try r.hasUnsentOperations())
+        #expect(try r.hasOperations(outside: first.batchId))
+    }
+
+    /// A crash after the next batch was cut (and maybe sent) but before the previous reply
+    /// was stored leaves two batches marked. The next sync resends both before it pulls.
+    /// (Found by an independent review: the resumed sync pulled and stopped after the first.)
+    @Test(arguments: [true, false])
+    func aSyncResumedWithTwoMarkedBatchesPushesBoth(secondReachedTheServer: Bool) async throws {
+        let tmp = try TemporaryDirectory(prefix: "workplan-resume")
+        let store = try ServerStore(path: tmp.file("store.sqlite"), create: true)
+        defer { try? store.close() }
+        let r = try Replica.create(in: tmp.child("r"), staff: .EUMS, user: "Dupont")
+        let area = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        _ = try r.createRecord(.task, fields: taskFields(area, title: "One"))
+        let two = try r.createRecord(.task, fields: taskFields(area, title: "Two"))
+        let transport = InProcessTransport(store: store, user: Identity(name: "Dupont", staff: .EUMS, role: .editor))
+        let first = try #require(try r.nextBatch(limit: 2))
+        _ = try await transport.push(first)
+        let second = try #require(try r.nextBatch(after: first))
+        #expect(second.ops.map(\.record) == [two])
+        if secondReachedTheServer { _ = try await transport.push(second) }
+        let report = try await SyncEngine(replica: r, transport: transport).run()
+        #expect(report.pushed == 3)
+        #expect(try r.pendingCount() == 0, "both marked batches pushed by one sync")
+        #expect(try r.record(.task, id: two) != nil)
+        let page = try await store.pullPage(after: 0, limit: Limits.maxPageSize, staff: .EUMS)
+        #expect(page.changes.filter { $0.action == .create }.count == 3, "each record created once")
     }
 
     /// A sync of more than one batch, with an edit of a record of the first batch made while

@@ -75,6 +75,26 @@ struct ServerFaultTests {
         #expect(try s.server.admin("check").status == 0)
     }
 
+    /// Killed after the next batch was sent ahead and before the previous reply was stored
+    /// (two batches marked): the next sync resends both, then pulls; every task arrives once.
+    @Test func clientKilledWithABatchSentAhead() throws {
+        let s = try SyncScenario()
+        _ = try s.sharedTask()
+        let count = Limits.clientBatchOps + 500
+        let file = s.tmp.file("big.json")
+        try writeLargeExport(count: count, to: file)
+        try s.eums.ok("import", file)
+        let crashed = try CLI.run("workplan", ["sync", "--dir", s.eums.dir], env: ["WORKPLAN_FAULT": "before-storing-push-reply"])
+        #expect(crashed.status == 137, "\(crashed)")
+        #expect(try s.eums.json(StatusJSON.self, "status").pending == count, "nothing was stored before the crash")
+        try s.eums.ok("sync")
+        #expect(try s.eums.json(StatusJSON.self, "status").pending == 0, "one sync resends both batches")
+        try s.ims.ok("sync")
+        let titles = try s.ims.json([TaskJSON].self, "list").map(\.title).filter { $0.hasPrefix("Imported task ") }
+        #expect(titles.count == count && Set(titles).count == count)
+        #expect(try s.server.admin("check").status == 0)
+    }
+
     /// Against the real process (so a SIGPIPE would kill it): clients that hang up while it
     /// writes a big page, and silent connections closed by `--idle-timeout 1`, while a
     /// legitimate client keeps syncing.
