@@ -84,28 +84,49 @@ package enum SortedObjectText {
         c >= 0x20 && c < 0x80 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\")
     }
 
-    /// The end of an integer (`-?digits`) at `i`.
+    /// The end of a JSON integer (`-?digits`, no leading zero) at `i`.
     package static func skipInteger(_ b: [UInt8], _ i: Int) -> Int? {
         var j = i
         if j < b.count, b[j] == UInt8(ascii: "-") { j += 1 }
         let first = j
         while j < b.count, b[j] >= UInt8(ascii: "0"), b[j] <= UInt8(ascii: "9") { j += 1 }
-        return j > first ? j : nil
+        guard j > first, b[first] != UInt8(ascii: "0") || j == first + 1 else { return nil }
+        return j
     }
 
-    /// The end of a JSON string at `i` (escapes skipped over, not checked).
+    /// The end of a JSON string at `i`; nil for a control character or an escape JSON does
+    /// not have (what a decoder would refuse is left to it).
     package static func skipString(_ b: [UInt8], _ i: Int) -> Int? {
         guard i < b.count, b[i] == UInt8(ascii: "\"") else { return nil }
         var j = i + 1
         while j < b.count {
             switch b[j] {
-            case UInt8(ascii: "\""): return j + 1
-            case UInt8(ascii: "\\"): j += 2
-            case let c where c < 0x20: return nil
-            default: j += 1
+            case UInt8(ascii: "\""):
+                return j + 1
+            case UInt8(ascii: "\\"):
+                guard j + 1 < b.count else { return nil }
+                switch b[j + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    j += 2
+                case UInt8(ascii: "u"):
+                    guard j + 5 < b.count, b[(j + 2)..<(j + 6)].allSatisfy(isHexDigit) else { return nil }
+                    j += 6
+                default:
+                    return nil
+                }
+            case let c where c < 0x20:
+                return nil
+            default:
+                j += 1
             }
         }
         return nil
+    }
+
+    private static func isHexDigit(_ c: UInt8) -> Bool {
+        (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "f"))
+            || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "F"))
     }
 
     /// The end of a field value at `i`: a string, an array of strings, or null.

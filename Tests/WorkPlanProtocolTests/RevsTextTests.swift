@@ -35,7 +35,7 @@ struct RevsTextTests {
     @Test func anyOtherShapeIsLeftToTheDecoder() {
         for text in ["", "{", "[]", #"{"a":1"#, #"{"a":1,}"#, #"{"a" :1}"#, #"{ "a":1}"#, #"{"a":1.5}"#, #"{"a":"1"}"#,
                      #"{"b":1,"a":2}"#, #"{"a":1,"a":2}"#, #"{"a\"b":1}"#, #"{"a":}"#, #"{"a":99999999999999999999}"#,
-                     #"{"a":1}x"#, #"{"a":1,"b":2} "#, #"{"é":1}"#, #"{"a":1,"b":2,"c":x}"#] {
+                     #"{"a":1}x"#, #"{"a":1,"b":2} "#, #"{"é":1}"#, #"{"a":1,"b":2,"c":x}"#, #"{"a":01}"#, #"{"a":-}"#] {
             #expect(RevsText.rev(of: "a", in: text) == nil, "\(text)")
             #expect(RevsText.setting("a", to: 3, in: text) == nil, "\(text)")
         }
@@ -74,6 +74,12 @@ struct FieldsTextTests {
         }
     }
 
+    @Test func everyJSONEscapeIsReadThrough() {
+        let text = #"{"a":"q\"\\\/\b\f\n\r\t\u00e9\uD83D\uDE80","b":["\u0041"]}"#
+        #expect(FieldsText.value(of: "b", in: text) == .set(["A"]))
+        #expect(FieldsText.setting("b", to: .text("B"), in: text) == #"{"a":"q\"\\\/\b\f\n\r\t\u00e9\uD83D\uDE80","b":"B"}"#)
+    }
+
     @Test func removingAMember() {
         #expect(FieldsText.setting("a", to: .null, in: #"{"a":"x"}"#) == "{}")
         #expect(FieldsText.setting("a", to: .null, in: #"{"a":"x","b":[]}"#) == #"{"b":[]}"#)
@@ -85,7 +91,8 @@ struct FieldsTextTests {
 
     @Test func anyOtherShapeIsLeftToTheDecoder() {
         for text in ["", "{", #"{"a":"x}"#, #"{"a":"x",}"#, #"{"a":1}"#, #"{"a":["x",1]}"#, #"{"a":["x"}"#, #"{"b":"x","a":"y"}"#,
-                     #"{"a":{"b":"c"}}"#, #"{"a":"x"} "#, #"{"a":"x","b":nul}"#, "{\"a\":\"line\nbreak\"}"] {
+                     #"{"a":{"b":"c"}}"#, #"{"a":"x"} "#, #"{"a":"x","b":nul}"#, "{\"a\":\"line\nbreak\"}",
+                     #"{"a":"x","b":"\q"}"#, #"{"a":"x","b":"\u12"}"#, #"{"a":"x","b":"\u12g4"}"#] {
             #expect(FieldsText.value(of: "a", in: text) == nil, "\(text)")
             #expect(FieldsText.setting("a", to: .text("v"), in: text) == nil, "\(text)")
         }
