@@ -133,7 +133,6 @@ struct RecordTable: Sendable {
 
     /// A record's sync bookkeeping without its fields (what applying one field's change
     /// needs; decoding the whole row for it dominated a sync of many edits).
-    /// A record's sync bookkeeping, as read for a change of one or a few fields.
     struct Revs {
         /// The revs column as stored (`JSONWriter.encode(revs:)`), with this value's changes.
         private(set) var text: String

@@ -178,6 +178,10 @@ public struct SyncEngine: Sendable {
     func pull(_ report: inout Report, first: PrefetchedPage? = nil) async throws {
         var trace = SyncTrace()
         var ahead = first
+        defer {
+            // On an error, a page asked for ahead is not left running.
+            if let ahead { ahead.response.cancel() }
+        }
         while true {
             let cursor = try replica.currentSettings().cursor
             let page: PullResponse

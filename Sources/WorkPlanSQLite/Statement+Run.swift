@@ -93,7 +93,8 @@ extension Statement {
 }
 
 /// The current result row of a statement, read by column position (0-based). Valid only
-/// inside the closure given to `Statement.first` or `Statement.forEachRow`.
+/// inside the closure given to `Statement.first` or `Statement.forEachRow`: do not keep it,
+/// and do not run the same statement again inside that closure (other statements are fine).
 package struct SQLRow {
     fileprivate let stmt: OpaquePointer
 
