@@ -75,17 +75,17 @@ final class PushApplier {
         selectMeta = try db.cachedStatement(sql: "SELECT kind, releasable, effective, deleted FROM records WHERE id = ?")
     }
 
-    /// Applies every operation in order and returns one result per operation. `fieldsJSON`:
-    /// for each create, its fields as `JSONWriter.encode(fields:)` writes them, if known.
-    func apply(_ ops: [PlanOperation], fieldsJSON: [String?] = []) throws -> [OpResult] {
+    /// Applies every operation of a checked batch in order and returns one result per
+    /// operation (a create's fields JSON was written by the checks).
+    func apply(_ batch: ServerStore.CheckedBatch) throws -> [OpResult] {
         var results: [OpResult] = []
-        results.reserveCapacity(ops.count)
-        for (i, op) in ops.enumerated() {
+        results.reserveCapacity(batch.ops.count)
+        for (op, fieldsJSON) in zip(batch.ops, batch.fieldsJSON) {
             // A create of an id not seen yet is tried as a new record first: the insert
             // itself tells whether the record exists (saves a lookup per create).
             if op.action == .create, loaded[op.record] == nil, metas[op.record] == nil {
                 try checkAccess(op, nil)
-                if let result = try createIfAbsent(op, fieldsJSON: i < fieldsJSON.count ? fieldsJSON[i] : nil) {
+                if let result = try createIfAbsent(op, fieldsJSON: fieldsJSON) {
                     results.append(result)
                     try closeConflicts(op)
                     ServerFaults.appliedInPush(results.count)

@@ -32,7 +32,7 @@ extension ServerStore {
                 return Self.replay(request.batchId, storeId: storeId, resultsJSON: stored)
             }
             let applier = try PushApplier(db: db, user: user, batchId: request.batchId)
-            let results = try applier.apply(checked.ops, fieldsJSON: checked.fieldsJSON)
+            let results = try applier.apply(checked)
             let resultsJSON = JSONWriter.encode(results: results)
             try db.execute(sql: "INSERT INTO batches(id, user, results, seq) VALUES (?, ?, ?, ?)",
                            arguments: [request.batchId, user.name, resultsJSON, applier.nextSeq - 1])
