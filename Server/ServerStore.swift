@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import WorkPlanProtocol
+import WorkPlanSQLite
 
 /// The server's store: one SQLite database in WAL mode behind a GRDB `DatabasePool`.
 ///
@@ -15,6 +16,8 @@ public final class ServerStore: Sendable {
     public let storeId: String
     /// Where the database lives.
     public let path: String
+    /// Runs the writer's WAL checkpoints off the push that would otherwise wait for them.
+    let checkpointer: WALCheckpointer
 
     /// Opens the store at `path`. With `create: false` a missing file is an error.
     public init(path: String, create: Bool = false) throws {
@@ -26,7 +29,8 @@ public final class ServerStore: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // A 64 MB page cache and memory-mapped reads (a first push of a large plan
-            // touches many pages), and checkpoints every 64 MB of WAL rather than 4 MB.
+            // touches many pages). The writer's checkpoints run in the background (see
+            // `checkpointer`); this limit is for any other connection that commits.
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA mmap_size = 268435456")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
@@ -39,6 +43,11 @@ public final class ServerStore: Sendable {
         }
         try Self.migrator.migrate(pool)
         self.storeId = try pool.write { db in try Self.ensureStoreId(db) }
+        // Checkpoints start in the background from 64 MB of WAL; a push checkpoints
+        // itself only past 256 MB (background ones falling behind).
+        let checkpointer = WALCheckpointer(path: path, threshold: 16384, limit: 65536)
+        pool.writeWithoutTransaction { db in checkpointer.install(on: db) }
+        self.checkpointer = checkpointer
         self.pool = pool
         self.path = path
     }
@@ -46,6 +55,7 @@ public final class ServerStore: Sendable {
     /// Closes the database (pending reads and writes finish first).
     public func close() throws {
         try pool.close()
+        checkpointer.close()
     }
 
     /// The newest `seq` in the store (0 when empty).
