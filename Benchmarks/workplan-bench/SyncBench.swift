@@ -26,7 +26,10 @@ struct SyncBench {
             process.arguments = ["serve", "--dir", home, "--bind", "127.0.0.1", "--port", "0"]
             let out = Pipe()
             process.standardOutput = out
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            // WORKPLAN_BENCH_SERVER_LOG=path keeps the server's request log (durations per request).
+            let log = ProcessInfo.processInfo.environment["WORKPLAN_BENCH_SERVER_LOG"]
+            if let log { FileManager.default.createFile(atPath: log, contents: nil) }
+            process.standardError = FileHandle(forWritingAtPath: log ?? "/dev/null")
             try process.run()
             var line = Data()
             while true {
