@@ -75,23 +75,22 @@ public enum RecordID {
 
     /// Parses a full id (any case), returning it lowercased, or nil when it is not a UUID.
     public static func parse(_ text: String) -> String? {
-        var bytes = Array(text.utf8)
-        guard bytes.count == 36 else { return nil }
-        var changed = false
-        for i in 0..<36 {
-            let b = bytes[i]
+        // Checked in place (ids come with every operation); copied only to lowercase.
+        guard text.utf8.count == 36 else { return nil }
+        var upper = false
+        for (i, b) in text.utf8.enumerated() {
             if i == 8 || i == 13 || i == 18 || i == 23 {
                 guard b == 0x2D else { return nil }
             } else if (0x30...0x39).contains(b) || (0x61...0x66).contains(b) {
                 continue
             } else if (0x41...0x46).contains(b) {
-                bytes[i] = b + 0x20
-                changed = true
+                upper = true
             } else {
                 return nil
             }
         }
-        return changed ? String(decoding: bytes, as: UTF8.self) : text
+        guard upper else { return text }
+        return String(decoding: text.utf8.map { (0x41...0x46).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
     }
 
     /// Whether `text` could be a (prefix of an) id: hex digits and dashes, at least 4 long.

@@ -122,13 +122,30 @@ public enum Validation {
     /// Validates a whole new record: every field known, every required field present.
     /// Returns the normalised fields (absent optional fields are left out).
     public static func normalizeRecord(kind: RecordKind, fields: [String: FieldValue]) throws -> [String: FieldValue] {
-        var out: [String: FieldValue] = [:]
-        for name in fields.keys where kind.field(name) == nil {
-            throw WorkPlanError.invalid("a \(kind.displayName) has no field '\(name)'")
+        // Every pushed create comes through here. Most arrive normalised already, so the
+        // result starts as `fields` itself and is copied only when a value changes.
+        let specs = kind.fields
+        var given: [FieldValue?] = []
+        given.reserveCapacity(specs.count)
+        var present = 0
+        for spec in specs {
+            let value = fields[spec.name]
+            if value != nil { present += 1 }
+            given.append(value)
         }
-        for spec in kind.fields {
-            let v = try normalize(fields[spec.name] ?? .null, for: spec, kind: kind)
-            if v != .null { out[spec.name] = v }
+        if present != fields.count {
+            for name in fields.keys where kind.field(name) == nil {
+                throw WorkPlanError.invalid("a \(kind.displayName) has no field '\(name)'")
+            }
+        }
+        var out = fields
+        for (spec, value) in zip(specs, given) {
+            let v = try normalize(value ?? .null, for: spec, kind: kind)
+            if v == .null {
+                if value != nil { out[spec.name] = nil }
+            } else if v != value {
+                out[spec.name] = v
+            }
         }
         return out
     }

@@ -172,6 +172,26 @@ struct ValidationTests {
         #expect(throws: WorkPlanError.self) {
             try Validation.normalizeRecord(kind: .area, fields: ["name": .text("Medical"), "colour": .text("red")])
         }
+        // The unknown field is named even when another value is wrong too.
+        #expect(throws: WorkPlanError.invalid("a task has no field 'colour'")) {
+            try Validation.normalizeRecord(kind: .task, fields: ["title": .text(" "), "colour": .text("red")])
+        }
+    }
+
+    @Test func recordsAreNormalisedFieldByField() throws {
+        let area = RecordID.area(named: "Medical")
+        let clean: [String: FieldValue] = ["title": .text("Exercise"), "area": .text(area), "status": .text("open"),
+                                           "lead": .text("JOINT"), "priority": .text("high"), "releasable": .text("both"),
+                                           "tags": .makeSet(["a", "b"])]
+        #expect(try Validation.normalizeRecord(kind: .task, fields: clean) == clean)
+        let messy: [String: FieldValue] = ["title": .text("  Exercise "), "area": .text(area.uppercased()),
+                                           "status": .text("OPEN"), "tags": .set(["b", " a", "b"]),
+                                           "lead": .text("joint"), "priority": .text("High"), "releasable": .text("both"),
+                                           "owner": .text("   "), "due": .null]
+        #expect(try Validation.normalizeRecord(kind: .task, fields: messy) == clean)
+        #expect(throws: WorkPlanError.self) {
+            try Validation.normalizeRecord(kind: .task, fields: ["area": .text(area)])
+        }
     }
 
     @Test func operationsAreValidated() throws {

@@ -31,4 +31,16 @@ struct RecordIDTests {
         }
         #expect(seen.count == 1000)
     }
+
+    @Test func parseLowercasesAndRefusesWhatIsNotAUUID() {
+        let id = "0123abcd-4567-4def-89ab-cdef01234567"
+        #expect(RecordID.parse(id.uppercased()) == id)
+        #expect(RecordID.parse("0123ABcd-4567-4DEF-89ab-cdef01234567") == id)
+        #expect(RecordID.parse(id + "0") == nil)
+        #expect(RecordID.parse(String(id.dropLast())) == nil)
+        #expect(RecordID.parse("0123abcd-4567-4def-89ab_cdef01234567") == nil)   // dash position
+        #expect(RecordID.parse("0123abcd4-567-4def-89ab-cdef01234567") == nil)
+        #expect(RecordID.parse("0123abcg-4567-4def-89ab-cdef01234567") == nil)   // not hex
+        #expect(RecordID.parse("0123abcé-4567-4def-89ab-cdef0123456") == nil)     // 36 bytes, not ASCII
+    }
 }
