@@ -167,10 +167,16 @@ public struct SyncEngine: Sendable {
         prefetch(after: try replica.currentSettings().cursor)
     }
 
-    private func prefetch(after cursor: Int64) -> PrefetchedPage {
+    private func prefetch(after cursor: Int64, limit: Int = Limits.defaultPageSize) -> PrefetchedPage {
         let transport = self.transport
-        return PrefetchedPage(cursor: cursor, response: Task { try await transport.pull(after: cursor, limit: Limits.defaultPageSize) })
+        return PrefetchedPage(cursor: cursor, response: Task { try await transport.pull(after: cursor, limit: limit) })
     }
+
+    /// The size of a pull's first page when nothing was asked for ahead. The server builds a
+    /// page before it sends any of it, so a small first page starts the replica's work
+    /// sooner; each next page, four times larger up to `Limits.defaultPageSize`, is built
+    /// while the one before it is applied.
+    static let firstPageSize = 1000
 
     /// Pulls pages until done, each applied with its cursor in one transaction. The next
     /// page is asked for while one is applied. `first`: a page already asked for, used
@@ -178,6 +184,7 @@ public struct SyncEngine: Sendable {
     func pull(_ report: inout Report, first: PrefetchedPage? = nil) async throws {
         var trace = SyncTrace()
         var ahead = first
+        var limit = first == nil ? Self.firstPageSize : Limits.defaultPageSize
         defer {
             // On an error, a page asked for ahead is not left running.
             if let ahead { ahead.response.cancel() }
@@ -190,9 +197,10 @@ public struct SyncEngine: Sendable {
             } else {
                 ahead?.response.cancel()
                 _ = await ahead?.response.result
-                page = try await transport.pull(after: cursor, limit: Limits.defaultPageSize)
+                page = try await transport.pull(after: cursor, limit: limit)
             }
-            ahead = page.more ? prefetch(after: page.next) : nil
+            limit = min(limit * 4, Limits.defaultPageSize)
+            ahead = page.more ? prefetch(after: page.next, limit: limit) : nil
             trace.lap("pull \(page.changes.count) changes: server")
             FaultInjection.point("before-pull-apply")
             let summary: PullSummary

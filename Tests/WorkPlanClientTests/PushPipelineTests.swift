@@ -134,6 +134,23 @@ struct PullAheadTests {
         #expect(asked == asked.sorted() && Set(asked).count == asked.count, "each page once, in order: \(asked)")
         #expect(try b.tasks().count == 30)
         #expect(try b.currentSettings().cursor == (try await store.maxSeq()))
+        // Nothing was asked ahead of the first page: it is small, and the next ones grow.
+        let first = SyncEngine.firstPageSize, full = Limits.defaultPageSize
+        #expect(pages.limits == [first, min(4 * first, full), full, full, full])
+    }
+
+    @Test func aFirstPageAskedAheadOfAPushIsFullSize() async throws {
+        let tmp = try TemporaryDirectory(prefix: "workplan-pull-ahead")
+        let store = try ServerStore(path: tmp.file("store.sqlite"), create: true)
+        defer { try? store.close() }
+        let a = try Replica.create(in: tmp.child("a"), staff: .EUMS, user: "Dupont")
+        let area = try a.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        for i in 0..<3 { _ = try a.createRecord(.task, fields: taskFields(area, title: "Task \(i)")) }
+        let pages = SmallPages(inner: InProcessTransport(store: store, user: Identity(name: "Dupont", staff: .EUMS, role: .editor)), limit: 7)
+        let report = try await SyncEngine(replica: a, transport: pages).run()
+        #expect(report.pushed == 4)
+        // Asked while the push reply was stored, when the replica's work was still to come.
+        #expect(pages.limits == [Limits.defaultPageSize])
     }
 }
 
@@ -142,8 +159,9 @@ final class SmallPages: SyncTransport, @unchecked Sendable {
     let inner: InProcessTransport
     let limit: Int
     private let lock = NSLock()
-    private var asked: [Int64] = []
-    var cursors: [Int64] { lock.withLock { asked } }
+    private var asked: [(cursor: Int64, limit: Int)] = []
+    var cursors: [Int64] { lock.withLock { asked.map(\.cursor) } }
+    var limits: [Int] { lock.withLock { asked.map(\.limit) } }
 
     init(inner: InProcessTransport, limit: Int) {
         self.inner = inner
@@ -153,7 +171,7 @@ final class SmallPages: SyncTransport, @unchecked Sendable {
     func hello() async throws -> HelloResponse { try await inner.hello() }
     func push(_ request: PushRequest) async throws -> PushResponse { try await inner.push(request) }
     func pull(after cursor: Int64, limit: Int) async throws -> PullResponse {
-        lock.withLock { asked.append(cursor) }
+        lock.withLock { asked.append((cursor, limit)) }
         return try await inner.pull(after: cursor, limit: min(limit, self.limit))
     }
 }
