@@ -38,14 +38,12 @@ struct PushPipelineTests {
     /// (Found by an independent review: the resumed sync pulled and stopped after the first.)
     @Test(arguments: [true, false])
     func aSyncResumedWithTwoMarkedBatchesPushesBoth(secondReachedTheServer: Bool) async throws {
-        let tmp = try TemporaryDirectory(prefix: "workplan-resume")
-        let store = try ServerStore(path: tmp.file("store.sqlite"), create: true)
-        defer { try? store.close() }
-        let r = try Replica.create(in: tmp.child("r"), staff: .EUMS, user: "Dupont")
-        let area = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let (r, store, area) = (f.replica, f.store, f.area)
         _ = try r.createRecord(.task, fields: taskFields(area, title: "One"))
         let two = try r.createRecord(.task, fields: taskFields(area, title: "Two"))
-        let transport = InProcessTransport(store: store, user: Identity(name: "Dupont", staff: .EUMS, role: .editor))
+        let transport = f.transport()
         let first = try #require(try r.nextBatch(limit: 2))
         _ = try await transport.push(first)
         let second = try #require(try r.nextBatch(after: first))
@@ -63,16 +61,14 @@ struct PushPipelineTests {
     /// it is on its way: the edit reaches the server against the create's rev, not as a
     /// conflict with the officer's own create; everything arrives once.
     @Test func aMultiBatchSyncWithAnEditDuringThePushConverges() async throws {
-        let tmp = try TemporaryDirectory(prefix: "workplan-pipeline")
-        let store = try ServerStore(path: tmp.file("store.sqlite"), create: true)
-        defer { try? store.close() }
-        let r = try Replica.create(in: tmp.child("r"), staff: .EUMS, user: "Dupont")
-        let area = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let (r, store, area) = (f.replica, f.store, f.area)
         var tasks: [String] = []
         for i in 0..<(Limits.clientBatchOps + 20) {
             tasks.append(try r.createRecord(.task, fields: taskFields(area, title: "Task \(i)")))
         }
-        let transport = EditDuringFirstPush(inner: InProcessTransport(store: store, user: Identity(name: "Dupont", staff: .EUMS, role: .editor))) {
+        let transport = EditDuringFirstPush(inner: f.transport()) {
             try r.edit(.task, id: tasks[0], [.set("status", .text("done"))])
         }
         let report = try await SyncEngine(replica: r, transport: transport).run()
@@ -119,15 +115,13 @@ struct AcknowledgedEditTests {
 @Suite("Pull ahead")
 struct PullAheadTests {
     @Test func pagesAskedAheadAreEachAskedOnceInOrderAndAllApplied() async throws {
-        let tmp = try TemporaryDirectory(prefix: "workplan-pull-ahead")
-        let store = try ServerStore(path: tmp.file("store.sqlite"), create: true)
-        defer { try? store.close() }
-        let a = try Replica.create(in: tmp.child("a"), staff: .EUMS, user: "Dupont")
-        let area = try a.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let (a, store, area) = (f.replica, f.store, f.area)
         for i in 0..<30 { _ = try a.createRecord(.task, fields: taskFields(area, title: "Task \(i)")) }
-        _ = try await SyncEngine(replica: a, transport: InProcessTransport(store: store, user: Identity(name: "Dupont", staff: .EUMS, role: .editor))).run()
-        let b = try Replica.create(in: tmp.child("b"), staff: .IMS, user: "Smith")
-        let pages = SmallPages(inner: InProcessTransport(store: store, user: Identity(name: "Smith", staff: .IMS, role: .editor)), limit: 7)
+        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
+        let b = try Replica.create(in: f.tmp.child("b"), staff: .IMS, user: "Smith")
+        let pages = SmallPages(inner: f.transport("Smith", .IMS), limit: 7)
         _ = try await SyncEngine(replica: b, transport: pages).run()
         let asked = pages.cursors
         #expect(asked.count == 5, "31 changes in pages of 7")
@@ -140,18 +134,38 @@ struct PullAheadTests {
     }
 
     @Test func aFirstPageAskedAheadOfAPushIsFullSize() async throws {
-        let tmp = try TemporaryDirectory(prefix: "workplan-pull-ahead")
-        let store = try ServerStore(path: tmp.file("store.sqlite"), create: true)
-        defer { try? store.close() }
-        let a = try Replica.create(in: tmp.child("a"), staff: .EUMS, user: "Dupont")
-        let area = try a.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let (a, area) = (f.replica, f.area)
         for i in 0..<3 { _ = try a.createRecord(.task, fields: taskFields(area, title: "Task \(i)")) }
-        let pages = SmallPages(inner: InProcessTransport(store: store, user: Identity(name: "Dupont", staff: .EUMS, role: .editor)), limit: 7)
+        let pages = SmallPages(inner: f.transport(), limit: 7)
         let report = try await SyncEngine(replica: a, transport: pages).run()
         #expect(report.pushed == 4)
         // Asked while the push reply was stored, when the replica's work was still to come.
         #expect(pages.limits == [Limits.defaultPageSize])
     }
+}
+
+/// A fresh in-process store and an EUMS replica (Dupont) holding one area, not yet synced.
+struct StoreAndReplica {
+    let tmp: TemporaryDirectory
+    let store: ServerStore
+    let replica: Replica
+    let area: String
+
+    init() throws {
+        tmp = try TemporaryDirectory(prefix: "workplan-sync")
+        store = try ServerStore(path: tmp.file("store.sqlite"), create: true)
+        replica = try Replica.create(in: tmp.child("r"), staff: .EUMS, user: "Dupont")
+        area = try replica.createRecord(.area, fields: ["name": .text("Military Mobility")])
+    }
+
+    /// The store as seen by user `name` of `staff`.
+    func transport(_ name: String = "Dupont", _ staff: Staff = .EUMS) -> InProcessTransport {
+        InProcessTransport(store: store, user: Identity(name: name, staff: staff, role: .editor))
+    }
+
+    func close() { try? store.close() }
 }
 
 /// An in-process server that serves pull pages of at most `limit` changes, and notes the cursors asked after.
