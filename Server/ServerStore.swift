@@ -17,7 +17,7 @@ public final class ServerStore: Sendable {
     /// Where the database lives.
     public let path: String
     /// Runs the writer's WAL checkpoints off the push that would otherwise wait for them.
-    let checkpointer: WALCheckpointer
+    package let checkpointer: WALCheckpointer
 
     /// Opens the store at `path`. With `create: false` a missing file is an error.
     public init(path: String, create: Bool = false) throws {
@@ -44,8 +44,8 @@ public final class ServerStore: Sendable {
         try Self.migrator.migrate(pool)
         self.storeId = try pool.write { db in try Self.ensureStoreId(db) }
         // Checkpoints start in the background from 64 MB of WAL; a push checkpoints
-        // itself only past 256 MB (background ones falling behind).
-        let checkpointer = WALCheckpointer(path: path, threshold: 16384, limit: 65536)
+        // itself from 128 MB (pushes back to back, or a long read).
+        let checkpointer = WALCheckpointer(path: path, threshold: 16384, limit: 32768)
         pool.writeWithoutTransaction { db in checkpointer.install(on: db) }
         self.checkpointer = checkpointer
         self.pool = pool
@@ -54,8 +54,7 @@ public final class ServerStore: Sendable {
 
     /// Closes the database (pending reads and writes finish first).
     public func close() throws {
-        try pool.close()
-        checkpointer.close()
+        try checkpointer.close { try pool.close() }
     }
 
     /// The newest `seq` in the store (0 when empty).

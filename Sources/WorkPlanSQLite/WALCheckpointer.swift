@@ -10,65 +10,81 @@ import Synchronization
 /// server that made one push of a 50k-task first sync take 311 ms instead of 65 ms.
 ///
 /// Installed on the writer connection, this checkpointer replaces the automatic checkpoint
-/// (a WAL hook does both jobs in SQLite, so installing one removes the other). Once the WAL
-/// holds `threshold` frames after a commit, it starts a passive checkpoint on a connection
-/// of its own, one at a time, and once more if commits came in while it ran. A passive
-/// checkpoint never waits for readers or the writer. Past `limit` frames, when background
-/// checkpoints fall behind (a long read keeps old frames in use), the committing connection
-/// checkpoints itself, as SQLite would have. Durability is unchanged: a checkpoint only
-/// copies committed frames, and the WAL keeps them until the database file holds them.
+/// (one WAL hook does both jobs in SQLite, so installing it removes the other; a later
+/// `PRAGMA wal_autocheckpoint` on that connection would remove it in turn, silently). Once
+/// the WAL holds `threshold` frames after a commit, it runs passive checkpoints on a
+/// connection of its own, one at a time: again while they make progress and frames remain
+/// (so the WAL is wholly copied in the first pause between commits, and the next write
+/// starts it over), and once more if commits came in meanwhile. A passive checkpoint never
+/// waits for readers or the writer. Past `limit` frames the committing connection
+/// checkpoints itself, as SQLite would have: under back-to-back commits that is what starts
+/// the WAL over, and most of its frames are copied already. The limit is soft: that
+/// checkpoint gives way when a background one holds the lock, and a long read keeps the
+/// frames it may need. Durability is unchanged: a checkpoint only copies committed frames,
+/// and the WAL keeps them until the database file holds them.
 package final class WALCheckpointer: Sendable {
     /// The database file.
     package let path: String
-    /// WAL frames (pages) after which a background checkpoint starts.
+    /// WAL frames (pages) after which background checkpoints start.
     package let threshold: Int32
     /// WAL frames after which the committing connection checkpoints itself.
     package let limit: Int32
+    /// Runs before each background pass (tests hold a pass with it).
+    private let beforePass: (@Sendable () -> Void)?
 
     private struct State {
         var running = false
         var again = false
         var closed = false
         var installed: Unmanaged<WALCheckpointer>?
-        var completed = 0
+        var passes = 0
     }
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "WALCheckpointer", qos: .utility)
 
-    package init(path: String, threshold: Int32, limit: Int32) {
+    package init(path: String, threshold: Int32, limit: Int32, beforePass: (@Sendable () -> Void)? = nil) {
         self.path = path
         self.threshold = threshold
         self.limit = max(limit, threshold)
+        self.beforePass = beforePass
     }
 
-    /// Installs the checkpointer on `db`, the writer connection (the one that commits).
-    /// The connection keeps it until `close()`.
+    /// Installs the checkpointer on `db`, the writer connection (the one that commits). The
+    /// connection holds it until `close(closingWriter:)`.
     package func install(on db: Database) {
-        let me = state.withLock { s -> Unmanaged<WALCheckpointer> in
+        let me = state.withLock { s -> Unmanaged<WALCheckpointer>? in
+            guard !s.closed else { return nil }
             if let installed = s.installed { return installed }
             let retained = Unmanaged.passRetained(self)
             s.installed = retained
             return retained
         }
+        guard let me else { return }
         _ = sqlite3_wal_hook(db.sqliteConnection, walHook, me.toOpaque())
     }
 
-    /// Stops starting checkpoints and waits for a running one. Call it after the writer
-    /// connection is closed (the hook holds the checkpointer until then).
-    package func close() {
+    /// Stops starting checkpoints, waits for a running one, runs `closingWriter` (which
+    /// closes the connection the checkpointer is installed on), then lets go of it. If
+    /// `closingWriter` throws, the connection may still call the hook, so the checkpointer
+    /// stays alive (and does nothing more).
+    package func close(closingWriter: () throws -> Void) rethrows {
+        state.withLock { $0.closed = true }
+        queue.sync {}
+        try closingWriter()
         let installed = state.withLock { s -> Unmanaged<WALCheckpointer>? in
-            s.closed = true
             defer { s.installed = nil }
             return s.installed
         }
-        queue.sync {}
         installed?.release()
     }
 
-    /// How many background checkpoints have run (for tests).
-    package var completed: Int { state.withLock { $0.completed } }
+    /// Whether a connection holds the checkpointer.
+    package var isInstalled: Bool { state.withLock { $0.installed != nil } }
 
-    /// Waits until no background checkpoint is running or queued (for tests).
+    /// How many background passes have run.
+    package var passes: Int { state.withLock { $0.passes } }
+
+    /// Waits until no background pass is running or queued (for tests).
     package func waitUntilIdle() {
         queue.sync {}
     }
@@ -97,9 +113,9 @@ package final class WALCheckpointer: Sendable {
 
     private func run() {
         while true {
+            beforePass?()
             checkpoint()
             let more = state.withLock { s -> Bool in
-                s.completed += 1
                 if s.again, !s.closed {
                     s.again = false
                     return true
@@ -111,15 +127,23 @@ package final class WALCheckpointer: Sendable {
         }
     }
 
-    /// One passive checkpoint on a connection of its own. A failure (the file moved away,
-    /// another checkpoint running) is left to the next one, or to the writer past `limit`.
+    /// Passive checkpoints on a connection of its own, until the WAL is wholly copied or a
+    /// pass copies nothing more. A failure (the file moved away, another checkpoint
+    /// running) is left to the next request, or to the writer past `limit`.
     private func checkpoint() {
         var handle: OpaquePointer?
         defer { sqlite3_close_v2(handle) }
         guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK,
               // A connection finds the WAL on its first read; until then it has none to checkpoint.
               sqlite3_exec(handle, "PRAGMA schema_version", nil, nil, nil) == SQLITE_OK else { return }
-        _ = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        var copied: Int32 = -1
+        while true {
+            var log: Int32 = -1, done: Int32 = -1
+            let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &done)
+            state.withLock { $0.passes += 1 }
+            guard rc == SQLITE_OK, done < log, done > copied, !state.withLock({ $0.closed }) else { return }
+            copied = done
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 import Foundation
+import Synchronization
 import GRDB
 import Testing
+import WorkPlanServer
 import WorkPlanSQLite
 import WorkPlanTestSupport
 
@@ -16,12 +18,12 @@ struct WALCheckpointerTests {
         let checkpointer: WALCheckpointer
         var path: String { dir.file("db.sqlite") }
 
-        init(threshold: Int32, limit: Int32) throws {
+        init(threshold: Int32, limit: Int32, beforePass: (@Sendable () -> Void)? = nil) throws {
             dir = try TemporaryDirectory()
             pool = try DatabasePool(path: dir.file("db.sqlite"))
             try pool.write { try $0.execute(sql: "CREATE TABLE t (x BLOB)") }
             try pool.writeWithoutTransaction { _ = try $0.checkpoint(.truncate) }
-            checkpointer = WALCheckpointer(path: dir.file("db.sqlite"), threshold: threshold, limit: limit)
+            checkpointer = WALCheckpointer(path: dir.file("db.sqlite"), threshold: threshold, limit: limit, beforePass: beforePass)
             pool.writeWithoutTransaction { checkpointer.install(on: $0) }
         }
 
@@ -37,8 +39,7 @@ struct WALCheckpointerTests {
         }
 
         func close() throws {
-            try pool.close()
-            checkpointer.close()
+            try checkpointer.close { try pool.close() }
         }
     }
 
@@ -47,7 +48,7 @@ struct WALCheckpointerTests {
         let before = f.fileSize
         try f.write(pages: 300)
         f.checkpointer.waitUntilIdle()
-        #expect(f.checkpointer.completed >= 1)
+        #expect(f.checkpointer.passes >= 1)
         #expect(f.fileSize >= before + 300 * 4000)
         #expect(try f.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 300)
         try f.close()
@@ -60,7 +61,7 @@ struct WALCheckpointerTests {
         let before = f.fileSize
         try f.write(pages: 1200)
         f.checkpointer.waitUntilIdle()
-        #expect(f.checkpointer.completed == 0)
+        #expect(f.checkpointer.passes == 0)
         #expect(f.fileSize < before + 100 * 4096)
         try f.close()
     }
@@ -72,18 +73,36 @@ struct WALCheckpointerTests {
         // Done inside the commit: no background checkpoint, and the file already holds the pages.
         #expect(f.fileSize >= before + 300 * 4000)
         f.checkpointer.waitUntilIdle()
-        #expect(f.checkpointer.completed == 0)
+        #expect(f.checkpointer.passes == 0)
         try f.close()
     }
 
-    @Test func commitsDuringACheckpointGetAnotherOne() throws {
-        let f = try Fixture(threshold: 50, limit: 100_000)
-        for _ in 0..<20 { try f.write(pages: 60) }
+    @Test func aCommitDuringABackgroundPassGetsAnotherOne() throws {
+        // The first pass is held until a second commit has asked for one.
+        let entered = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let first = Mutex(true)
+        let f = try Fixture(threshold: 50, limit: 100_000) {
+            guard first.withLock({ let was = $0; $0 = false; return was }) else { return }
+            entered.signal()
+            release.wait()
+        }
+        try f.write(pages: 60)
+        entered.wait()
+        try f.write(pages: 60)
+        release.signal()
         f.checkpointer.waitUntilIdle()
-        // Every commit asked; they were run one at a time, and the last commit's pages
-        // reached the file: a checkpoint started after it.
-        #expect(f.checkpointer.completed >= 1)
-        #expect(f.fileSize >= 20 * 60 * 4000)
+        // The held pass copied both commits (nothing left, so one checkpoint call); the
+        // second commit's request ran one more.
+        #expect(f.checkpointer.passes == 2)
+        #expect(f.fileSize >= 120 * 4000)
         try f.close()
+    }
+
+    @Test func theStoreInstallsItOnItsWriterAndLetsGoWhenClosed() throws {
+        let dir = try TemporaryDirectory()
+        let store = try ServerStore(path: dir.file("store.sqlite"), create: true)
+        #expect(store.checkpointer.isInstalled)
+        try store.close()
+        #expect(!store.checkpointer.isInstalled)
     }
 }
