@@ -52,9 +52,16 @@ public final class ServerStore: Sendable {
         self.path = path
     }
 
-    /// Closes the database (pending reads and writes finish first).
+    /// Closes the database (pending reads and writes finish first), with the WAL copied into
+    /// the store file: GRDB closes the writer before its read-only readers, and a read-only
+    /// last connection cannot checkpoint, so without this a stopped server left its WAL
+    /// behind for the next start to read back. Best effort: a read still running keeps the
+    /// frames it may need, and then the WAL stays as before.
     public func close() throws {
-        try checkpointer.close { try pool.close() }
+        try checkpointer.close {
+            _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            try pool.close()
+        }
     }
 
     /// The newest `seq` in the store (0 when empty).

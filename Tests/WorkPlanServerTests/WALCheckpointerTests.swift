@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import GRDB
 import Testing
+import WorkPlanProtocol
 import WorkPlanServer
 import WorkPlanSQLite
 import WorkPlanTestSupport
@@ -104,5 +105,21 @@ struct WALCheckpointerTests {
         #expect(store.checkpointer.isInstalled)
         try store.close()
         #expect(!store.checkpointer.isInstalled)
+    }
+
+    @Test func aClosedStoreHoldsEverythingInItsFile() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("store.sqlite")
+        let store = try ServerStore(path: path, create: true)
+        let ca = try CertificateAuthority.create(name: "Test CA")
+        _ = try store.addUser(name: "Dupont", staff: .EUMS, role: .editor,
+                              certificatePEM: try ca.issueUserCertificate(name: "Dupont", staff: .EUMS).certificate)
+        _ = try await store.maxSeq()  // a reader connection is open, and closes last
+        try store.close()
+        let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int
+        #expect(wal == nil || wal == 0, "WAL left with \(wal ?? 0) bytes")
+        let reopened = try ServerStore(path: path)
+        #expect(try reopened.users().map(\.name) == ["Dupont"])
+        try reopened.close()
     }
 }
