@@ -73,8 +73,11 @@ public final class Replica: Sendable {
             // a lost commit costs is unchanged (a sync resumes, a batch is replayed by id).
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
             if SyncTrace.enabled {
+                // SQLite times statements with a millisecond clock here, so a statement of a
+                // few microseconds that crosses a tick reads as 1 ms: only 2 ms and more are
+                // worth printing.
                 db.trace(options: .profile) { event in
-                    if case .profile(let statement, let duration) = event, duration > 0.0005 {
+                    if case .profile(let statement, let duration) = event, duration >= 0.0015 {
                         FileHandle.standardError.write(Data("trace: sql \(String(format: "%.1f", duration * 1000)) ms: \(statement.sql)\n".utf8))
                     }
                 }
