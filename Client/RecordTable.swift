@@ -150,14 +150,14 @@ struct RecordTable: Sendable {
 
         /// Raises a field's rev to `rev`; a higher one stays.
         mutating func raise(_ field: String, to rev: Int64) {
-            guard rev > of(field) else { return }
-            if let changed = RevsText.setting(field, to: rev, in: text) {
-                text = changed
-            } else {
-                var all = JSONText.decodeRevs(text)
-                all[field] = rev
-                text = JSONText.encodeRevs(all)
+            if let raised = RevsText.raising(field, to: rev, in: text) {
+                text = raised
+                return
             }
+            var all = JSONText.decodeRevs(text)
+            guard rev > all[field] ?? 0 else { return }
+            all[field] = rev
+            text = JSONText.encodeRevs(all)
         }
     }
 

@@ -23,9 +23,27 @@ package enum RevsText {
     /// `JSONWriter.encode(revs:)` writes for the changed revs); nil when the text is not in
     /// the writer's shape.
     package static func setting(_ field: String, to rev: Int64, in text: String) -> String? {
+        updating(field, in: text) { _ in rev }
+    }
+
+    /// The text with `field`'s rev raised to `rev` when that is higher than its rev now
+    /// (0 when it has none), else the text as it is; nil when the text is not in the
+    /// writer's shape. One scan, where reading the rev and then setting it took two.
+    package static func raising(_ field: String, to rev: Int64, in text: String) -> String? {
+        updating(field, in: text) { current in rev > (current ?? 0) ? rev : nil }
+    }
+
+    /// The text with `field`'s rev replaced by what `newRev` makes of the current one (nil
+    /// from it: the text unchanged).
+    private static func updating(_ field: String, in text: String, _ newRev: (Int64?) -> Int64?) -> String? {
         let b = Array(text.utf8)
         guard let member = SortedObjectText.find(Array(field.utf8), in: b, skipValue: SortedObjectText.skipInteger) else { return nil }
-        if case .present(let range, _) = member, Int64(String(decoding: b[range], as: UTF8.self)) == nil { return nil }
+        var current: Int64?
+        if case .present(let range, _) = member {
+            guard let value = Int64(String(decoding: b[range], as: UTF8.self)) else { return nil }
+            current = value
+        }
+        guard let rev = newRev(current) else { return text }
         var w = JSONWriter(capacity: 24)
         w.int(rev)
         return SortedObjectText.replacing(member, key: field, with: w.bytes, in: b)

@@ -20,6 +20,9 @@ struct RevsTextTests {
             var changed = revs
             changed[field] = rev
             #expect(RevsText.setting(field, to: rev, in: text) == JSONWriter.encode(revs: changed), "\(field)=\(rev) in \(text)")
+            var raised = revs
+            if rev > revs[field] ?? 0 { raised[field] = rev }
+            #expect(RevsText.raising(field, to: rev, in: text) == JSONWriter.encode(revs: raised), "\(field)↑\(rev) in \(text)")
         }
     }
 
@@ -30,6 +33,9 @@ struct RevsTextTests {
         #expect(RevsText.setting("b", to: 0, in: #"{"a":1,"b":-2,"c":3}"#) == #"{"a":1,"b":0,"c":3}"#)
         #expect(RevsText.rev(of: "b", in: #"{"a":1,"b":-2,"c":3}"#) == .some(-2))
         #expect(RevsText.rev(of: "ab", in: #"{"a":1,"abc":2}"#) == .some(nil))
+        #expect(RevsText.raising("b", to: 1, in: #"{"a":1,"b":5}"#) == #"{"a":1,"b":5}"#, "a higher rev stays")
+        #expect(RevsText.raising("b", to: 0, in: #"{"a":1}"#) == #"{"a":1}"#, "no rev is rev 0")
+        #expect(RevsText.raising("b", to: 6, in: #"{"a":1,"b":5}"#) == #"{"a":1,"b":6}"#)
     }
 
     @Test func anyOtherShapeIsLeftToTheDecoder() {
@@ -38,6 +44,7 @@ struct RevsTextTests {
                      #"{"a":1}x"#, #"{"a":1,"b":2} "#, #"{"é":1}"#, #"{"a":1,"b":2,"c":x}"#, #"{"a":01}"#, #"{"a":-}"#] {
             #expect(RevsText.rev(of: "a", in: text) == nil, "\(text)")
             #expect(RevsText.setting("a", to: 3, in: text) == nil, "\(text)")
+            #expect(RevsText.raising("a", to: 3, in: text) == nil, "\(text)")
         }
         #expect(RevsText.setting("a\"", to: 3, in: "{}") == nil, "a key the writer would escape")
     }
