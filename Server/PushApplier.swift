@@ -46,7 +46,6 @@ final class PushApplier {
 
     private var insertChange: Statement
     private var insertRecord: Statement
-    private var updateRecord: Statement
     private var updateRecordRow: Statement
     private var selectRecord: Statement
     private var selectMeta: Statement
@@ -64,9 +63,6 @@ final class PushApplier {
         insertRecord = try db.cachedStatement(sql: """
             INSERT INTO records(\(StoredRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO NOTHING
-            """)
-        updateRecord = try db.cachedStatement(sql: """
-            UPDATE records SET fields = ?, revs = ?, rev = ?, releasable = ?, effective = ?, deleted = ? WHERE id = ?
             """)
         updateRecordRow = try db.cachedStatement(sql: """
             UPDATE records SET fields = ?, revs = ?, rev = ?, releasable = ?, effective = ?, deleted = ? WHERE rowid = ? AND id = ?
@@ -183,19 +179,18 @@ final class PushApplier {
         return true
     }
 
+    /// Saves a record read in this batch (`record(_:)`) straight to the row it was read
+    /// from (the id index is not walked again). A record created in this batch is read
+    /// back before it is edited, so every save has a row.
     func save(_ r: StoredRecord) throws {
-        var arguments: [SQLArgument] = [
+        guard let rowid = r.rowid else {
+            throw WorkPlanError(.internal, "record \(r.id) was saved without being read")
+        }
+        try updateRecordRow.run([
             .text(r.fieldsJSON), .text(JSONWriter.encode(revs: r.revs)), .int(r.rev),
             SQLArgument(r.own?.rawValue), .text(EffectiveReleasability.encode(r.effective)), SQLArgument(r.deleted),
-        ]
-        if let rowid = r.rowid {
-            // Straight to the row it was read from (the id index is not walked again).
-            arguments += [.int(rowid), .text(r.id)]
-            try updateRecordRow.run(arguments)
-        } else {
-            arguments.append(.text(r.id))
-            try updateRecord.run(arguments)
-        }
+            .int(rowid), .text(r.id),
+        ])
         loaded[r.id] = r
     }
 
