@@ -11,11 +11,7 @@ extension Replica {
             if let id = try String.fetchOne(db, sql: "SELECT batch FROM pending WHERE batch IS NOT NULL ORDER BY seq LIMIT 1") {
                 return PushRequest(batchId: id, ops: try PendingLog.entries(db, where: "batch = ?", arguments: [id]).map(\.op))
             }
-            let entries = PendingLog.cutAtBaseline(try PendingLog.entries(db, where: "batch IS NULL", limit: limit))
-            guard let last = entries.last else { return nil }
-            let id = RecordID.random()
-            try db.cachedStatement(sql: "UPDATE pending SET batch = ? WHERE batch IS NULL AND seq <= ?").execute(arguments: [id, last.seq])
-            return PushRequest(batchId: id, ops: entries.map(\.op))
+            return try markBatch(db, PendingLog.cutAtBaseline(try PendingLog.entries(db, where: "batch IS NULL", limit: limit)))
         }
     }
 
@@ -31,12 +27,17 @@ extension Replica {
             guard other == nil else { return nil }
             let busy = Set(inFlight.ops.map(\.record))
             let waiting = PendingLog.cutAtBaseline(try PendingLog.entries(db, where: "batch IS NULL", limit: limit))
-            let entries = waiting.prefix { !busy.contains($0.op.record) }
-            guard let last = entries.last else { return nil }
-            let id = RecordID.random()
-            try db.cachedStatement(sql: "UPDATE pending SET batch = ? WHERE batch IS NULL AND seq <= ?").execute(arguments: [id, last.seq])
-            return PushRequest(batchId: id, ops: entries.map(\.op))
+            return try markBatch(db, waiting.prefix { !busy.contains($0.op.record) })
         }
+    }
+
+    /// Gives `entries` (the oldest waiting operations, in order) a new batch id, or nil when
+    /// there are none. The id is stored before the batch is sent, so a retry resends it.
+    private func markBatch(_ db: Database, _ entries: some BidirectionalCollection<PendingLog.Entry>) throws -> PushRequest? {
+        guard let last = entries.last else { return nil }
+        let id = RecordID.random()
+        try db.cachedStatement(sql: "UPDATE pending SET batch = ? WHERE batch IS NULL AND seq <= ?").execute(arguments: [id, last.seq])
+        return PushRequest(batchId: id, ops: entries.map(\.op))
     }
 
     /// Whether any operation waits outside batch `id`: not yet in a batch, or in another
