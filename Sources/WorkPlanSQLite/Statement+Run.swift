@@ -20,14 +20,7 @@ extension Statement {
     /// cost more than SQLite's insert (60% of applying a batch of creates). The statement is
     /// left reset, as GRDB expects.
     package func run(_ arguments: [SQLArgument]) throws {
-        let stmt = sqliteStatement
-        try bind(arguments)
-        var rc = sqlite3_step(stmt)
-        while rc == SQLITE_ROW { rc = sqlite3_step(stmt) }
-        let failure = rc == SQLITE_DONE ? nil : error(rc)
-        sqlite3_reset(stmt)
-        sqlite3_clear_bindings(stmt)
-        if let failure { throw failure }
+        try forEachRow(arguments) { _ in }
     }
 
     /// Binds `arguments` by position and reads the first result row with `read`, or
@@ -106,7 +99,7 @@ package struct SQLRow {
 
     /// The column as text, or nil for NULL.
     package func optionalText(_ column: Int32) -> String? {
-        sqlite3_column_type(stmt, column) == SQLITE_NULL ? nil : text(column)
+        isNull(column) ? nil : text(column)
     }
 
     /// The column as an integer (0 for NULL).
