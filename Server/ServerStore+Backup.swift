@@ -41,6 +41,8 @@ extension ServerHome {
     @discardableResult
     public func restore(from path: String) throws -> String {
         try requireInitialized()
+        let lock = try lock(for: "restore (docs/operations.md, \"Restore\")")
+        defer { withExtendedLifetime(lock) {} }
         guard FileManager.default.fileExists(atPath: path) else {
             throw WorkPlanError.notFound("no backup file at \(path)")
         }

@@ -40,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let home = options.home
+        try home.requireInitialized()
+        let lock = try home.lock(for: "serve it again")
+        defer { withExtendedLifetime(lock) {} }
         let store = try home.openStore()
         let tls = try home.tlsMaterial()
         let bind = self.bind, port = self.port

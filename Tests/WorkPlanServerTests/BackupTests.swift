@@ -32,6 +32,35 @@ struct BackupTests {
         }
     }
 
+    @Test func restoreRefusesWhileTheFolderIsServedAndChangesNothing() async throws {
+        try await ServerFixture.run { f in
+            _ = try await seedTask(f.eums)
+            let file = f.server.directory.file("backup.sqlite")
+            try f.server.store.backup(to: file)
+            let home = try ServerHome.initialize(at: f.server.directory.file("served"))
+            let before = try home.openStore()
+            let storeId = before.storeId
+            try before.close()
+
+            do {
+                // What `serve` holds while it serves.
+                let serving = try home.lock(for: "serve it again")
+                let refused = #expect(throws: WorkPlanError.self) { try home.restore(from: file) }
+                #expect(refused?.code == .unavailable)
+                #expect(refused?.message.contains("stop it") == true)
+                // A second server on the same folder is refused the same way.
+                #expect(throws: WorkPlanError.self) { try home.lock(for: "serve it again") }
+                let unchanged = try home.openStore()
+                #expect(unchanged.storeId == storeId)
+                #expect(try unchanged.contentDigest() != (try f.digest))
+                try unchanged.close()
+                withExtendedLifetime(serving) {}
+            }
+            // Once the server has stopped (its lock goes with it), the restore goes ahead.
+            #expect(try home.restore(from: file) != storeId)
+        }
+    }
+
     @Test func checkFindsAGapInTheSequence() async throws {
         try await ServerFixture.run { f in
             _ = try await seedTask(f.eums)
