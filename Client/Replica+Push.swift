@@ -110,6 +110,11 @@ extension Replica {
             for spec in op.kind.fields { r.raise(spec.name, to: newRev) }
             r.rev = max(r.rev, newRev)
             try table.update(db, id: op.record, r)
+        case .create where result.conflicts?.contains(where: { $0.type == .editDeleted }) == true:
+            // A create of a record deleted on the server (made offline, or sent back after a
+            // restore): like an edit of it, the record leaves the view until the conflict is
+            // resolved ("mine" restores it on the server, and the pull brings it back).
+            try table.remove(db, id: op.record)
         case .create:
             guard var r = try table.fetch(db, id: op.record) else { return }
             let conflicted = Dictionary((result.conflicts ?? []).map { ($0.field, $0) }, uniquingKeysWith: { a, _ in a })

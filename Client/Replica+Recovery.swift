@@ -16,6 +16,17 @@ extension Replica {
         var deleted: [String]
         /// Every record id this replica had heard of (to tell "deleted since" from "never seen").
         var known: [String]
+        /// Each held record's field revs, in the old store's numbering (absent in a plan held
+        /// by an older workplan: then every difference is pushed back, as it did).
+        var revs: [String: [String: Int64]]?
+        /// The oldest and newest seq of each record's history: its create, and its last
+        /// change (for a record gone from here, its delete).
+        var firstSeq: [String: Int64]?
+        var lastSeq: [String: Int64]?
+        /// Records created here and never acknowledged (a pending create).
+        var pendingCreates: [String]?
+        /// Fields with an edit waiting here, with the base rev of the oldest such edit.
+        var pendingBases: [String: [String: Int64]]?
     }
 
     static let recoveryKey = "recovery_plan"
@@ -30,7 +41,8 @@ extension Replica {
     func beginRecovery(newStoreId: String) throws {
         try db.write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.recoveryKey]) != nil { return }
-            var held = HeldPlan(records: [], deleted: [], known: [])
+            var held = HeldPlan(records: [], deleted: [], known: [], revs: [:], firstSeq: [:], lastSeq: [:],
+                                pendingCreates: [], pendingBases: [:])
             for kind in Self.importOrder {
                 let table = RecordTable.of(kind)
                 for r in try table.fetchAll(db, where: "1 ORDER BY id") {
@@ -39,11 +51,23 @@ extension Replica {
                     } else {
                         held.records.append(ExportedRecord(id: r.id, kind: kind, fields: r.fields,
                                                            createdAt: TimeFormat.iso(r.createdAt), createdBy: r.createdBy))
+                        if !r.revs.isEmpty { held.revs?[r.id] = r.revs }
                     }
                 }
                 try db.execute(sql: "DELETE FROM \(table.name)")
             }
-            held.known = try String.fetchAll(db, sql: "SELECT DISTINCT record FROM history")
+            for e in try PendingLog.entries(db) {
+                if e.op.action == .create {
+                    held.pendingCreates?.append(e.op.record)
+                } else if let field = e.op.field, held.pendingBases?[e.op.record]?[field] == nil {
+                    held.pendingBases?[e.op.record, default: [:]][field] = e.op.baseRev
+                }
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT record, MIN(seq), MAX(seq) FROM history GROUP BY record") {
+                held.known.append(row[0])
+                held.firstSeq?[row[0]] = row[1]
+                held.lastSeq?[row[0]] = row[2]
+            }
             try db.execute(sql: "DELETE FROM history")
             try db.execute(sql: "DELETE FROM conflict")
             try db.execute(sql: "DELETE FROM pending")
@@ -53,32 +77,76 @@ extension Replica {
 
     /// Step 3 (after a full pull), one transaction: queue what the restored store lacks.
     /// Returns how many records were re-created, updated and deleted.
-    func finishRecovery() throws -> (created: Int, updated: Int, deleted: Int) {
+    ///
+    /// `restorePoint` (`HelloResponse.restorePoint`): the newest seq of the backup. Changes
+    /// up to it are in the restored store already, so only what this replica holds from
+    /// after it is pushed back: fields with a rev above it, records created or deleted
+    /// after it, and its own waiting edits. Anything else that differs is the replica being
+    /// behind, and the restored store's value stays (a replica that had not pulled an edit
+    /// made before the backup must not undo it). Nil (a server that does not say): every
+    /// difference is pushed back.
+    ///
+    /// A value pushed back is an edit against the field's rev in the restored store while
+    /// that rev is from before the restore point; when the field changed again after the
+    /// restore (another replica pushed back first, or someone edited it), the edit is made
+    /// against the restore point, so two different values meet as an ordinary conflict
+    /// instead of the later one silently winning. A waiting edit keeps its own base rev when
+    /// that is from before the restore point.
+    func finishRecovery(restorePoint: Int64?) throws -> (created: Int, updated: Int, deleted: Int) {
         try db.write { db in
             guard let text = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.recoveryKey]) else {
                 return (0, 0, 0)
             }
             let held = try JSONText.decode(HeldPlan.self, text)
+            // Without a restore point (an older server, or a plan held by an older workplan)
+            // every difference goes back against the restored store's revs, as before.
+            let announced: Int64? = held.revs == nil ? nil : restorePoint
+            let point = announced ?? 0
+            let pendingCreates = Set(held.pendingCreates ?? [])
             let now = Clock.now()
             var created = 0, updated = 0, deleted = 0
             let holding = Set(held.records.map(\.id))
+            /// Whether this replica holds `id` from after the restore point (or made it here).
+            func createdAfter(_ id: String) -> Bool {
+                if pendingCreates.contains(id) { return true }
+                let revs = held.revs?[id]?.values.min()
+                let first = held.firstSeq?[id]
+                guard let created = [revs, first].compactMap({ $0 }).min() else { return true }
+                return created > point
+            }
             for rec in held.records {
+                let table = RecordTable.of(rec.kind)
                 do {
-                    if let r = try RecordTable.of(rec.kind).fetch(db, id: rec.id), !r.deleted {
-                        let edits = try Self.differences(rec.kind, r, rec.fields)
-                        if !edits.isEmpty, try self.edit(db, rec.kind, id: rec.id, edits, resolves: nil, at: now) > 0 { updated += 1 }
-                    } else {
+                    if let r = try table.fetch(db, id: rec.id), !r.deleted {
+                        let waiting = held.pendingBases?[rec.id] ?? [:]
+                        let revs = held.revs?[rec.id] ?? [:]
+                        let edits = try Self.differences(rec.kind, r, rec.fields).filter { edit in
+                            guard case .set(let field, _) = edit else { return true }
+                            return pendingCreates.contains(rec.id) || waiting[field] != nil || (revs[field] ?? 0) > point
+                        }
+                        guard !edits.isEmpty, try self.edit(db, rec.kind, id: rec.id, edits, resolves: nil, at: now) > 0 else { continue }
+                        updated += 1
+                        for case .set(let field, _) in edits where announced != nil {
+                            let current = r.revs[field] ?? r.rev
+                            let base = if let own = waiting[field], own <= point { own } else if current <= point { current } else { point }
+                            try db.execute(sql: "UPDATE pending SET base_rev = ? WHERE record = ? AND field = ? AND action = 'set' AND batch IS NULL",
+                                           arguments: [base, rec.id, field])
+                        }
+                    } else if createdAfter(rec.id) {
                         _ = try self.createRecord(db, rec.kind, id: rec.id, fields: rec.fields, at: TimeFormat.parse(rec.createdAt) ?? now)
                         created += 1
                     }
+                    // Else the record was deleted (before the backup, or since the restore)
+                    // after this replica last heard of it: the delete stands.
                 } catch let e as WorkPlanError where [.forbidden, .notFound, .invalidInput, .alreadyExists].contains(e.code) {
                     // Not ours to write back (e.g. a reference the restored store lacks and
                     // nobody holds): the record stays as the restored store has it.
                     continue
                 }
             }
-            // Records this replica knew and no longer holds were deleted after the backup.
-            let goneSince = Set(held.deleted).union(Set(held.known).subtracting(holding))
+            // Records deleted here and not yet acknowledged, and records this replica knew
+            // and no longer holds whose last change (their delete) came after the backup.
+            let goneSince = Set(held.deleted).union(Set(held.known).subtracting(holding).filter { (held.lastSeq?[$0] ?? .max) > point })
             for kind in Self.importOrder.reversed() {
                 for r in try RecordTable.of(kind).fetchAll(db) where goneSince.contains(r.id) {
                     do {

@@ -63,7 +63,7 @@ public struct SyncEngine: Sendable {
         }
         if try replica.recoveryPending() {
             try await pull(&report)
-            let r = try replica.finishRecovery()
+            let r = try replica.finishRecovery(restorePoint: hello.restorePoint)
             report.recovered = true
             report.recoveredRecords = r.created + r.updated + r.deleted
         }

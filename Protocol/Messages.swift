@@ -36,15 +36,21 @@ public struct HelloResponse: Codable, Sendable {
     public var user: Identity
     /// The newest `seq` in the store.
     public var maxSeq: Int64
+    /// For a store restored from a backup: the newest `seq` the backup held. Changes up to it
+    /// are the same in the old store and in this one; a replica's revs above it name changes
+    /// the restore lost (docs/operations.md "Restore"). Nil for a store never restored, and
+    /// from servers older than this field.
+    public var restorePoint: Int64?
 
     public init(protocolVersion: Int, minimumProtocolVersion: Int, serverVersion: String,
-                storeId: String, user: Identity, maxSeq: Int64) {
+                storeId: String, user: Identity, maxSeq: Int64, restorePoint: Int64? = nil) {
         self.protocolVersion = protocolVersion
         self.minimumProtocolVersion = minimumProtocolVersion
         self.serverVersion = serverVersion
         self.storeId = storeId
         self.user = user
         self.maxSeq = maxSeq
+        self.restorePoint = restorePoint
     }
 
     enum CodingKeys: String, CodingKey {
@@ -54,6 +60,7 @@ public struct HelloResponse: Codable, Sendable {
         case storeId = "store_id"
         case user
         case maxSeq = "max_seq"
+        case restorePoint = "restore_point"
     }
 }
 

@@ -19,7 +19,7 @@ struct Routes {
         let hello = HelloResponse(
             protocolVersion: ProtocolVersion.current, minimumProtocolVersion: ProtocolVersion.minimumSupported,
             serverVersion: serverVersion, storeId: store.storeId, user: try context.identity,
-            maxSeq: try await store.maxSeq())
+            maxSeq: try await store.maxSeq(), restorePoint: store.restorePoint)
         return ErrorResponses.json(Array(try JSONEncoder().encode(hello)))
     }
 

@@ -61,6 +61,10 @@ extension ServerHome {
             return try target.write { db in
                 let id = RecordID.random()
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'store_id'", arguments: [id])
+                // Where the restored history ends: replicas recovering from this restore push
+                // back only what they hold from after it (`HelloResponse.restorePoint`).
+                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('restore_point', ?)",
+                               arguments: [String(try ServerStore.maxSeq(db))])
                 return id
             }
         } catch let e as WorkPlanError {

@@ -14,6 +14,9 @@ public final class ServerStore: Sendable {
     public let pool: DatabasePool
     /// The store's identity (created at init; a restore changes it).
     public let storeId: String
+    /// The newest seq of the backup this store was restored from (nil: never restored);
+    /// announced in `HelloResponse.restorePoint`.
+    public let restorePoint: Int64?
     /// Where the database lives.
     public let path: String
     /// Runs the writer's WAL checkpoints off the push that would otherwise wait for them.
@@ -43,6 +46,9 @@ public final class ServerStore: Sendable {
         }
         try Self.migrator.migrate(pool)
         self.storeId = try pool.write { db in try Self.ensureStoreId(db) }
+        self.restorePoint = try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'restore_point'").flatMap { Int64($0) }
+        }
         // Checkpoints start in the background from 64 MB of WAL; a push checkpoints
         // itself from 128 MB (pushes back to back, or a long read).
         let checkpointer = WALCheckpointer(path: path, threshold: 16384, limit: 32768)

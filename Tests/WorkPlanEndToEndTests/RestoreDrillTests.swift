@@ -43,4 +43,96 @@ struct RestoreDrillTests {
         }
         #expect(try s.server.admin("check").status == 0)
     }
+
+    /// A replica that is only behind (it had not pulled an edit the backup holds) must not
+    /// push its older values back over that edit, whichever replica syncs first.
+    @Test func aReplicaThatIsBehindDoesNotUndoEditsTheBackupHolds() throws {
+        for eumsFirst in [true, false] {
+            let s = try SyncScenario()
+            let t = try s.sharedTask()
+            try s.converge()
+            try s.ims.ok("edit", t, "--title", "Harmonise permissions (IMS wording)", "--priority", "high")
+            try s.ims.ok("sync")  // EUMS has not pulled this
+            let backup = s.tmp.file("backup.sqlite")
+            #expect(try s.server.admin("backup", "--to", backup).status == 0)
+            s.server.stop()
+            #expect(try s.server.admin("restore", "--from", backup).status == 0)
+            try s.server.start()
+
+            try (eumsFirst ? [s.eums, s.ims] : [s.ims, s.eums]).forEach { try $0.ok("sync") }
+            try s.converge()
+            for o in [s.eums, s.ims] {
+                let task = try o.json(TaskJSON.self, "show", t)
+                #expect(task.title == "Harmonise permissions (IMS wording)", "EUMS first: \(eumsFirst)")
+                #expect(task.priority == "high", "EUMS first: \(eumsFirst)")
+                #expect(try o.json([ConflictJSON].self, "conflicts", "--json").isEmpty)
+            }
+        }
+    }
+
+    /// A record deleted after the restore stays deleted when a replica that last synced
+    /// before the restore recovers: it held the record from before the backup.
+    @Test func aRecordDeletedAfterTheRestoreIsNotBroughtBack() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.converge()
+        let backup = s.tmp.file("backup.sqlite")
+        #expect(try s.server.admin("backup", "--to", backup).status == 0)
+        s.server.stop()
+        #expect(try s.server.admin("restore", "--from", backup).status == 0)
+        try s.server.start()
+
+        try s.eums.ok("sync")
+        try s.eums.ok("delete", t)
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            #expect(try o.run("show", t).status != 0, "the task stays deleted")
+            #expect(try o.json([ConflictJSON].self, "conflicts", "--json").isEmpty)
+        }
+    }
+
+    /// Restoring under a running server is refused, and changes nothing.
+    @Test func restoreRefusesWhileTheServerRuns() throws {
+        let s = try SyncScenario()
+        let backup = s.tmp.file("backup.sqlite")
+        #expect(try s.server.admin("backup", "--to", backup).status == 0)
+        let r = try s.server.admin("restore", "--from", backup)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("stop it"), "\(r)")
+        #expect(try s.eums.run("sync").stdout.contains("restored") == false)
+    }
+
+    /// A record created after the backup and deleted after the restore, sent back by a
+    /// replica that recovers late: a conflict (never a silent resurrection), and once it
+    /// is settled the replicas agree the record is gone.
+    @Test func aLateSendBackOfARecordDeletedSinceIsAConflictThatSettles() throws {
+        let s = try SyncScenario()
+        _ = try s.sharedTask()
+        let late = try SyncScenario.join(s.server, s.tmp, "Maj. C. Late", staff: "EUMS", dir: "late")
+        try s.converge([s.eums, s.ims, late])
+        let backup = s.tmp.file("backup.sqlite")
+        #expect(try s.server.admin("backup", "--to", backup).status == 0)
+        let n = try s.ims.run("add", "Created after the backup", "--area", "Military Mobility").firstLine
+        try s.converge([s.eums, s.ims, late])
+        s.server.stop()
+        #expect(try s.server.admin("restore", "--from", backup).status == 0)
+        try s.server.start()
+
+        try s.ims.ok("sync")      // sends the task back
+        try s.eums.ok("sync")
+        try s.eums.ok("delete", n)
+        try s.eums.ok("sync")
+        try late.ok("sync")       // holds the task from after the backup: sends it back
+        let conflicts = try late.json([ConflictJSON].self, "conflicts", "--json")
+        #expect(conflicts.map(\.field) == ["deleted"], "\(conflicts)")
+        #expect(try late.run("show", n).status != 0, "out of the view while the conflict is open")
+        try late.ok("resolve", n, "deleted", "--theirs")
+        try s.converge([s.eums, s.ims, late])
+        for o in [s.eums, s.ims, late] {
+            #expect(try o.run("show", n).status != 0)
+            #expect(try o.json([ConflictJSON].self, "conflicts", "--json").isEmpty)
+        }
+    }
 }

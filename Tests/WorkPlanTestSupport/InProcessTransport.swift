@@ -30,7 +30,8 @@ public final class InProcessTransport: SyncTransport, @unchecked Sendable {
 
     public func hello() async throws -> HelloResponse {
         HelloResponse(protocolVersion: ProtocolVersion.current, minimumProtocolVersion: ProtocolVersion.minimumSupported,
-                      serverVersion: "in-process", storeId: store.storeId, user: user, maxSeq: try await store.maxSeq())
+                      serverVersion: "in-process", storeId: store.storeId, user: user, maxSeq: try await store.maxSeq(),
+                      restorePoint: store.restorePoint)
     }
 
     public func push(_ request: PushRequest) async throws -> PushResponse {
