@@ -103,33 +103,29 @@ extension Replica {
             try PendingLog.rebase(db, after: op, seq: seq)
         }
         switch op.action {
-        case .create where (result.conflicts ?? []).isEmpty:
-            // Every field takes the create's rev; no value changes (the common first push).
-            if try table.setFirstRevs(db, id: op.record, to: newRev) { return }
-            guard var r = try table.fetchRevs(db, id: op.record) else { return }
-            for spec in op.kind.fields { r.raise(spec.name, to: newRev) }
-            r.rev = max(r.rev, newRev)
-            try table.update(db, id: op.record, r)
         case .create where result.conflicts?.contains(where: { $0.type == .editDeleted }) == true:
             // A create of a record deleted on the server (made offline, or sent back after a
             // restore): like an edit of it, the record leaves the view until the conflict is
             // resolved ("mine" restores it on the server, and the pull brings it back).
             try table.remove(db, id: op.record)
-        case .create:
-            guard var r = try table.fetch(db, id: op.record) else { return }
-            let conflicted = Dictionary((result.conflicts ?? []).map { ($0.field, $0) }, uniquingKeysWith: { a, _ in a })
-            for spec in op.kind.fields {
-                if let c = conflicted[spec.name] {
-                    r.revs[spec.name] = max(r.revs[spec.name] ?? 0, c.currentRev)
-                    if try !PendingLog.hasPending(db, record: op.record, field: spec.name) {
-                        r.fields[spec.name] = c.current == .null ? nil : c.current
-                    }
-                } else {
-                    r.revs[spec.name] = max(r.revs[spec.name] ?? 0, newRev)
-                }
-            }
+        case .create where result.outcome == .accepted:
+            // A new record: every field takes the create's rev; no value changes (the common
+            // first push).
+            if try table.setFirstRevs(db, id: op.record, to: newRev) { return }
+            guard var r = try table.fetchRevs(db, id: op.record) else { return }
+            for spec in op.kind.fields { r.raise(spec.name, to: newRev) }
             r.rev = max(r.rev, newRev)
-            try table.write(db, r)
+            try table.update(db, id: op.record, r)
+        case .create:
+            // The record existed on the server (a natural key created on both sides): each
+            // field named was merged, kept or put in conflict there. The result carries one
+            // rev for the record, not one per field, and the fields this replica did not
+            // name may have changed since, so no rev is raised here: the fields get rev 0
+            // (known to the server, nothing of it pulled yet) and the pull that follows
+            // brings the server's state of every field (edits still waiting here stay on
+            // top). Raising them to the record's rev made that pull skip changes, and later
+            // edits here conflict with no one.
+            _ = try table.setFirstRevs(db, id: op.record, to: 0)
         case .set, .add, .remove:
             if result.conflicts?.first?.type == .editDeleted {
                 try table.remove(db, id: op.record)

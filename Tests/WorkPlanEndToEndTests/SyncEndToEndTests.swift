@@ -178,4 +178,24 @@ struct SyncEndToEndTests {
         #expect(try s.eums.json([AreaJSON].self, "area", "list").count == 1)
         #expect(try s.ims.json([ConflictJSON].self, "conflicts").isEmpty)
     }
+
+    /// The same conference created offline on both sides after one side had changed it
+    /// further: the later replica still receives those changes, and its own later edits
+    /// are made against the server's revs (no false conflict, no silent overwrite).
+    @Test func aNaturalKeyRecordCreatedOnBothSidesReceivesTheOtherSidesLaterChanges() throws {
+        let s = try SyncScenario()
+        try s.eums.ok("conference", "add", "21", "--date", "2026-05-01", "--host", "EUMS", "--place", "Brussels")
+        try s.eums.ok("sync")
+        try s.eums.ok("conference", "guidance", "21", "Focus on mobility")
+        try s.eums.ok("sync")
+        try s.ims.ok("conference", "add", "21", "--date", "2026-05-01", "--host", "EUMS", "--place", "Brussels")
+        try s.converge()
+        struct ConferenceJSON: Decodable { var guidance: String?; var status: String }
+        #expect(try s.ims.json(ConferenceJSON.self, "conference", "show", "21").guidance == "Focus on mobility")
+        try s.ims.ok("conference", "close", "21")
+        try s.ims.ok("sync")
+        #expect(try s.ims.json([ConflictJSON].self, "conflicts").isEmpty)
+        try s.converge()
+        #expect(try s.eums.json(ConferenceJSON.self, "conference", "show", "21").status == "held")
+    }
 }
