@@ -91,8 +91,12 @@ extension Replica {
                 guard var r = try RecordTable.of(c.kind).fetch(db, id: c.record) else {
                     throw WorkPlanError.notFound("the \(c.kind.displayName) \(RecordID.short(c.record)) is no longer here")
                 }
+                // Made against the value the officer was shown (the conflict's current rev),
+                // not the field's rev here: if the field changed again since, the decision
+                // was taken without seeing that change, and the server opens a new conflict
+                // instead of letting it overwrite the newer value.
                 op = try PlanOperation(record: c.record, kind: c.kind, action: .set, field: c.field, value: value,
-                                       baseRev: r.revs[c.field] ?? c.currentRev, resolves: ids, at: at).validated()
+                                       baseRev: c.currentRev, resolves: ids, at: at).validated()
                 r.fields[c.field] = value == .null ? nil : value
                 r.updatedAt = at
                 try RecordTable.of(c.kind).write(db, r)

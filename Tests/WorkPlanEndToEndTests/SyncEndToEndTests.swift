@@ -198,4 +198,25 @@ struct SyncEndToEndTests {
         try s.converge()
         #expect(try s.eums.json(ConferenceJSON.self, "conference", "show", "21").status == "held")
     }
+
+    /// A conflict settled with --mine after the field changed again on the server: the
+    /// officer decided without seeing that change, so it is a new conflict, not a silent
+    /// overwrite of the newer value (docs/sync-model.md, "Resolving").
+    @Test func aResolutionMadeBeforeSeeingANewerValueIsANewConflict() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--title", "Title A")
+        try s.eums.ok("sync")
+        try s.ims.ok("edit", t, "--title", "Title B")
+        try s.ims.ok("sync")                   // conflict: current A, proposed B
+        try s.eums.ok("edit", t, "--title", "Title C")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        try s.ims.ok("resolve", t, "title", "--mine")
+        try s.converge()
+        #expect(try s.eums.json(TaskJSON.self, "show", t).title == "Title C", "C is not overwritten")
+        let open = try s.eums.json([ConflictJSON].self, "conflicts")
+        #expect(open.map(\.field) == ["title"], "\(open)")
+        #expect(open.first?.current == .text("Title C") && open.first?.proposed == .text("Title B"), "\(open)")
+    }
 }
