@@ -39,11 +39,15 @@ extension PushApplier {
         var r = try record(op.record)
         let field = op.field!, element = op.value?.text ?? ""
         let current = try r.value(field)
-        guard let updated = MergeRules.applyElement(op.action, element: element, to: current) else {
-            // The element is already (not) there: nothing to change, deleted record or not.
+        let updated = MergeRules.applyElement(op.action, element: element, to: current)
+        // An edit of a deleted record is a conflict even when it would change nothing (the
+        // element is already there, or already gone): answered "unchanged", the editing
+        // replica kept the record it had not yet heard was deleted, for good.
+        if r.deleted { return try editOfDeleted(op, r, proposed: updated ?? current) }
+        guard let updated else {
+            // The element is already (not) there: nothing to change.
             return OpResult(op: op.id, outcome: .unchanged, value: current, rev: r.rev(of: field))
         }
-        if r.deleted { return try editOfDeleted(op, r, proposed: updated) }
         let seq = nextSeq
         _ = try write(updated, to: field, of: &r, seq: seq)
         try append(ChangeRow(event: .change, record: r.id, kind: r.kind, action: op.action, field: field,

@@ -219,4 +219,25 @@ struct SyncEndToEndTests {
         #expect(open.map(\.field) == ["title"], "\(open)")
         #expect(open.first?.current == .text("Title C") && open.first?.proposed == .text("Title B"), "\(open)")
     }
+
+    /// A tag removed here from a task the other side deleted (and had already removed that
+    /// tag from): an edit of a deleted record, so a conflict, and the task leaves this
+    /// replica too; before, the edit was "unchanged" and the task stayed here for good.
+    @Test func aTagEditOfADeletedTaskThatChangesNothingIsStillAConflict() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--add-tag", "mobility")
+        try s.converge()
+        try s.eums.ok("edit", t, "--remove-tag", "mobility")
+        try s.eums.ok("sync")
+        try s.eums.ok("delete", t)
+        try s.eums.ok("sync")
+        try s.ims.ok("edit", t, "--remove-tag", "mobility")
+        try s.ims.ok("sync")
+        #expect(try s.ims.json([ConflictJSON].self, "conflicts").map(\.field) == ["tags"])
+        #expect(try s.ims.run("show", t).status != 0)
+        try s.ims.ok("resolve", t, "tags", "--theirs")
+        try s.converge()
+        for o in [s.eums, s.ims] { #expect(try o.run("show", t).status != 0) }
+    }
 }
