@@ -33,6 +33,30 @@ public struct TaskView: Codable, Sendable, Hashable {
         case notes
     }
 
+    /// Every field CLI.md lists is present, an unset one as `null` (a script reading
+    /// `.owner` finds the key); `notes` only where `show` adds them.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(shortId, forKey: .shortId)
+        try c.encode(title, forKey: .title)
+        try c.encode(description, forKey: .description)
+        try c.encode(area, forKey: .area)
+        try c.encode(lead, forKey: .lead)
+        try c.encode(owner, forKey: .owner)
+        try c.encode(status, forKey: .status)
+        try c.encode(priority, forKey: .priority)
+        try c.encode(due, forKey: .due)
+        try c.encode(conference, forKey: .conference)
+        try c.encode(originConference, forKey: .originConference)
+        try c.encode(follows, forKey: .follows)
+        try c.encode(tags, forKey: .tags)
+        try c.encode(releasable, forKey: .releasable)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encodeIfPresent(notes, forKey: .notes)
+    }
+
     init(_ r: StoredRecord, areaName: String) {
         id = r.id
         shortId = RecordID.short(r.id)

@@ -89,6 +89,26 @@ struct OfflineCLITests {
         #expect(try o.run("show", short).status != 0)
     }
 
+    /// CLI.md: "a task has at least id, short_id, title, description, ...": every key is
+    /// there in list and show, an unset field as null.
+    @Test func taskJSONHasEveryListedKeyWithNullForUnsetFields() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let short = try o.run("add", "A task with nothing optional set", "--area", "Military Mobility").firstLine
+        let listed = ["id", "short_id", "title", "description", "area", "lead", "owner", "status", "priority",
+                      "due", "conference", "follows", "tags", "releasable", "created_at", "updated_at"]
+        for args in [["show", short, "--json"], ["list", "--json"]] {
+            let r = try o.run(args)
+            #expect(r.status == 0, "\(r)")
+            let parsed = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+            let task = (parsed as? [String: Any]) ?? (parsed as? [[String: Any]])?.first ?? [:]
+            #expect(Set(listed).subtracting(task.keys).isEmpty, "\(args): missing \(Set(listed).subtracting(task.keys).sorted())")
+            for key in ["description", "owner", "due", "conference", "follows"] {
+                #expect(task[key] is NSNull, "\(args): \(key) is \(String(describing: task[key]))")
+            }
+        }
+    }
+
     @Test func conferencesAndAgenda() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
