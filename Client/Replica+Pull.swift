@@ -29,7 +29,7 @@ extension Replica {
                     }
                     try keep(change)
                 case .withdrawn:
-                    try removeRecord(db, change.kind, change.record, withHistory: true)
+                    summary.setAside += try removeRecord(db, change.kind, change.record, withHistory: true)
                     summary.withdrawn += 1
                 case .snapshot:
                     try applySnapshot(db, change, hasPending: waiting.contains(change.record))
@@ -153,4 +153,6 @@ extension Replica {
 public struct PullSummary: Sendable {
     public var applied = 0
     public var withdrawn = 0
+    /// Edits of withdrawn records set aside (`Replica+SetAside.swift`).
+    public var setAside = 0
 }

@@ -175,8 +175,22 @@ extension Replica {
     }
 
     /// Removes a record here, with its notes, and (for records withdrawn from this staff)
-    /// its history and conflicts.
-    func removeRecord(_ db: Database, _ kind: RecordKind, _ id: String, withHistory: Bool = false) throws {
+    /// its history and conflicts; the edits of them still waiting are set aside, not
+    /// dropped (`Replica+SetAside.swift`). Returns how many edits were set aside.
+    @discardableResult
+    func removeRecord(_ db: Database, _ kind: RecordKind, _ id: String, withHistory: Bool = false) throws -> Int {
+        var setAside = 0
+        if withHistory {
+            let me = try Settings.load(from: db)
+            let title = try Self.title(db, kind, id)
+            let reason = "the \(kind.displayName) is no longer releasable to \(me.staff.rawValue)"
+            setAside += try Self.setAside(db, record: id, title: title, reason: reason)
+            if kind == .task {
+                for note in try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM note WHERE task = ?"), arguments: [id]) {
+                    setAside += try Self.setAside(db, record: note, title: "note on \(title)", reason: reason)
+                }
+            }
+        }
         try RecordTable.of(kind).remove(db, id: id)
         var ids = [id]
         if kind == .task {
@@ -190,9 +204,9 @@ extension Replica {
             for i in ids {
                 try db.cachedStatement(sql: "DELETE FROM history WHERE record = ?").execute(arguments: [i])
                 try db.cachedStatement(sql: "DELETE FROM conflict WHERE record = ?").execute(arguments: [i])
-                try db.cachedStatement(sql: "DELETE FROM pending WHERE record = ?").execute(arguments: [i])
             }
         }
+        return setAside
     }
 }
 

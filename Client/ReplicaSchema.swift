@@ -75,6 +75,18 @@ enum ReplicaSchema {
                 CREATE INDEX pending_conference ON pending(seq) WHERE kind = 'conference';
                 """)
         }
+        // Edits that can no longer be sent (their record was withdrawn from this staff, or
+        // they refer to one that was), kept for the officer instead of dropped
+        // (`Replica+SetAside.swift`). Same columns as `pending`, plus why and when.
+        m.registerMigration("v3: edits set aside") { db in
+            try db.execute(sql: """
+                CREATE TABLE set_aside (
+                    seq INTEGER PRIMARY KEY, title TEXT NOT NULL, reason TEXT NOT NULL, set_at INTEGER NOT NULL,
+                    op_id TEXT NOT NULL, record TEXT NOT NULL, kind TEXT NOT NULL, action TEXT NOT NULL, field TEXT,
+                    value TEXT, fields TEXT, base_rev INTEGER NOT NULL, resolves TEXT, at INTEGER NOT NULL,
+                    author TEXT NOT NULL, server_value TEXT);
+                """)
+        }
         return m
     }
 }

@@ -32,6 +32,9 @@ public struct SyncEngine: Sendable {
         public var newConflicts = 0
         public var pulled = 0
         public var withdrawn = 0
+        /// Edits this sync set aside: their record was withdrawn from this staff, or they
+        /// refer to one that was (`Replica.setAsideEdits()`).
+        public var setAside = 0
         public var openConflicts = 0
         public var server: HelloResponse?
         /// The server's store had been restored and this replica pushed back what it lacked.
@@ -114,6 +117,18 @@ public struct SyncEngine: Sendable {
                 sent = current.map(send)
                 continue
             } catch let e as WorkPlanError where [.invalidInput, .forbidden, .payloadTooLarge].contains(e.code) {
+                // Edits that refer to a record this staff can no longer see are refused with
+                // the whole batch: set them aside (kept, and listed by `status`), so the rest
+                // of the pending log still syncs, and try again.
+                if e.code == .forbidden {
+                    let moved = try replica.setAsideUnreachableReferences(inBatch: batch.batchId)
+                    if moved > 0 {
+                        report.setAside += moved
+                        current = try replica.nextBatch()
+                        sent = current.map(send)
+                        continue
+                    }
+                }
                 try replica.releaseBatch(batch.batchId)
                 throw WorkPlanError(e.code, "the server refused this replica's edits: \(e.message)")
             }
@@ -213,6 +228,7 @@ public struct SyncEngine: Sendable {
             trace.lap("pull: apply")
             report.pulled += summary.applied
             report.withdrawn += summary.withdrawn
+            report.setAside += summary.setAside
             if page.maxSeq > 0, page.more {
                 progress?("pulling \(page.next)/\(page.maxSeq) changes")
             }

@@ -15,11 +15,13 @@ struct Status: ReplicaCommand {
         var conflicts: Int
         var lastSync: String?
         var server: String?
+        var setAside: [Replica.SetAsideEdit]
 
         enum CodingKeys: String, CodingKey {
             case user, staff, pending, conflicts
             case lastSync = "last_sync"
             case server
+            case setAside = "set_aside"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -30,19 +32,37 @@ struct Status: ReplicaCommand {
             try c.encode(conflicts, forKey: .conflicts)
             try c.encode(lastSync, forKey: .lastSync)
             try c.encode(server, forKey: .server)
+            try c.encode(setAside, forKey: .setAside)
         }
     }
 
     func run(_ replica: Replica) async throws {
         let s = try replica.currentSettings()
         let report = Report(user: s.user, staff: s.staff.rawValue, pending: try replica.pendingCount(),
-                            conflicts: try replica.openConflictCount(), lastSync: s.lastSync.map(TimeFormat.iso), server: s.serverURL)
+                            conflicts: try replica.openConflictCount(), lastSync: s.lastSync.map(TimeFormat.iso), server: s.serverURL,
+                            setAside: try replica.setAsideEdits())
         if json { return try Output.json(report) }
         Output.line("\(report.user) (\(report.staff))")
         Output.line("pending edits:  \(report.pending)")
         Output.line("open conflicts: \(report.conflicts)")
         Output.line("last sync:      \(report.lastSync ?? "never")")
         Output.line("server:         \(report.server ?? "none (offline replica; 'workplan join BUNDLE' to enrol)")")
+        guard !report.setAside.isEmpty else { return }
+        Output.line(Output.yellow("set aside:      \(report.setAside.count) edit\(report.setAside.count == 1 ? "" : "s") that can no longer be sent (kept here; take them up with the other staff):"))
+        for e in report.setAside {
+            let what = e.field.map { "\(e.action) \($0)" + (e.value.map { " \(Self.display($0))" } ?? "") } ?? e.action
+            Output.line("  \(e.kind) \(e.record) \"\(e.title)\": \(what), made \(e.madeAt): \(e.reason)")
+        }
+    }
+}
+
+extension Status {
+    static func display(_ v: FieldValue) -> String {
+        switch v {
+        case .null: "(empty)"
+        case .text(let t): "\"\(t)\""
+        case .set(let s): "[" + s.joined(separator: ", ") + "]"
+        }
     }
 }
 

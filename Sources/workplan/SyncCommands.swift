@@ -52,6 +52,9 @@ struct Sync: ReplicaCommand {
         parts.append("pulled \(report.pulled) change\(report.pulled == 1 ? "" : "s")")
         if report.withdrawn > 0 { parts.append("\(report.withdrawn) record\(report.withdrawn == 1 ? "" : "s") withdrawn") }
         Output.line("synced with \(report.server.map { "\($0.user.name)@" } ?? "")\(try replica.currentSettings().serverURL ?? ""): " + parts.joined(separator: ", "))
+        if report.setAside > 0 {
+            Output.line(Output.yellow("\(report.setAside) of your edits could not be sent (their record is no longer releasable to \(try replica.currentSettings().staff.rawValue)): kept, see 'workplan status'"))
+        }
         if report.recovered {
             Output.line(Output.yellow("the server's store had been restored from a backup: re-pulled it and sent back \(report.recoveredRecords) record\(report.recoveredRecords == 1 ? "" : "s") it lacked"))
         }

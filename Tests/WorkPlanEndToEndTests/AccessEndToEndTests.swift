@@ -90,6 +90,57 @@ struct AccessEndToEndTests {
         try s.converge([s.eums, s.ims, st.viewer], equal: st.imsSide)
     }
 
+    /// The officer's edits of a task withdrawn from their staff before they synced are
+    /// kept and listed (DESIGN.md rule 5), not silently dropped.
+    @Test func editsOfARecordWithdrawnMeanwhileAreSetAsideAndListed() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.ims.ok("edit", t, "--title", "IMS title")
+        try s.ims.ok("note", t, "IMS progress note")
+        try s.eums.ok("edit", t, "--releasable", "EUMS")
+        try s.eums.ok("sync")
+
+        let r = try s.ims.run("sync")
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("2 of your edits could not be sent"), "\(r.stdout)")
+        struct Status: Decodable {
+            struct Edit: Decodable { var record: String; var kind: String; var action: String; var field: String?; var reason: String }
+            var pending: Int
+            var set_aside: [Edit]
+        }
+        let status = try s.ims.json(Status.self, "status")
+        #expect(status.pending == 0)
+        #expect(status.set_aside.map(\.action) == ["set", "create"], "\(status.set_aside)")
+        #expect(status.set_aside.first?.field == "title")
+        #expect(status.set_aside.first?.record == t)
+        #expect(status.set_aside.last?.kind == "note")
+        #expect(status.set_aside.allSatisfy { $0.reason.contains("no longer releasable to IMS") })
+        #expect(try s.ims.ok("status").contains("IMS title"))
+        #expect(try s.ims.run("show", t).status != 0)
+    }
+
+    /// An edit that refers to a task withdrawn from the officer's staff is set aside; the
+    /// rest of their edits still reach the server (before, every sync failed for good).
+    @Test func anEditReferringToAWithdrawnRecordIsSetAsideAndTheRestSyncs() throws {
+        let s = try SyncScenario()
+        let a = try s.sharedTask()
+        let b = try s.eums.run("add", "Task B", "--area", "Military Mobility").firstLine
+        let c = try s.eums.run("add", "Task C", "--area", "Military Mobility").firstLine
+        try s.converge()
+        try s.ims.ok("edit", a, "--follows", b)
+        try s.ims.ok("edit", c, "--title", "C edited by IMS")
+        try s.eums.ok("edit", b, "--releasable", "EUMS")
+        try s.eums.ok("sync")
+
+        let r = try s.ims.run("sync")
+        #expect(r.status == 0, "\(r)")
+        #expect(try s.ims.json(StatusJSON.self, "status").pending == 0)
+        #expect(try s.ims.ok("status").contains("refers to task \(b)"))
+        try s.eums.ok("sync")
+        #expect(try s.eums.json(TaskJSON.self, "show", c).title == "C edited by IMS")
+        #expect(try s.eums.json(TaskJSON.self, "show", a).follows == nil)
+    }
+
     @Test func viewersAreRefusedLocallyAndByTheServer() async throws {
         let st = try Staffs()
         let s = st.s
