@@ -49,9 +49,25 @@ extension Replica {
         FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600])
         try data.write(to: file)
         try replica.db.write { db in
+            let previous = try Settings.load(from: db).user
             try Settings.store(["server_url": url, "user": bundle.user, "role": bundle.role.rawValue], in: db)
+            if previous != bundle.user { try resign(db, from: previous, to: bundle.user) }
         }
         return try open(in: folder)
+    }
+
+    /// Notes written offline under the name given to `init` are signed with the name the
+    /// administrator enrolled, the one the certificate vouches for: before, they reached
+    /// every replica signed with whatever name was typed, while the server recorded the
+    /// enrolled officer as their author.
+    static func resign(_ db: Database, from old: String, to new: String) throws {
+        for e in try PendingLog.entries(db, where: "kind = 'note' AND action = 'create'") where e.op.fields?[FieldName.author]?.text == old {
+            var op = e.op
+            op.fields?[FieldName.author] = .text(new)
+            try PendingLog.replace(db, seq: e.seq, with: op)
+            try db.execute(sql: "UPDATE note SET author = ? WHERE id = ?", arguments: [new, e.op.record])
+        }
+        try db.execute(sql: "UPDATE pending SET author = ? WHERE author = ?", arguments: [new, old])
     }
 
     /// The stored enrolment bundle; `notFound` for an offline replica.

@@ -28,6 +28,7 @@ public enum FieldName {
     public static let position = "position"
     public static let tags = "tags"
     public static let tasks = "tasks"
+    public static let author = "author"
 }
 
 /// How a field's values look and merge.

@@ -19,7 +19,11 @@ struct Join: AsyncParsableCommand {
         let options = self.options, path = bundle, server = self.server
         try await Output.reportingErrors {
             let b = try Replica.readBundle(at: path)
+            let before = Replica.exists(in: options.folder) ? try Replica.open(in: options.folder).currentSettings().user : nil
             let replica = try Replica.join(folder: options.folder, bundle: b, serverURL: server)
+            if let before, before != b.user {
+                Output.line("this replica was made as '\(before)'; your bundle enrols '\(b.user)', so your offline notes are signed '\(b.user)'")
+            }
             let s = try replica.currentSettings()
             let pending = try replica.pendingCount()
             Output.line("joined \(s.serverURL ?? "") as \(b.user) (\(b.staff.rawValue), \(b.role.rawValue))\(pending > 0 ? "; \(pending) offline edit\(pending == 1 ? "" : "s") will be pushed on 'workplan sync'" : "; run 'workplan sync'")")

@@ -126,11 +126,7 @@ struct SyncEndToEndTests {
 
     @Test func offlineReplicaJoinsAndPushesItsEdits() throws {
         let s = try SyncScenario()
-        let late = Officer(dir: s.tmp.child("late").path)
-        try late.ok("init", "--staff", "IMS", "--user", "Maj. C. Rossi")
-        try late.ok("area", "add", "Medical Cooperation")
-        let t = try late.run("add", "Deployable medical modules", "--area", "Medical Cooperation").firstLine
-        try late.ok("note", t, "Written offline")
+        let (late, t) = try s.offlineReplicaWithATask(user: "Maj. C. Rossi")
         let bundle = try s.server.enrol("Maj. C. Rossi", staff: "IMS", in: s.tmp)
         try late.ok("join", bundle)
         try late.ok("sync")
@@ -139,6 +135,20 @@ struct SyncEndToEndTests {
         #expect(shown.title == "Deployable medical modules")
         #expect(shown.notes?.map(\.text) == ["Written offline"])
         #expect(try late.json(StatusJSON.self, "status").pending == 0)
+    }
+
+    /// A replica made offline under one name and joined with a bundle enrolling another:
+    /// the offline notes are signed with the enrolled name, which the certificate vouches
+    /// for (before, every replica showed the name typed at init).
+    @Test func offlineNotesAreSignedWithTheEnrolledName() throws {
+        let s = try SyncScenario()
+        let (offline, own) = try s.offlineReplicaWithATask(user: "Wrong Person")
+        let joined = try offline.ok("join", try s.server.enrol("Lt J. Berg", staff: "IMS", in: s.tmp))
+        #expect(joined.contains("signed 'Lt J. Berg'"), "\(joined)")
+        #expect(try offline.json(TaskJSON.self, "show", own).notes?.map(\.author) == ["Lt J. Berg"])
+        try offline.ok("sync")
+        try s.converge([s.eums, s.ims, offline])
+        #expect(try s.eums.json(TaskJSON.self, "show", own).notes?.map(\.author) == ["Lt J. Berg"])
     }
 
     @Test func aBundleWithAnUnreadableKeyIsRefusedAndCreatesNothing() throws {

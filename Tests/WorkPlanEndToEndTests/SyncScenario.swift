@@ -43,6 +43,17 @@ final class SyncScenario: @unchecked Sendable {
         return o
     }
 
+    /// An IMS replica made offline with `init` (not joined), holding one task with a note
+    /// ("Written offline"). Returns it and the task's short id.
+    func offlineReplicaWithATask(user: String) throws -> (Officer, String) {
+        let o = Officer(dir: tmp.child("offline-\(user.filter(\.isLetter))").path)
+        try o.ok("init", "--staff", "IMS", "--user", user)
+        try o.ok("area", "add", "Medical Cooperation")
+        let t = try o.run("add", "Deployable medical modules", "--area", "Medical Cooperation").firstLine
+        try o.ok("note", t, "Written offline")
+        return (o, t)
+    }
+
     /// One task both staffs have, after both synced. Returns its short id.
     func sharedTask(description: String? = nil) throws -> String {
         try eums.ok("area", "add", "Military Mobility")
