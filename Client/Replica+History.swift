@@ -23,8 +23,15 @@ public struct HistoryEntry: Codable, Sendable, Hashable {
 }
 
 extension Replica {
-    /// Resolves any record's id prefix (tasks first, then notes, agenda items, conferences, areas).
+    /// Resolves any record's id prefix (tasks first, then notes, agenda items, conferences,
+    /// areas), a conference number, or the id prefix of a record no longer here (deleted or
+    /// withdrawn) whose history this replica still holds.
     public func resolveAnyRecord(_ text: String) throws -> (RecordKind, String) {
+        // A number shorter than an id prefix can be is a conference number.
+        if text.count < RecordID.minimumPrefix, let n = Int(text) {
+            guard let c = try? conference(number: n) else { throw WorkPlanError.notFound("no conference \(n)") }
+            return (.conference, c.id)
+        }
         var firstError: WorkPlanError?
         for kind in [RecordKind.task, .note, .agendaItem, .conference, .area] {
             do {
@@ -35,9 +42,28 @@ extension Replica {
                 firstError = firstError ?? e
             }
         }
-        if let firstError { throw firstError }
         if let n = Int(text), let c = try? conference(number: n) { return (.conference, c.id) }
+        if firstError == nil, let gone = try recordInHistory(prefix: text) { return gone }
+        if let firstError { throw firstError }
         throw WorkPlanError.notFound("no record with id \(text)")
+    }
+
+    /// The one record whose id starts with `prefix` among those this replica holds history
+    /// of (a deleted task is no longer in the tables, but who deleted it, and when, is).
+    func recordInHistory(prefix: String) throws -> (RecordKind, String)? {
+        let p = prefix.lowercased()
+        let ids = try db.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT record FROM history WHERE record >= ? AND record < ? LIMIT 10",
+                                arguments: [p, p + "\u{7f}"])
+        }
+        guard !ids.isEmpty else { return nil }
+        guard ids.count == 1 else {
+            throw WorkPlanError(.ambiguous, "id \(prefix) is ambiguous: \(ids.map(RecordID.short).joined(separator: ", "))")
+        }
+        let kind = try db.read { db in
+            try String.fetchOne(db, sql: "SELECT body FROM history WHERE record = ? ORDER BY seq LIMIT 1", arguments: [ids[0]])
+        }.flatMap { try? JSONText.decode(Change.self, $0).kind } ?? .task
+        return (kind, ids[0])
     }
 
     /// Every change to a record: what the server accepted (pulled), then this replica's own

@@ -250,4 +250,28 @@ struct SyncEndToEndTests {
         try s.converge()
         for o in [s.eums, s.ims] { #expect(try o.run("show", t).status != 0) }
     }
+
+    /// `history` of a task deleted since (who deleted it, and when, stays visible), and
+    /// `history` and `resolve` of a conference by its number (CLI.md).
+    @Test func historyOfADeletedTaskAndConferencesByNumber() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("delete", t)
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let h = try o.ok("history", t)
+            #expect(h.contains("Col. A. Dupont (EUMS) deleted it"), "\(h)")
+        }
+        try s.eums.ok("conference", "add", "21", "--date", "2026-05-01", "--host", "EUMS")
+        try s.converge()
+        #expect(try s.ims.ok("history", "21").contains("created"))
+        try s.eums.ok("conference", "guidance", "21", "EUMS guidance")
+        try s.ims.ok("conference", "guidance", "21", "IMS guidance")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        #expect(try s.ims.json([ConflictJSON].self, "conflicts").map(\.field) == ["guidance"])
+        try s.ims.ok("resolve", "21", "guidance", "--theirs")
+        try s.converge()
+        #expect(try s.eums.json([ConflictJSON].self, "conflicts").isEmpty)
+    }
 }
