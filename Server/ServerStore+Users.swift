@@ -56,13 +56,25 @@ extension ServerStore {
         }
     }
 
-    /// Enrols a user with the certificate issued to them. Fails when the name is taken.
+    /// Enrols a user with the certificate issued to them. Fails when the name is taken by a
+    /// user not revoked. A revoked user is enrolled again under the same name (and staff:
+    /// their notes and history are that staff's): the new certificate replaces the revoked
+    /// one, which stays refused (docs/operations.md, "Enrolment and revocation").
     public func addUser(name: String, staff: Staff, role: Role, certificatePEM: String) throws -> ServerUser {
         try Self.validateUserName(name)
         let fingerprint = try CertificateFingerprint.sha256(pem: certificatePEM)
         return try pool.write { db in
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [name]) != nil {
-                throw WorkPlanError(.alreadyExists, "user '\(name)' already exists")
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]) {
+                let existing = try ServerUser(row: row)
+                guard existing.isRevoked else {
+                    throw WorkPlanError(.alreadyExists, "user '\(name)' already exists (revoke them first to issue a new certificate)")
+                }
+                guard existing.staff == staff else {
+                    throw WorkPlanError.invalid("user '\(existing.name)' was enrolled for \(existing.staff.rawValue); enrol them again for \(existing.staff.rawValue), or under another name")
+                }
+                try db.execute(sql: "UPDATE users SET role = ?, fingerprint = ?, certificate = ?, revoked_at = NULL WHERE name = ?",
+                               arguments: [role.rawValue, fingerprint, certificatePEM, name])
+                return try ServerUser(row: Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name])!)
             }
             try db.execute(sql: """
                 INSERT INTO users(name, staff, role, fingerprint, certificate, created_at)
@@ -77,6 +89,20 @@ extension ServerStore {
     public func removeEnrolment(name: String, fingerprint: String) throws {
         try pool.write { db in
             try db.execute(sql: "DELETE FROM users WHERE name = ? AND fingerprint = ?", arguments: [name, fingerprint])
+        }
+    }
+
+    /// A user's certificate as enrolled (PEM), or nil for an unknown name.
+    public func certificatePEM(of name: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT certificate FROM users WHERE name = ?", arguments: [name]) }
+    }
+
+    /// Puts back a revoked user as they were before `addUser` enrolled them again, when
+    /// their new bundle could not be written (a failed `user add` changes nothing).
+    public func restoreRevokedUser(_ previous: ServerUser, certificatePEM: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE users SET role = ?, fingerprint = ?, certificate = ?, revoked_at = ? WHERE name = ?",
+                           arguments: [previous.role.rawValue, previous.fingerprint, certificatePEM, previous.revokedAt, previous.name])
         }
     }
 

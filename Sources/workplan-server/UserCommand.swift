@@ -44,6 +44,9 @@ struct UserAddCommand: ParsableCommand {
         }
         let store = try home.openStore()
         defer { try? store.close() }
+        // A revoked user enrolled again: what to put back if the bundle cannot be written.
+        let previous = try store.users().first { $0.name.caseInsensitiveCompare(name) == .orderedSame && $0.isRevoked }
+        let previousPEM = try previous.flatMap { try store.certificatePEM(of: $0.name) }
         let bundle = try home.enrol(name: name, staff: Staff(parsing: staff)!, role: Role(rawValue: role.lowercased())!,
                                     serverURL: serverURL, store: store)
         let encoder = JSONEncoder()
@@ -52,7 +55,11 @@ struct UserAddCommand: ParsableCommand {
             try SecureFile.write(String(decoding: try encoder.encode(bundle), as: UTF8.self) + "\n", to: out)
         } catch {
             // Nothing changed: the enrolment is undone when the bundle cannot be written.
-            try? store.removeEnrolment(name: bundle.user, fingerprint: try CertificateFingerprint.sha256(pem: bundle.certificate))
+            if let previous, let previousPEM {
+                try? store.restoreRevokedUser(previous, certificatePEM: previousPEM)
+            } else {
+                try? store.removeEnrolment(name: bundle.user, fingerprint: try CertificateFingerprint.sha256(pem: bundle.certificate))
+            }
             throw error
         }
         print("enrolled \(bundle.user) (\(bundle.staff.rawValue), \(bundle.role.rawValue)); bundle written to \(out)")

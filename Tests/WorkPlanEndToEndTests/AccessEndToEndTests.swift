@@ -212,5 +212,23 @@ struct AccessEndToEndTests {
         #expect(try s.eums.json(TaskJSON.self, "show", t).owner == nil)
         let users = try s.server.admin("user", "list")
         #expect(users.stdout.contains("revoked"), "\(users.stdout)")
+
+        // Enrolled again under the same name: the new bundle syncs the kept edit; the
+        // revoked certificate stays refused.
+        let oldBundle = s.tmp.file("old-smith.bundle")
+        try FileManager.default.copyItem(atPath: s.ims.dir + "/enrolment.json", toPath: oldBundle)
+        #expect(try s.server.admin("user", "add", "Lt Col. B. Smith", "--staff", "EUMS", "--role", "editor",
+                                   "--out", s.tmp.file("wrong-staff.bundle")).status != 0, "a name keeps its staff")
+        let again = s.tmp.file("smith-again.bundle")
+        let added = try s.server.admin("user", "add", "Lt Col. B. Smith", "--staff", "IMS", "--role", "editor",
+                                       "--out", again, "--server-url", s.server.url)
+        #expect(added.status == 0, "\(added)")
+        try s.ims.ok("join", again)
+        try s.ims.ok("sync")
+        try s.eums.ok("sync")
+        #expect(try s.eums.json(TaskJSON.self, "show", t).owner == "Cdr. K. Jansen")
+        let stale = Officer(dir: s.tmp.child("stale").path)
+        try stale.ok("join", oldBundle)
+        #expect(try stale.run("sync").status != 0, "the revoked certificate is still refused")
     }
 }
