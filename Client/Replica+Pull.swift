@@ -139,12 +139,13 @@ extension Replica {
                 if !shielded { r.fields[spec.name] = fields[spec.name] }
             }
             if let created = c.createdAt { r.createdAt = created }
+            if let creator = c.createdBy { r.createdBy = creator }
             r.rev = max(r.rev, revs.values.max() ?? c.seq)
             r.deleted = false
             try table.write(db, r)
         } else {
             try table.write(db, StoredRecord(id: c.record, kind: c.kind, fields: fields, revs: revs, rev: revs.values.max() ?? c.seq,
-                                             createdAt: c.createdAt ?? c.at, updatedAt: c.at, createdBy: c.user, deleted: false))
+                                             createdAt: c.createdAt ?? c.at, updatedAt: c.at, createdBy: c.createdBy ?? c.user, deleted: false))
         }
     }
 }

@@ -34,14 +34,17 @@ public struct Change: Codable, Sendable, Hashable {
     public var batch: String?
     public var conflict: Conflict?
     public var resolved: [String]?
-    /// For snapshots: when the record was created and by whom.
+    /// For snapshots: when the record was created and by whom (`user` is who made the
+    /// change that brought the snapshot; absent from older servers).
     public var createdAt: Timestamp?
+    public var createdBy: String?
 
     public init(seq: Int64, event: Event, record: String, kind: RecordKind, action: Action? = nil,
                 field: String? = nil, old: FieldValue? = nil, value: FieldValue? = nil,
                 fields: [String: FieldValue]? = nil, revs: [String: Int64]? = nil,
                 user: String, staff: Staff, at: Timestamp, batch: String? = nil,
-                conflict: Conflict? = nil, resolved: [String]? = nil, createdAt: Timestamp? = nil) {
+                conflict: Conflict? = nil, resolved: [String]? = nil, createdAt: Timestamp? = nil,
+                createdBy: String? = nil) {
         self.seq = seq
         self.event = event
         self.record = record
@@ -59,11 +62,13 @@ public struct Change: Codable, Sendable, Hashable {
         self.conflict = conflict
         self.resolved = resolved
         self.createdAt = createdAt
+        self.createdBy = createdBy
     }
 
     enum CodingKeys: String, CodingKey {
         case seq, event, record, kind, action, field, old, value, fields, revs, user, staff, at, batch, conflict, resolved
         case createdAt = "created_at"
+        case createdBy = "created_by"
     }
 
     /// As synthesised, except that a present `null` for `old` or `value` is `.null` (the
@@ -87,5 +92,6 @@ public struct Change: Codable, Sendable, Hashable {
         conflict = try c.decodeIfPresent(Conflict.self, forKey: .conflict)
         resolved = try c.decodeIfPresent([String].self, forKey: .resolved)
         createdAt = try c.decodeIfPresent(Timestamp.self, forKey: .createdAt)
+        createdBy = try c.decodeIfPresent(String.self, forKey: .createdBy)
     }
 }

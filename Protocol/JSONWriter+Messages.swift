@@ -121,6 +121,7 @@ extension JSONWriter {
         if let x = c.conflict { raw(","); key("conflict"); conflict(x) }
         if let r = c.resolved { raw(","); key("resolved"); stringArray(r) }
         if let t = c.createdAt { raw(","); key("created_at"); int(t) }
+        if let b = c.createdBy { raw(","); key("created_by"); string(b) }
         raw("}")
     }
 

@@ -100,7 +100,7 @@ struct FastWireCodecTests {
             Change(seq: 4, event: .conflictOpened, record: task, kind: .task, user: "ims", staff: .IMS, at: 8, conflict: Self.conflict),
             Change(seq: 5, event: .conflictResolved, record: task, kind: .task, user: "eu", staff: .EUMS, at: 9, resolved: [Self.conflict.id]),
             Change(seq: 6, event: .snapshot, record: task, kind: .task, fields: ["title": .text("T")], revs: ["title": 1, "due": 2],
-                   user: "eu", staff: .EUMS, at: 10, createdAt: 5),
+                   user: "eu", staff: .EUMS, at: 10, createdAt: 5, createdBy: "Maj. Ruiz"),
             Change(seq: 7, event: .withdrawn, record: task, kind: .task, user: "eu", staff: .EUMS, at: 11),
         ]
         let bytes = Array(try JSONEncoder().encode(PullResponse(storeId: "s", changes: changes, next: 7, more: true, maxSeq: 9)))

@@ -57,13 +57,15 @@ struct PullTests {
 
             // Back to both: IMS gets a snapshot of the whole record and its visible notes.
             let revNow = try await currentRev(f, task, "releasable")
-            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: revNow)])
+            try await push(f.eums2, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: revNow)])
             let p2 = try await pullAll(f.ims, after: p1.next)
             let snaps = p2.changes.filter { $0.event == .snapshot }
             #expect(snaps.map(\.record) == [task, note.record])
             #expect(snaps.first?.fields?["title"] == .text("EUMS eyes only"))
             #expect(snaps.first?.revs?["releasable"] == (try await f.server.store.maxSeq()))
             #expect(snaps.first?.createdAt == PlanFixtures.at)
+            // Its creator, not whoever made the change that brought the snapshot.
+            #expect(snaps.first?.createdBy == "anna" && snaps.first?.user == "bert")
             // A full pull from 0 by IMS ends with the record visible.
             let full = try await pullAll(f.ims)
             #expect(full.changes.last?.event == .snapshot)
