@@ -99,8 +99,17 @@ extension Replica {
             try db.execute(sql: "DELETE FROM conflict WHERE id IN (\(resolved.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(resolved))
         }
         let newRev = result.seq ?? result.rev
-        if othersWaiting, result.outcome == .accepted, (result.conflicts ?? []).isEmpty, let seq = result.seq {
-            try PendingLog.rebase(db, after: op, seq: seq)
+        if othersWaiting, (result.conflicts ?? []).isEmpty {
+            if result.outcome == .accepted, let seq = result.seq {
+                try PendingLog.rebase(db, after: op, seq: seq)
+            } else if result.outcome == .unchanged, op.action == .set {
+                // The server already held this value (someone set it too): edits made here
+                // on top of it stand on the server's rev of it. Without this, an edit made
+                // while the reply was lost (or still on its way) conflicted with a value
+                // this officer had set themselves. Not for `merged`: an edit made on top of
+                // the value sent has not seen what the merge added.
+                try PendingLog.rebase(db, after: op, seq: result.rev)
+            }
         }
         switch op.action {
         case .create where result.conflicts?.contains(where: { $0.type == .editDeleted }) == true:

@@ -38,6 +38,23 @@ struct CrashSafetyTests {
         try checkSurvived(s, edits)
     }
 
+    /// An edit made after a lost reply, on top of a value the server already had from the
+    /// other side: accepted, as it is when the reply arrives (DESIGN.md rule 2: a retried
+    /// batch leaves things as the first reply would have).
+    @Test func anEditAfterALostReplyOfAnUnchangedValueIsAccepted() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.ims.ok("edit", t, "--status", "done")
+        try s.ims.ok("sync")
+        try s.eums.ok("edit", t, "--status", "done")
+        let crashed = try CLI.run("workplan", ["sync", "--dir", s.eums.dir], env: ["WORKPLAN_FAULT": "after-push-reply"])
+        #expect(crashed.status == 137, "\(crashed)")
+        try s.eums.ok("edit", t, "--status", "blocked")
+        try s.converge()
+        #expect(try s.eums.json([ConflictJSON].self, "conflicts").isEmpty)
+        #expect(try s.ims.json(TaskJSON.self, "show", t).status == "blocked")
+    }
+
     @Test func clientKilledDuringAPull() throws {
         let s = try SyncScenario()
         let edits = try makeEdits(s)
