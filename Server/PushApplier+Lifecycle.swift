@@ -20,12 +20,19 @@ extension PushApplier {
     }
 
     /// `restore`: undeletes with the record's last fields, plus the optional field. On a
-    /// record that is not deleted it is an ordinary `set` of that field (or nothing).
+    /// record that is not deleted (restored since, e.g. by the resolution of another of the
+    /// edit's conflicts) it is a `set` of that field (or nothing).
     func restore(_ op: PlanOperation) throws -> OpResult {
         var r = try record(op.record)
         guard r.deleted else {
-            if op.field != nil { return try set(op) }
-            return OpResult(op: op.id, outcome: .unchanged, rev: r.rev)
+            guard let field = op.field else { return OpResult(op: op.id, outcome: .unchanged, rev: r.rev) }
+            // The restore's base is the rev of the delete it answered, newer than every
+            // field's rev then: a field not changed since takes the value as an edit of
+            // its own rev; one changed since is an ordinary stale set (merge or conflict).
+            // Compared as it stood, it was a false conflict against an unchanged value.
+            var edit = op
+            if r.rev(of: field) <= op.baseRev { edit.baseRev = r.rev(of: field) }
+            return try set(edit)
         }
         let seq = nextSeq
         var old: String?, eff: (String, String)?

@@ -274,4 +274,25 @@ struct SyncEndToEndTests {
         try s.converge()
         #expect(try s.eums.json([ConflictJSON].self, "conflicts").isEmpty)
     }
+
+    /// Two fields edited on a task the other side deleted: two edit-versus-delete
+    /// conflicts. Settling the first with --mine restores the task; settling the second
+    /// with --mine then sets its field, with no new conflict (before: a false one, base
+    /// and current both the unchanged value).
+    @Test func settlingTheSecondEditOfADeletedTaskAfterItWasRestoredIsNoNewConflict() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("delete", t)
+        try s.eums.ok("sync")
+        try s.ims.ok("edit", t, "--title", "Title by IMS", "--priority", "high")
+        try s.ims.ok("sync")
+        #expect(try s.ims.json([ConflictJSON].self, "conflicts").map(\.field).sorted() == ["priority", "title"])
+        try s.ims.ok("resolve", t, "title", "--mine")
+        try s.ims.ok("sync")
+        try s.ims.ok("resolve", t, "priority", "--mine")
+        try s.converge()
+        #expect(try s.ims.json([ConflictJSON].self, "conflicts").isEmpty)
+        let task = try s.eums.json(TaskJSON.self, "show", t)
+        #expect(task.title == "Title by IMS" && task.priority == "high")
+    }
 }
