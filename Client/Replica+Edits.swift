@@ -188,7 +188,8 @@ extension Replica {
                 let next = op.action == .set ? op.value! : (MergeRules.applyElement(op.action, element: op.value!.text!, to: current) ?? current)
                 fields[op.field!] = next == .null ? nil : next
                 folded.fields = fields
-                folded.at = op.at
+                // The create keeps its own time: it is the record's creation time on every
+                // replica (taking the edit's made a task edited offline look created then).
                 try PendingLog.replace(db, seq: entry.seq, with: folded)
                 return
             }

@@ -143,12 +143,17 @@ struct SyncEndToEndTests {
     @Test func offlineNotesAreSignedWithTheEnrolledName() throws {
         let s = try SyncScenario()
         let (offline, own) = try s.offlineReplicaWithATask(user: "Wrong Person")
+        let created = try offline.json(TaskJSON.self, "show", own).created_at
+        try offline.ok("edit", own, "--priority", "high")
         let joined = try offline.ok("join", try s.server.enrol("Lt J. Berg", staff: "IMS", in: s.tmp))
         #expect(joined.contains("signed 'Lt J. Berg'"), "\(joined)")
         #expect(try offline.json(TaskJSON.self, "show", own).notes?.map(\.author) == ["Lt J. Berg"])
         try offline.ok("sync")
         try s.converge([s.eums, s.ims, offline])
-        #expect(try s.eums.json(TaskJSON.self, "show", own).notes?.map(\.author) == ["Lt J. Berg"])
+        let shown = try s.eums.json(TaskJSON.self, "show", own)
+        #expect(shown.notes?.map(\.author) == ["Lt J. Berg"])
+        // An edit folded into the offline create does not move the creation time.
+        #expect(shown.priority == "high" && shown.created_at == created)
     }
 
     @Test func aBundleWithAnUnreadableKeyIsRefusedAndCreatesNothing() throws {
