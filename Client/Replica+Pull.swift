@@ -12,6 +12,9 @@ extension Replica {
         try db.write { db in
             var summary = PullSummary()
             let waiting = Set(try String.fetchAll(db, sql: "SELECT DISTINCT record FROM pending"))
+            // Fields with an open conflict here: a later change of one moves what the
+            // conflict shows as current (`refreshConflicts`).
+            let conflicted = Set(try Row.fetchAll(db, sql: "SELECT record, field FROM conflict").map { "\($0[0] as String)/\($0[1] as String)" })
             let history = try db.cachedStatement(sql: "INSERT INTO history (seq, record, body) VALUES (?, ?, ?)")
             func keep(_ change: Change) throws { try history.run([.int(change.seq), .text(change.record), .text(JSONText.encode(change))]) }
             for change in page.changes {
@@ -19,6 +22,9 @@ extension Replica {
                 case .change:
                     try keep(change)
                     if try applyChange(db, change, hasPending: waiting.contains(change.record), acknowledged: acknowledged) { summary.applied += 1 }
+                    if let field = change.field, conflicted.contains("\(change.record)/\(field)") {
+                        try refreshConflicts(db, after: change, field: field)
+                    }
                 case .conflictOpened:
                     if let c = change.conflict { try storeConflict(db, c) }
                     try keep(change)
@@ -120,6 +126,30 @@ extension Replica {
             return false
         case .resolve?, nil:
             return false
+        }
+    }
+
+    /// An open conflict shows the field's current value, and a resolution is an edit against
+    /// that value's rev (`resolve`): when the field changes again, the conflict now shows
+    /// the new value and rev, so what the officer decides on is what the server holds. (A
+    /// resolution made against an older value opens a new conflict instead.)
+    func refreshConflicts(_ db: Database, after c: Change, field: String) throws {
+        let table = RecordTable.of(c.kind)
+        let server: FieldValue
+        if let waiting = try PendingLog.serverValue(db, record: c.record, field: field) {
+            server = waiting
+        } else if try PendingLog.hasPending(db, record: c.record, field: field) {
+            return  // the view holds this officer's edit, not the server's value
+        } else {
+            server = try table.fetchField(db, id: c.record, field)
+        }
+        let rows = try Row.fetchAll(db, sql: "SELECT id, body FROM conflict WHERE record = ? AND field = ?", arguments: [c.record, field])
+        for row in rows {
+            var conflict = try JSONText.decode(Conflict.self, row[1] as String)
+            guard conflict.type == .edit, c.seq > conflict.currentRev else { continue }
+            conflict.current = server
+            conflict.currentRev = c.seq
+            try db.execute(sql: "UPDATE conflict SET body = ? WHERE id = ?", arguments: [JSONText.encode(conflict), row[0] as String])
         }
     }
 

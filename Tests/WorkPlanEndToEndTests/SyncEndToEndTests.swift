@@ -226,13 +226,34 @@ struct SyncEndToEndTests {
         try s.ims.ok("sync")                   // conflict: current A, proposed B
         try s.eums.ok("edit", t, "--title", "Title C")
         try s.eums.ok("sync")
-        try s.ims.ok("sync")
         try s.ims.ok("resolve", t, "title", "--mine")
+        try s.ims.ok("sync")
         try s.converge()
         #expect(try s.eums.json(TaskJSON.self, "show", t).title == "Title C", "C is not overwritten")
         let open = try s.eums.json([ConflictJSON].self, "conflicts")
         #expect(open.map(\.field) == ["title"], "\(open)")
         #expect(open.first?.current == .text("Title C") && open.first?.proposed == .text("Title B"), "\(open)")
+    }
+
+    /// A conflict shows the field's value now: after the field changed again on the
+    /// server, the conflict lists that value as current, and settling it with --mine,
+    /// decided on that value, is accepted.
+    @Test func aConflictShowsTheNewestValueAndASettlementDecidedOnItIsAccepted() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--title", "Title A")
+        try s.eums.ok("sync")
+        try s.ims.ok("edit", t, "--title", "Title B")
+        try s.ims.ok("sync")                   // conflict: current A, proposed B
+        try s.eums.ok("edit", t, "--title", "Title C")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        let open = try s.ims.json([ConflictJSON].self, "conflicts")
+        #expect(open.map(\.current) == [.text("Title C")], "\(open)")
+        try s.ims.ok("resolve", t, "title", "--mine")
+        try s.converge()
+        #expect(try s.eums.json([ConflictJSON].self, "conflicts").isEmpty)
+        #expect(try s.eums.json(TaskJSON.self, "show", t).title == "Title B")
     }
 
     /// A tag removed here from a task the other side deleted (and had already removed that
