@@ -214,10 +214,8 @@ struct SyncEndToEndTests {
         #expect(try s.eums.json(ConferenceJSON.self, "conference", "show", "21").status == "held")
     }
 
-    /// A conflict settled with --mine after the field changed again on the server: the
-    /// officer decided without seeing that change, so it is a new conflict, not a silent
-    /// overwrite of the newer value (docs/sync-model.md, "Resolving").
-    @Test func aResolutionMadeBeforeSeeingANewerValueIsANewConflict() throws {
+    /// IMS's title B in conflict with EUMS's A, then EUMS sets C (not yet pulled by IMS).
+    static func titleChangedAgainDuringAConflict() throws -> (SyncScenario, String) {
         let s = try SyncScenario()
         let t = try s.sharedTask()
         try s.eums.ok("edit", t, "--title", "Title A")
@@ -226,6 +224,14 @@ struct SyncEndToEndTests {
         try s.ims.ok("sync")                   // conflict: current A, proposed B
         try s.eums.ok("edit", t, "--title", "Title C")
         try s.eums.ok("sync")
+        return (s, t)
+    }
+
+    /// A conflict settled with --mine after the field changed again on the server: the
+    /// officer decided without seeing that change, so it is a new conflict, not a silent
+    /// overwrite of the newer value (docs/sync-model.md, "Resolving").
+    @Test func aResolutionMadeBeforeSeeingANewerValueIsANewConflict() throws {
+        let (s, t) = try Self.titleChangedAgainDuringAConflict()
         try s.ims.ok("resolve", t, "title", "--mine")
         try s.ims.ok("sync")
         try s.converge()
@@ -239,14 +245,7 @@ struct SyncEndToEndTests {
     /// server, the conflict lists that value as current, and settling it with --mine,
     /// decided on that value, is accepted.
     @Test func aConflictShowsTheNewestValueAndASettlementDecidedOnItIsAccepted() throws {
-        let s = try SyncScenario()
-        let t = try s.sharedTask()
-        try s.eums.ok("edit", t, "--title", "Title A")
-        try s.eums.ok("sync")
-        try s.ims.ok("edit", t, "--title", "Title B")
-        try s.ims.ok("sync")                   // conflict: current A, proposed B
-        try s.eums.ok("edit", t, "--title", "Title C")
-        try s.eums.ok("sync")
+        let (s, t) = try Self.titleChangedAgainDuringAConflict()
         try s.ims.ok("sync")
         let open = try s.ims.json([ConflictJSON].self, "conflicts")
         #expect(open.map(\.current) == [.text("Title C")], "\(open)")
