@@ -71,10 +71,17 @@ extension Replica {
             let outside = try PendingLog.recordsWaiting(db, among: Array(inBatch.keys), outside: response.batchId)
             for entry in entries {
                 guard let result = results[entry.op.id] else { continue }
+                var op = entry.op
+                if result.outcome == .unchanged, op.action == .set {
+                    // The headers leave values out; this one decides whether edits waiting
+                    // on the field may be rebased (`apply`).
+                    op.value = try String.fetchOne(db, sql: "SELECT value FROM pending WHERE seq = ?", arguments: [entry.seq])
+                        .map { try JSONText.decode(FieldValue.self, $0) }
+                }
                 try PendingLog.remove(db, seq: entry.seq)
                 inBatch[entry.op.record]! -= 1
                 let othersWaiting = inBatch[entry.op.record]! > 0 || outside.contains(entry.op.record)
-                try apply(db, result, of: entry.op, &summary, othersWaiting: othersWaiting)
+                try apply(db, result, of: op, &summary, othersWaiting: othersWaiting)
             }
             if me.storeId == nil {
                 try Settings.store(["store_id": response.storeId], in: db)
@@ -102,12 +109,14 @@ extension Replica {
         if othersWaiting, (result.conflicts ?? []).isEmpty {
             if result.outcome == .accepted, let seq = result.seq {
                 try PendingLog.rebase(db, after: op, seq: seq)
-            } else if result.outcome == .unchanged, op.action == .set {
-                // The server already held this value (someone set it too): edits made here
-                // on top of it stand on the server's rev of it. Without this, an edit made
-                // while the reply was lost (or still on its way) conflicted with a value
-                // this officer had set themselves. Not for `merged`: an edit made on top of
-                // the value sent has not seen what the merge added.
+            } else if result.outcome == .unchanged, op.action == .set, let sent = op.value, result.value == sent {
+                // The server already held this very value (someone set it too): edits made
+                // here on top of it stand on the server's rev of it. Without this, an edit
+                // made while the reply was lost (or still on its way) conflicted with a value
+                // this officer had set themselves. Only when the value held is the one sent:
+                // a long text whose line merge came out as the current value is "unchanged"
+                // too, and an edit made on top of the text sent has not seen what the
+                // other side's lines were (rebased, it would silently drop them).
                 try PendingLog.rebase(db, after: op, seq: result.rev)
             }
         }

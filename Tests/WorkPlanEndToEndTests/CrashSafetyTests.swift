@@ -38,21 +38,42 @@ struct CrashSafetyTests {
         try checkSurvived(s, edits)
     }
 
+    /// IMS sets a field to `theirs` and syncs; EUMS sets it to `mine` and is killed once the
+    /// reply has arrived (so it is never stored), then sets it to `next`; all converge.
+    func lostReplyThenEdit(_ option: String, theirs: String, mine: String, next: String,
+                           description: String? = nil) throws -> (SyncScenario, String) {
+        let s = try SyncScenario()
+        let t = try s.sharedTask(description: description)
+        try s.ims.ok("edit", t, option, theirs)
+        try s.ims.ok("sync")
+        try s.eums.ok("edit", t, option, mine)
+        let crashed = try CLI.run("workplan", ["sync", "--dir", s.eums.dir], env: ["WORKPLAN_FAULT": "after-push-reply"])
+        #expect(crashed.status == 137, "\(crashed)")
+        try s.eums.ok("edit", t, option, next)
+        try s.converge()
+        return (s, t)
+    }
+
     /// An edit made after a lost reply, on top of a value the server already had from the
     /// other side: accepted, as it is when the reply arrives (DESIGN.md rule 2: a retried
     /// batch leaves things as the first reply would have).
     @Test func anEditAfterALostReplyOfAnUnchangedValueIsAccepted() throws {
-        let s = try SyncScenario()
-        let t = try s.sharedTask()
-        try s.ims.ok("edit", t, "--status", "done")
-        try s.ims.ok("sync")
-        try s.eums.ok("edit", t, "--status", "done")
-        let crashed = try CLI.run("workplan", ["sync", "--dir", s.eums.dir], env: ["WORKPLAN_FAULT": "after-push-reply"])
-        #expect(crashed.status == 137, "\(crashed)")
-        try s.eums.ok("edit", t, "--status", "blocked")
-        try s.converge()
+        let (s, t) = try lostReplyThenEdit("--status", theirs: "done", mine: "done", next: "blocked")
         #expect(try s.eums.json([ConflictJSON].self, "conflicts").isEmpty)
         #expect(try s.ims.json(TaskJSON.self, "show", t).status == "blocked")
+    }
+
+    /// The same after a lost reply of a description whose line merge came out as the
+    /// server's text ("unchanged" too): the next edit was made without the other side's
+    /// line, so it must not be rebased over it; that line survives (merged, or the edit is
+    /// a conflict), never silently dropped.
+    @Test func anEditAfterALostReplyOfAMergedTextKeepsTheOtherSidesLine() throws {
+        let (s, t) = try lostReplyThenEdit("--description", theirs: "Line a\nLine B\nLine z\nLine c", mine: "Line a\nLine B\nLine z",
+                                           next: "Line a\nLine B\nLine z\nLine d", description: "Line a\nLine b\nLine z")
+        let description = try s.ims.json(TaskJSON.self, "show", t).description ?? ""
+        let open = try s.ims.json([ConflictJSON].self, "conflicts")
+        #expect(description.contains("Line c") || open.contains { $0.current == .text("Line a\nLine B\nLine z\nLine c") },
+                "\(description) \(open)")
     }
 
     @Test func clientKilledDuringAPull() throws {
