@@ -128,7 +128,13 @@ extension Replica {
                         updated += 1
                         for case .set(let field, _) in edits where announced != nil {
                             let current = r.revs[field] ?? r.rev
-                            let base = if let own = waiting[field], own <= point { own } else if current <= point { current } else { point }
+                            // A record this replica created offline and the restored store
+                            // already has (a natural key): its values are a create's, made
+                            // against nothing, so against rev 0, as the create would have
+                            // been (equal values merge, different ones conflict).
+                            let base: Int64 = if pendingCreates.contains(rec.id) { 0 }
+                                else if let own = waiting[field], own <= point { own }
+                                else if current <= point { current } else { point }
                             try db.execute(sql: "UPDATE pending SET base_rev = ? WHERE record = ? AND field = ? AND action = 'set' AND batch IS NULL",
                                            arguments: [base, rec.id, field])
                         }

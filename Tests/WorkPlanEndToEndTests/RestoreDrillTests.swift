@@ -135,4 +135,27 @@ struct RestoreDrillTests {
             #expect(try o.json([ConflictJSON].self, "conflicts", "--json").isEmpty)
         }
     }
+
+    /// A conference created offline that the restored store already has (created by the
+    /// other staff before the backup): the offline values meet EUMS's as a create would,
+    /// so a different place is a conflict, not a silent overwrite of EUMS's.
+    @Test func anOfflineNaturalKeyCreateMeetsTheRestoredRecordAsACreate() throws {
+        let s = try SyncScenario()
+        try s.ims.ok("sync")  // knows the store, not yet the conference
+        try s.eums.ok("conference", "add", "21", "--date", "2026-05-01", "--host", "EUMS", "--place", "Brussels")
+        try s.eums.ok("sync")
+        let backup = s.tmp.file("backup.sqlite")
+        #expect(try s.server.admin("backup", "--to", backup).status == 0)
+        try s.ims.ok("conference", "add", "21", "--date", "2026-05-01", "--host", "EUMS", "--place", "Mons")
+        s.server.stop()
+        #expect(try s.server.admin("restore", "--from", backup).status == 0)
+        try s.server.start()
+
+        #expect(try s.ims.ok("sync").contains("restored from a backup"))
+        try s.converge()
+        struct ConferenceJSON: Decodable { var place: String? }
+        #expect(try s.eums.json(ConferenceJSON.self, "conference", "show", "21").place == "Brussels")
+        let open = try s.eums.json([ConflictJSON].self, "conflicts")
+        #expect(open.map(\.field) == ["place"] && open.first?.proposed == .text("Mons"), "\(open)")
+    }
 }
