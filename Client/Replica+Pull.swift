@@ -14,7 +14,7 @@ extension Replica {
             let waiting = Set(try String.fetchAll(db, sql: "SELECT DISTINCT record FROM pending"))
             // Fields with an open conflict here: a later change of one moves what the
             // conflict shows as current (`refreshConflicts`).
-            let conflicted = Set(try Row.fetchAll(db, sql: "SELECT record, field FROM conflict").map { "\($0[0] as String)/\($0[1] as String)" })
+            var conflicted = Set(try Row.fetchAll(db, sql: "SELECT record, field FROM conflict").map { "\($0[0] as String)/\($0[1] as String)" })
             let history = try db.cachedStatement(sql: "INSERT INTO history (seq, record, body) VALUES (?, ?, ?)")
             func keep(_ change: Change) throws { try history.run([.int(change.seq), .text(change.record), .text(JSONText.encode(change))]) }
             for change in page.changes {
@@ -26,7 +26,10 @@ extension Replica {
                         try refreshConflicts(db, after: change, field: field)
                     }
                 case .conflictOpened:
-                    if let c = change.conflict { try storeConflict(db, c) }
+                    if let c = change.conflict {
+                        try storeConflict(db, c)
+                        conflicted.insert("\(c.record)/\(c.field)")
+                    }
                     try keep(change)
                 case .conflictResolved:
                     let ids = change.resolved ?? []
