@@ -105,6 +105,12 @@ extension Replica {
                 r.fields[c.field] = value == .null ? nil : value
                 r.updatedAt = at
                 try RecordTable.of(c.kind).write(db, r)
+            case (.editDeleted, .mine) where c.field == Conflict.deletedField:
+                // A create (or restore) that met the delete: restore the record as it is.
+                op = try PlanOperation(record: c.record, kind: c.kind, action: .restore, baseRev: c.currentRev,
+                                       resolves: ids, at: at).validated()
+            case (.editDeleted, .value) where c.field == Conflict.deletedField:
+                throw WorkPlanError.invalid("a create that met a delete is settled with --mine (restore it) or --theirs (leave it deleted), not --value")
             case (.editDeleted, .mine), (.editDeleted, .value):
                 var value = c.proposed
                 if case .value(let v) = resolution { value = .text(v) }

@@ -124,7 +124,12 @@ extension Replica {
         case .create where result.conflicts?.contains(where: { $0.type == .editDeleted }) == true:
             // A create of a record deleted on the server (made offline, or sent back after a
             // restore): like an edit of it, the record leaves the view until the conflict is
-            // resolved ("mine" restores it on the server, and the pull brings it back).
+            // resolved ("mine" restores it on the server, and the pull brings it back). The
+            // create's values are kept with the edits set aside (`status` lists them): the
+            // conflict holds only "created" against "deleted".
+            let me = try Settings.load(from: db)
+            try Self.setAside(db, op, author: me.user, title: try Self.title(db, op.kind, op.record),
+                              reason: "the \(op.kind.displayName) was deleted on the server before this create reached it (see 'workplan conflicts')")
             try table.remove(db, id: op.record)
         case .create where result.outcome == .accepted:
             // A new record: every field takes the create's rev; no value changes (the common

@@ -36,7 +36,7 @@ extension Replica {
         }
         // Read what can be read: settings and the pending log, row by row.
         var settings: [String: String] = [:]
-        var pending: [Row] = []
+        var pending: [Row] = [], setAside: [Row] = []
         var pendingUnreadable = false
         do {
             var config = Configuration()
@@ -48,6 +48,8 @@ extension Replica {
             }
             do {
                 pending = try old.read { try Row.fetchAll($0, sql: "SELECT * FROM pending ORDER BY seq") }
+                // Edits set aside are kept too (best effort: older replicas have no table).
+                setAside = (try? old.read { try Row.fetchAll($0, sql: "SELECT * FROM set_aside ORDER BY seq") }) ?? []
             } catch {
                 pendingUnreadable = true
             }
@@ -64,6 +66,15 @@ extension Replica {
             var keep: [String: String?] = [:]
             for key in ["server_url", "store_id"] { keep[key] = settings[key] ?? (key == "server_url" ? bundle?.serverURL : nil) }
             try Settings.store(keep, in: db)
+            for row in setAside {
+                try db.execute(sql: """
+                    INSERT INTO set_aside (title, reason, set_at, op_id, record, kind, action, field, value, fields,
+                                           base_rev, resolves, at, author, server_value)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [row["title"], row["reason"], row["set_at"], row["op_id"], row["record"], row["kind"], row["action"],
+                                     row["field"], row["value"], row["fields"], row["base_rev"], row["resolves"], row["at"],
+                                     row["author"], row["server_value"]])
+            }
             for row in pending {
                 try db.execute(sql: """
                     INSERT INTO pending (op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, batch, server_value)

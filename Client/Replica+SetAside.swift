@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import WorkPlanProtocol
+import WorkPlanSQLite
 
 /// Edits that can no longer be sent, kept instead of dropped (DESIGN.md rule 5): the
 /// record they change was withdrawn from this staff (made releasable to the other staff
@@ -34,15 +35,30 @@ extension Replica {
     /// Returns how many were moved.
     @discardableResult
     static func setAside(_ db: Database, record: String, title: String, reason: String) throws -> Int {
+        try setAside(db, where: "record = ?", [record], title: title, reason: reason)
+    }
+
+    /// Keeps an operation that already left the pending log (its reply was stored).
+    static func setAside(_ db: Database, _ op: PlanOperation, author: String, title: String, reason: String) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO set_aside (title, reason, set_at, op_id, record, kind, action, field, value, fields,
+                                   base_rev, resolves, at, author, server_value)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).run([.text(title), .text(reason), .int(Clock.now())] + PendingLog.row(op, author: author, serverValue: nil))
+    }
+
+    /// Moves the waiting operations `clause` selects out of the pending log into `set_aside`.
+    private static func setAside(_ db: Database, where clause: String, _ arguments: StatementArguments,
+                                 title: String, reason: String) throws -> Int {
         try db.execute(sql: """
             INSERT INTO set_aside (title, reason, set_at, op_id, record, kind, action, field, value, fields,
                                    base_rev, resolves, at, author, server_value)
             SELECT ?, ?, ?, op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, server_value
-            FROM pending WHERE record = ? ORDER BY seq
-            """, arguments: [title, reason, Clock.now(), record])
+            FROM pending WHERE \(clause) ORDER BY seq
+            """, arguments: [title, reason, Clock.now()] + arguments)
         let moved = db.changesCount
         if moved > 0 {
-            try db.execute(sql: "DELETE FROM pending WHERE record = ?", arguments: [record])
+            try db.execute(sql: "DELETE FROM pending WHERE \(clause)", arguments: arguments)
         }
         return moved
     }
@@ -69,6 +85,11 @@ extension Replica {
     /// cannot see (one made releasable to the other staff only since the edit): the server
     /// refuses the whole batch for them. Returns how many were set aside (0: none of the
     /// batch's operations is such, so the refusal has another cause).
+    ///
+    /// An edit goes alone, and the view of its field falls back to the server's value (with
+    /// any other waiting edit of it on top). A create goes with everything waiting on its
+    /// record and on notes on it, and the record leaves the view: the server never had it,
+    /// so nothing else about it could be sent either.
     func setAsideUnreachableReferences(inBatch id: String) throws -> Int {
         try db.write { db in
             let me = try Settings.load(from: db)
@@ -82,7 +103,25 @@ extension Replica {
                           try !RecordTable.of(target).exists(db, id: ref),
                           try PendingLog.entries(db, where: "record = ? AND action = 'create'", arguments: [ref]).isEmpty else { continue }
                     let reason = "it refers to \(target.displayName) \(RecordID.short(ref)), which is not releasable to \(me.staff.rawValue)"
-                    moved += try Self.setAside(db, record: op.record, title: try Self.title(db, op.kind, op.record), reason: reason)
+                    let title = try Self.title(db, op.kind, op.record)
+                    if op.action == .create {
+                        moved += try Self.setAside(db, record: op.record, title: title, reason: reason)
+                        if op.kind == .task {
+                            for note in try String.fetchAll(db, sql: "SELECT id FROM note WHERE task = ?", arguments: [op.record]) {
+                                moved += try Self.setAside(db, record: note, title: "note on \(title)", reason: reason)
+                            }
+                            try db.execute(sql: "DELETE FROM note WHERE task = ?", arguments: [op.record])
+                        }
+                        try RecordTable.of(op.kind).remove(db, id: op.record)
+                    } else {
+                        let server = try op.field.flatMap { try PendingLog.serverValue(db, record: op.record, field: $0) }
+                        moved += try Self.setAside(db, where: "seq = ?", [entry.seq], title: title, reason: reason)
+                        if let field = op.field, let server, let spec = op.kind.field(field) {
+                            let view = try viewValue(db, op.record, field, server)
+                            try db.cachedStatement(sql: "UPDATE \(RecordTable.of(op.kind).name) SET \(field) = ? WHERE id = ?")
+                                .run([RecordTable.argument(view ?? .null, spec), .text(op.record)])
+                        }
+                    }
                     break
                 }
             }

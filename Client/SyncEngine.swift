@@ -109,7 +109,7 @@ public struct SyncEngine: Sendable {
                 response = try await request.value
             } catch let e as WorkPlanError where e.code == .forbidden && !retriedAfterPull {
                 // A record may have been withdrawn from this staff since the last pull:
-                // pull first (which drops edits of withdrawn records), then try once more.
+                // pull first (which sets aside edits of withdrawn records), then try once more.
                 try replica.releaseBatch(batch.batchId)
                 try await pull(&report)
                 retriedAfterPull = true

@@ -139,6 +139,33 @@ struct AccessEndToEndTests {
         try s.eums.ok("sync")
         #expect(try s.eums.json(TaskJSON.self, "show", c).title == "C edited by IMS")
         #expect(try s.eums.json(TaskJSON.self, "show", a).follows == nil)
+        // IMS's own view of the edit set aside falls back to the server's value.
+        #expect(try s.ims.json(TaskJSON.self, "show", a).follows == nil)
+        #expect(try s.ims.json(TaskJSON.self, "show", c).title == "C edited by IMS")
+    }
+
+    /// A task created offline that refers to a task withdrawn meanwhile: the create (with
+    /// the note on it) is set aside and leaves the view, since the server never had it;
+    /// the replica goes on syncing its other edits.
+    @Test func aCreateReferringToAWithdrawnRecordIsSetAsideWithItsNotes() throws {
+        let s = try SyncScenario()
+        let b = try s.sharedTask()
+        let other = try s.eums.run("add", "Another task", "--area", "Military Mobility").firstLine
+        try s.converge()
+        let t = try s.ims.run("add", "Follow-on of B", "--area", "Military Mobility", "--follows", b).firstLine
+        try s.ims.ok("note", t, "IMS note on the follow-on")
+        try s.eums.ok("edit", b, "--releasable", "EUMS")
+        try s.eums.ok("sync")
+
+        #expect(try s.ims.run("sync").status == 0)
+        #expect(try s.ims.run("show", t).status != 0, "the create left the view")
+        #expect(try s.ims.json(StatusJSON.self, "status").pending == 0)
+        let status = try s.ims.ok("status")
+        #expect(status.contains("Follow-on of B") && status.contains("note on Follow-on of B"), "\(status)")
+        try s.ims.ok("edit", other, "--owner", "Cdr. K. Jansen")
+        #expect(try s.ims.run("sync").status == 0, "later edits still sync")
+        try s.eums.ok("sync")
+        #expect(try s.eums.json(TaskJSON.self, "show", other).owner == "Cdr. K. Jansen")
     }
 
     @Test func viewersAreRefusedLocallyAndByTheServer() async throws {
