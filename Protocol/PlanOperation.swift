@@ -130,6 +130,14 @@ public struct PlanOperation: Codable, Sendable, Hashable, Identifiable {
                 throw WorkPlanError.invalid("operation \(id): resolves must list conflict ids")
             }
         }
+        // A record that refers to itself (a task following itself) means nothing; checked
+        // here, so both the replica and the server refuse it.
+        let own = [op.field.flatMap { f in op.value.map { (f, $0) } }].compactMap { $0 } + (op.fields.map { Array($0) } ?? [])
+        for (name, value) in own {
+            if case .reference(let target)? = kind.field(name)?.type, target == kind, value.text == op.record {
+                throw WorkPlanError.invalid("a \(kind.displayName) cannot refer to itself in '\(name)'")
+            }
+        }
         return op
     }
 }
