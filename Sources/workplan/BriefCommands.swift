@@ -26,20 +26,7 @@ struct Brief: ReplicaCommand {
         let brief = try replica.brief(conference: number)
         let text = format == "html" ? BriefHTML.render(brief) : BriefMarkdown.render(brief)
         guard let output else { return Output.line(text) }
-        let url = URL(fileURLWithPath: output)
-        var isDirectory: ObjCBool = false
-        let parent = url.deletingLastPathComponent().path
-        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw WorkPlanError.notFound("cannot write \(output): the folder \(parent) does not exist")
-        }
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw WorkPlanError.invalid("cannot write \(output): it is a folder")
-        }
-        do {
-            try Data(text.utf8).write(to: url, options: .atomic)
-        } catch {
-            throw WorkPlanError.invalid("cannot write \(output): \(error.localizedDescription)")
-        }
+        try Output.write(Data(text.utf8), to: output)
         Output.note("brief for conference \(number) written to \(output)")
     }
 }

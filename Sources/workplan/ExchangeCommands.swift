@@ -84,7 +84,7 @@ struct Export: ReplicaCommand {
             data = try Output.jsonEncoder.encode(try replica.exportPlan()) + Data("\n".utf8)
         }
         if let output {
-            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+            try Output.write(data, to: output)
         } else {
             FileHandle.standardOutput.write(data)
         }

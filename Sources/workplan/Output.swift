@@ -15,6 +15,25 @@ enum Output {
     static func red(_ s: String) -> String { useColour ? "\u{1B}[31m\(s)\u{1B}[0m" : s }
     static func yellow(_ s: String) -> String { useColour ? "\u{1B}[33m\(s)\u{1B}[0m" : s }
 
+    /// Writes a whole file (`brief --output`, `export --output`), or nothing, with an
+    /// error that names the problem (a missing folder, a folder in the way).
+    static func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        let parent = url.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw WorkPlanError.notFound("cannot write \(path): the folder \(parent) does not exist")
+        }
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw WorkPlanError.invalid("cannot write \(path): it is a folder")
+        }
+        do {
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw WorkPlanError.invalid("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
     static func line(_ s: String = "") {
         FileHandle.standardOutput.write(Data((s + "\n").utf8))
     }

@@ -195,6 +195,7 @@ struct OfflineCLITests {
         try refused(["edit", t, "--status", "finished"], mentions: "status must be one of")
         try refused(["edit", t], mentions: "nothing to change")
         try refused(["edit", t, "--follows", t], mentions: "cannot refer to itself in 'follows'")
+        try refused(["export", "--output", tmp.child("no-such-folder/plan.json").path], mentions: "the folder")
         try refused(["show", "zz"], mentions: "not a task id")
         try refused(["note", t, ""], mentions: "text must not be empty")
         try refused(["conference", "add", "20", "--date", "2023-12-01", "--host", "EUMS"], mentions: "already exists")
