@@ -13,6 +13,11 @@ struct ReplicaOptions: ParsableArguments {
         if let home = ProcessInfo.processInfo.environment["WORKPLAN_HOME"], !home.isEmpty {
             return URL(fileURLWithPath: home)
         }
+        // `~` is $HOME, as in the shell (Foundation's home directory on Linux is the
+        // password file's, whatever $HOME says).
+        if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty {
+            return URL(fileURLWithPath: home).appendingPathComponent(".workplan")
+        }
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".workplan")
     }
 

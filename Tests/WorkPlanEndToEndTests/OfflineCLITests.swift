@@ -220,6 +220,14 @@ struct OfflineCLITests {
         #expect(r.status != 0 && r.stderr.contains("no replica"))
     }
 
+    /// Without --dir or $WORKPLAN_HOME the replica is ~/.workplan, with ~ taken from $HOME.
+    @Test func theDefaultReplicaFolderIsUnderHOME() throws {
+        let tmp = try TemporaryDirectory()
+        // Read-only, so a run that looked elsewhere changes nothing there.
+        let r = try CLI.run("workplan", ["status"], env: ["HOME": tmp.path, "WORKPLAN_HOME": ""])
+        #expect(r.status != 0 && r.stderr.contains("no replica in \(tmp.path)/.workplan"), "\(r)")
+    }
+
     @Test func ambiguousPrefixesListTheCandidates() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
