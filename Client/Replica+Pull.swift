@@ -38,8 +38,10 @@ extension Replica {
                     }
                     try keep(change)
                 case .withdrawn:
+                    // Counted only when this replica had it (a replica that never saw a
+                    // record is also told it is withdrawn, when it pulls the change).
+                    if try RecordTable.of(change.kind).exists(db, id: change.record) { summary.withdrawn += 1 }
                     summary.setAside += try removeRecord(db, change.kind, change.record, withHistory: true)
-                    summary.withdrawn += 1
                 case .snapshot:
                     try applySnapshot(db, change, hasPending: waiting.contains(change.record))
                     summary.applied += 1

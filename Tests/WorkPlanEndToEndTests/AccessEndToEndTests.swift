@@ -168,6 +168,18 @@ struct AccessEndToEndTests {
         #expect(try s.eums.json(TaskJSON.self, "show", other).owner == "Cdr. K. Jansen")
     }
 
+    /// An officer who never had a record is not told it was withdrawn from them.
+    @Test func aNewReplicaIsNotToldOfWithdrawalsOfRecordsItNeverHad() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--releasable", "EUMS")
+        try s.eums.ok("sync")
+        let newcomer = try SyncScenario.join(s.server, s.tmp, "Maj. N. Newcomer", staff: "IMS", dir: "newcomer")
+        let r = try newcomer.ok("sync")
+        #expect(!r.contains("withdrawn"), "\(r)")
+        #expect(try s.ims.ok("sync").contains("1 record withdrawn"))
+    }
+
     @Test func viewersAreRefusedLocallyAndByTheServer() async throws {
         let st = try Staffs()
         let s = st.s
