@@ -14,6 +14,8 @@ public struct BriefTask: Codable, Sendable, Hashable {
     public var due: String?
     public var originConference: Int?
     public var lastNote: NoteView?
+    /// `both`, or the one staff the task is releasable to (marked on every row).
+    public var releasable: String = "both"
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -21,6 +23,7 @@ public struct BriefTask: Codable, Sendable, Hashable {
         case title, area, lead, owner, status, priority, due
         case originConference = "origin_conference"
         case lastNote = "last_note"
+        case releasable
     }
 
     /// Whether the task is done or cancelled.

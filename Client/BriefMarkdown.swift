@@ -13,7 +13,7 @@ public enum BriefMarkdown {
             line()
         }
         func taskRow(_ t: BriefTask) -> [String] {
-            [t.shortId, t.title, t.lead, t.owner ?? "—", t.status, t.due ?? "—"]
+            [t.shortId, t.title + (BriefText.staffOnly(t.releasable).map { " **[\($0)]**" } ?? ""), t.lead, t.owner ?? "—", t.status, t.due ?? "—"]
         }
 
         line("# " + BriefText.title(b))
@@ -44,7 +44,7 @@ public enum BriefMarkdown {
             line()
             if area.tasks.isEmpty { line("No tasks."); line(); continue }
             table(["Task", "Title", "Lead", "Owner", "Status", "Due", "Last note"], area.tasks.map { t in
-                taskRow(t) + [t.lastNote.map { "\($0.text) — \($0.author) (\($0.staff)), \($0.createdAt.prefix(10))" } ?? "—"]
+                taskRow(t) + [t.lastNote.map { (BriefText.staffOnly($0.releasable).map { "**[\($0)]** " } ?? "") + "\($0.text) — \($0.author) (\($0.staff)), \($0.createdAt.prefix(10))" } ?? "—"]
             })
         }
 

@@ -35,7 +35,7 @@ enum BriefStyle {
     table.plan { table-layout: fixed; } table.plan td { overflow-wrap: anywhere; }
     td.num { width: 2em; font-weight: bold; color: var(--navy); }
     td.date { white-space: nowrap; } td.late { color: #c0392b; font-weight: bold; }
-    td.note { color: #333; max-width: 55mm; } .by { color: var(--muted); font-size: 8pt; }
+    td.note { color: #333; max-width: 55mm; } .by { color: var(--muted); font-size: 8pt; } .only { color: #a4262c; font-size: 8pt; white-space: nowrap; }
     code { font: 8.5pt "DejaVu Sans Mono", Menlo, Consolas, monospace; color: var(--navy); }
     .ref { margin-bottom: 2px; }
     .pill { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 8pt; font-weight: bold; color: #fff; white-space: nowrap; background: #7b8794; }

@@ -13,6 +13,13 @@ enum BriefText {
         return s + " (\(c.status))"
     }
 
+    /// The marking of a staff-only record or note ("EUMS only"), nil for one releasable to
+    /// both: a brief prepared for one staff may be shown at the joint conference, and
+    /// `list` marks these rows too.
+    static func staffOnly(_ releasable: String) -> String? {
+        Releasability(parsing: releasable)?.onlyStaff.map { "\($0.rawValue) only" }
+    }
+
     static func releasability(_ b: Brief) -> String {
         "Prepared for \(b.staff) by \(b.preparedBy) on \(b.preparedAt). Holds only records releasable to \(b.staff)."
     }

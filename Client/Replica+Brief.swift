@@ -65,7 +65,7 @@ extension Replica {
             .map { t in
                 BriefTask(id: t.id, shortId: t.shortId, title: t.title, area: t.area, lead: t.lead, owner: t.owner,
                           status: t.status, priority: t.priority, due: t.due, originConference: t.originConference,
-                          lastNote: lastNotes[t.id])
+                          lastNote: lastNotes[t.id], releasable: t.releasable)
             }
     }
 }

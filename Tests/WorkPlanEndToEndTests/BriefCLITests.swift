@@ -133,6 +133,21 @@ struct BriefCLITests {
         #expect(md.contains("## Open disagreements\n\nNo open conflicts."))
     }
 
+    /// A brief prepared for one staff may be shown at the joint conference: its staff-only
+    /// tasks and notes are marked on their rows, as `list` marks them.
+    @Test func staffOnlyRowsAreMarked() throws {
+        let p = try CLIPlan()
+        try p.o.ok("edit", p.gender, "--releasable", "EUMS")
+        try p.o.ok("note", p.cyber, "EUMS internal: budget line 4", "--releasable", "EUMS")
+        let md = try p.o.ok("brief", "--conference", "21")
+        #expect(md.contains("| \(p.gender) | Gender focal point network **[EUMS only]** |"), "\(md)")
+        #expect(md.contains("| **[EUMS only]** EUMS internal: budget line 4 — Col. Dupont (EUMS)"), "\(md)")
+        #expect(md.contains("| \(p.medical) | Deployable medical modules | EUMS |"), "a joint task is not marked")
+        let html = try p.o.ok("brief", "--conference", "21", "--format", "html")
+        #expect(html.contains("Gender focal point network <b class=\"only\">[EUMS only]</b>"))
+        #expect(html.contains("<b class=\"only\">[EUMS only]</b> EUMS internal: budget line 4"))
+    }
+
     @Test func htmlBriefToAFile() throws {
         let p = try CLIPlan()
         let out = p.tmp.child("brief.html")
