@@ -30,7 +30,7 @@ extension Replica {
         guard url.hasPrefix("https://") else {
             throw WorkPlanError.invalid("the server URL must start with https:// (got '\(url)')")
         }
-        _ = try Transport.tlsConfiguration(for: bundle)
+        try Transport.checkBundle(bundle)
         let replica: Replica
         if exists(in: folder) {
             replica = try open(in: folder)

@@ -41,6 +41,18 @@ public final class Transport: Sendable {
         return tls
     }
 
+    /// Checks a bundle before it is stored (`join`): readable, and its key the one its
+    /// certificate was issued for. A mismatch otherwise surfaced only at the first sync,
+    /// as a connection failure ("cannot reach the server").
+    static func checkBundle(_ bundle: EnrolmentBundle) throws {
+        let tls = try tlsConfiguration(for: bundle)
+        do {
+            _ = try NIOSSLContext(configuration: tls)
+        } catch {
+            throw WorkPlanError(.invalidInput, "the enrolment bundle's key does not belong to its certificate (\(error)); ask your administrator for a new bundle")
+        }
+    }
+
     /// Closes connections. Call once when done.
     public func shutdown() async {
         try? await client.shutdown()

@@ -167,6 +167,18 @@ struct SyncEndToEndTests {
         #expect(r.status != 0)
         #expect(r.stderr.contains("certificate or key is unreadable"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: s.tmp.child("rossi/replica.sqlite").path), "nothing created")
+
+        // A readable key that is another officer's: refused at join, not at the first sync.
+        let other = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: try s.server.enrol("Lt J. Berg", staff: "IMS", in: s.tmp)))) as! [String: Any]
+        let rossi = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.server.enrol("Maj. D. Rossi", staff: "IMS", in: s.tmp)))) as! [String: Any]
+        var mixed = rossi
+        mixed["key"] = other["key"]
+        let mixedPath = s.tmp.file("mixed.bundle")
+        try JSONSerialization.data(withJSONObject: mixed).write(to: URL(fileURLWithPath: mixedPath))
+        let m = try o.run("join", mixedPath)
+        #expect(m.status != 0)
+        #expect(m.stderr.contains("key does not belong to its certificate"), "\(m.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.tmp.child("rossi/replica.sqlite").path), "nothing created")
     }
 
     @Test func clearingAFieldSyncs() throws {
