@@ -44,9 +44,12 @@ public enum MergeRules {
         return .makeSet(elements)
     }
 
-    /// A delete conflicts when the record changed since the deleter last saw it.
-    public static func deleteConflicts(baseRev: Int64, recordRev: Int64) -> Bool {
-        recordRev > baseRev
+    /// A delete conflicts when the record changed since the deleter last saw it. Changes
+    /// the deleter made themselves count as seen (`othersChangedSince` false): their own
+    /// edit, queued before the delete, may have reached the server after the delete was
+    /// made against the rev before it (a lost reply, a batch sent again).
+    public static func deleteConflicts(baseRev: Int64, recordRev: Int64, othersChangedSince: Bool = true) -> Bool {
+        recordRev > baseRev && othersChangedSince
     }
 
     /// Any edit of a record someone else deleted is a conflict, never a silent resurrection.

@@ -7,7 +7,8 @@ extension PushApplier {
     func delete(_ op: PlanOperation) throws -> OpResult {
         var r = try record(op.record)
         if r.deleted { return OpResult(op: op.id, outcome: .unchanged, rev: r.rev) }
-        if MergeRules.deleteConflicts(baseRev: op.baseRev, recordRev: r.rev) {
+        let othersChanged = r.rev > op.baseRev ? try changedByOthers(r.id, since: op.baseRev) : false
+        if MergeRules.deleteConflicts(baseRev: op.baseRev, recordRev: r.rev, othersChangedSince: othersChanged) {
             let c = try openConflict(op, type: .deleteChanged, field: Conflict.deletedField, base: .null,
                                      current: .text("changed"), proposed: .text("deleted"), currentRev: r.rev)
             return OpResult(op: op.id, outcome: .conflict, rev: r.rev, conflicts: [c])
@@ -17,6 +18,14 @@ extension PushApplier {
         r.rev = seq
         try save(r)
         return OpResult(op: op.id, outcome: .accepted, seq: seq, rev: seq)
+    }
+
+    /// Whether anyone but this push's user changed the record after `seq` (its history,
+    /// through the record index of the change stream).
+    func changedByOthers(_ id: String, since seq: Int64) throws -> Bool {
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT 1 FROM changes WHERE record = ? AND seq > ? AND event = 'change' AND user != ? LIMIT 1
+            """), arguments: [id, seq, user.name]) != nil
     }
 
     /// `restore`: undeletes with the record's last fields, plus the optional field. On a

@@ -76,6 +76,21 @@ struct CrashSafetyTests {
                 "\(description) \(open)")
     }
 
+    /// A delete made after an edit whose reply was lost: the deleter's own edit reaches the
+    /// server after the delete was made against the rev before it. It counts as seen: the
+    /// delete is accepted, not a conflict with the officer's own change.
+    @Test func aDeleteAfterALostReplyOfTheOfficersOwnEditIsAccepted() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--priority", "high")
+        let crashed = try CLI.run("workplan", ["sync", "--dir", s.eums.dir], env: ["WORKPLAN_FAULT": "after-push-reply"])
+        #expect(crashed.status == 137, "\(crashed)")
+        try s.eums.ok("delete", t)
+        try s.converge()
+        #expect(try s.eums.json([ConflictJSON].self, "conflicts").isEmpty)
+        for o in [s.eums, s.ims] { #expect(try o.run("show", t).status != 0) }
+    }
+
     @Test func clientKilledDuringAPull() throws {
         let s = try SyncScenario()
         let edits = try makeEdits(s)

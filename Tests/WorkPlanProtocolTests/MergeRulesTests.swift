@@ -55,6 +55,7 @@ struct MergeRulesTests {
     @Test func deleteOfChangedRecordConflicts() {
         #expect(MergeRules.deleteConflicts(baseRev: 4, recordRev: 9))
         #expect(!MergeRules.deleteConflicts(baseRev: 9, recordRev: 9))
+        #expect(!MergeRules.deleteConflicts(baseRev: 4, recordRev: 9, othersChangedSince: false), "own changes were seen")
     }
 
     @Test func editOfDeletedRecordConflicts() {
