@@ -35,6 +35,13 @@ extension ServerStore {
 }
 
 extension ServerHome {
+    /// Removes a database file and its WAL and shared-memory files, where present.
+    static func removeDatabaseFiles(at path: String) throws {
+        for p in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: p) {
+            try FileManager.default.removeItem(atPath: p)
+        }
+    }
+
     /// Replaces the store with a backup (run while the server is stopped). The restored
     /// store gets a new store id, so replicas notice the history may have moved back.
     /// Returns the new store id.
@@ -55,18 +62,43 @@ extension ServerHome {
             guard Set(["meta", "users", "records", "changes", "batches", "conflicts"]).isSubset(of: tables) else {
                 throw WorkPlanError(.corrupt, "\(path) is not a WorkPlan server backup")
             }
-            let target = try DatabasePool(path: storePath)
-            defer { try? target.close() }
-            try source.backup(to: target)
-            return try target.write { db in
-                let id = RecordID.random()
-                try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'store_id'", arguments: [id])
-                // Where the restored history ends: replicas recovering from this restore push
-                // back only what they hold from after it (`HelloResponse.restorePoint`).
-                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('restore_point', ?)",
-                               arguments: [String(try ServerStore.maxSeq(db))])
-                return id
+            // The copy gets its new identity before it takes the store's place, in one rename:
+            // a crash at any point leaves either the old store or the whole restored one,
+            // never the backup's contents under the backup's old store id (replicas would
+            // not notice the restore).
+            let staging = storePath + ".restoring"
+            try Self.removeDatabaseFiles(at: staging)
+            let target = try DatabaseQueue(path: staging)
+            let id: String
+            do {
+                try source.backup(to: target)
+                id = try target.write { db in
+                    let id = RecordID.random()
+                    try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'store_id'", arguments: [id])
+                    // Where the restored history ends: replicas recovering from this restore
+                    // push back only what they hold from after it (`HelloResponse.restorePoint`).
+                    try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('restore_point', ?)",
+                                   arguments: [String(try ServerStore.maxSeq(db))])
+                    return id
+                }
+                try target.close()
+            } catch {
+                try? target.close()
+                try? Self.removeDatabaseFiles(at: staging)
+                throw error
             }
+            // The old store's WAL (a server that was killed leaves one) goes into its file
+            // first: left beside the new file, SQLite would read it as the new file's.
+            let old = try DatabaseQueue(path: storePath)
+            try old.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            try old.close()
+            for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: storePath + suffix) {
+                try FileManager.default.removeItem(atPath: storePath + suffix)
+            }
+            guard rename(staging, storePath) == 0 else {
+                throw WorkPlanError(.unavailable, "cannot put the restored store in place: \(String(cString: strerror(errno)))")
+            }
+            return id
         } catch let e as WorkPlanError {
             throw e
         } catch {

@@ -56,8 +56,17 @@ struct BackupTests {
                 try unchanged.close()
                 withExtendedLifetime(serving) {}
             }
-            // Once the server has stopped (its lock goes with it), the restore goes ahead.
-            #expect(try home.restore(from: file) != storeId)
+            // Once the server has stopped (its lock goes with it), the restore goes ahead: the
+            // copy is made beside the store and renamed over it, nothing left behind.
+            let restoredId = try home.restore(from: file)
+            #expect(restoredId != storeId)
+            #expect(!FileManager.default.fileExists(atPath: home.storePath + ".restoring"))
+            let restored = try home.openStore()
+            let newest = try await restored.maxSeq()
+            #expect(restored.storeId == restoredId && restored.restorePoint == newest)
+            #expect(try restored.check().isEmpty)
+            #expect(try restored.contentDigest() == (try f.digest))
+            try restored.close()
         }
     }
 
