@@ -197,39 +197,22 @@ extension Replica {
             .execute(arguments: [c.id, c.record, c.field, JSONText.encode(c)])
     }
 
-    /// Removes a record here, with its notes, and (for records withdrawn from this staff)
-    /// its history and conflicts; the edits of them still waiting are set aside, not
-    /// dropped (`Replica+SetAside.swift`). Returns how many edits were set aside.
+    /// Removes a record here and (for records withdrawn from this staff) its notes, history
+    /// and conflicts; the edits of them still waiting are set aside, not dropped
+    /// (`Replica+SetAside.swift`). Returns how many edits were set aside.
     @discardableResult
     func removeRecord(_ db: Database, _ kind: RecordKind, _ id: String, withHistory: Bool = false) throws -> Int {
-        var setAside = 0
-        if withHistory {
-            let me = try Settings.load(from: db)
-            let title = try Self.title(db, kind, id)
-            let reason = "the \(kind.displayName) is no longer releasable to \(me.staff.rawValue)"
-            setAside += try Self.setAside(db, record: id, title: title, reason: reason)
-            if kind == .task {
-                for note in try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM note WHERE task = ?"), arguments: [id]) {
-                    setAside += try Self.setAside(db, record: note, title: "note on \(title)", reason: reason)
-                }
-            }
+        guard withHistory else {
+            try RecordTable.of(kind).remove(db, id: id)
+            return 0
         }
-        try RecordTable.of(kind).remove(db, id: id)
-        var ids = [id]
-        if kind == .task {
-            let notes = try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM note WHERE task = ?"), arguments: [id])
-            if withHistory {
-                try db.cachedStatement(sql: "DELETE FROM note WHERE task = ?").execute(arguments: [id])
-                ids += notes
-            }
+        let me = try Settings.load(from: db)
+        let (moved, notes) = try Self.setAsideAndRemove(db, kind, id, reason: "the \(kind.displayName) is no longer releasable to \(me.staff.rawValue)")
+        for i in [id] + notes {
+            try db.cachedStatement(sql: "DELETE FROM history WHERE record = ?").execute(arguments: [i])
+            try db.cachedStatement(sql: "DELETE FROM conflict WHERE record = ?").execute(arguments: [i])
         }
-        if withHistory {
-            for i in ids {
-                try db.cachedStatement(sql: "DELETE FROM history WHERE record = ?").execute(arguments: [i])
-                try db.cachedStatement(sql: "DELETE FROM conflict WHERE record = ?").execute(arguments: [i])
-            }
-        }
-        return setAside
+        return moved
     }
 }
 

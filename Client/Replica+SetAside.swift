@@ -31,6 +31,23 @@ extension Replica {
         }
     }
 
+    /// Takes a record (and, for a task, the notes on it) out of the view, with every waiting
+    /// operation on them set aside for `reason`: a record withdrawn from this staff, or
+    /// created here with a reference the server will refuse. Returns how many operations
+    /// were set aside, and the notes removed.
+    static func setAsideAndRemove(_ db: Database, _ kind: RecordKind, _ id: String, reason: String) throws -> (moved: Int, notes: [String]) {
+        let title = try title(db, kind, id)
+        var moved = try setAside(db, record: id, title: title, reason: reason)
+        var notes: [String] = []
+        if kind == .task {
+            notes = try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM note WHERE task = ?"), arguments: [id])
+            for note in notes { moved += try setAside(db, record: note, title: "note on \(title)", reason: reason) }
+            try db.cachedStatement(sql: "DELETE FROM note WHERE task = ?").execute(arguments: [id])
+        }
+        try RecordTable.of(kind).remove(db, id: id)
+        return (moved, notes)
+    }
+
     /// Moves every waiting operation on `record` out of the pending log into `set_aside`.
     /// Returns how many were moved.
     @discardableResult
@@ -103,19 +120,11 @@ extension Replica {
                           try !RecordTable.of(target).exists(db, id: ref),
                           try PendingLog.entries(db, where: "record = ? AND action = 'create'", arguments: [ref]).isEmpty else { continue }
                     let reason = "it refers to \(target.displayName) \(RecordID.short(ref)), which is not releasable to \(me.staff.rawValue)"
-                    let title = try Self.title(db, op.kind, op.record)
                     if op.action == .create {
-                        moved += try Self.setAside(db, record: op.record, title: title, reason: reason)
-                        if op.kind == .task {
-                            for note in try String.fetchAll(db, sql: "SELECT id FROM note WHERE task = ?", arguments: [op.record]) {
-                                moved += try Self.setAside(db, record: note, title: "note on \(title)", reason: reason)
-                            }
-                            try db.execute(sql: "DELETE FROM note WHERE task = ?", arguments: [op.record])
-                        }
-                        try RecordTable.of(op.kind).remove(db, id: op.record)
+                        moved += try Self.setAsideAndRemove(db, op.kind, op.record, reason: reason).moved
                     } else {
                         let server = try op.field.flatMap { try PendingLog.serverValue(db, record: op.record, field: $0) }
-                        moved += try Self.setAside(db, where: "seq = ?", [entry.seq], title: title, reason: reason)
+                        moved += try Self.setAside(db, where: "seq = ?", [entry.seq], title: try Self.title(db, op.kind, op.record), reason: reason)
                         if let field = op.field, let server, let spec = op.kind.field(field) {
                             let view = try viewValue(db, op.record, field, server)
                             try db.cachedStatement(sql: "UPDATE \(RecordTable.of(op.kind).name) SET \(field) = ? WHERE id = ?")
