@@ -71,16 +71,16 @@ extension Replica {
             let outside = try PendingLog.recordsWaiting(db, among: Array(inBatch.keys), outside: response.batchId)
             for entry in entries {
                 guard let result = results[entry.op.id] else { continue }
+                inBatch[entry.op.record]! -= 1
+                let othersWaiting = inBatch[entry.op.record]! > 0 || outside.contains(entry.op.record)
                 var op = entry.op
-                if result.outcome == .unchanged, op.action == .set {
-                    // The headers leave values out; this one decides whether edits waiting
-                    // on the field may be rebased (`apply`).
+                if othersWaiting, result.outcome == .unchanged, op.action == .set {
+                    // The headers leave values out; this one decides whether the edits
+                    // waiting on the field may be rebased (`apply`).
                     op.value = try String.fetchOne(db, sql: "SELECT value FROM pending WHERE seq = ?", arguments: [entry.seq])
                         .map { try JSONText.decode(FieldValue.self, $0) }
                 }
                 try PendingLog.remove(db, seq: entry.seq)
-                inBatch[entry.op.record]! -= 1
-                let othersWaiting = inBatch[entry.op.record]! > 0 || outside.contains(entry.op.record)
                 try apply(db, result, of: op, &summary, othersWaiting: othersWaiting)
             }
             if me.storeId == nil {
