@@ -64,11 +64,7 @@ extension Replica {
         try db.write { db in
             let open = try String.fetchAll(db, sql: "SELECT body FROM conflict").map { try JSONText.decode(Conflict.self, $0) }
             var p = prefix.lowercased()
-            // A number shorter than an id prefix can be is a conference number (CLI.md).
-            if prefix.count < RecordID.minimumPrefix, let n = Int(prefix),
-               let id = try String.fetchOne(db, sql: "SELECT id FROM conference WHERE number = ?", arguments: [n]) {
-                p = id
-            }
+            if let n = Self.conferenceNumber(prefix), let c = try conferenceRecord(db, number: n) { p = c.id }
             let onRecord = open.filter { $0.record.hasPrefix(p) }
             guard !onRecord.isEmpty else { throw WorkPlanError.notFound("no open conflict on a record with id \(prefix)") }
             let records = Set(onRecord.map(\.record))

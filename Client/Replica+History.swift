@@ -27,11 +27,7 @@ extension Replica {
     /// areas), a conference number, or the id prefix of a record no longer here (deleted or
     /// withdrawn) whose history this replica still holds.
     public func resolveAnyRecord(_ text: String) throws -> (RecordKind, String) {
-        // A number shorter than an id prefix can be is a conference number.
-        if text.count < RecordID.minimumPrefix, let n = Int(text) {
-            guard let c = try? conference(number: n) else { throw WorkPlanError.notFound("no conference \(n)") }
-            return (.conference, c.id)
-        }
+        if let n = Self.conferenceNumber(text) { return (.conference, try conference(number: n).id) }
         var firstError: WorkPlanError?
         for kind in [RecordKind.task, .note, .agendaItem, .conference, .area] {
             do {

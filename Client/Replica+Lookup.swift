@@ -55,6 +55,12 @@ extension Replica {
         throw WorkPlanError.notFound("unknown area '\(name)'; \(hint)")
     }
 
+    /// The conference number a record argument names, if it is one: a number shorter than
+    /// an id prefix can be (CLI.md names conferences by number).
+    static func conferenceNumber(_ text: String) -> Int? {
+        text.count < RecordID.minimumPrefix ? Int(text) : nil
+    }
+
     /// The conference with this number, or a `notFound` error.
     public func conference(number: Int) throws -> StoredRecord {
         try db.read { db in
