@@ -35,9 +35,10 @@ extension ServerStore {
 }
 
 extension ServerHome {
-    /// Removes a database file and its WAL and shared-memory files, where present.
-    static func removeDatabaseFiles(at path: String) throws {
-        for p in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: p) {
+    /// Removes a database file (unless `keepingFile`) and its WAL and shared-memory files,
+    /// where present.
+    static func removeDatabaseFiles(at path: String, keepingFile: Bool = false) throws {
+        for p in (keepingFile ? [] : [path]) + [path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: p) {
             try FileManager.default.removeItem(atPath: p)
         }
     }
@@ -90,11 +91,9 @@ extension ServerHome {
             // The old store's WAL (a server that was killed leaves one) goes into its file
             // first: left beside the new file, SQLite would read it as the new file's.
             let old = try DatabaseQueue(path: storePath)
-            try old.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            _ = try old.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             try old.close()
-            for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: storePath + suffix) {
-                try FileManager.default.removeItem(atPath: storePath + suffix)
-            }
+            try Self.removeDatabaseFiles(at: storePath, keepingFile: true)
             guard rename(staging, storePath) == 0 else {
                 throw WorkPlanError(.unavailable, "cannot put the restored store in place: \(String(cString: strerror(errno)))")
             }
