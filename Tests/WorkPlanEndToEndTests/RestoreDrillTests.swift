@@ -130,6 +130,9 @@ struct RestoreDrillTests {
         #expect(conflicts.map(\.field) == ["deleted"], "\(conflicts)")
         #expect(try late.run("show", n).status != 0, "out of the view while the conflict is open")
         #expect(try late.ok("status").contains("Created after the backup"), "the create's values are kept")
+        let byValue = try late.run("resolve", n, "deleted", "--value", "created")
+        #expect(byValue.status != 0 && byValue.stderr.contains("not --value"), "\(byValue)")
+        #expect(try late.json([ConflictJSON].self, "conflicts", "--json").count == 1, "the refused settlement changed nothing")
         try late.ok("resolve", n, "deleted", how)
         try s.converge([s.eums, s.ims, late])
         for o in [s.eums, s.ims, late] {
