@@ -26,7 +26,7 @@ struct Brief: ReplicaCommand {
         let brief = try replica.brief(conference: number)
         let text = format == "html" ? BriefHTML.render(brief) : BriefMarkdown.render(brief)
         guard let output else { return Output.line(text) }
-        try Output.write(Data(text.utf8), to: output)
+        try Output.write(Data(text.utf8), to: output, besides: options.folder)
         Output.note("brief for conference \(number) written to \(output)")
     }
 }

@@ -74,6 +74,7 @@ struct Export: ReplicaCommand {
 
     func validate() throws {
         guard ["json", "csv"].contains(format.lowercased()) else { throw ValidationError("--format must be json or csv (got '\(format)')") }
+        if let output, output.isEmpty { throw ValidationError("--output needs a file name") }
     }
 
     func run(_ replica: Replica) async throws {
@@ -84,7 +85,7 @@ struct Export: ReplicaCommand {
             data = try Output.jsonEncoder.encode(try replica.exportPlan()) + Data("\n".utf8)
         }
         if let output {
-            try Output.write(data, to: output)
+            try Output.write(data, to: output, besides: options.folder)
         } else {
             FileHandle.standardOutput.write(data)
         }

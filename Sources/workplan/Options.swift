@@ -21,6 +21,12 @@ struct ReplicaOptions: ParsableArguments {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".workplan")
     }
 
+    func validate() throws {
+        if let dir, dir.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--dir needs a folder name (it is empty)")
+        }
+    }
+
     func open() throws -> Replica { try Replica.open(in: folder) }
 }
 
@@ -55,4 +61,10 @@ func checkField(_ kind: RecordKind, _ field: String, _ text: String?) throws {
             _ = try Validation.normalize(.text(text), for: spec, kind: kind)
         }
     }
+}
+
+/// Refuses a text argument that is empty or only spaces (recording it would erase what
+/// was there).
+func checkNotBlank(_ text: String, _ what: String) throws {
+    guard !text.trimmingWhitespace().isEmpty else { throw ValidationError("\(what) is empty") }
 }

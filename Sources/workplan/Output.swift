@@ -16,9 +16,13 @@ enum Output {
     static func yellow(_ s: String) -> String { useColour ? "\u{1B}[33m\(s)\u{1B}[0m" : s }
 
     /// Writes a whole file (`brief --output`, `export --output`), or nothing, with an
-    /// error that names the problem (a missing folder, a folder in the way).
-    static func write(_ data: Data, to path: String) throws {
+    /// error that names the problem (a missing folder, a folder in the way, one of the
+    /// replica's own files, which the write would destroy).
+    static func write(_ data: Data, to path: String, besides replica: URL) throws {
         let url = URL(fileURLWithPath: path)
+        if let own = ownFile(url, of: replica) {
+            throw WorkPlanError.invalid("cannot write \(path): it is this replica's own file \(own); choose another file name")
+        }
         var isDirectory: ObjCBool = false
         let parent = url.deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -32,6 +36,16 @@ enum Output {
         } catch {
             throw WorkPlanError.invalid("cannot write \(path): \(error.localizedDescription)")
         }
+    }
+
+    /// The name of the replica's file that `url` is (its database, the database's side
+    /// files, its enrolment bundle), symbolic links followed; nil for any other file.
+    static func ownFile(_ url: URL, of replica: URL) -> String? {
+        let target = url.standardizedFileURL.resolvingSymlinksInPath()
+        let folder = replica.standardizedFileURL.resolvingSymlinksInPath()
+        guard target.deletingLastPathComponent().path == folder.path else { return nil }
+        let name = target.lastPathComponent
+        return name.hasPrefix(Replica.fileName) || name == Replica.bundleFileName ? name : nil
     }
 
     static func line(_ s: String = "") {

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import WorkPlanTestSupport
+
+/// User mistakes found by a tester: each gets a clear error and a non-zero exit, and
+/// changes nothing (the replica's export is the same before and after).
+@Suite("User mistakes, as real processes")
+struct UserMistakeTests {
+    /// Runs `args`, expects a failure whose message contains every one of `words`, and
+    /// checks that the replica's export did not change.
+    func refused(_ o: Officer, _ args: [String], saying words: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let before = try o.ok("export")
+        let r = try o.run(args)
+        #expect(r.status != 0, "\(args) should fail: \(r)", sourceLocation: sourceLocation)
+        for w in words {
+            #expect(r.stderr.contains(w), "\(args): expected '\(w)' in: \(r.stderr)", sourceLocation: sourceLocation)
+        }
+        #expect(!r.stderr.contains("Fatal error"), sourceLocation: sourceLocation)
+        #expect(try o.ok("export") == before, "\(args) changed the replica", sourceLocation: sourceLocation)
+    }
+
+    @Test func exportAndBriefNeverWriteOverTheReplicasOwnFiles() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        _ = try o.ok("add", "Harmonise permissions", "--area", "Military Mobility")
+        _ = try o.ok("conference", "add", "21", "--date", "2024-06-12", "--host", "IMS")
+        for name in ["replica.sqlite", "replica.sqlite-wal", "./replica.sqlite"] {
+            try refused(o, ["export", "--output", o.dir + "/" + name], saying: ["replica's own file", "another file name"])
+            try refused(o, ["brief", "--conference", "21", "--output", o.dir + "/" + name], saying: ["replica's own file"])
+        }
+        // Through a symbolic link too.
+        let link = tmp.child("link.sqlite").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: o.dir + "/replica.sqlite")
+        try refused(o, ["export", "--output", link], saying: ["replica's own file"])
+        // Another file in the replica's folder is fine.
+        #expect(try o.run("export", "--output", o.dir + "/plan-export.json").status == 0)
+        #expect(FileManager.default.fileExists(atPath: o.dir + "/plan-export.json"))
+    }
+
+    @Test func emptyPathsAreRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        try refused(o, ["export", "--output", ""], saying: ["--output needs a file name"])
+        let r = try CLI.run("workplan", ["init", "--staff", "EUMS", "--user", "Col. Dupont", "--dir", ""])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--dir needs a folder name"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/replica.sqlite"))
+    }
+
+    @Test func blankTextsAndTerminalEscapesAreRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let t = try o.ok("add", "Harmonise permissions", "--area", "Military Mobility").split(separator: "\n")[0]
+        _ = try o.ok("conference", "add", "21", "--date", "2024-06-12", "--host", "IMS")
+        _ = try o.ok("conference", "guidance", "21", "Keep going")
+        let item = String(try o.ok("agenda", "add", "21", "Military mobility").split(separator: "\n")[0])
+        _ = try o.ok("agenda", "outcome", item, "Agreed")
+        for blank in ["", "   "] {
+            try refused(o, ["conference", "guidance", "21", blank], saying: ["guidance text is empty"])
+            try refused(o, ["agenda", "outcome", item, blank], saying: ["outcome text is empty"])
+        }
+        try refused(o, ["note", String(t), "clear\u{1b}[2Jscreen"], saying: ["note text", "control characters"])
+        try refused(o, ["edit", String(t), "--description", "bell\u{07}"], saying: ["task description", "control characters"])
+        try refused(o, ["conference", "guidance", "21", "x\u{1b}]0;title\u{07}"], saying: ["guidance", "control characters"])
+    }
+
+    @Test func followOnLoopsAreRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let ids = try ["A", "B", "C"].map { String(try o.ok("add", "Task \($0)", "--area", "Military Mobility").split(separator: "\n")[0]) }
+        _ = try o.ok("edit", ids[1], "--follows", ids[0])
+        _ = try o.ok("edit", ids[2], "--follows", ids[1])
+        try refused(o, ["edit", ids[0], "--follows", ids[1]], saying: ["loop", ids[1]])
+        try refused(o, ["edit", ids[0], "--follows", ids[2]], saying: ["loop", "\(ids[0]) → \(ids[2]) → \(ids[1]) → \(ids[0])"])
+        // A chain that does not come back is fine.
+        let d = String(try o.ok("add", "Task D", "--area", "Military Mobility").split(separator: "\n")[0])
+        _ = try o.ok("edit", d, "--follows", ids[2])
+    }
+
+    @Test func recoverLeavesAHealthyReplicaAlone() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        _ = try o.ok("add", "Harmonise permissions", "--area", "Military Mobility")
+        try refused(o, ["recover"], saying: ["not damaged", "nothing to recover", "--force"])
+        let kept = try FileManager.default.contentsOfDirectory(atPath: o.dir).filter { $0.contains("damaged") }
+        #expect(kept.isEmpty, "nothing was moved aside: \(kept)")
+        // --force still rebuilds it (keeping the unpushed edits).
+        let forced = try o.run("recover", "--force")
+        #expect(forced.status == 0, "\(forced)")
+        #expect(forced.stdout.contains("kept"), "\(forced.stdout)")
+    }
+}
