@@ -20,11 +20,16 @@ extension Replica {
 
     /// Moves a damaged replica file aside and builds a fresh replica in the same folder,
     /// keeping the unpushed edits it can read. Staff and user come from the damaged file,
-    /// else from the folder's enrolment bundle, else from `staff`/`user`.
-    public static func salvage(folder: URL, staff: Staff? = nil, user: String? = nil) throws -> SalvageReport {
+    /// else from the folder's enrolment bundle, else from `staff`/`user`. A file that opens
+    /// and passes SQLite's integrity check is left alone unless `force` is set: rebuilding
+    /// it would empty the plan here until the next sync, for nothing.
+    public static func salvage(folder: URL, staff: Staff? = nil, user: String? = nil, force: Bool = false) throws -> SalvageReport {
         let db = databaseURL(in: folder)
         guard FileManager.default.fileExists(atPath: db.path) else {
             throw WorkPlanError.notFound("no replica file in \(folder.path) to recover")
+        }
+        if !force, isIntact(folder: folder) {
+            throw WorkPlanError(.invalidInput, "the replica in \(folder.path) is not damaged (it opens and passes SQLite's integrity check): nothing to recover; 'workplan recover --force' rebuilds it anyway")
         }
         let stamp = TimeFormat.iso(Clock.now()).replacingOccurrences(of: ":", with: "")
         let aside = folder.appendingPathComponent("\(fileName).damaged-\(stamp)")
@@ -84,5 +89,18 @@ extension Replica {
             }
         }
         return SalvageReport(damagedCopy: aside.path, savedEdits: pending.count, pendingUnreadable: pendingUnreadable, enrolled: bundle != nil)
+    }
+
+    /// Whether the replica in `folder` opens, reads its settings and passes `PRAGMA
+    /// quick_check`. Read only: nothing is written.
+    static func isIntact(folder: URL) -> Bool {
+        var config = Configuration()
+        config.readonly = true
+        guard let queue = try? DatabaseQueue(path: databaseURL(in: folder).path, configuration: config) else { return false }
+        defer { try? queue.close() }
+        return (try? queue.read { db -> Bool in
+            _ = try Settings.load(from: db)
+            return try String.fetchAll(db, sql: "PRAGMA quick_check") == ["ok"]
+        }) ?? false
     }
 }

@@ -151,15 +151,16 @@ struct Recover: AsyncParsableCommand {
     @OptionGroup var options: ReplicaOptions
     @Option(help: "Your staff, if the damaged file and the folder cannot tell.") var staff: String?
     @Option(help: "Your name, if the damaged file and the folder cannot tell.") var user: String?
+    @Flag(help: "Rebuild the replica even though it is not damaged.") var force = false
 
     func validate() throws {
         if let staff, Staff(parsing: staff) == nil { throw ValidationError("--staff must be EUMS or IMS (got '\(staff)')") }
     }
 
     func run() async throws {
-        let options = self.options, staff = self.staff.flatMap(Staff.init(parsing:)), user = self.user
+        let options = self.options, staff = self.staff.flatMap(Staff.init(parsing:)), user = self.user, force = self.force
         try await Output.reportingErrors {
-            let r = try Replica.salvage(folder: options.folder, staff: staff, user: user)
+            let r = try Replica.salvage(folder: options.folder, staff: staff, user: user, force: force)
             Output.line("moved the damaged file to \(r.damagedCopy)")
             if r.pendingUnreadable {
                 Output.line(Output.yellow("its unpushed edits could not be read; the file is kept for manual recovery (see docs/operations.md)"))
