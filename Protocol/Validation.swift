@@ -46,11 +46,17 @@ public enum Validation {
             guard !raw.utf8.contains(0) else {
                 throw WorkPlanError.invalid("\(label) contains a NUL character")
             }
-            if raw.trimmingWhitespace().isEmpty {
+            // Windows line ends become plain ones; any other control character (a terminal
+            // escape sequence would act on whoever prints the text) is refused.
+            let text = raw.utf8.contains(0x0d) ? raw.replacingCRLF() : raw
+            guard !hasControlCharacter(text, allowingLineBreaks: true) else {
+                throw WorkPlanError.invalid("\(label) must not contain control characters other than line breaks and tabs")
+            }
+            if text.trimmingWhitespace().isEmpty {
                 if spec.required { throw WorkPlanError.invalid("\(label) must not be empty") }
                 return .null
             }
-            return .text(raw)
+            return .text(text)
         case .choice(let options):
             if options.contains(raw) { return value }
             if let match = options.first(where: { $0.lowercased() == raw.lowercased() }) {
@@ -89,14 +95,16 @@ public enum Validation {
 
     /// Whether `text` holds a Unicode control character (category Cc). ASCII text, the
     /// usual case, is checked byte by byte.
-    static func hasControlCharacter(_ text: String) -> Bool {
+    /// With `allowingLineBreaks`, line feeds and tabs do not count (long texts).
+    static func hasControlCharacter(_ text: String, allowingLineBreaks: Bool = false) -> Bool {
+        func allowed(_ b: UInt32) -> Bool { allowingLineBreaks && (b == 0x0a || b == 0x09) }
         var ascii = true
         for b in text.utf8 {
-            if b < 0x20 || b == 0x7f { return true }
+            if (b < 0x20 || b == 0x7f) && !allowed(UInt32(b)) { return true }
             if b >= 0x80 { ascii = false; break }
         }
         if ascii { return false }
-        return text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        return text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !allowed($0.value) })
     }
 
     /// Whether `text` is a real calendar date written `YYYY-MM-DD`.
@@ -162,5 +170,23 @@ extension String {
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
         return String(scalars[first...last])
+    }
+}
+
+extension String {
+    /// The text with each CR LF (and a lone CR) as LF.
+    func replacingCRLF() -> String {
+        var out = String.UnicodeScalarView()
+        var afterCR = false
+        for s in unicodeScalars {
+            if s == "\r" {
+                out.append("\n")
+                afterCR = true
+                continue
+            }
+            if !(afterCR && s == "\n") { out.append(s) }
+            afterCR = false
+        }
+        return String(out)
     }
 }

@@ -157,6 +157,19 @@ struct ValidationTests {
         }
     }
 
+    @Test func longTextsKeepLinesAndTabsButNoOtherControlCharacters() throws {
+        for (kind, field) in [(RecordKind.task, "description"), (.note, "text"), (.conference, "guidance"), (.agendaItem, "outcome")] {
+            let spec = kind.field(field)!
+            // A terminal escape sequence, a bell, a C1 control: refused, naming the field.
+            for bad in ["x\u{1b}[2J", "ring\u{07}", "next\u{0085}line", "del\u{7f}"] {
+                #expect(throws: WorkPlanError.self) { try Validation.normalize(.text(bad), for: spec, kind: kind) }
+            }
+            #expect(try Validation.normalize(.text("line one\n\tindented\nthree"), for: spec, kind: kind) == .text("line one\n\tindented\nthree"))
+            // Windows line ends become plain ones.
+            #expect(try Validation.normalize(.text("one\r\ntwo\rthree"), for: spec, kind: kind) == .text("one\ntwo\nthree"))
+        }
+    }
+
     @Test func choicesAreNormalised() throws {
         let spec = RecordKind.task.field("status")!
         #expect(try Validation.normalize(.text("In-Progress"), for: spec, kind: .task) == .text("in-progress"))
