@@ -109,6 +109,9 @@ extension Replica {
             if next == current && resolves == nil { continue }
             if valid.action == .set {
                 try checkReferences(db, kind: kind, fields: [valid.field!: next], me: me)
+                if kind == .task, valid.field == "follows", let target = next.text {
+                    try checkNoFollowOnLoop(db, task: id, follows: target)
+                }
             }
             newFields[valid.field!] = next
             changed += 1
@@ -168,6 +171,23 @@ extension Replica {
     }
 
     /// The rev a new `set` of `field` is made against.
+    /// Refuses a follow-on link that would close a loop: `task` may not follow on from a
+    /// task that already follows on from it, directly or through others. (Two offline edits
+    /// can still close one between them; views never walk the chain, so such a loop only
+    /// reads oddly.)
+    func checkNoFollowOnLoop(_ db: Database, task: String, follows target: String) throws {
+        var chain: [String] = []
+        var next: String? = target
+        while let current = next, !chain.contains(current) {
+            chain.append(current)
+            if current == task {
+                let path = ([task] + chain).map(RecordID.short).joined(separator: " → ")
+                throw WorkPlanError.invalid("task \(RecordID.short(task)) cannot follow on from \(RecordID.short(target)): that task already follows on from it (\(path)), and the links would go round in a loop")
+            }
+            next = try String.fetchOne(db.cachedStatement(sql: "SELECT follows FROM task WHERE id = ?"), arguments: [current])
+        }
+    }
+
     func baseRev(_ db: Database, _ record: StoredRecord, _ field: String) throws -> Int64 {
         if let pending = try PendingLog.pendingBase(db, record: record.id, field: field) { return pending }
         return record.revs[field] ?? record.rev

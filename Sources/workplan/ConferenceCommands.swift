@@ -81,6 +81,7 @@ struct ConferenceGuidance: ReplicaCommand {
 
     func validate() throws {
         try checkConferenceNumber(number)
+        try checkNotBlank(text, "the guidance text")
         try checkField(.conference, "guidance", text)
     }
 
@@ -185,7 +186,10 @@ struct AgendaOutcome: ReplicaCommand {
     @Argument(help: "The agenda item's id.") var item: String
     @Argument(help: "The outcome.") var text: String
 
-    func validate() throws { try checkField(.agendaItem, "outcome", text) }
+    func validate() throws {
+        try checkNotBlank(text, "the outcome text")
+        try checkField(.agendaItem, "outcome", text)
+    }
 
     func run(_ replica: Replica) async throws {
         let id = try replica.resolveID(.agendaItem, item)
