@@ -121,7 +121,7 @@ extension Replica {
             }
         }
         switch op.action {
-        case .create where result.conflicts?.contains(where: { $0.type == .editDeleted }) == true:
+        case .create where result.conflicts?.contains(where: { $0.type == .editDeleted && $0.record == op.record }) == true:
             // A create of a record deleted on the server (made offline, or sent back after a
             // restore): like an edit of it, the record leaves the view until the conflict is
             // resolved ("mine" restores it on the server, and the pull brings it back). The

@@ -4,13 +4,15 @@ import WorkPlanProtocol
 
 extension PushApplier {
     /// Opens a conflict: kept in `conflicts` and announced as a `conflict_opened` change.
-    func openConflict(_ op: PlanOperation, type: ConflictType, field: String, base: FieldValue,
-                      current: FieldValue, proposed: FieldValue, currentRev: Int64) throws -> Conflict {
-        let c = Conflict(id: RecordID.random(), record: op.record, kind: op.kind, type: type, field: field,
+    /// It is on the operation's record, or on `target` (a note's task).
+    func openConflict(_ op: PlanOperation, on target: (record: String, kind: RecordKind)? = nil, type: ConflictType, field: String,
+                      base: FieldValue, current: FieldValue, proposed: FieldValue, currentRev: Int64) throws -> Conflict {
+        let (record, kind) = target ?? (op.record, op.kind)
+        let c = Conflict(id: RecordID.random(), record: record, kind: kind, type: type, field: field,
                          base: base, current: current, proposed: proposed, proposedBy: user.name,
                          staff: user.staff, at: op.at, currentRev: currentRev)
         let body = JSONWriter.encode(conflict: c)
-        let seq = try append(ChangeRow(event: .conflictOpened, record: op.record, kind: op.kind, field: field, conflict: body), at: op.at)
+        let seq = try append(ChangeRow(event: .conflictOpened, record: record, kind: kind, field: field, conflict: body), at: op.at)
         try db.cachedStatement(sql: """
             INSERT INTO conflicts(id, record, field, body, open, opened_seq) VALUES (?, ?, ?, ?, 1, ?)
             """).execute(arguments: [c.id, c.record, field, body, seq])

@@ -25,7 +25,20 @@ extension PushApplier {
             parent: parent, deleted: false, createdSeq: seq, createdAt: op.at, createdBy: user.name)
         guard try insert(record, fieldsJSON: fieldsJSON) else { return nil }
         try append(ChangeRow(event: .change, record: op.record, kind: op.kind, action: .create, fields: fieldsJSON), at: op.at)
-        return OpResult(op: op.id, outcome: .accepted, seq: seq, rev: seq)
+        var result = OpResult(op: op.id, outcome: .accepted, seq: seq, rev: seq)
+        if let parent, let c = try noteOnDeletedTask(op, task: parent) { result.conflicts = [c] }
+        return result
+    }
+
+    /// A note added to a task deleted on the server: the note is kept, and the task's
+    /// delete meets it as an edit-versus-delete conflict on the task (adding a note is
+    /// working on the task), so people decide whether the task comes back. Without it the
+    /// note went to a task no one sees, silently.
+    func noteOnDeletedTask(_ op: PlanOperation, task: String) throws -> Conflict? {
+        guard try meta(task)?.deleted == true else { return nil }
+        let t = try record(task)
+        return try openConflict(op, on: (t.id, t.kind), type: .editDeleted, field: Conflict.deletedField, base: .null,
+                                current: .text("deleted"), proposed: .text("note added"), currentRev: t.rev)
     }
 
     /// A create of a record that already exists (natural keys, or a create sent twice):

@@ -109,6 +109,31 @@ struct SyncEndToEndTests {
         #expect(try s.eums.json(TaskJSON.self, "show", t).status == "in-progress")
     }
 
+    /// A note written offline on a task the other side deleted meanwhile: the note is kept
+    /// and the delete meets it as a conflict on the task, seen on both sides; keeping the
+    /// note's side brings the task back, with the note, everywhere.
+    @Test func aNoteOnATaskDeletedOnTheOtherSideIsAConflictNotALostNote() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.ims.ok("delete", t)
+        try s.ims.ok("sync")
+        try s.eums.ok("note", t, "Slipped two weeks: host nation approval pending")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        for o in [s.eums, s.ims] {
+            let list = try o.json([ConflictJSON].self, "conflicts")
+            #expect(list.count == 1, "the note meets the delete as a conflict: \(list)")
+            #expect(list.first?.record.hasPrefix(t) == true && list.first?.field == "deleted", "\(list)")
+            #expect(list.first?.proposed == .text("note added"), "\(list)")
+        }
+        try s.eums.ok("resolve", t, "deleted", "--mine")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let task = try o.json(TaskJSON.self, "show", t)
+            #expect(task.notes?.map(\.text) == ["Slipped two weeks: host nation approval pending"])
+        }
+    }
+
     @Test func editVersusDeleteIsAConflict() throws {
         let s = try SyncScenario()
         let t = try s.sharedTask()
