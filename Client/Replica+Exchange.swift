@@ -92,13 +92,15 @@ extension Replica {
 
     /// Imports an export: records this replica lacks are created with their ids; records it
     /// has get the differing fields as edits. All or nothing: a bad file changes nothing.
-    /// Returns (created, updated).
-    public func importPlan(_ plan: PlanExport) throws -> (created: Int, updated: Int) {
+    /// A record already here takes the file's values, except those its fields held before
+    /// their current ones (the file is older than the work done since); a record deleted
+    /// here since the file was written stays deleted (`Replica+ImportHistory.swift`).
+    public func importPlan(_ plan: PlanExport) throws -> ImportReport {
         guard plan.format == PlanExport.formatName else {
             throw WorkPlanError.invalid("not a WorkPlan export (format '\(plan.format)', expected '\(PlanExport.formatName)')")
         }
         return try db.write { db in
-            var created = 0, updated = 0
+            var report = ImportReport()
             let now = Clock.now()
             let me = try Settings.load(from: db)
             let run = BulkRun()
@@ -130,15 +132,20 @@ extension Replica {
                     do {
                         let existing = present.contains(id) ? try RecordTable.of(kind).fetch(db, id: id) : nil
                         if let existing, !existing.deleted {
-                            let edits = try Self.differences(kind, existing, records[i].fields)
+                            var edits = try Self.differences(kind, existing, records[i].fields)
                             if !edits.isEmpty {
-                                updated += try self.edit(db, kind, id: id, edits, resolves: nil, at: now) > 0 ? 1 : 0
+                                edits = try Self.droppingFormerValues(db, record: id, edits, kept: &report.keptNewer)
                             }
+                            if !edits.isEmpty {
+                                report.updated += try self.edit(db, kind, id: id, edits, resolves: nil, at: now) > 0 ? 1 : 0
+                            }
+                        } else if existing == nil, me.storeId != nil, try Self.deletedInHistory(db, record: id) {
+                            report.leftDeleted += 1
                         } else {
                             // A deleted row still there makes the commit refuse, as it should.
                             try commit(db, prepared.get(), me: me, run: run, knownAbsent: existing == nil)
                             present.insert(id)
-                            created += 1
+                            report.created += 1
                         }
                     } catch let e as WorkPlanError {
                         throw WorkPlanError(e.code, "import: \(kind.displayName) \(RecordID.short(id)): \(e.message)")
@@ -146,7 +153,7 @@ extension Replica {
                 })
                 trace.lap("import \(kind.rawValue): written")
             }
-            return (created, updated)
+            return report
         }
     }
 

@@ -107,7 +107,13 @@ struct Import: ReplicaCommand {
         } catch let e as DecodingError {
             throw WorkPlanError.invalid("\(file) is not a WorkPlan export: \(Output.describe(e))")
         }
-        let (created, updated) = try replica.importPlan(plan)
-        Output.line("imported \(file): \(created) record\(created == 1 ? "" : "s") created, \(updated) updated")
+        let r = try replica.importPlan(plan)
+        Output.line("imported \(file): \(r.created) record\(r.created == 1 ? "" : "s") created, \(r.updated) updated")
+        if r.keptNewer > 0 {
+            Output.line(Output.yellow("kept the newer value of \(r.keptNewer) field\(r.keptNewer == 1 ? "" : "s"): the file holds \(r.keptNewer == 1 ? "a value" : "values") changed here since it was exported"))
+        }
+        if r.leftDeleted > 0 {
+            Output.line(Output.yellow("left \(r.leftDeleted) record\(r.leftDeleted == 1 ? "" : "s") deleted: deleted here since the file was exported"))
+        }
     }
 }

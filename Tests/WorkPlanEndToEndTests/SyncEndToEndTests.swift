@@ -134,6 +134,39 @@ struct SyncEndToEndTests {
         }
     }
 
+    /// Re-importing an old export: the values changed since stay, a task deleted since stays
+    /// deleted, and a value written into the file by hand is still imported.
+    @Test func reimportingAnOldExportDoesNotUndoLaterWork() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        let gone = try s.eums.ok("add", "Exercise planning", "--area", "Military Mobility").split(separator: "\n")[0]
+        try s.converge()
+        let old = s.tmp.child("old-export.json").path
+        try s.eums.ok("export", "--output", old)
+        try s.ims.ok("edit", t, "--status", "blocked", "--owner", "Cdr. K. Jansen")
+        try s.ims.ok("delete", String(gone))
+        try s.ims.ok("sync")
+        try s.eums.ok("sync")
+
+        let imported = try s.eums.ok("import", old)
+        #expect(imported.contains("0 records created, 0 updated"), "\(imported)")
+        #expect(imported.contains("kept the newer value of 2 fields"), "\(imported)")
+        #expect(imported.contains("left 1 record deleted"), "\(imported)")
+        try s.converge()
+        let task = try s.ims.json(TaskJSON.self, "show", t)
+        #expect(task.status == "blocked" && task.owner == "Cdr. K. Jansen", "the later edits stand: \(task)")
+        #expect(try s.eums.run("show", String(gone)).status != 0, "the deleted task stays deleted")
+        #expect(try s.eums.json(StatusJSON.self, "status").conflicts == 0)
+
+        // A value no one has held before is new: it is imported.
+        let edited = try String(contentsOfFile: old, encoding: .utf8)
+            .replacingOccurrences(of: "Harmonise cross-border movement permissions", with: "Harmonise permissions (DG guidance)")
+        try edited.write(toFile: old, atomically: true, encoding: .utf8)
+        #expect(try s.eums.ok("import", old).contains("1 updated"))
+        try s.converge()
+        #expect(try s.ims.json(TaskJSON.self, "show", t).title == "Harmonise permissions (DG guidance)")
+    }
+
     @Test func editVersusDeleteIsAConflict() throws {
         let s = try SyncScenario()
         let t = try s.sharedTask()

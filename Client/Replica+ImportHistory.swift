@@ -1,0 +1,60 @@
+import GRDB
+import WorkPlanProtocol
+
+/// What an import learns from the pulled change stream (`history`): whether a value in the
+/// file is one a field held before its current one, and whether a record was deleted since.
+/// Re-importing an old export must not undo the work done after it was written.
+extension Replica {
+    /// What an import did.
+    public struct ImportReport: Sendable, Equatable {
+        public var created = 0
+        public var updated = 0
+        /// Fields left at their value here because the file holds one they had before
+        /// (changed after the file was exported).
+        public var keptNewer = 0
+        /// Records in the file that were deleted here since, left deleted.
+        public var leftDeleted = 0
+    }
+
+    /// The values each field of `record` held before, from the change stream: old values,
+    /// values set, and the fields of creates, restores and snapshots.
+    static func formerValues(_ db: Database, record: String) throws -> [String: Set<FieldValue>] {
+        var out: [String: Set<FieldValue>] = [:]
+        for body in try String.fetchAll(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq"), arguments: [record]) {
+            let c = try JSONText.decode(Change.self, body)
+            guard c.event == .change || c.event == .snapshot else { continue }
+            // An empty field is written as no value at all.
+            if let field = c.field, [.set, .add, .remove].contains(c.action) {
+                out[field, default: []].insert(c.old ?? .null)
+                if c.action == .set { out[field, default: []].insert(c.value ?? .null) }
+            }
+            if let fields = c.fields {
+                for spec in c.kind.fields { out[spec.name, default: []].insert(fields[spec.name] ?? .null) }
+            }
+        }
+        return out
+    }
+
+    /// Whether the change stream's last word on `record` is its delete.
+    static func deletedInHistory(_ db: Database, record: String) throws -> Bool {
+        let sql = "SELECT body FROM history WHERE record = ? ORDER BY seq DESC"
+        for body in try String.fetchAll(db.cachedStatement(sql: sql), arguments: [record]) {
+            let c = try JSONText.decode(Change.self, body)
+            guard c.event == .change || c.event == .snapshot else { continue }
+            return c.action == .delete
+        }
+        return false
+    }
+
+    /// `edits` without those that set a field back to a value it held before its current
+    /// one; `kept` counts them.
+    static func droppingFormerValues(_ db: Database, record: String, _ edits: [FieldEdit], kept: inout Int) throws -> [FieldEdit] {
+        let former = try formerValues(db, record: record)
+        guard !former.isEmpty else { return edits }
+        return edits.filter { edit in
+            guard case .set(let field, let value) = edit, former[field]?.contains(value) == true else { return true }
+            kept += 1
+            return false
+        }
+    }
+}
