@@ -8,9 +8,7 @@ extension Replica {
 
     /// Reads and checks an enrolment bundle file.
     public static func readBundle(at path: String) throws -> EnrolmentBundle {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw WorkPlanError.notFound("cannot read the bundle \(path)")
-        }
+        let data = try LocalFile.read(path, what: "the bundle")
         let bundle: EnrolmentBundle
         do {
             bundle = try JSONDecoder().decode(EnrolmentBundle.self, from: data)

@@ -30,13 +30,20 @@ public final class Transport: Sendable {
     /// `invalidInput` when a PEM part does not parse.
     static func tlsConfiguration(for bundle: EnrolmentBundle) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
-        do {
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(bundle.ca.utf8)))
-            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(bundle.certificate.utf8)).map { .certificate($0) }
-            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(bundle.key.utf8), format: .pem))
-        } catch {
-            throw WorkPlanError(.invalidInput, "the enrolment bundle's certificate or key is unreadable (\(error))")
+        /// Each part read on its own, so the error names the one that is unreadable.
+        func part<T>(_ name: String, _ read: () throws -> T) throws -> T {
+            do { return try read() } catch {
+                throw WorkPlanError(.invalidInput, "the enrolment bundle's \(name) is unreadable (not in PEM form, or damaged); ask your administrator for a new bundle")
+            }
         }
+        let ca = try part("CA certificate") { try NIOSSLCertificate.fromPEMBytes(Array(bundle.ca.utf8)) }
+        let chain = try part("certificate") { try NIOSSLCertificate.fromPEMBytes(Array(bundle.certificate.utf8)) }
+        let key = try part("private key") { try NIOSSLPrivateKey(bytes: Array(bundle.key.utf8), format: .pem) }
+        guard !ca.isEmpty else { throw WorkPlanError(.invalidInput, "the enrolment bundle holds no CA certificate; ask your administrator for a new bundle") }
+        guard !chain.isEmpty else { throw WorkPlanError(.invalidInput, "the enrolment bundle holds no certificate; ask your administrator for a new bundle") }
+        tls.trustRoots = .certificates(ca)
+        tls.certificateChain = chain.map { .certificate($0) }
+        tls.privateKey = .privateKey(key)
         tls.certificateVerification = .fullVerification
         return tls
     }
@@ -49,7 +56,7 @@ public final class Transport: Sendable {
         do {
             _ = try NIOSSLContext(configuration: tls)
         } catch {
-            throw WorkPlanError(.invalidInput, "the enrolment bundle's key does not belong to its certificate (\(error)); ask your administrator for a new bundle")
+            throw WorkPlanError(.invalidInput, "the enrolment bundle's key does not belong to its certificate; ask your administrator for a new bundle")
         }
     }
 

@@ -98,9 +98,7 @@ struct Import: ReplicaCommand {
     @Argument(help: "The export file.") var file: String
 
     func run(_ replica: Replica) async throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw WorkPlanError.notFound("cannot read \(file)")
-        }
+        let data = try LocalFile.read(file, what: "the export file")
         let plan: PlanExport
         do {
             plan = try PlanExport.decode(data)

@@ -96,14 +96,56 @@ enum Output {
         }
     }
 
+    /// A decoding error in the user's terms: what was expected and where, without Swift's
+    /// type names ("Dictionary<String, Any>", "RecordKind").
     static func describe(_ e: DecodingError) -> String {
         switch e {
-        case .dataCorrupted(let c): return c.debugDescription + path(c.codingPath)
-        case .keyNotFound(let k, let c): return "missing '\(k.stringValue)'" + path(c.codingPath)
-        case .typeMismatch(_, let c): return c.debugDescription + path(c.codingPath)
-        case .valueNotFound(_, let c): return c.debugDescription + path(c.codingPath)
-        @unknown default: return "\(e)"
+        case .dataCorrupted(let c):
+            return invalidValue(c.debugDescription) + path(c.codingPath)
+        case .keyNotFound(let k, let c):
+            return "missing '\(k.stringValue)'" + path(c.codingPath)
+        case .typeMismatch(let type, let c):
+            let inFields = c.codingPath.contains { $0.stringValue == "fields" } && c.codingPath.count > 2
+            return "expected \(inFields ? "a text or a list of texts" : kindOfValue(type)) but found \(found(c.debugDescription))" + path(c.codingPath)
+        case .valueNotFound(let type, let c):
+            return "expected \(kindOfValue(type)) but found null" + path(c.codingPath)
+        @unknown default:
+            return "unreadable JSON"
         }
+    }
+
+    /// "an object", "a list", "a text"… for a type the decoder wanted.
+    static func kindOfValue(_ type: Any.Type) -> String {
+        let name = String(describing: type)
+        if name.hasPrefix("Dictionary") || name.hasPrefix("KeyedDecodingContainer") { return "an object" }
+        if name.hasPrefix("Array") || name.hasPrefix("UnkeyedDecodingContainer") { return "a list" }
+        switch name {
+        case "String": return "a text"
+        case "Int", "Int64", "Int32": return "a whole number"
+        case "Double", "Float": return "a number"
+        case "Bool": return "true or false"
+        default: return "another kind of value"
+        }
+    }
+
+    /// What the decoder found, from its description ("… but found a string instead.").
+    static func found(_ description: String) -> String {
+        guard let start = description.range(of: "but found ")?.upperBound else { return "something else" }
+        let rest = description[start...]
+        let end = rest.range(of: " instead")?.lowerBound ?? rest.endIndex
+        return String(rest[..<end])
+    }
+
+    /// "Cannot initialize RecordKind from invalid String value spaceship" in plain words.
+    static func invalidValue(_ description: String) -> String {
+        guard description.hasPrefix("Cannot initialize"), let v = description.range(of: " value ") else {
+            return description.hasPrefix("The given data was not valid JSON") ? "it is not valid JSON" : description
+        }
+        let value = description[v.upperBound...]
+        if description.contains("RecordKind") {
+            return "'\(value)' is not a kind of record (\(RecordKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+        }
+        return "'\(value)' is not an allowed value"
     }
 
     static func path(_ p: [any CodingKey]) -> String {
