@@ -18,4 +18,44 @@ struct WorkPlan: AsyncParsableCommand {
             Export.self, Import.self, Brief.self, Changes.self,
         ]
     )
+
+    /// argument-parser's `main`, with a hint when a value that starts with '-' was read as
+    /// an option ("--conference -3", a note "- done"): its own message only says a value
+    /// is missing.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let message = fullMessage(for: error)
+            guard let hint = DashValueHint.hint(for: message, arguments: Array(CommandLine.arguments.dropFirst())) else {
+                exit(withError: error)
+            }
+            FileHandle.standardError.write(Data((message + "\n" + hint + "\n").utf8))
+            Foundation.exit(exitCode(for: error).rawValue)
+        }
+    }
+}
+
+/// Values that start with '-' are read as options by the command line's parser.
+enum DashValueHint {
+    /// A hint naming the value, when `message` says a value is missing and one of
+    /// `arguments` looks like a value that starts with '-' (a negative number, a dash and a
+    /// space, a lone dash, or a word that is not an option of WorkPlan's).
+    static func hint(for message: String, arguments: [String]) -> String? {
+        guard message.contains("Missing value for") || message.contains("Missing expected argument") else { return nil }
+        guard let value = arguments.first(where: looksLikeValue) else { return nil }
+        return "hint: '\(value)' starts with '-', so it was read as an option. Attach an option's value with '=' (--conference=\(value)), or put text after '--' (workplan note ID -- '\(value)')."
+    }
+
+    static func looksLikeValue(_ arg: String) -> Bool {
+        guard arg.hasPrefix("-"), arg != "--" else { return false }
+        let rest = arg.drop(while: { $0 == "-" })
+        guard let first = rest.first else { return true }
+        return first.isNumber || first.isWhitespace || rest.contains(" ")
+    }
 }

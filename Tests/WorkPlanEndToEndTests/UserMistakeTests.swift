@@ -77,6 +77,48 @@ struct UserMistakeTests {
         _ = try o.ok("edit", d, "--follows", ids[2])
     }
 
+    @Test func unreadableFilesAndMisshapenExportsAreNamedPlainly() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        try refused(o, ["import", tmp.child("missing.json").path], saying: ["the export file", "no such file"])
+        try refused(o, ["import", tmp.url.path], saying: ["it is a folder"])
+        try refused(o, ["join", tmp.child("missing.bundle").path], saying: ["the bundle", "no such file"])
+        let id = "0b3c2a8e-7a1d-4c55-9a2e-3f1c5d6e7f80"
+        let cases: [(String, [String])] = [
+            ("[]", ["expected an object but found an array"]),
+            (#"{"format":"workplan-export/1","records":"nope"}"#, ["expected a list but found a string", "at records"]),
+            (#"{"format":"workplan-export/1","records":[{"id":"\#(id)","kind":"spaceship","fields":{},"created_at":"2024-01-01T00:00:00Z"}]}"#,
+             ["'spaceship' is not a kind of record", "at records.[0].kind"]),
+            (#"{"format":"workplan-export/1","records":[{"id":"\#(id)","kind":"task","fields":null,"created_at":"2024-01-01T00:00:00Z"}]}"#,
+             ["expected an object but found null", "at records.[0].fields"]),
+            (#"{"format":"workplan-export/1","records":[{"id":"\#(id)","kind":"task","fields":{"title":5},"created_at":"2024-01-01T00:00:00Z"}]}"#,
+             ["expected a text or a list of texts", "at records.[0].fields.title"]),
+            ("{not json", ["is not a WorkPlan export", "not valid JSON"]),
+        ]
+        for (i, (text, words)) in cases.enumerated() {
+            let file = tmp.child("bad-\(i).json")
+            try Data(text.utf8).write(to: file)
+            try refused(o, ["import", file.path], saying: words)
+            let r = try o.run("import", file.path)
+            for leak in ["Dictionary<", "Array<", "RecordKind", "decoding container", "CodingKeys"] {
+                #expect(!r.stderr.contains(leak), "a Swift name in: \(r.stderr)")
+            }
+        }
+    }
+
+    @Test func aValueThatStartsWithADashGetsAHint() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let t = String(try o.ok("add", "Harmonise permissions", "--area", "Military Mobility").split(separator: "\n")[0])
+        try refused(o, ["edit", t, "--conference", "-3"], saying: ["hint: '-3' starts with '-'", "--conference=-3"])
+        try refused(o, ["edit", t, "--conference=-3"], saying: ["must be a positive whole number (got '-3')"])
+        try refused(o, ["note", t, "- done"], saying: ["hint: '- done' starts with '-'", "'--'"])
+        // As the hint says: after '--', it is the note's text.
+        let r = try CLI.run("workplan", ["note", t, "--dir", o.dir, "--", "- done"])
+        #expect(r.status == 0, "\(r)")
+        #expect(try o.json(TaskJSON.self, "show", t).notes?.map(\.text) == ["- done"])
+    }
+
     @Test func recoverLeavesAHealthyReplicaAlone() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
