@@ -186,7 +186,7 @@ extension Replica {
     static func differences(_ kind: RecordKind, _ existing: StoredRecord, _ fields: [String: FieldValue]) throws -> [FieldEdit] {
         var edits: [FieldEdit] = []
         for (name, _) in fields where kind.field(name) == nil {
-            throw WorkPlanError.invalid("a \(kind.displayName) has no field '\(name)'")
+            throw WorkPlanError.invalid("\(kind.withArticle) has no field '\(name)'")
         }
         for spec in kind.fields where !spec.immutable {
             let incoming = try Validation.normalize(fields[spec.name] ?? .null, for: spec, kind: kind)

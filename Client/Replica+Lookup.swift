@@ -12,7 +12,7 @@ extension Replica {
     func resolveID(_ db: Database, _ kind: RecordKind, _ text: String) throws -> String {
         let prefix = text.lowercased()
         guard RecordID.isPlausiblePrefix(prefix) else {
-            throw WorkPlanError.invalid("'\(text)' is not a \(kind.displayName) id (give at least \(RecordID.minimumPrefix) hex digits of it)")
+            throw WorkPlanError.invalid("'\(text)' is not \(kind.withArticle) id (give at least \(RecordID.minimumPrefix) hex digits of it)")
         }
         let table = RecordTable.of(kind)
         let titleColumn: String

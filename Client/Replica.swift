@@ -33,8 +33,7 @@ public final class Replica: Sendable {
         guard !name.isEmpty, name.count <= 120, !name.contains(where: { $0.isNewline }) else {
             throw WorkPlanError.invalid("the user name must be 1 to 120 characters on one line")
         }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try makeFolder(folder)
         let db = try openDatabase(at: databaseURL(in: folder), create: true)
         try db.write { db in
             try Settings.store(["staff": staff.rawValue, "user": name, "role": role.rawValue,
@@ -57,6 +56,28 @@ public final class Replica: Sendable {
         self.folder = folder
         self.db = db
         self.settings = try db.read { try Settings.load(from: $0) }
+    }
+
+    /// Creates the replica's folder (owner only), or says plainly why it cannot: a file in
+    /// the way, or no permission to write where it goes.
+    static func makeFolder(_ folder: URL) throws {
+        var isDirectory: ObjCBool = false
+        var probe = folder
+        // The nearest part of the path that exists must be a folder.
+        while !FileManager.default.fileExists(atPath: probe.path, isDirectory: &isDirectory), probe.path != "/" {
+            probe = probe.deletingLastPathComponent()
+        }
+        guard isDirectory.boolValue else {
+            throw WorkPlanError.invalid("cannot make a replica in \(folder.path): \(probe.path) is a file, not a folder")
+        }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw WorkPlanError.forbidden("cannot create the folder \(folder.path): no permission to write in \(probe.path)")
+        }
+        guard FileManager.default.isWritableFile(atPath: folder.path) else {
+            throw WorkPlanError.forbidden("cannot make a replica in \(folder.path): the folder cannot be written (check its permissions)")
+        }
     }
 
     static func openDatabase(at url: URL, create: Bool) throws -> DatabasePool {

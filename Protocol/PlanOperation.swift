@@ -97,7 +97,7 @@ public struct PlanOperation: Codable, Sendable, Hashable, Identifiable {
             }
         case .set, .add, .remove, .restore:
             guard let name = field, let spec = kind.field(name) else {
-                throw WorkPlanError.invalid("operation \(id): a \(kind.displayName) has no field '\(field ?? "")'")
+                throw WorkPlanError.invalid("operation \(id): \(kind.withArticle) has no field '\(field ?? "")'")
             }
             guard let v = value else { throw WorkPlanError.invalid("operation \(id): \(action.rawValue) needs a value") }
             if action == .set || action == .restore {
@@ -135,7 +135,7 @@ public struct PlanOperation: Codable, Sendable, Hashable, Identifiable {
         let own = [op.field.flatMap { f in op.value.map { (f, $0) } }].compactMap { $0 } + (op.fields.map { Array($0) } ?? [])
         for (name, value) in own {
             if case .reference(let target)? = kind.field(name)?.type, target == kind, value.text == op.record {
-                throw WorkPlanError.invalid("a \(kind.displayName) cannot refer to itself in '\(name)'")
+                throw WorkPlanError.invalid("\(kind.withArticle) cannot refer to itself in '\(name)'")
             }
         }
         return op

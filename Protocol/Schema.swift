@@ -14,6 +14,8 @@ public enum RecordKind: String, Codable, Sendable, CaseIterable {
 
     /// A name for people ("task", "agenda item").
     public var displayName: String { self == .agendaItem ? "agenda item" : rawValue }
+    /// The name with its article: "a task", "an agenda item".
+    public var withArticle: String { (self == .agendaItem || self == .area ? "an " : "a ") + displayName }
 }
 
 /// Field names used by code outside the schema.
@@ -153,4 +155,6 @@ public enum Schema {
     public static let maxLongTextBytes = 64 * 1024
     /// Most elements in a set field.
     public static let maxSetElements = 200
+    /// The largest number a number field holds (conference numbers).
+    public static let maxNumber = 999_999
 }

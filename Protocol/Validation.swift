@@ -69,13 +69,13 @@ public enum Validation {
             }
             return .text(raw)
         case .number:
-            guard let n = Int(raw), n > 0, n < 1_000_000 else {
-                throw WorkPlanError.invalid("\(label) must be a positive whole number (got '\(raw)')")
+            guard let n = Int(raw), n > 0, n <= Schema.maxNumber else {
+                throw WorkPlanError.invalid("\(label) must be a whole number from 1 to \(Schema.maxNumber) (got '\(raw)')")
             }
             return .text(String(n))
         case .reference(let target):
             guard let id = RecordID.parse(raw) else {
-                throw WorkPlanError.invalid("\(label) must be the id of a \(target.displayName) (got '\(raw)')")
+                throw WorkPlanError.invalid("\(label) must be the id of \(target.withArticle) (got '\(raw)')")
             }
             return .text(id)
         case .set:
@@ -143,7 +143,7 @@ public enum Validation {
         }
         if present != fields.count {
             for name in fields.keys where kind.field(name) == nil {
-                throw WorkPlanError.invalid("a \(kind.displayName) has no field '\(name)'")
+                throw WorkPlanError.invalid("\(kind.withArticle) has no field '\(name)'")
             }
         }
         var out = fields

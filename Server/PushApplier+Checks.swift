@@ -12,7 +12,7 @@ extension PushApplier {
                 throw AccessRules.notVisible(op.kind, op.record, staff: user.staff)
             }
             guard existing.kind == op.kind else {
-                throw WorkPlanError.invalid("operation \(op.id): record \(RecordID.short(op.record)) is a \(existing.kind.displayName), not a \(op.kind.displayName)")
+                throw WorkPlanError.invalid("operation \(op.id): record \(RecordID.short(op.record)) is \(existing.kind.withArticle), not \(op.kind.withArticle)")
             }
             try AccessRules.checkWrite(user: user, op: op, current: existing.effective)
         } else if op.action != .create {
@@ -57,7 +57,7 @@ extension PushApplier {
             expected = nil
         }
         if let expected, expected != op.record {
-            throw WorkPlanError.invalid("operation \(op.id): a \(op.kind.displayName)'s id comes from its natural key (expected \(expected), got \(op.record))")
+            throw WorkPlanError.invalid("operation \(op.id): \(op.kind.withArticle)'s id comes from its natural key (expected \(expected), got \(op.record))")
         }
     }
 }

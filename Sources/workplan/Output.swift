@@ -83,6 +83,8 @@ enum Output {
         } catch let e as DatabaseError {
             if [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(e.resultCode) {
                 error("the replica file is damaged (\(e.message ?? "malformed")); run 'workplan recover' (see docs/operations.md)")
+            } else if e.resultCode == .SQLITE_READONLY || e.resultCode == .SQLITE_CANTOPEN {
+                error("the replica file cannot be \(e.resultCode == .SQLITE_READONLY ? "written" : "opened"): check the permissions of the replica folder and of its replica.sqlite files (\(e.message ?? "\(e.resultCode)"))")
             } else {
                 error("the replica database failed: \(e.message ?? "\(e.resultCode)")")
             }

@@ -111,12 +111,25 @@ struct UserMistakeTests {
         let o = try offlineOfficer(tmp)
         let t = String(try o.ok("add", "Harmonise permissions", "--area", "Military Mobility").split(separator: "\n")[0])
         try refused(o, ["edit", t, "--conference", "-3"], saying: ["hint: '-3' starts with '-'", "--conference=-3"])
-        try refused(o, ["edit", t, "--conference=-3"], saying: ["must be a positive whole number (got '-3')"])
+        try refused(o, ["edit", t, "--conference=-3"], saying: ["must be a whole number from 1 to 999999 (got '-3')"])
+        try refused(o, ["edit", t, "--conference", "1000000"], saying: ["must be a whole number from 1 to 999999 (got '1000000')"])
         try refused(o, ["note", t, "- done"], saying: ["hint: '- done' starts with '-'", "'--'"])
         // As the hint says: after '--', it is the note's text.
         let r = try CLI.run("workplan", ["note", t, "--dir", o.dir, "--", "- done"])
         #expect(r.status == 0, "\(r)")
         #expect(try o.json(TaskJSON.self, "show", t).notes?.map(\.text) == ["- done"])
+    }
+
+    @Test func initNamesTheFileInTheWay() throws {
+        let tmp = try TemporaryDirectory()
+        let file = tmp.child("plain-file")
+        try Data("not a folder".utf8).write(to: file)
+        for dir in [file.path, file.path + "/sub"] {
+            let r = try CLI.run("workplan", ["init", "--staff", "EUMS", "--user", "Col. Dupont", "--dir", dir])
+            #expect(r.status != 0)
+            #expect(r.stderr.contains("\(file.path) is a file, not a folder"), "\(r.stderr)")
+        }
+        #expect(try String(contentsOf: file, encoding: .utf8) == "not a folder")
     }
 
     @Test func recoverLeavesAHealthyReplicaAlone() throws {
