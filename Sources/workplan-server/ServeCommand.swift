@@ -19,22 +19,13 @@ struct ServeCommand: AsyncParsableCommand {
     var port: Int = 8443
 
     @Option(name: .customLong("idle-timeout"),
-            help: "Seconds after which a connection with no traffic (also one stuck in the TLS handshake) is closed (default 30, or $WORKPLAN_SERVER_IDLE_TIMEOUT).")
-    var idleTimeout: Double?
-
-    /// `--idle-timeout`, else `$WORKPLAN_SERVER_IDLE_TIMEOUT`, else 30 s.
-    var resolvedIdleTimeout: Double {
-        if let idleTimeout { return idleTimeout }
-        if let env = ProcessInfo.processInfo.environment["WORKPLAN_SERVER_IDLE_TIMEOUT"], let s = Double(env), s > 0 { return s }
-        return 30
-    }
+            help: "Seconds after which a connection with no traffic (also one stuck in the TLS handshake) is closed: more than 0, at most 86400 (default 30, or $WORKPLAN_SERVER_IDLE_TIMEOUT).")
+    var idleTimeout: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535 (got \(port))") }
         guard !bind.isEmpty else { throw ValidationError("--bind must not be empty") }
-        if let idleTimeout, !(idleTimeout > 0 && idleTimeout <= 86_400) {
-            throw ValidationError("--idle-timeout must be between 0 and 86400 seconds (got \(idleTimeout))")
-        }
+        _ = try IdleTimeout.resolve(option: idleTimeout)
     }
 
     func run() async throws {
@@ -47,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
         let tls = try home.tlsMaterial()
         let bind = self.bind, port = self.port
         var serverOptions = ServerOptions(host: bind, port: port)
-        serverOptions.setIdleTimeout(seconds: resolvedIdleTimeout)
+        serverOptions.setIdleTimeout(seconds: try IdleTimeout.resolve(option: idleTimeout))
         let listening = Mutex(false)
         do {
             try await WorkPlanHTTPServer.run(store: store, tls: tls, options: serverOptions) { port in
