@@ -21,13 +21,12 @@ struct UserAddCommand: ParsableCommand {
     @Option(help: "Where to write the bundle (mode 0600; must not exist).") var out: String
     @Option(name: .customLong("server-url"), help: "The URL clients use.") var serverURL: String = "https://localhost:8443"
 
-    func validate() throws {
+    mutating func validate() throws {
         guard Staff(parsing: staff) != nil else { throw ValidationError("--staff must be EUMS or IMS (got '\(staff)')") }
         guard Role(rawValue: role.lowercased()) != nil else { throw ValidationError("--role must be viewer, editor or admin (got '\(role)')") }
         do { try ServerStore.validateUserName(name) } catch let e as WorkPlanError { throw ValidationError(e.message) }
-        guard serverURL.hasPrefix("https://"), serverURL.count > 8 else {
-            throw ValidationError("--server-url must be an https:// URL (got '\(serverURL)')")
-        }
+        // The bundle gets the URL as `workplan join` will read it back: checked and normalised.
+        do { serverURL = try ServerURL.validated(serverURL) } catch let e as WorkPlanError { throw ValidationError("--server-url: \(e.message)") }
         guard !out.isEmpty else { throw ValidationError("--out must name a file") }
     }
 

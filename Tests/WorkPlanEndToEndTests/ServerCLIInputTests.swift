@@ -19,4 +19,23 @@ struct ServerCLIInputTests {
         #expect(flag.status == 64, "\(flag)")
         #expect(flag.stderr.contains("Error: --idle-timeout must be a number of seconds, more than 0 and at most 86400 (got '\(value)')"), "\(flag)")
     }
+
+    /// A bad `--server-url` writes no bundle and enrols no one; a good one is written
+    /// normalised, as `workplan join` will read it.
+    @Test func aBadServerURLIsRefusedAndNoBundleOrUserIsWritten() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.file("home"))
+        let bundle = tmp.file("anna.json")
+        let add = ["user", "add", "anna", "--staff", "EUMS", "--role", "editor", "--out", bundle, "--server-url"]
+        let r = try CLI.run("workplan-server", add + ["https://127.0.0.1:70000", "--dir", server.home])
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.contains("Error: --server-url: the server URL 'https://127.0.0.1:70000' has port 70000; a port is 1–65535"), "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: bundle))
+        #expect(try server.admin("user", "list").stdout == "no users\n")
+
+        let ok = try CLI.run("workplan-server", add + ["HTTPS://WorkPlan.Example.org:8443/", "--dir", server.home])
+        #expect(ok.status == 0, "\(ok)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle))) as? [String: Any]
+        #expect(json?["server_url"] as? String == "https://workplan.example.org:8443")
+    }
 }
