@@ -9,6 +9,11 @@ extension ServerStore {
         if FileManager.default.fileExists(atPath: path) {
             throw WorkPlanError(.alreadyExists, "\(path) already exists; choose a new file for the backup")
         }
+        let folder = (path as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        if !folder.isEmpty, !(FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) {
+            throw WorkPlanError.invalid("cannot write the backup to \(path): the folder \(folder) does not exist")
+        }
         do {
             let target = try DatabaseQueue(path: path)
             try pool.backup(to: target)
@@ -51,18 +56,9 @@ extension ServerHome {
         try requireInitialized()
         let lock = try lock(for: "restore (docs/operations.md, \"Restore\")")
         defer { withExtendedLifetime(lock) {} }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw WorkPlanError.notFound("no backup file at \(path)")
-        }
+        let source = try Self.openBackup(at: path)
+        defer { try? source.close() }
         do {
-            var config = Configuration()
-            config.readonly = true
-            let source = try DatabaseQueue(path: path, configuration: config)
-            defer { try? source.close() }
-            let tables = try source.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
-            guard Set(["meta", "users", "records", "changes", "batches", "conflicts"]).isSubset(of: tables) else {
-                throw WorkPlanError(.corrupt, "\(path) is not a WorkPlan server backup")
-            }
             // The copy gets its new identity before it takes the store's place, in one rename:
             // a crash at any point leaves either the old store or the whole restored one,
             // never the backup's contents under the backup's old store id (replicas would
@@ -100,8 +96,52 @@ extension ServerHome {
             return id
         } catch let e as WorkPlanError {
             throw e
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_CORRUPT {
+            throw Self.damagedBackup(path)
         } catch {
             throw WorkPlanError(.corrupt, "cannot restore from \(path): \(error)")
+        }
+    }
+
+    /// The error for a backup SQLite finds damaged (a truncated or partly overwritten copy).
+    static func damagedBackup(_ path: String) -> WorkPlanError {
+        WorkPlanError(.corrupt, "\(path) is a damaged or incomplete backup; nothing was restored (use another backup)")
+    }
+
+    /// Opens a backup read-only, once it is known to be a whole WorkPlan server backup:
+    /// every problem with the file is found here, before the store is touched, and named
+    /// in words (a folder, not a database, damaged) rather than as an SQLite error.
+    static func openBackup(at path: String) throws -> DatabaseQueue {
+        var isFolder: ObjCBool = false
+        guard !path.isEmpty else { throw WorkPlanError.invalid("the backup file's path is empty") }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw WorkPlanError.notFound("no backup file at \(path)")
+        }
+        guard !isFolder.boolValue else { throw WorkPlanError.invalid("\(path) is a folder, not a backup file") }
+        let notABackup = WorkPlanError(.corrupt, "\(path) is not a WorkPlan server backup")
+        do {
+            var config = Configuration()
+            config.readonly = true
+            let source = try DatabaseQueue(path: path, configuration: config)
+            do {
+                let tables = try source.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+                guard Set(["meta", "users", "records", "changes", "batches", "conflicts"]).isSubset(of: tables) else { throw notABackup }
+                // A truncated copy can still list its tables: read every page once.
+                let verdict = try source.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+                guard verdict == ["ok"] else { throw Self.damagedBackup(path) }
+                return source
+            } catch {
+                try? source.close()
+                throw error
+            }
+        } catch let e as WorkPlanError {
+            throw e
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_NOTADB {
+            throw notABackup
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_CORRUPT {
+            throw Self.damagedBackup(path)
+        } catch {
+            throw WorkPlanError(.corrupt, "cannot read the backup \(path): \(error)")
         }
     }
 }

@@ -9,6 +9,10 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var options: HomeOptions
     @Option(help: "The backup file.") var from: String
 
+    func validate() throws {
+        guard !from.isEmpty else { throw ValidationError("--from is empty; name the backup file") }
+    }
+
     func run() throws {
         let id = try options.home.restore(from: from)
         print("restored from \(from); new store id \(id)")

@@ -38,4 +38,12 @@ struct ServerCLIInputTests {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle))) as? [String: Any]
         #expect(json?["server_url"] as? String == "https://workplan.example.org:8443")
     }
+
+    @Test func restoreFromAnEmptyPathIsRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.file("home"))
+        let r = try server.admin("restore", "--from", "")
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.hasPrefix("Error: --from is empty; name the backup file\n"), "\(r)")
+    }
 }

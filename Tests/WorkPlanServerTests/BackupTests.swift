@@ -79,4 +79,53 @@ struct BackupTests {
             #expect(faults.contains { $0.contains("gaps") })
         }
     }
+
+    @Test func backupIntoAMissingFolderSaysTheFolderDoesNotExist() throws {
+        let tmp = try TemporaryDirectory()
+        let home = try ServerHome.initialize(at: tmp.file("home"))
+        let store = try home.openStore()
+        defer { try? store.close() }
+        let missing = (tmp.file("missing") as NSString).standardizingPath  // as the message prints it
+        let target = missing + "/x.bak"
+        let error = #expect(throws: WorkPlanError.self) { try store.backup(to: target) }
+        #expect(error?.message == "cannot write the backup to \(target): the folder \(missing) does not exist")
+        #expect(!FileManager.default.fileExists(atPath: missing))
+    }
+
+    /// Each bad backup gets its problem in words, not an SQLite error, and the store stays
+    /// exactly as it was.
+    @Test func restoreFromWhatIsNotAWholeBackupSaysWhyAndChangesNothing() throws {
+        let tmp = try TemporaryDirectory()
+        let home = try ServerHome.initialize(at: tmp.file("home"))
+        let store = try home.openStore()
+        let storeId = store.storeId
+        let backup = tmp.file("good.sqlite")
+        try store.backup(to: backup)
+        try store.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: home.storePath))
+
+        let notJSON = tmp.file("notjson.txt")
+        try "not a backup\n".write(toFile: notJSON, atomically: true, encoding: .utf8)
+        let folder = tmp.file("a-folder")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        let truncated = tmp.file("truncated.sqlite")
+        let whole = try Data(contentsOf: URL(fileURLWithPath: backup))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: truncated))
+
+        let cases: [(path: String, message: String)] = [
+            (notJSON, "\(notJSON) is not a WorkPlan server backup"),
+            (folder, "\(folder) is a folder, not a backup file"),
+            (truncated, "\(truncated) is a damaged or incomplete backup; nothing was restored (use another backup)"),
+            ("", "the backup file's path is empty"),
+        ]
+        for c in cases {
+            let error = #expect(throws: WorkPlanError.self) { try home.restore(from: c.path) }
+            #expect(error?.message == c.message)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: home.storePath)) == before, "\(c.path)")
+            #expect(!FileManager.default.fileExists(atPath: home.storePath + ".restoring"))
+        }
+        let unchanged = try home.openStore()
+        #expect(unchanged.storeId == storeId)
+        try unchanged.close()
+    }
 }
