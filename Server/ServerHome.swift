@@ -36,12 +36,7 @@ public struct ServerHome: Sendable {
         // Everything that can fail for a user mistake fails before anything is written.
         let ca = try CertificateAuthority.create()
         let server = try ca.issueServerCertificate(names: names)
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw WorkPlanError.invalid("cannot create \(directory): \(error.localizedDescription)")
-        }
+        try createFolder(directory, for: directory)
         try SecureFile.write(ca.credential.certificate, to: home.caCertificatePath, mode: 0o644)
         try SecureFile.write(ca.credential.key, to: home.caKeyPath)
         try SecureFile.write(server.certificate, to: home.serverCertificatePath, mode: 0o644)

@@ -18,6 +18,8 @@ struct HomeOptions: ParsableArguments {
     var dir: String?
 
     func validate() throws {
+        // Not the current folder, nor $WORKPLAN_SERVER_HOME: an empty --dir is a mistake.
+        if dir?.isEmpty == true { throw ValidationError("--dir is empty; give the data folder's path") }
         if resolved == nil {
             throw ValidationError("no data folder: pass --dir PATH or set WORKPLAN_SERVER_HOME")
         }

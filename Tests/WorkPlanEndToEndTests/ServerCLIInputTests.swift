@@ -39,6 +39,41 @@ struct ServerCLIInputTests {
         #expect(json?["server_url"] as? String == "https://workplan.example.org:8443")
     }
 
+    @Test func initNamesTheFileOrFolderInTheWayOfTheDataFolder() throws {
+        let tmp = try TemporaryDirectory()
+        let file = (tmp.file("a-file") as NSString).standardizingPath  // as the messages print it
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let onFile = try CLI.run("workplan-server", ["init", "--dir", file])
+        #expect(onFile.status == 1, "\(onFile)")
+        #expect(onFile.stderr == "Error: cannot create the data folder \(file): \(file) is a file, not a folder\n")
+        let underFile = try CLI.run("workplan-server", ["init", "--dir", file + "/home"])
+        #expect(underFile.stderr == "Error: cannot create the data folder \(file)/home: \(file) is a file, not a folder\n")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "x")
+
+        // A folder no one may create folders in (root included, whom permissions do not stop).
+        #if os(Linux)
+        let parent = "/sys"
+        #else
+        let parent = tmp.file("read-only")
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o500])
+        #endif
+        let home = parent + "/workplan-test-\(UUID().uuidString)"
+        let denied = try CLI.run("workplan-server", ["init", "--dir", home])
+        #expect(denied.status == 1, "\(denied)")
+        #expect(denied.stderr == "Error: cannot create the data folder \(home): no permission to create folders in \(parent)\n")
+    }
+
+    /// An empty `--dir` is refused by every command, also where `$WORKPLAN_SERVER_HOME`
+    /// would otherwise be used.
+    @Test(arguments: [["init"], ["check"], ["user", "list"], ["serve", "--port", "0"]])
+    func anEmptyDirIsRefused(command: [String]) throws {
+        let tmp = try TemporaryDirectory()
+        let r = try CLI.run("workplan-server", command + ["--dir", ""], env: ["WORKPLAN_SERVER_HOME": tmp.file("home")])
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.hasPrefix("Error: --dir is empty; give the data folder's path\n"), "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("home")))
+    }
+
     @Test func restoreFromAnEmptyPathIsRefused() throws {
         let tmp = try TemporaryDirectory()
         let server = try ServerProcess(home: tmp.file("home"))
