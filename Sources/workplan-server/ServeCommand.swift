@@ -48,9 +48,22 @@ struct ServeCommand: AsyncParsableCommand {
             }
         } catch where !listening.withLock({ $0 }) {
             try? store.close()
-            let reason = "\(error)".contains("Address already in use") ? "the address is already in use" : "\(error)"
-            throw WorkPlanError(.unavailable, "cannot listen on \(bind):\(port): \(reason)")
+            throw Self.listenFailure(error, bind: bind, port: port)
         }
         try store.close()
+    }
+
+    /// What to tell the user when the server could not start listening: the address and,
+    /// for the usual user mistakes, the problem in words rather than NIO's error text.
+    static func listenFailure(_ error: any Error, bind: String, port: Int) -> WorkPlanError {
+        let text = "\(error)"
+        if text.contains("UnknownHost") {
+            return WorkPlanError(.invalidInput, "cannot listen on \(bind): not a valid address or known host name")
+        }
+        if text.contains("Cannot assign requested address") {
+            return WorkPlanError(.invalidInput, "cannot listen on \(bind): not an address of this machine")
+        }
+        let reason = text.contains("Address already in use") ? "the address is already in use" : text
+        return WorkPlanError(.unavailable, "cannot listen on \(bind):\(port): \(reason)")
     }
 }

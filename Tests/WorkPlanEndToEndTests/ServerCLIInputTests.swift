@@ -81,4 +81,15 @@ struct ServerCLIInputTests {
         #expect(r.status == 64, "\(r)")
         #expect(r.stderr.hasPrefix("Error: --from is empty; name the backup file\n"), "\(r)")
     }
+
+    /// `--bind` with a name that does not resolve, or an address this machine does not have.
+    @Test(arguments: [("999.1.1.1", "not a valid address or known host name"),
+                      ("192.0.2.1", "not an address of this machine")])
+    func serveNamesAnAddressItCannotListenOn(bind: String, problem: String) throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.file("home"))
+        let r = try server.admin("serve", "--bind", bind, "--port", "0")
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.hasSuffix("Error: cannot listen on \(bind): \(problem)\n"), "\(r)")
+    }
 }
