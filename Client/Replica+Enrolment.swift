@@ -24,9 +24,11 @@ extension Replica {
     /// Enrols this folder with a bundle: on a new folder it creates the replica; on a
     /// replica made by `init` it keeps the offline edits, which the first sync pushes.
     public static func join(folder: URL, bundle: EnrolmentBundle, serverURL: String?) throws -> Replica {
-        let url = serverURL ?? bundle.serverURL
-        guard url.hasPrefix("https://") else {
-            throw WorkPlanError.invalid("the server URL must start with https:// (got '\(url)')")
+        let url: String
+        do {
+            url = try ServerURL.validated(serverURL ?? bundle.serverURL)
+        } catch let e as WorkPlanError where serverURL == nil {
+            throw WorkPlanError(e.code, "the bundle's server URL is not usable: \(e.message); give the right one with --server")
         }
         try Transport.checkBundle(bundle)
         let replica: Replica
@@ -36,7 +38,7 @@ extension Replica {
             guard s.staff == bundle.staff else {
                 throw WorkPlanError.invalid("this replica belongs to \(s.staff.rawValue) but the bundle enrols \(bundle.user) of \(bundle.staff.rawValue)")
             }
-            if let existing = s.serverURL, s.storeId != nil, existing != url {
+            if let existing = s.serverURL, s.storeId != nil, (try? ServerURL.validated(existing)) ?? existing != url {
                 throw WorkPlanError(.alreadyExists, "this replica already syncs with \(existing)")
             }
         } else {

@@ -16,14 +16,17 @@ public final class Transport: Sendable {
 
     /// Connects (lazily) to `bundle.serverURL`, or to `serverURL` when given.
     public init(bundle: EnrolmentBundle, serverURL: String? = nil, timeout: TimeAmount = .seconds(60)) throws {
+        // A URL the HTTP client cannot use would stop it with a crash, not an error.
+        do {
+            base = try ServerURL.validated(serverURL ?? bundle.serverURL)
+        } catch let e as WorkPlanError {
+            throw WorkPlanError(e.code, "this replica's server URL is not usable: \(e.message); enrol again with 'workplan join BUNDLE --server https://HOST:PORT'")
+        }
         var config = HTTPClient.Configuration(tlsConfiguration: try Self.tlsConfiguration(for: bundle))
         config.timeout = .init(connect: .seconds(10), read: timeout)
         config.connectionPool.retryConnectionEstablishment = false
         config.httpVersion = .http1Only
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
-        var url = serverURL ?? bundle.serverURL
-        while url.hasSuffix("/") { url.removeLast() }
-        base = url
     }
 
     /// Mutual TLS from a bundle: its certificate and key, trusting only its CA. Throws

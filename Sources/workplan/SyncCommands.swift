@@ -12,7 +12,7 @@ struct Join: AsyncParsableCommand {
     @Option(help: "The server URL, if not the one in the bundle (https://HOST:PORT).") var server: String?
 
     func validate() throws {
-        if let server, !server.hasPrefix("https://") { throw ValidationError("--server must be an https:// URL (got '\(server)')") }
+        if let server { try validating { _ = try ServerURL.validated(server) } }
     }
 
     func run() async throws {

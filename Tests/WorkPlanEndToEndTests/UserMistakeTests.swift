@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import WorkPlanTestSupport
 
@@ -130,6 +131,35 @@ struct UserMistakeTests {
             #expect(r.stderr.contains("\(file.path) is a file, not a folder"), "\(r.stderr)")
         }
         #expect(try String(contentsOf: file, encoding: .utf8) == "not a folder")
+    }
+
+    /// A server URL the HTTP client cannot use made `sync` die with "Illegal instruction".
+    @Test func anUnusableServerURLIsRefusedByJoinAndNeverCrashesSync() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.child("server").path)
+        let bundle = try server.enrol("Col. Dupont", staff: "EUMS", in: tmp)
+        let o = Officer(dir: tmp.child("eums").path)
+        for bad in ["https://127.0.0.1:99999", "https://exa mple.com", "http://127.0.0.1:8443", "https://127.0.0.1:8443/plan"] {
+            let r = try o.run("join", bundle, "--server", bad)
+            #expect(r.status != 0, "\(bad): \(r)")
+            #expect(r.stderr.contains("the server URL '\(bad)'"), "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: o.dir + "/replica.sqlite"), "nothing created")
+        }
+        // A bundle written with such a URL is refused too, naming the way out.
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle))) as! [String: Any]
+        json["server_url"] = "https://127.0.0.1:70000"
+        let badBundle = tmp.file("bad-url.bundle")
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: badBundle))
+        let j = try o.run("join", badBundle)
+        #expect(j.status != 0 && j.stderr.contains("bundle's server URL") && j.stderr.contains("--server"), "\(j)")
+        // A replica that already holds one (enrolled before this check): sync says so, no crash.
+        _ = try o.ok("join", bundle, "--server", "https://127.0.0.1:8443")
+        let q = try DatabaseQueue(path: o.dir + "/replica.sqlite")
+        try q.write { try $0.execute(sql: "UPDATE setting SET value = 'https://127.0.0.1:99999' WHERE key = 'server_url'") }
+        try q.close()
+        let s = try o.run("sync")
+        #expect(s.status == 1, "\(s)")
+        #expect(s.stderr.contains("server URL is not usable") && s.stderr.contains("port 99999"), "\(s.stderr)")
     }
 
     @Test func recoverLeavesAHealthyReplicaAlone() throws {
