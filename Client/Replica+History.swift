@@ -84,6 +84,17 @@ extension Replica {
         }
     }
 
+    /// The newest change (or snapshot) of `record` in the pulled change stream, conflicts
+    /// left out.
+    static func lastChange(_ db: Database, record: String) throws -> Change? {
+        let sql = "SELECT body FROM history WHERE record = ? ORDER BY seq DESC"
+        for body in try String.fetchAll(db.cachedStatement(sql: sql), arguments: [record]) {
+            let c = try JSONText.decode(Change.self, body)
+            if c.event == .change || c.event == .snapshot { return c }
+        }
+        return nil
+    }
+
     static func summary(_ fields: [String: FieldValue]) -> FieldValue {
         .text(fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
     }

@@ -37,13 +37,7 @@ extension Replica {
 
     /// Whether the change stream's last word on `record` is its delete.
     static func deletedInHistory(_ db: Database, record: String) throws -> Bool {
-        let sql = "SELECT body FROM history WHERE record = ? ORDER BY seq DESC"
-        for body in try String.fetchAll(db.cachedStatement(sql: sql), arguments: [record]) {
-            let c = try JSONText.decode(Change.self, body)
-            guard c.event == .change || c.event == .snapshot else { continue }
-            return c.action == .delete
-        }
-        return false
+        try lastChange(db, record: record)?.action == .delete
     }
 
     /// `edits` without those that set a field back to a value it held before its current

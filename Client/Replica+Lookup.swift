@@ -9,6 +9,16 @@ extension Replica {
         try db.read { db in try self.resolveID(db, kind, text) }
     }
 
+    /// The delete of the one record of `kind` whose id starts with `prefix` in the pulled
+    /// change stream, when its last change is that delete (what tells an officer why a
+    /// task they are about to note is gone).
+    static func deletion(_ db: Database, _ kind: RecordKind, prefix: String) throws -> Change? {
+        let ids = try String.fetchAll(db, sql: "SELECT DISTINCT record FROM history WHERE record >= ? AND record < ? LIMIT 2",
+                                      arguments: [prefix, prefix + "~"])
+        guard ids.count == 1, let change = try lastChange(db, record: ids[0]) else { return nil }
+        return change.kind == kind && change.action == .delete ? change : nil
+    }
+
     func resolveID(_ db: Database, _ kind: RecordKind, _ text: String) throws -> String {
         let prefix = text.lowercased()
         guard RecordID.isPlausiblePrefix(prefix) else {
@@ -26,6 +36,9 @@ extension Replica {
         let rows = try Row.fetchAll(db, sql: "SELECT id, \(titleColumn) AS label FROM \(table.name) WHERE id >= ? AND id < ? AND deleted = 0 ORDER BY id LIMIT 11",
                                     arguments: [prefix, prefix + "~"])
         if rows.isEmpty {
+            if let gone = try Self.deletion(db, kind, prefix: prefix) {
+                throw WorkPlanError.notFound("\(kind.displayName) \(RecordID.short(gone.record)) was deleted by \(gone.user) (\(gone.staff.rawValue)) at \(TimeFormat.iso(gone.at)); 'workplan history \(RecordID.short(gone.record))' shows its changes")
+            }
             throw WorkPlanError.notFound("no \(kind.displayName) with id \(text)")
         }
         if rows.count > 1 {

@@ -126,6 +126,10 @@ struct SyncEndToEndTests {
             #expect(list.first?.record.hasPrefix(t) == true && list.first?.field == "deleted", "\(list)")
             #expect(list.first?.proposed == .text("note added"), "\(list)")
         }
+        // Once the delete is pulled, another note says who deleted the task, not "no task".
+        let again = try s.eums.run("note", t, "A second note")
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("task \(t.prefix(8)) was deleted by Lt Col. B. Smith (IMS)"), "\(again.stderr)")
         try s.eums.ok("resolve", t, "deleted", "--mine")
         try s.converge()
         for o in [s.eums, s.ims] {
