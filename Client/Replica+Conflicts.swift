@@ -116,7 +116,10 @@ extension Replica {
                 guard var r = try RecordTable.of(c.kind).fetch(db, id: c.record) else {
                     throw WorkPlanError.notFound("the \(c.kind.displayName) \(RecordID.short(c.record)) is no longer here")
                 }
-                op = PlanOperation(record: c.record, kind: c.kind, action: .delete, baseRev: r.rev, resolves: ids, at: at)
+                // Against what the officer has seen: the conflict (which covers the notes
+                // that made it) and what is pulled here.
+                op = PlanOperation(record: c.record, kind: c.kind, action: .delete, baseRev: max(c.currentRev, try deleteBase(db, r)),
+                                   resolves: ids, at: at)
                 r.deleted = true
                 try RecordTable.of(c.kind).write(db, r)
             case (.deleteChanged, .value):

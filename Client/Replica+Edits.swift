@@ -137,7 +137,7 @@ extension Replica {
             guard var record = try table.fetch(db, id: id), !record.deleted else {
                 throw WorkPlanError.notFound("no \(kind.displayName) \(RecordID.short(id))")
             }
-            let op = PlanOperation(record: id, kind: kind, action: .delete, baseRev: record.rev, at: at)
+            let op = PlanOperation(record: id, kind: kind, action: .delete, baseRev: try deleteBase(db, record), at: at)
             try AccessRules.checkWrite(user: me.identity, op: op, current: Releasability(rawValue: record.text(FieldName.releasable) ?? "both"))
             let unsent = try PendingLog.unsent(db, record: id)
             let inFlight = try PendingLog.entries(db, where: "record = ? AND batch IS NOT NULL", arguments: [id])
@@ -168,6 +168,15 @@ extension Replica {
             record.updatedAt = at
             try table.write(db, record)
             try PendingLog.append(db, op, author: me.user)
+    }
+
+    /// The rev a delete is made against: the record's, or for a task the newest of its
+    /// notes' when newer (a note someone else added and this officer has not seen makes
+    /// the delete a conflict; one pulled here was seen).
+    func deleteBase(_ db: Database, _ record: StoredRecord) throws -> Int64 {
+        guard record.kind == .task else { return record.rev }
+        let notes = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(rev) FROM note WHERE task = ?"), arguments: [record.id]) ?? 0
+        return max(record.rev, notes)
     }
 
     /// The rev a new `set` of `field` is made against.

@@ -47,9 +47,12 @@ public enum MergeRules {
     /// A delete conflicts when the record changed since the deleter last saw it. Changes
     /// the deleter made themselves count as seen (`othersChangedSince` false): their own
     /// edit, queued before the delete, may have reached the server after the delete was
-    /// made against the rev before it (a lost reply, a batch sent again).
-    public static func deleteConflicts(baseRev: Int64, recordRev: Int64, othersChangedSince: Bool = true) -> Bool {
-        recordRev > baseRev && othersChangedSince
+    /// made against the rev before it (a lost reply, a batch sent again). A note someone
+    /// else added to the task since counts as a change of it (`othersAddedNotesSince`): a
+    /// note is work on the task, though it is a record of its own and moves no rev of it.
+    public static func deleteConflicts(baseRev: Int64, recordRev: Int64, othersChangedSince: Bool = true,
+                                       othersAddedNotesSince: Bool = false) -> Bool {
+        (recordRev > baseRev && othersChangedSince) || othersAddedNotesSince
     }
 
     /// Any edit of a record someone else deleted is a conflict, never a silent resurrection.

@@ -8,9 +8,13 @@ extension PushApplier {
         var r = try record(op.record)
         if r.deleted { return OpResult(op: op.id, outcome: .unchanged, rev: r.rev) }
         let othersChanged = r.rev > op.baseRev ? try changedByOthers(r.id, since: op.baseRev) : false
-        if MergeRules.deleteConflicts(baseRev: op.baseRev, recordRev: r.rev, othersChangedSince: othersChanged) {
+        let newestNote = r.kind == .task ? try newestNoteByOthers(r.id, since: op.baseRev) : nil
+        if MergeRules.deleteConflicts(baseRev: op.baseRev, recordRev: r.rev, othersChangedSince: othersChanged,
+                                      othersAddedNotesSince: newestNote != nil) {
+            // The current rev covers the notes too: deleting anyway ("mine") is made against it.
             let c = try openConflict(op, type: .deleteChanged, field: Conflict.deletedField, base: .null,
-                                     current: .text("changed"), proposed: .text("deleted"), currentRev: r.rev)
+                                     current: .text(othersChanged ? "changed" : "note added"), proposed: .text("deleted"),
+                                     currentRev: max(r.rev, newestNote ?? 0))
             return OpResult(op: op.id, outcome: .conflict, rev: r.rev, conflicts: [c])
         }
         let seq = try append(ChangeRow(event: .change, record: r.id, kind: r.kind, action: .delete), at: op.at)
@@ -26,6 +30,15 @@ extension PushApplier {
         try Row.fetchOne(db.cachedStatement(sql: """
             SELECT 1 FROM changes WHERE record = ? AND seq > ? AND event = 'change' AND user != ? LIMIT 1
             """), arguments: [id, seq, user.name]) != nil
+    }
+
+    /// The seq of the newest note (still there) that anyone but this push's user added to
+    /// task `id` after `seq`, or nil (through the parent index of the records). A deleter's
+    /// base rev covers the notes they had pulled (`Replica.deleteBase`).
+    func newestNoteByOthers(_ id: String, since seq: Int64) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT max(created_seq) FROM records WHERE parent = ? AND kind = 'note' AND created_seq > ? AND created_by != ? AND deleted = 0
+            """), arguments: [id, seq, user.name])
     }
 
     /// `restore`: undeletes with the record's last fields, plus the optional field. On a

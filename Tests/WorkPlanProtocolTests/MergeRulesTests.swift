@@ -56,6 +56,7 @@ struct MergeRulesTests {
         #expect(MergeRules.deleteConflicts(baseRev: 4, recordRev: 9))
         #expect(!MergeRules.deleteConflicts(baseRev: 9, recordRev: 9))
         #expect(!MergeRules.deleteConflicts(baseRev: 4, recordRev: 9, othersChangedSince: false), "own changes were seen")
+        #expect(MergeRules.deleteConflicts(baseRev: 9, recordRev: 9, othersAddedNotesSince: true), "a note added by someone else")
     }
 
     @Test func editOfDeletedRecordConflicts() {
