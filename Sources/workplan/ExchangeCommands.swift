@@ -87,7 +87,7 @@ struct Export: ReplicaCommand {
         if let output {
             try Output.write(data, to: output, besides: options.folder)
         } else {
-            FileHandle.standardOutput.write(data)
+            Output.out(data)
         }
     }
 }

@@ -49,7 +49,23 @@ enum Output {
     }
 
     static func line(_ s: String = "") {
-        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+        out(Data((s + "\n").utf8))
+    }
+
+    /// Writes to standard output. When the reader has gone (`workplan sync | head -1`), the
+    /// command ends quietly with the status a broken pipe gives (141), where
+    /// `FileHandle.write` stopped it with a crash report: the networking library ignores
+    /// SIGPIPE, so the write fails instead of ending the process.
+    static func out(_ data: Data) {
+        data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Foundation.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                if n > 0 { offset += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                Foundation.exit(errno == EPIPE ? 141 : 1)
+            }
+        }
     }
 
     static func error(_ s: String) {
@@ -68,8 +84,7 @@ enum Output {
 
     static func json<T: Encodable>(_ value: T) throws {
         let data = try jsonEncoder.encode(value)
-        FileHandle.standardOutput.write(data)
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        out(data + Data("\n".utf8))
     }
 
     /// Runs `body`; a `WorkPlanError` becomes one line on stderr and exit code 1

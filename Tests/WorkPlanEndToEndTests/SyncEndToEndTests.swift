@@ -171,6 +171,59 @@ struct SyncEndToEndTests {
         #expect(try s.ims.json(TaskJSON.self, "show", t).title == "Harmonise permissions (DG guidance)")
     }
 
+    /// Deleting a task the other side has added a note to since: a conflict, as for an edit
+    /// of one of its fields (the note is work on the task); the deleter's own notes do not count.
+    @Test func deletingATaskSomeoneElseNotedIsAConflict() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("note", t, "EUMS: our own note")
+        try s.eums.ok("sync")
+        try s.ims.ok("note", t, "IMS: still needed for the exercise")
+        try s.ims.ok("sync")
+        try s.eums.ok("delete", t)
+        try s.eums.ok("sync")
+        let list = try s.eums.json([ConflictJSON].self, "conflicts")
+        #expect(list.count == 1 && list.first?.field == "deleted" && list.first?.current == .text("note added"), "\(list)")
+        #expect(try s.eums.json(TaskJSON.self, "show", t).notes?.count == 2, "the task and both notes are still there")
+        // Deleting it anyway, having seen the note, is a decision: it goes on both sides.
+        try s.eums.ok("resolve", t, "deleted", "--mine")
+        try s.converge()
+        #expect(try s.ims.run("show", t).status != 0)
+        // A note the deleter had pulled was seen; their own notes count as seen too.
+        let u = try s.eums.ok("add", "Exercise planning", "--area", "Military Mobility").split(separator: "\n")[0]
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        try s.ims.ok("note", String(u), "IMS: planning conference set")
+        try s.ims.ok("sync")
+        try s.eums.ok("sync")
+        try s.eums.ok("note", String(u), "EUMS: closing this one")
+        try s.eums.ok("delete", String(u))
+        try s.eums.ok("sync")
+        #expect(try s.eums.json([ConflictJSON].self, "conflicts").isEmpty)
+        try s.converge()
+    }
+
+    /// `workplan sync | head -1`: the reader goes before the summary is written. The sync
+    /// ends quietly (status 141, as for a broken pipe), not with a crash report.
+    @Test func syncIntoAClosedPipeEndsQuietly() throws {
+        let s = try SyncScenario()
+        _ = try s.sharedTask()
+        let workplan = CLI.binDirectory.appendingPathComponent("workplan").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "\"$0\" sync --dir \"$1\" | true; echo \"status ${PIPESTATUS[0]}\"", workplan, s.ims.dir]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        p.waitUntilExit()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stdout.contains("status 141"), "\(stdout) \(stderr)")
+        #expect(!stderr.contains("Fatal error") && !stderr.contains("Broken pipe"), "\(stderr)")
+        #expect(try s.ims.json(StatusJSON.self, "status").last_sync != nil, "the sync itself completed")
+    }
+
     @Test func editVersusDeleteIsAConflict() throws {
         let s = try SyncScenario()
         let t = try s.sharedTask()
