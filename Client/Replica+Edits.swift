@@ -44,7 +44,12 @@ extension Replica {
     /// Validates and normalizes the fields, picks the id, checks the officer may write it.
     func prepareCreate(_ kind: RecordKind, id: String?, fields: [String: FieldValue], at: Timestamp, me: Settings) throws -> PreparedCreate {
         let normalized = try Validation.normalizeRecord(kind: kind, fields: fields)
-        let recordID = try id.map { try parseID($0) } ?? naturalID(kind, normalized) ?? RecordID.random()
+        let natural = RecordID.naturalKey(of: kind, fields: normalized)
+        let recordID = try id.map { try parseID($0) } ?? natural ?? RecordID.random()
+        // An id of another shape would be refused by the server with the whole push behind it.
+        if let natural, recordID != natural {
+            throw WorkPlanError.invalid("\(kind.withArticle)'s id comes from its \(kind == .area ? "name" : "number") (expected \(natural), got \(recordID))")
+        }
         let op = PlanOperation(record: recordID, kind: kind, action: .create, fields: normalized, baseRev: 0, at: at)
         try AccessRules.checkWrite(user: me.identity, op: op, current: nil)
         let record = StoredRecord(id: recordID, kind: kind, fields: normalized, revs: [:], rev: 0,
@@ -236,14 +241,6 @@ extension Replica {
     func parseID(_ text: String) throws -> String {
         guard let id = RecordID.parse(text) else { throw WorkPlanError.invalid("'\(text)' is not a record id") }
         return id
-    }
-
-    func naturalID(_ kind: RecordKind, _ fields: [String: FieldValue]) -> String? {
-        switch kind {
-        case .area: fields[FieldName.name]?.text.map(RecordID.area(named:))
-        case .conference: fields[FieldName.number]?.text.flatMap { Int($0) }.map(RecordID.conference(number:))
-        default: nil
-        }
     }
 
     func describe(_ r: StoredRecord) -> String {

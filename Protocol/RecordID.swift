@@ -23,6 +23,16 @@ public enum RecordID {
         natural("conference:\(number)")
     }
 
+    /// The id a record of `kind` with these fields must have: areas by name, conferences
+    /// by number; nil for kinds without a natural key. The one rule client and server check.
+    public static func naturalKey(of kind: RecordKind, fields: [String: FieldValue]) -> String? {
+        switch kind {
+        case .area: fields[FieldName.name]?.text.map { area(named: $0) }
+        case .conference: fields[FieldName.number]?.text.flatMap { Int($0) }.map { conference(number: $0) }
+        default: nil
+        }
+    }
+
     /// Folds case and runs of white space, so "Military  mobility" and "military mobility" are one key.
     public static func normalizedKey(_ name: String) -> String {
         name.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")

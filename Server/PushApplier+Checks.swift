@@ -47,16 +47,7 @@ extension PushApplier {
     /// two staffs creating the same one offline create one record.
     static func checkNaturalKey(_ op: PlanOperation) throws {
         guard op.action == .create else { return }
-        let expected: String?
-        switch op.kind {
-        case .area:
-            expected = op.fields?[FieldName.name]?.text.map { RecordID.area(named: $0) }
-        case .conference:
-            expected = op.fields?[FieldName.number]?.text.flatMap { Int($0) }.map { RecordID.conference(number: $0) }
-        default:
-            expected = nil
-        }
-        if let expected, expected != op.record {
+        if let expected = RecordID.naturalKey(of: op.kind, fields: op.fields ?? [:]), expected != op.record {
             throw WorkPlanError.invalid("operation \(op.id): \(op.kind.withArticle)'s id comes from its natural key (expected \(expected), got \(op.record))")
         }
     }

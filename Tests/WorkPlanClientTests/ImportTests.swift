@@ -106,6 +106,24 @@ struct ImportTests {
         #expect(e?.message.contains(RecordID.short(first)) == true)
     }
 
+    /// An area or conference whose id is not the one its name or number gives would be
+    /// refused by the server, with every other edit behind it: refused at import.
+    @Test func areasAndConferencesMustCarryTheirNaturalIDs() throws {
+        let (r, _, _) = try makeReplica()
+        let before = try r.exportPlan()
+        let wrong = "11111111-1111-4111-8111-111111111111"
+        let area = #expect(throws: WorkPlanError.self) {
+            try r.importPlan(plan([exported(wrong, ["name": .text("Cyber Defence")], kind: .area)]))
+        }
+        #expect(area?.message.contains("an area's id comes from its name (expected \(RecordID.area(named: "Cyber Defence"))") == true, "\(area?.message ?? "")")
+        let conference = #expect(throws: WorkPlanError.self) {
+            try r.importPlan(plan([exported(wrong, ["number": .text("21"), "date": .text("2024-06-12"), "host": .text("IMS"), "status": .text("planned")], kind: .conference)]))
+        }
+        #expect(conference?.message.contains("a conference's id comes from its number") == true, "\(conference?.message ?? "")")
+        #expect(try r.exportPlan() == before, "nothing imported")
+        #expect(try r.pendingCount() == 1, "only the area made by makeReplica waits")
+    }
+
     @Test func aBigImportCreatesEveryRecordWithItsPendingCreate() throws {
         let (r, _, area) = try makeReplica()
         let records = (0..<2500).map { exported(RecordID.random(), taskFields(area, title: "Task \($0)")) }
