@@ -107,7 +107,12 @@ extension Replica {
     /// any other waiting edit of it on top). A create goes with everything waiting on its
     /// record and on notes on it, and the record leaves the view: the server never had it,
     /// so nothing else about it could be sent either.
-    func setAsideUnreachableReferences(inBatch id: String) throws -> Int {
+    ///
+    /// `refused`: the record the server named as not releasable to this staff, if it did.
+    /// Edits of that record itself go too (a create of it, say, from an old export imported
+    /// after it was withdrawn): the server would refuse them, and every batch behind them,
+    /// for good.
+    func setAsideUnreachableReferences(inBatch id: String, refused: String? = nil) throws -> Int {
         try db.write { db in
             let me = try Settings.load(from: db)
             var moved = 0
@@ -115,11 +120,17 @@ extension Replica {
                 let op = entry.op
                 var values: [(String, FieldValue)] = op.fields.map { Array($0) } ?? []
                 if let field = op.field, let value = op.value { values.append((field, value)) }
-                for (field, value) in values {
+                var reason: String?
+                if let refused, op.record == refused {
+                    reason = "it is \(op.kind.withArticle) no longer releasable to \(me.staff.rawValue)"
+                }
+                for (field, value) in values where reason == nil {
                     guard let spec = op.kind.field(field), case .reference(let target) = spec.type, let ref = value.text,
                           try !RecordTable.of(target).exists(db, id: ref),
                           try PendingLog.entries(db, where: "record = ? AND action = 'create'", arguments: [ref]).isEmpty else { continue }
-                    let reason = "it refers to \(target.displayName) \(RecordID.short(ref)), which is not releasable to \(me.staff.rawValue)"
+                    reason = "it refers to \(target.displayName) \(RecordID.short(ref)), which is not releasable to \(me.staff.rawValue)"
+                }
+                if let reason {
                     if op.action == .create {
                         moved += try Self.setAsideAndRemove(db, op.kind, op.record, reason: reason).moved
                     } else {
@@ -131,7 +142,6 @@ extension Replica {
                                 .run([RecordTable.argument(view ?? .null, spec), .text(op.record)])
                         }
                     }
-                    break
                 }
             }
             if moved > 0 {

@@ -121,7 +121,7 @@ public struct SyncEngine: Sendable {
                 // the whole batch: set them aside (kept, and listed by `status`), so the rest
                 // of the pending log still syncs, and try again.
                 if e.code == .forbidden {
-                    let moved = try replica.setAsideUnreachableReferences(inBatch: batch.batchId)
+                    let moved = try replica.setAsideUnreachableReferences(inBatch: batch.batchId, refused: e.record)
                     if moved > 0 {
                         report.setAside += moved
                         current = try replica.nextBatch()

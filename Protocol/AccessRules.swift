@@ -36,6 +36,6 @@ public enum AccessRules {
     /// The message for a record that does not exist or is not releasable to the user
     /// (the same words for both, so a guessed id reveals nothing).
     public static func notVisible(_ kind: RecordKind, _ id: String, staff: Staff) -> WorkPlanError {
-        .forbidden("no \(kind.displayName) \(RecordID.short(id)) releasable to \(staff.rawValue)")
+        WorkPlanError(.forbidden, "no \(kind.displayName) \(RecordID.short(id)) releasable to \(staff.rawValue)", record: id)
     }
 }

@@ -54,10 +54,14 @@ public struct WorkPlanError: Error, Codable, Sendable, Hashable, CustomStringCon
 
     public var code: Code
     public var message: String
+    /// The record the error is about, when one is (a push refused because it names a
+    /// record the user may not see): what lets a replica set the edits of it aside.
+    public var record: String?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, record: String? = nil) {
         self.code = code
         self.message = message
+        self.record = record
     }
 
     public var description: String { message }

@@ -119,6 +119,32 @@ struct AccessEndToEndTests {
         #expect(try s.ims.run("show", t).status != 0)
     }
 
+    /// An old export imported after one of its tasks was withdrawn from the officer's staff
+    /// creates that task here again; the server refuses the create (the task is there, not
+    /// releasable to them). The create is set aside, and everything else still syncs (before,
+    /// every later sync failed for good).
+    @Test func aWithdrawnTaskImportedAgainIsSetAsideAndTheRestSyncs() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        let old = s.tmp.file("ims-old-export.json")
+        try s.ims.ok("export", "--output", old)
+        try s.eums.ok("edit", t, "--releasable", "EUMS")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        #expect(try s.ims.run("show", t).status != 0, "withdrawn from IMS")
+        #expect(try s.ims.ok("import", old).contains("1 record created"))
+        let later = try s.ims.ok("add", "IMS follow-up", "--area", "Military Mobility").split(separator: "\n")[0]
+
+        let r = try s.ims.run("sync")
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("1 of your edits could not be sent"), "\(r.stdout)")
+        #expect(try s.ims.ok("status").contains("no longer releasable to IMS"))
+        #expect(try s.ims.run("show", t).status != 0)
+        try s.eums.ok("sync")
+        #expect(try s.eums.json(TaskJSON.self, "show", String(later)).title == "IMS follow-up", "the rest reached the server")
+        #expect(try s.eums.json(TaskJSON.self, "show", t).releasable == "EUMS", "the EUMS-only task is untouched")
+    }
+
     /// An edit that refers to a task withdrawn from the officer's staff is set aside; the
     /// rest of their edits still reach the server (before, every sync failed for good).
     @Test func anEditReferringToAWithdrawnRecordIsSetAsideAndTheRestSyncs() throws {
