@@ -134,7 +134,7 @@ extension Replica {
                         if let existing, !existing.deleted {
                             var edits = try Self.differences(kind, existing, records[i].fields)
                             if !edits.isEmpty {
-                                edits = try Self.droppingFormerValues(db, record: id, edits, kept: &report.keptNewer)
+                                edits = try Self.withoutUndoingLaterWork(db, existing, edits, kept: &report.keptNewer)
                             }
                             if !edits.isEmpty {
                                 report.updated += try self.edit(db, kind, id: id, edits, resolves: nil, at: now) > 0 ? 1 : 0

@@ -40,15 +40,30 @@ extension Replica {
         try lastChange(db, record: record)?.action == .delete
     }
 
-    /// `edits` without those that set a field back to a value it held before its current
-    /// one; `kept` counts them.
-    static func droppingFormerValues(_ db: Database, record: String, _ edits: [FieldEdit], kept: inout Int) throws -> [FieldEdit] {
-        let former = try formerValues(db, record: record)
-        guard !former.isEmpty else { return edits }
-        return edits.filter { edit in
-            guard case .set(let field, let value) = edit, former[field]?.contains(value) == true else { return true }
-            kept += 1
-            return false
+    /// `edits` without those that would undo later work; `kept` counts what is left alone.
+    /// A field set back to a value it held before its current one is left alone. A set
+    /// (tags) changes element by element: an element the file adds that the field once held
+    /// was removed since, and stays out; with any history of the field, elements the file
+    /// lacks stay in (they may have been added since). Without history (never synced), the
+    /// file's set is taken as it is.
+    static func withoutUndoingLaterWork(_ db: Database, _ existing: StoredRecord, _ edits: [FieldEdit], kept: inout Int) throws -> [FieldEdit] {
+        let former = try formerValues(db, record: existing.id)
+        var out: [FieldEdit] = []
+        for edit in edits {
+            guard case .set(let field, let value) = edit else { out.append(edit); continue }
+            let history = former[field] ?? []
+            guard existing.kind.field(field)?.isSet == true else {
+                if history.contains(value) { kept += 1 } else { out.append(edit) }
+                continue
+            }
+            guard !history.isEmpty else { out.append(edit); continue }
+            let current = Set(existing[field].elements), file = Set(value.elements)
+            let once = Set(history.flatMap(\.elements))
+            for e in file.subtracting(current).sorted() {
+                if once.contains(e) { kept += 1 } else { out.append(.add(field, e)) }
+            }
+            kept += current.subtracting(file).count
         }
+        return out
     }
 }

@@ -224,6 +224,26 @@ struct SyncEndToEndTests {
         #expect(try s.ims.json(StatusJSON.self, "status").last_sync != nil, "the sync itself completed")
     }
 
+    /// Tags in an old export, one added to it by hand: only that tag is added; the tags the
+    /// other side removed and added since stay as they are.
+    @Test func reimportingOldTagsChangesThemElementByElement() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--add-tag", "alpha", "--add-tag", "bravo")
+        try s.converge()
+        let old = s.tmp.file("tags-export.json")
+        try s.eums.ok("export", "--output", old)
+        try s.ims.ok("edit", t, "--remove-tag", "alpha", "--add-tag", "charlie")
+        try s.converge()
+        let edited = try String(contentsOfFile: old, encoding: .utf8)
+            .replacingOccurrences(of: "\"bravo\"", with: "\"bravo\", \"zulu\"")
+        try edited.write(toFile: old, atomically: true, encoding: .utf8)
+        let imported = try s.eums.ok("import", old)
+        #expect(imported.contains("1 updated") && imported.contains("kept the newer value of 2 fields"), "\(imported)")
+        try s.converge()
+        #expect(try s.ims.json(TaskJSON.self, "show", t).tags == ["bravo", "charlie", "zulu"])
+    }
+
     @Test func editVersusDeleteIsAConflict() throws {
         let s = try SyncScenario()
         let t = try s.sharedTask()
