@@ -30,13 +30,34 @@ extension PushApplier {
             guard let row = try Row.fetchOne(select, arguments: [id]) else { continue }
             if (row[0] as String) == op.record, (row[1] as Bool) { closing.append(id) }
         }
-        guard !closing.isEmpty else { return }
+        try close(closing, of: op)
+    }
+
+    /// Once a record is restored, its open "bring it back?" conflicts (a create or a note
+    /// that met the delete: `edit_deleted` on the field `deleted`) have no question left,
+    /// whoever restored it and through whichever conflict: they are closed. Left open, they
+    /// still said "deleted", and "theirs" on one read as leaving deleted a live record.
+    func closeConflictsAnsweredByRestore(_ op: PlanOperation) throws {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, body FROM conflicts WHERE record = ? AND field = ? AND open = 1"),
+                                    arguments: [op.record, Conflict.deletedField])
+        let answered = try rows.compactMap { row -> String? in
+            let id: String = row[0]
+            guard !(op.resolves ?? []).contains(id), try JSONText.decode(Conflict.self, row[1] as String).type == .editDeleted else { return nil }
+            return id
+        }
+        try close(answered, of: op)
+    }
+
+    /// Closes open conflicts `ids` of `op`'s record, announced as one `conflict_resolved`
+    /// change.
+    private func close(_ ids: [String], of op: PlanOperation) throws {
+        guard !ids.isEmpty else { return }
         var w = JSONWriter()
-        w.stringArray(closing)
+        w.stringArray(ids)
         let seq = try append(ChangeRow(event: .conflictResolved, record: op.record, kind: op.kind,
                                        field: op.field, resolved: w.text), at: op.at)
         let update = try db.cachedStatement(sql: "UPDATE conflicts SET open = 0, resolved_seq = ?, resolved_by = ? WHERE id = ?")
-        for id in closing { try update.execute(arguments: [seq, user.name, id]) }
+        for id in ids { try update.execute(arguments: [seq, user.name, id]) }
     }
 
     /// The value `field` of record `id` had at `rev`, read from the change stream

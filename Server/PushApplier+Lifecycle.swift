@@ -68,6 +68,7 @@ extension PushApplier {
                              old: old, value: op.value.map(JSONWriter.encode), fields: r.fieldsJSON,
                              oldEffective: eff?.0, newEffective: eff?.1), at: op.at)
         try save(r)
+        try closeConflictsAnsweredByRestore(op)
         return OpResult(op: op.id, outcome: .accepted, seq: seq, value: try op.field.map { try r.value($0) }, rev: seq)
     }
 

@@ -114,9 +114,7 @@ struct SyncEndToEndTests {
     /// note's side brings the task back, with the note, everywhere.
     @Test func aNoteOnATaskDeletedOnTheOtherSideIsAConflictNotALostNote() throws {
         let s = try SyncScenario()
-        let t = try s.sharedTask()
-        try s.ims.ok("delete", t)
-        try s.ims.ok("sync")
+        let t = try s.sharedTaskDeleted(by: s.ims)
         try s.eums.ok("note", t, "Slipped two weeks: host nation approval pending")
         try s.eums.ok("sync")
         try s.ims.ok("sync")
@@ -242,6 +240,25 @@ struct SyncEndToEndTests {
         #expect(imported.contains("1 updated") && imported.contains("kept the newer value of 2 fields"), "\(imported)")
         try s.converge()
         #expect(try s.ims.json(TaskJSON.self, "show", t).tags == ["bravo", "charlie", "zulu"])
+    }
+
+    /// A task deleted on one side, noted and edited on the other: two conflicts. Bringing the
+    /// task back through the edit's conflict answers the note's ("bring it back?") too, on
+    /// every replica, instead of leaving it saying "deleted" about a live task.
+    @Test func restoringATaskClosesItsOtherBringItBackConflicts() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTaskDeleted(by: s.eums)
+        try s.ims.ok("note", t, "IMS: still needed")
+        try s.ims.ok("edit", t, "--status", "blocked")
+        try s.ims.ok("sync")
+        #expect(try s.ims.json([ConflictJSON].self, "conflicts").count == 2)
+        try s.ims.ok("resolve", t, "status", "--mine")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            #expect(try o.json([ConflictJSON].self, "conflicts").isEmpty, "\(o.dir)")
+            let task = try o.json(TaskJSON.self, "show", t)
+            #expect(task.status == "blocked" && task.notes?.map(\.text) == ["IMS: still needed"])
+        }
     }
 
     @Test func editVersusDeleteIsAConflict() throws {

@@ -67,6 +67,14 @@ final class SyncScenario: @unchecked Sendable {
         return id
     }
 
+    /// A shared task, then deleted by `deleter`, who syncs the delete. Returns its id.
+    func sharedTaskDeleted(by deleter: Officer) throws -> String {
+        let t = try sharedTask()
+        try deleter.ok("delete", t)
+        try deleter.ok("sync")
+        return t
+    }
+
     /// Syncs everyone twice (DESIGN.md rule 6) and checks that the replicas in `equal`
     /// (default: all, when they see the same records) hold the same plan.
     func converge(_ officers: [Officer]? = nil, equal: [Officer]? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
