@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WorkPlanProtocol
 import WorkPlanTestSupport
 
 /// Minimal shapes of the CLI's JSON (CLI.md field names).
@@ -231,7 +232,7 @@ struct OfflineCLITests {
     @Test func ambiguousPrefixesListTheCandidates() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
-        let area = "a0000000-0000-4000-8000-000000000001"
+        let area = RecordID.area(named: "Gender Perspectives")
         let plan = """
         {"format": "workplan-export/1", "records": [
           {"id": "\(area)", "kind": "area", "fields": {"name": "Gender Perspectives"}, "created_at": "2023-12-01T00:00:00Z"},
