@@ -43,16 +43,28 @@ struct WorkPlan: AsyncParsableCommand {
 
 /// Values that start with '-' are read as options by the command line's parser.
 enum DashValueHint {
-    /// A hint naming the value, when `message` says a value is missing and one of
-    /// `arguments` looks like a value that starts with '-' (a negative number, a dash and a
-    /// space, a lone dash, or a word that is not an option of WorkPlan's).
+    /// A hint naming the value, when `message` says a value is missing and the value given
+    /// starts with '-': the word after the option named (`--owner -Smith`), or for a missing
+    /// argument a word that looks like text, not an option (a negative number, a dash and a
+    /// space, a lone dash).
     static func hint(for message: String, arguments: [String]) -> String? {
-        guard message.contains("Missing value for") || message.contains("Missing expected argument") else { return nil }
-        guard let value = arguments.first(where: looksLikeValue) else { return nil }
-        return "hint: '\(value)' starts with '-', so it was read as an option. Attach an option's value with '=' (--conference=\(value)), or put text after '--' (workplan note ID -- '\(value)')."
+        if let option = optionMissingValue(message), let i = arguments.firstIndex(of: option),
+           i + 1 < arguments.count, arguments[i + 1].hasPrefix("-") {
+            let value = arguments[i + 1]
+            return "hint: '\(value)' starts with '-', so it was read as an option; attach it with '=': \(option)=\(value)"
+        }
+        guard message.contains("Missing expected argument"), let value = arguments.first(where: looksLikeText) else { return nil }
+        return "hint: '\(value)' starts with '-', so it was read as an option; put text that starts with '-' after '--', last: workplan note ID --dir DIR -- '\(value)'"
     }
 
-    static func looksLikeValue(_ arg: String) -> Bool {
+    /// "--owner" from "Missing value for '--owner <owner>'".
+    static func optionMissingValue(_ message: String) -> String? {
+        guard let start = message.range(of: "Missing value for '")?.upperBound else { return nil }
+        let name = message[start...].prefix { $0 != " " && $0 != "'" }
+        return name.hasPrefix("-") ? String(name) : nil
+    }
+
+    static func looksLikeText(_ arg: String) -> Bool {
         guard arg.hasPrefix("-"), arg != "--" else { return false }
         let rest = arg.drop(while: { $0 == "-" })
         guard let first = rest.first else { return true }

@@ -112,9 +112,12 @@ struct UserMistakeTests {
         let o = try offlineOfficer(tmp)
         let t = String(try o.ok("add", "Harmonise permissions", "--area", "Military Mobility").split(separator: "\n")[0])
         try refused(o, ["edit", t, "--conference", "-3"], saying: ["hint: '-3' starts with '-'", "--conference=-3"])
+        try refused(o, ["edit", t, "--owner", "-Smith"], saying: ["hint: '-Smith' starts with '-'", "--owner=-Smith"])
+        try refused(o, ["edit", t, "--add-tag", "-urgent"], saying: ["--add-tag=-urgent"])
         try refused(o, ["edit", t, "--conference=-3"], saying: ["must be a whole number from 1 to 999999 (got '-3')"])
         try refused(o, ["edit", t, "--conference", "1000000"], saying: ["must be a whole number from 1 to 999999 (got '1000000')"])
-        try refused(o, ["note", t, "- done"], saying: ["hint: '- done' starts with '-'", "'--'"])
+        try refused(o, ["note", t, "- done"], saying: ["hint: '- done' starts with '-'", "after '--'"])
+        #expect(!(try o.run("note", t, "- done").stderr.contains("attach it with")), "no '=' advice for a text argument")
         // As the hint says: after '--', it is the note's text.
         let r = try CLI.run("workplan", ["note", t, "--dir", o.dir, "--", "- done"])
         #expect(r.status == 0, "\(r)")
