@@ -109,7 +109,9 @@ extension Replica {
             for r in plan.records { byKind[r.kind, default: []].append(r) }
             for kind in Self.importOrder {
                 var records = byKind[kind] ?? []
-                if kind == .task { records = try Self.followsFirst(records) }
+                // Links that go round in a loop: the task that closes each is created without its link.
+                var cut: [String: [String]] = [:]
+                if kind == .task { (records, cut) = Self.followsFirst(records) }
                 // A bad id is reported at its record's turn, like any other error in it.
                 let ids = records.map { RecordID.parse($0.id) }
                 // Rows already here, looked up once; a record created below joins them, so a
@@ -119,10 +121,12 @@ extension Replica {
                 // Each record is prepared as a create on a second thread (pure work: validation,
                 // normalization, rows) while this thread writes the ones before it. A record
                 // that turns out to exist already is edited instead, its preparation unused.
-                try Pipeline.run(count: records.count, prepare: { [records, ids] i in
-                    Result {
+                try Pipeline.run(count: records.count, prepare: { [records, ids, cut] i in
+                    Result<PreparedCreate, any Error> {
+                        var fields = records[i].fields
+                        if cut[records[i].id] != nil { fields["follows"] = nil }
                         // The record keeps the time it was first created (so a re-import is identical).
-                        try self.prepareCreate(kind, id: ids[i] ?? records[i].id, fields: records[i].fields,
+                        return try self.prepareCreate(kind, id: ids[i] ?? records[i].id, fields: fields,
                                                at: TimeFormat.parse(records[i].createdAt) ?? now, me: me)
                     }
                 }, consume: { i, prepared in
@@ -132,7 +136,10 @@ extension Replica {
                     do {
                         let existing = present.contains(id) ? try RecordTable.of(kind).fetch(db, id: id) : nil
                         if let existing, !existing.deleted {
-                            var edits = try Self.differences(kind, existing, records[i].fields)
+                            var fields = records[i].fields
+                            // A link that closes a loop is not made here either: the task keeps its own.
+                            if cut[records[i].id] != nil { fields["follows"] = existing["follows"] }
+                            var edits = try Self.differences(kind, existing, fields)
                             if !edits.isEmpty {
                                 edits = try Self.withoutUndoingLaterWork(db, existing, edits, kept: &report.keptNewer)
                             }
@@ -146,6 +153,7 @@ extension Replica {
                             try commit(db, prepared.get(), me: me, run: run, knownAbsent: existing == nil)
                             present.insert(id)
                             report.created += 1
+                            if let loop = cut[records[i].id] { report.loopsCut.append(loop) }
                         }
                     } catch let e as WorkPlanError {
                         throw WorkPlanError(e.code, "import: \(kind.displayName) \(RecordID.short(id)): \(e.message)")
@@ -157,19 +165,23 @@ extension Replica {
         }
     }
 
-    /// Tasks ordered so that a task comes after the task it follows on from.
-    static func followsFirst(_ tasks: [ExportedRecord]) throws -> [ExportedRecord] {
+    /// Tasks ordered so that a task comes after the task it follows on from (the server
+    /// checks that a link names a task it has), and, for each loop of links, the task whose
+    /// link closes it, with the loop (a task is created without that link: edits two staffs
+    /// made offline can close a loop, which `edit` refuses and no order can create).
+    static func followsFirst(_ tasks: [ExportedRecord]) -> (ordered: [ExportedRecord], cut: [String: [String]]) {
         // The common case, and one pass: no task follows on from another.
-        guard tasks.contains(where: { $0.fields["follows"] != nil }) else { return tasks }
+        guard tasks.contains(where: { $0.fields["follows"] != nil }) else { return (tasks, [:]) }
         let ids = Set(tasks.map(\.id))
-        var placed = Set<String>()
+        var follows: [String: String] = [:]
+        for t in tasks { if let f = t.fields["follows"]?.text, ids.contains(f) { follows[t.id] = f } }
+        var placed = Set<String>(), cut: [String: [String]] = [:]
         var out: [ExportedRecord] = []
         var rest = tasks
         while !rest.isEmpty {
             let before = out.count
             rest.removeAll { t in
-                let f = t.fields["follows"]?.text
-                if f == nil || !ids.contains(f!) || placed.contains(f!) {
+                guard cut[t.id] == nil, let f = follows[t.id], !placed.contains(f) else {
                     out.append(t)
                     placed.insert(t.id)
                     return true
@@ -177,10 +189,15 @@ extension Replica {
                 return false
             }
             if out.count == before {
-                throw WorkPlanError.invalid("import: tasks follow on from each other in a cycle (\(rest.prefix(3).map { RecordID.short($0.id) }.joined(separator: ", ")))")
+                // Every task left waits on another one left: from the first, the links reach
+                // a task a second time, and that task's link closes a loop.
+                var path: [String] = [], at = rest[0].id
+                while !path.contains(at), let next = follows[at] { path.append(at); at = next }
+                let start = path.firstIndex(of: at) ?? 0
+                cut[path[start]] = Array(path[start...]) + [path[start]]
             }
         }
-        return out
+        return (out, cut)
     }
 
     static func differences(_ kind: RecordKind, _ existing: StoredRecord, _ fields: [String: FieldValue]) throws -> [FieldEdit] {

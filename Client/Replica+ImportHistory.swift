@@ -14,6 +14,9 @@ extension Replica {
         public var keptNewer = 0
         /// Records in the file that were deleted here since, left deleted.
         public var leftDeleted = 0
+        /// Loops of follow-on links in the file (task ids, the first repeated last): the
+        /// first task of each was created without its link.
+        public var loopsCut: [[String]] = []
     }
 
     /// The values each field of `record` held before, from the change stream: old values,

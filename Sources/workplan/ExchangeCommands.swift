@@ -110,6 +110,9 @@ struct Import: ReplicaCommand {
         if r.keptNewer > 0 {
             Output.line(Output.yellow("kept the newer value of \(r.keptNewer) field\(r.keptNewer == 1 ? "" : "s"): the file holds \(r.keptNewer == 1 ? "a value" : "values") changed here since it was exported"))
         }
+        for loop in r.loopsCut {
+            Output.line(Output.yellow("task \(RecordID.short(loop[0])) was imported without its follow-on link: the links went round in a loop (\(loop.map(RecordID.short).joined(separator: " → ")))"))
+        }
         if r.leftDeleted > 0 {
             Output.line(Output.yellow("left \(r.leftDeleted) record\(r.leftDeleted == 1 ? "" : "s") deleted: deleted here since the file was exported"))
         }

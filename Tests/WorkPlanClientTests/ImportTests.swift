@@ -124,6 +124,32 @@ struct ImportTests {
         #expect(try r.pendingCount() == 1, "only the area made by makeReplica waits")
     }
 
+    /// Links that go round in a loop (two staffs' offline edits can close one): the task
+    /// that closes it is created without its link, the import says which, and importing the
+    /// same file again changes nothing (a replica's own export always imports).
+    @Test func aLoopOfFollowOnLinksIsCutAtOneTask() throws {
+        let (r, _, area) = try makeReplica()
+        let ids = (0..<4).map { _ in RecordID.random() }
+        func task(_ i: Int, follows: Int?) -> ExportedRecord {
+            var f = taskFields(area, title: "Task \(i)")
+            if let follows { f["follows"] = .text(ids[follows]) }
+            return exported(ids[i], f)
+        }
+        // 3 → 0 → 1 → 2 → 1: the loop is 1 → 2 → 1.
+        let file = plan([task(3, follows: 0), task(0, follows: 1), task(1, follows: 2), task(2, follows: 1)])
+        let first = try r.importPlan(file)
+        #expect(first.created == 4)
+        #expect(first.loopsCut.count == 1)
+        let loop = first.loopsCut.first ?? []
+        #expect(loop.count == 3 && loop.first == loop.last && Set(loop) == [ids[1], ids[2]], "\(loop)")
+        let tasks = Dictionary(uniqueKeysWithValues: try r.tasks().map { ($0.id, $0.follows) })
+        #expect(tasks[ids[3]] == ids[0] && tasks[ids[0]] == ids[1])
+        #expect(tasks[loop[0]] == .some(nil), "the task that closed the loop has no link")
+        #expect(tasks[loop[1]] == loop[0])
+        let again = try r.importPlan(file)
+        #expect(again.created == 0 && again.updated == 0, "\(again)")
+    }
+
     @Test func aBigImportCreatesEveryRecordWithItsPendingCreate() throws {
         let (r, _, area) = try makeReplica()
         let records = (0..<2500).map { exported(RecordID.random(), taskFields(area, title: "Task \($0)")) }
