@@ -63,8 +63,9 @@ func checkField(_ kind: RecordKind, _ field: String, _ text: String?) throws {
     }
 }
 
-/// Refuses a text argument that is empty or only spaces (recording it would erase what
-/// was there).
+/// Refuses a text argument with nothing visible in it: empty, spaces, or invisible
+/// formatting characters such as a zero-width space (recording it would erase what was there).
 func checkNotBlank(_ text: String, _ what: String) throws {
-    guard !text.trimmingWhitespace().isEmpty else { throw ValidationError("\(what) is empty") }
+    let visible = text.unicodeScalars.contains { !$0.properties.isWhitespace && $0.properties.generalCategory != .format }
+    guard visible else { throw ValidationError("\(what) is empty") }
 }

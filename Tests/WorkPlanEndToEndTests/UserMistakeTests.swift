@@ -56,7 +56,7 @@ struct UserMistakeTests {
         _ = try o.ok("conference", "guidance", "21", "Keep going")
         let item = String(try o.ok("agenda", "add", "21", "Military mobility").split(separator: "\n")[0])
         _ = try o.ok("agenda", "outcome", item, "Agreed")
-        for blank in ["", "   "] {
+        for blank in ["", "   ", "\u{200B}", " \u{00A0}\u{FEFF} "] {
             try refused(o, ["conference", "guidance", "21", blank], saying: ["guidance text is empty"])
             try refused(o, ["agenda", "outcome", item, blank], saying: ["outcome text is empty"])
         }
