@@ -4,7 +4,9 @@ import WorkPlanProtocol
 
 extension PushApplier {
     /// Opens a conflict: kept in `conflicts` and announced as a `conflict_opened` change.
-    /// It is on the operation's record, or on `target` (a note's task).
+    /// It is on the operation's record, or on `target` (a note's task); it is announced on
+    /// the operation's record in both cases, so only those who may see that record pull it
+    /// (a note of one staff only that met the task's delete is not shown to the other).
     func openConflict(_ op: PlanOperation, on target: (record: String, kind: RecordKind)? = nil, type: ConflictType, field: String,
                       base: FieldValue, current: FieldValue, proposed: FieldValue, currentRev: Int64) throws -> Conflict {
         let (record, kind) = target ?? (op.record, op.kind)
@@ -12,7 +14,7 @@ extension PushApplier {
                          base: base, current: current, proposed: proposed, proposedBy: user.name,
                          staff: user.staff, at: op.at, currentRev: currentRev)
         let body = JSONWriter.encode(conflict: c)
-        let seq = try append(ChangeRow(event: .conflictOpened, record: record, kind: kind, field: field, conflict: body), at: op.at)
+        let seq = try append(ChangeRow(event: .conflictOpened, record: op.record, kind: op.kind, field: field, conflict: body), at: op.at)
         try db.cachedStatement(sql: """
             INSERT INTO conflicts(id, record, field, body, open, opened_seq) VALUES (?, ?, ?, ?, 1, ?)
             """).execute(arguments: [c.id, c.record, field, body, seq])

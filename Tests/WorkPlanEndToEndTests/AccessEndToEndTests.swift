@@ -119,6 +119,25 @@ struct AccessEndToEndTests {
         #expect(try s.ims.run("show", t).status != 0)
     }
 
+    /// An EUMS-only note written on a task IMS deleted meanwhile: the conflict it opens on
+    /// the task reaches EUMS only; IMS learns nothing of the note (not even that one exists).
+    @Test func aStaffOnlyNoteThatMetADeleteIsAConflictOnlyItsStaffSees() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTaskDeleted(by: s.ims)
+        try s.eums.ok("note", t, "EUMS internal: assessment attached", "--releasable", "EUMS")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        #expect(try s.eums.json([ConflictJSON].self, "conflicts").count == 1)
+        #expect(try s.ims.json([ConflictJSON].self, "conflicts").isEmpty, "IMS is not told of an EUMS-only note")
+        let imsStatus = try s.ims.ok("status") + (try s.ims.ok("conflicts"))
+        #expect(!imsStatus.contains("note added") && !imsStatus.contains("Dupont"), "\(imsStatus)")
+        // Bringing the task back with the note: IMS sees the task again, never the note.
+        try s.eums.ok("resolve", t, "deleted", "--mine")
+        try s.converge([s.eums, s.ims], equal: [])
+        #expect(try s.ims.json(TaskJSON.self, "show", t).notes?.isEmpty == true)
+        #expect(try s.eums.json(TaskJSON.self, "show", t).notes?.count == 1)
+    }
+
     /// An old export imported after one of its tasks was withdrawn from the officer's staff
     /// creates that task here again; the server refuses the create (the task is there, not
     /// releasable to them). The create is set aside, and everything else still syncs (before,
