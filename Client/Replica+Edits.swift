@@ -142,7 +142,7 @@ extension Replica {
             guard var record = try table.fetch(db, id: id), !record.deleted else {
                 throw WorkPlanError.notFound("no \(kind.displayName) \(RecordID.short(id))")
             }
-            let op = PlanOperation(record: id, kind: kind, action: .delete, baseRev: try deleteBase(db, record), at: at)
+            let op = PlanOperation(record: id, kind: kind, action: .delete, baseRev: try deleteBase(db), at: at)
             try AccessRules.checkWrite(user: me.identity, op: op, current: Releasability(rawValue: record.text(FieldName.releasable) ?? "both"))
             let unsent = try PendingLog.unsent(db, record: id)
             let inFlight = try PendingLog.entries(db, where: "record = ? AND batch IS NOT NULL", arguments: [id])
@@ -175,13 +175,12 @@ extension Replica {
             try PendingLog.append(db, op, author: me.user)
     }
 
-    /// The rev a delete is made against: the record's, or for a task the newest of its
-    /// notes' when newer (a note someone else added and this officer has not seen makes
-    /// the delete a conflict; one pulled here was seen).
-    func deleteBase(_ db: Database, _ record: StoredRecord) throws -> Int64 {
-        guard record.kind == .task else { return record.rev }
-        let notes = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(rev) FROM note WHERE task = ?"), arguments: [record.id]) ?? 0
-        return max(record.rev, notes)
+    /// The rev a delete is made against: what this replica has pulled (its cursor), so a
+    /// change or a note someone else made after it makes the delete a conflict. The
+    /// record's rev would not do: this officer's own pushes raise it past changes of others
+    /// not pulled yet (a sync whose pull failed), and no note moves it.
+    func deleteBase(_ db: Database) throws -> Int64 {
+        try Settings.load(from: db).cursor
     }
 
     /// The rev a new `set` of `field` is made against.

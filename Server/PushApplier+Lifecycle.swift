@@ -7,9 +7,13 @@ extension PushApplier {
     func delete(_ op: PlanOperation) throws -> OpResult {
         var r = try record(op.record)
         if r.deleted { return OpResult(op: op.id, outcome: .unchanged, rev: r.rev) }
-        let othersChanged = r.rev > op.baseRev ? try changedByOthers(r.id, since: op.baseRev) : false
-        let newestNote = r.kind == .task ? try newestNoteByOthers(r.id, since: op.baseRev) : nil
-        if MergeRules.deleteConflicts(baseRev: op.baseRev, recordRev: r.rev, othersChangedSince: othersChanged,
+        // Deleting anyway, as the decision on a delete conflict, is made against what that
+        // conflict showed, whatever base the client sent (older clients send the task's rev,
+        // which no note moves: their decision would meet the same note again, for ever).
+        let base = max(op.baseRev, try currentRev(ofOpenConflicts: op.resolves ?? [], on: r.id))
+        let othersChanged = r.rev > base ? try changedByOthers(r.id, since: base) : false
+        let newestNote = r.kind == .task ? try newestNoteByOthers(r.id, since: base) : nil
+        if MergeRules.deleteConflicts(baseRev: base, recordRev: r.rev, othersChangedSince: othersChanged,
                                       othersAddedNotesSince: newestNote != nil) {
             // The current rev covers the notes too: deleting anyway ("mine") is made against it.
             let c = try openConflict(op, type: .deleteChanged, field: Conflict.deletedField, base: .null,
@@ -32,13 +36,27 @@ extension PushApplier {
             """), arguments: [id, seq, user.name]) != nil
     }
 
-    /// The seq of the newest note (still there) that anyone but this push's user added to
-    /// task `id` after `seq`, or nil (through the parent index of the records). A deleter's
-    /// base rev covers the notes they had pulled (`Replica.deleteBase`).
+    /// The newest current rev among the open conflicts `ids` of record `id` (0 for none).
+    func currentRev(ofOpenConflicts ids: [String], on id: String) throws -> Int64 {
+        var newest: Int64 = 0
+        let select = try db.cachedStatement(sql: "SELECT body FROM conflicts WHERE id = ? AND record = ? AND open = 1")
+        for conflict in ids {
+            guard let body = try String.fetchOne(select, arguments: [conflict, id]) else { continue }
+            newest = max(newest, try JSONText.decode(Conflict.self, body).currentRev)
+        }
+        return newest
+    }
+
+    /// The seq of the newest note (still there, and one this push's user may see) that
+    /// anyone else added to task `id` after `seq`, or nil (through the parent index of the
+    /// records). A note of the other staff only says nothing to the deleter: it is not
+    /// theirs to weigh, and a conflict about it would tell them it exists. A deleter's base
+    /// rev covers what they had pulled (`Replica.deleteBase`).
     func newestNoteByOthers(_ id: String, since seq: Int64) throws -> Int64? {
         try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT max(created_seq) FROM records WHERE parent = ? AND kind = 'note' AND created_seq > ? AND created_by != ? AND deleted = 0
-            """), arguments: [id, seq, user.name])
+            SELECT max(created_seq) FROM records
+            WHERE parent = ? AND kind = 'note' AND created_seq > ? AND created_by != ? AND deleted = 0 AND effective IN ('both', ?)
+            """), arguments: [id, seq, user.name, user.staff.rawValue])
     }
 
     /// `restore`: undeletes with the record's last fields, plus the optional field. On a

@@ -138,6 +138,21 @@ struct AccessEndToEndTests {
         #expect(try s.eums.json(TaskJSON.self, "show", t).notes?.count == 1)
     }
 
+    /// IMS deletes a task that has an EUMS-only note: the note says nothing to IMS (no
+    /// conflict, which would tell them it exists); the delete goes through.
+    @Test func aNoteIMSCannotSeeDoesNotStopItsDelete() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("note", t, "EUMS internal", "--releasable", "EUMS")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        try s.ims.ok("delete", t)
+        try s.ims.ok("sync")
+        #expect(try s.ims.json([ConflictJSON].self, "conflicts").isEmpty)
+        try s.eums.ok("sync")
+        #expect(try s.eums.run("show", t).status != 0)
+    }
+
     /// An old export imported after one of its tasks was withdrawn from the officer's staff
     /// creates that task here again; the server refuses the create (the task is there, not
     /// releasable to them). The create is set aside, and everything else still syncs (before,

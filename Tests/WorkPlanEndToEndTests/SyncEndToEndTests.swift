@@ -201,6 +201,29 @@ struct SyncEndToEndTests {
         try s.converge()
     }
 
+    /// A delete is made against what the replica had pulled. The officer's own push raised
+    /// the task's rev past the other side's edit, then the pull failed: deleting offline
+    /// after that is still a conflict with the edit never seen (with the task's rev as its
+    /// base, the delete went through and the edit was lost).
+    @Test func aDeleteAfterAFailedPullStillMeetsTheEditsNotPulled() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.ims.ok("edit", t, "--title", "Harmonise permissions (IMS wording)")
+        try s.ims.ok("sync")
+        try s.eums.ok("edit", t, "--owner", "Col. A. Dupont")
+        let crashed = try CLI.run("workplan", ["sync", "--dir", s.eums.dir], env: ["WORKPLAN_FAULT": "before-pull-apply"])
+        #expect(crashed.status != 0, "the pull failed after the push was stored")
+        try s.eums.ok("delete", t)
+        try s.eums.ok("sync")
+        let list = try s.eums.json([ConflictJSON].self, "conflicts")
+        #expect(list.count == 1 && list.first?.field == "deleted", "the unseen title edit makes the delete a conflict: \(list)")
+        #expect(try s.eums.json(TaskJSON.self, "show", t).title == "Harmonise permissions (IMS wording)")
+        // Having seen it, deleting anyway is a decision.
+        try s.eums.ok("resolve", t, "deleted", "--mine")
+        try s.converge()
+        #expect(try s.ims.run("show", t).status != 0)
+    }
+
     /// `workplan sync | head -1`: the reader goes before the summary is written. The sync
     /// ends quietly (status 141, as for a broken pipe), not with a crash report.
     @Test func syncIntoAClosedPipeEndsQuietly() throws {

@@ -100,6 +100,25 @@ struct MergeTests {
         }
     }
 
+    /// Deleting anyway, as the decision on a delete conflict opened by a note, is made
+    /// against the conflict, whatever base the client sends (an older client sends the
+    /// task's rev, which the note never moved: the same conflict again, for ever).
+    @Test func deletingAnywayAfterANoteIsAcceptedWhateverTheBase() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            let note = PlanOperation(record: RecordID.random(), kind: .note, action: .create, fields: [
+                "task": .text(task), "text": .text("IMS: still needed"), "author": .text("ivan"),
+                "staff": .text("IMS"), "releasable": .text("both")], baseRev: 0, at: PlanFixtures.at)
+            #expect(try await push(f.ims, [note]).results[0].outcome == .accepted)
+            let d = try await push(f.eums, [PlanOperation(record: task, kind: .task, action: .delete, baseRev: rev, at: PlanFixtures.at)])
+            let c = try #require(d.results[0].conflicts?.first)
+            #expect(c.type == .deleteChanged && c.current == .text("note added"))
+            let again = PlanOperation(record: task, kind: .task, action: .delete, baseRev: rev, resolves: [c.id], at: PlanFixtures.at)
+            let r = try await push(f.eums, [again])
+            #expect(r.results[0].outcome == .accepted, "\(r.results[0])")
+        }
+    }
+
     @Test func naturalKeyCreatesMergeIntoOneRecord() async throws {
         try await ServerFixture.run { f in
             let eumsArea = PlanFixtures.createArea("Military Mobility")
