@@ -108,11 +108,12 @@ extension Replica {
     /// record and on notes on it, and the record leaves the view: the server never had it,
     /// so nothing else about it could be sent either.
     ///
-    /// `refused`: the record the server named as not releasable to this staff, if it did.
-    /// Edits of that record itself go too (a create of it, say, from an old export imported
-    /// after it was withdrawn): the server would refuse them, and every batch behind them,
-    /// for good.
-    func setAsideUnreachableReferences(inBatch id: String, refused: String? = nil) throws -> Int {
+    /// `refused`: the record (and operation, when one alone) the server named when it
+    /// refused the batch, and why, if it did. Edits of that record itself go too (a create
+    /// of it from an old export imported after it was withdrawn; a value a newer rule
+    /// refuses, written before the upgrade): the server would refuse them, and every batch
+    /// behind them, for good.
+    func setAsideUnreachableReferences(inBatch id: String, refused: (record: String, operation: String?, reason: String)? = nil) throws -> Int {
         try db.write { db in
             let me = try Settings.load(from: db)
             var moved = 0
@@ -121,8 +122,8 @@ extension Replica {
                 var values: [(String, FieldValue)] = op.fields.map { Array($0) } ?? []
                 if let field = op.field, let value = op.value { values.append((field, value)) }
                 var reason: String?
-                if let refused, op.record == refused {
-                    reason = "it is \(op.kind.withArticle) no longer releasable to \(me.staff.rawValue)"
+                if let refused, op.record == refused.record, refused.operation == nil || refused.operation == op.id {
+                    reason = refused.reason
                 }
                 for (field, value) in values where reason == nil {
                     guard let spec = op.kind.field(field), case .reference(let target) = spec.type, let ref = value.text,

@@ -117,11 +117,17 @@ public struct SyncEngine: Sendable {
                 sent = current.map(send)
                 continue
             } catch let e as WorkPlanError where [.invalidInput, .forbidden, .payloadTooLarge].contains(e.code) {
-                // Edits that refer to a record this staff can no longer see are refused with
-                // the whole batch: set them aside (kept, and listed by `status`), so the rest
-                // of the pending log still syncs, and try again.
-                if e.code == .forbidden {
-                    let moved = try replica.setAsideUnreachableReferences(inBatch: batch.batchId, refused: e.record)
+                // Edits of (or referring to) a record this staff can no longer see, and edits
+                // the server refuses as invalid, are refused with the whole batch: set them
+                // aside (kept, and listed by `status`), so the rest of the pending log still
+                // syncs, and try again.
+                if e.code == .forbidden || (e.code == .invalidInput && e.record != nil) {
+                    let refused = e.record.map { record in
+                        let kind = batch.ops.first { $0.record == record }?.kind.withArticle ?? "a record"
+                        return (record, e.operation, e.code == .forbidden ? "it is \(kind) no longer releasable to \(settings.staff.rawValue)"
+                                                                          : "the server refused it: \(e.message)")
+                    }
+                    let moved = try replica.setAsideUnreachableReferences(inBatch: batch.batchId, refused: refused)
                     if moved > 0 {
                         report.setAside += moved
                         current = try replica.nextBatch()

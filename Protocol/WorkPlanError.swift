@@ -57,11 +57,15 @@ public struct WorkPlanError: Error, Codable, Sendable, Hashable, CustomStringCon
     /// The record the error is about, when one is (a push refused because it names a
     /// record the user may not see): what lets a replica set the edits of it aside.
     public var record: String?
+    /// The operation of a push the error is about, when it is one alone (a value a rule
+    /// refuses): what lets a replica set just that edit aside.
+    public var operation: String?
 
-    public init(_ code: Code, _ message: String, record: String? = nil) {
+    public init(_ code: Code, _ message: String, record: String? = nil, operation: String? = nil) {
         self.code = code
         self.message = message
         self.record = record
+        self.operation = operation
     }
 
     public var description: String { message }

@@ -98,8 +98,16 @@ extension ServerStore {
         out.ops.reserveCapacity(ops.count)
         out.fieldsJSON.reserveCapacity(ops.count)
         for op in ops {
-            let valid = try op.validated()
-            try PushApplier.checkNaturalKey(valid)
+            let valid: PlanOperation
+            do {
+                valid = try op.validated()
+                try PushApplier.checkNaturalKey(valid)
+            } catch var e as WorkPlanError {
+                // Named, so the replica can set this record's edits aside and send the rest.
+                e.record = e.record ?? op.record
+                e.operation = op.id
+                throw e
+            }
             out.ops.append(valid)
             out.fieldsJSON.append(valid.action == .create ? JSONWriter.encode(fields: valid.fields ?? [:]) : nil)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import WorkPlanTestSupport
 
@@ -222,6 +223,31 @@ struct SyncEndToEndTests {
         try s.eums.ok("resolve", t, "deleted", "--mine")
         try s.converge()
         #expect(try s.ims.run("show", t).status != 0)
+    }
+
+    /// An edit the server refuses as invalid (here a description with a terminal escape,
+    /// written before the rule that now refuses it) is set aside, named in `status`, and the
+    /// rest still syncs; before, every later sync failed on it, for good.
+    @Test func anEditTheServerRefusesIsSetAsideAndTheRestSyncs() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        let q = try DatabaseQueue(path: s.ims.dir + "/replica.sqlite")
+        try q.write { db in
+            let rev = try Int64.fetchOne(db, sql: "SELECT rev FROM task WHERE id LIKE ?", arguments: [t + "%"]) ?? 0
+            let id = try String.fetchOne(db, sql: "SELECT id FROM task WHERE id LIKE ?", arguments: [t + "%"])
+            try db.execute(sql: """
+                INSERT INTO pending (op_id, record, kind, action, field, value, base_rev, at, author)
+                VALUES (?, ?, 'task', 'set', 'description', ?, ?, 1700000000000, 'Lt Col. B. Smith')
+                """, arguments: [UUID().uuidString.lowercased(), id, "\"pasted\\u001b[2J text\"", rev])
+        }
+        try q.close()
+        try s.ims.ok("edit", t, "--priority", "high")
+        let r = try s.ims.run("sync")
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("1 of your edits could not be sent"), "\(r.stdout)")
+        #expect(try s.ims.ok("status").contains("the server refused it"), "listed with the server's reason")
+        try s.eums.ok("sync")
+        #expect(try s.eums.json(TaskJSON.self, "show", t).priority == "high", "the rest reached the server")
     }
 
     /// `workplan sync | head -1`: the reader goes before the summary is written. The sync
