@@ -189,16 +189,22 @@ extension Replica {
     /// can still close one between them; views never walk the chain, so such a loop only
     /// reads oddly.)
     func checkNoFollowOnLoop(_ db: Database, task: String, follows target: String) throws {
-        var chain: [String] = []
+        if let loop = try followOnLoop(db, task: task, follows: target) {
+            throw WorkPlanError.invalid("task \(RecordID.short(task)) cannot follow on from \(RecordID.short(target)): that task already follows on from it (\(loop.map(RecordID.short).joined(separator: " → "))), and the links would go round in a loop")
+        }
+    }
+
+    /// The loop `task` following on from `target` would close (`task`, `target`, …, `task`),
+    /// or nil.
+    func followOnLoop(_ db: Database, task: String, follows target: String) throws -> [String]? {
+        var chain: [String] = [], seen = Set<String>()
         var next: String? = target
-        while let current = next, !chain.contains(current) {
+        while let current = next, seen.insert(current).inserted {
             chain.append(current)
-            if current == task {
-                let path = ([task] + chain).map(RecordID.short).joined(separator: " → ")
-                throw WorkPlanError.invalid("task \(RecordID.short(task)) cannot follow on from \(RecordID.short(target)): that task already follows on from it (\(path)), and the links would go round in a loop")
-            }
+            if current == task { return [task] + chain }
             next = try String.fetchOne(db.cachedStatement(sql: "SELECT follows FROM task WHERE id = ?"), arguments: [current])
         }
+        return nil
     }
 
     func baseRev(_ db: Database, _ record: StoredRecord, _ field: String) throws -> Int64 {

@@ -107,6 +107,7 @@ extension Replica {
             var trace = SyncTrace()
             var byKind: [RecordKind: [ExportedRecord]] = [:]
             for r in plan.records { byKind[r.kind, default: []].append(r) }
+
             for kind in Self.importOrder {
                 var records = byKind[kind] ?? []
                 // Links that go round in a loop: the task that closes each is created without its link.
@@ -142,6 +143,12 @@ extension Replica {
                             var edits = try Self.differences(kind, existing, fields)
                             if !edits.isEmpty {
                                 edits = try Self.withoutUndoingLaterWork(db, existing, edits, kept: &report.keptNewer)
+                            }
+                            // A link that would close a loop with the links here is left out, and said.
+                            if kind == .task, let at = edits.firstIndex(where: { if case .set("follows", .text) = $0 { true } else { false } }),
+                               case .set(_, .text(let target)) = edits[at], let loop = try followOnLoop(db, task: id, follows: target) {
+                                edits.remove(at: at)
+                                report.loopsCut.append(loop)
                             }
                             if !edits.isEmpty {
                                 report.updated += try self.edit(db, kind, id: id, edits, resolves: nil, at: now) > 0 ? 1 : 0
