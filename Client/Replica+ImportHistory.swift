@@ -46,9 +46,10 @@ extension Replica {
     /// `edits` without those that would undo later work; `kept` counts what is left alone.
     /// A field set back to a value it held before its current one is left alone. A set
     /// (tags) changes element by element: an element the file adds that the field once held
-    /// was removed since, and stays out; with any history of the field, elements the file
-    /// lacks stay in (they may have been added since). Without history (never synced), the
-    /// file's set is taken as it is.
+    /// was removed since, and stays out; on a synced record, elements the file lacks stay
+    /// in (they may have been added since: a record that came whole, as a snapshot, has no
+    /// history of its fields to tell). On a record never synced, the file's set is taken as
+    /// it is.
     static func withoutUndoingLaterWork(_ db: Database, _ existing: StoredRecord, _ edits: [FieldEdit], kept: inout Int) throws -> [FieldEdit] {
         let former = try formerValues(db, record: existing.id)
         var out: [FieldEdit] = []
@@ -59,7 +60,7 @@ extension Replica {
                 if history.contains(value) { kept += 1 } else { out.append(edit) }
                 continue
             }
-            guard !history.isEmpty else { out.append(edit); continue }
+            guard !history.isEmpty || !existing.revs.isEmpty else { out.append(edit); continue }
             let current = Set(existing[field].elements), file = Set(value.elements)
             let once = Set(history.flatMap(\.elements))
             for e in file.subtracting(current).sorted() {

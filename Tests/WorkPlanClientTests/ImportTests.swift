@@ -165,6 +165,25 @@ struct ImportTests {
         #expect(tasks[two] == one && tasks[one] == .some(nil))
     }
 
+    /// A synced record with no history of its tags (it came whole, as a snapshot): tags the
+    /// file lacks stay (they may have been added since), a new one is added.
+    @Test func tagsOfASyncedRecordWithoutHistoryAreOnlyAdded() throws {
+        let (r, _, area) = try makeReplica()
+        let id = RecordID.random()
+        var fields = taskFields(area)
+        fields["tags"] = .makeSet(["alpha", "bravo"])
+        _ = try r.importPlan(plan([exported(id, fields)]))
+        try r.db.write { db in
+            try db.execute(sql: "UPDATE task SET revs = '{\"tags\":7}', rev = 7 WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM pending")
+            try Settings.store(["store_id": "s1"], in: db)
+        }
+        fields["tags"] = .makeSet(["alpha", "zulu"])
+        let report = try r.importPlan(plan([exported(id, fields)]))
+        #expect(report.keptNewer == 1, "\(report)")
+        #expect(try r.tasks().first { $0.id == id }?.tags == ["alpha", "bravo", "zulu"])
+    }
+
     @Test func aBigImportCreatesEveryRecordWithItsPendingCreate() throws {
         let (r, _, area) = try makeReplica()
         let records = (0..<2500).map { exported(RecordID.random(), taskFields(area, title: "Task \($0)")) }
