@@ -62,8 +62,17 @@ enum Output {
             while offset < buffer.count {
                 let n = Foundation.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
                 if n > 0 { offset += n; continue }
-                if n < 0 && errno == EINTR { continue }
-                Foundation.exit(errno == EPIPE ? 141 : 1)
+                let code = n < 0 ? errno : EIO
+                if code == EINTR { continue }
+                if code == EAGAIN || code == EWOULDBLOCK {
+                    // A standard output left non-blocking by the parent: wait until it takes more.
+                    var ready = pollfd(fd: STDOUT_FILENO, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&ready, 1, -1)
+                    continue
+                }
+                if code == EPIPE { Foundation.exit(141) }
+                error("cannot write the output: \(String(cString: strerror(code)))")
+                Foundation.exit(1)
             }
         }
     }

@@ -165,6 +165,16 @@ struct UserMistakeTests {
         #expect(s.stderr.contains("server URL is not usable") && s.stderr.contains("port 99999"), "\(s.stderr)")
     }
 
+    /// Output that cannot be written (a full disk) is an error that says so, not a
+    /// silently cut file.
+    @Test func outputThatCannotBeWrittenSaysWhy() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let r = try CLI.bash("\"$0\" export --dir \"$1\" > /dev/full", [o.dir])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("cannot write the output: No space left on device"), "\(r.stderr)")
+    }
+
     @Test func recoverLeavesAHealthyReplicaAlone() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)

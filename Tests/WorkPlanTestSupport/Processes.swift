@@ -28,11 +28,17 @@ public enum CLI {
         public var firstLine: String { stdout.split(separator: "\n").first.map(String.init) ?? "" }
     }
 
-    /// Runs `workplan ARGS` (or another executable) to completion.
+    /// Runs a bash script with `workplan`'s path as `$0` and `args` as `$1`…: for tests of
+    /// redirections and pipes.
+    public static func bash(_ script: String, _ args: [String]) throws -> Result {
+        try run("/bin/bash", ["-c", script, binDirectory.appendingPathComponent("workplan").path] + args)
+    }
+
+    /// Runs `workplan ARGS` (or another executable, by absolute path) to completion.
     @discardableResult
     public static func run(_ executable: String = "workplan", _ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> Result {
         let p = Process()
-        p.executableURL = binDirectory.appendingPathComponent(executable)
+        p.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : binDirectory.appendingPathComponent(executable)
         p.arguments = args
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
