@@ -18,8 +18,12 @@ enum Output {
     /// Writes a whole file (`brief --output`, `export --output`), or nothing, with an
     /// error that names the problem (a missing folder, a folder in the way, one of the
     /// replica's own files, which the write would destroy).
+    ///
+    /// A regular file is replaced whole (written beside it, then renamed over it), so a
+    /// failure leaves the old one. A symbolic link is followed: the file it names is
+    /// written, the link stays. Anything else (a device, a FIFO) is written to as it is.
     static func write(_ data: Data, to path: String, besides replica: URL) throws {
-        let url = URL(fileURLWithPath: path)
+        let url = URL(fileURLWithPath: path).resolvingSymlinksInPath()
         if let own = ownFile(url, of: replica) {
             throw WorkPlanError.invalid("cannot write \(path): it is this replica's own file \(own); choose another file name")
         }
@@ -32,7 +36,18 @@ enum Output {
             throw WorkPlanError.invalid("cannot write \(path): it is a folder")
         }
         do {
-            try data.write(to: url, options: .atomic)
+            var info = stat()
+            if lstat(url.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                guard let handle = FileHandle(forWritingAtPath: url.path) else {
+                    throw WorkPlanError.invalid("cannot write \(path): it cannot be opened for writing")
+                }
+                defer { try? handle.close() }
+                try handle.write(contentsOf: data)
+            } else {
+                try data.write(to: url, options: .atomic)
+            }
+        } catch let e as WorkPlanError {
+            throw e
         } catch {
             throw WorkPlanError.invalid("cannot write \(path): \(error.localizedDescription)")
         }

@@ -33,6 +33,13 @@ struct UserMistakeTests {
         let link = tmp.child("link.sqlite").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: o.dir + "/replica.sqlite")
         try refused(o, ["export", "--output", link], saying: ["replica's own file"])
+        // A link to another file: that file is written, and the link stays a link.
+        let real = tmp.child("real.json"), alias = tmp.child("alias.json")
+        try Data("old".utf8).write(to: real)
+        try FileManager.default.createSymbolicLink(atPath: alias.path, withDestinationPath: real.path)
+        #expect(try o.run("export", "--output", alias.path).status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: alias.path) == real.path, "still a link")
+        #expect(try String(contentsOf: real, encoding: .utf8).contains("workplan-export"), "the file it names was written")
         // Another file in the replica's folder is fine.
         #expect(try o.run("export", "--output", o.dir + "/plan-export.json").status == 0)
         #expect(FileManager.default.fileExists(atPath: o.dir + "/plan-export.json"))
