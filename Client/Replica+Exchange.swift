@@ -139,7 +139,11 @@ extension Replica {
                         if let existing, !existing.deleted {
                             var fields = records[i].fields
                             // A link that closes a loop is not made here either: the task keeps its own.
-                            if cut[records[i].id] != nil { fields["follows"] = existing["follows"] }
+                            if let loop = cut[records[i].id] {
+                                let wanted = fields["follows"]?.text.flatMap(RecordID.parse)
+                                if wanted != existing.text("follows") { report.loopsCut.append(loop) }
+                                fields["follows"] = existing["follows"]
+                            }
                             var edits = try Self.differences(kind, existing, fields)
                             if !edits.isEmpty {
                                 edits = try Self.withoutUndoingLaterWork(db, existing, edits, kept: &report.keptNewer)

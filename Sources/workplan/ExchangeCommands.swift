@@ -108,7 +108,7 @@ struct Import: ReplicaCommand {
         let r = try replica.importPlan(plan)
         Output.line("imported \(file): \(r.created) record\(r.created == 1 ? "" : "s") created, \(r.updated) updated")
         if r.keptNewer > 0 {
-            Output.line(Output.yellow("kept the newer value of \(r.keptNewer) field\(r.keptNewer == 1 ? "" : "s"): the file holds \(r.keptNewer == 1 ? "a value" : "values") changed here since it was exported"))
+            Output.line(Output.yellow("kept \(r.keptNewer) value\(r.keptNewer == 1 ? "" : "s") as \(r.keptNewer == 1 ? "it is" : "they are") here: the file holds \(r.keptNewer == 1 ? "a value its field" : "values their fields") had before (an older export does); to go back to one on purpose, use 'workplan edit'"))
         }
         for loop in r.loopsCut {
             Output.line(Output.yellow("task \(RecordID.short(loop[0])) was imported without its follow-on link: the links went round in a loop (\(loop.map(RecordID.short).joined(separator: " → ")))"))

@@ -157,7 +157,7 @@ struct SyncEndToEndTests {
 
         let imported = try s.eums.ok("import", old)
         #expect(imported.contains("0 records created, 0 updated"), "\(imported)")
-        #expect(imported.contains("kept the newer value of 2 fields"), "\(imported)")
+        #expect(imported.contains("kept 2 values as they are here"), "\(imported)")
         #expect(imported.contains("left 2 records deleted"), "the two tasks; the note stays as it is: \(imported)")
         try s.converge()
         let task = try s.ims.json(TaskJSON.self, "show", t)
@@ -281,7 +281,7 @@ struct SyncEndToEndTests {
             .replacingOccurrences(of: "\"bravo\"", with: "\"bravo\", \"zulu\"")
         try edited.write(toFile: old, atomically: true, encoding: .utf8)
         let imported = try s.eums.ok("import", old)
-        #expect(imported.contains("1 updated") && imported.contains("kept the newer value of 2 fields"), "\(imported)")
+        #expect(imported.contains("1 updated") && imported.contains("kept 2 values as they are here"), "\(imported)")
         try s.converge()
         #expect(try s.ims.json(TaskJSON.self, "show", t).tags == ["bravo", "charlie", "zulu"])
     }
