@@ -27,7 +27,7 @@ public enum Validation {
         switch spec.type {
         case .text(let maxLength):
             let t = raw.trimmingWhitespace()
-            if t.isEmpty {
+            if t.isBlank {
                 if spec.required { throw WorkPlanError.invalid("\(label) must not be empty") }
                 return .null
             }
@@ -52,7 +52,7 @@ public enum Validation {
             guard !hasControlCharacter(text, allowingLineBreaks: true) else {
                 throw WorkPlanError.invalid("\(label) must not contain control characters other than line breaks and tabs")
             }
-            if text.trimmingWhitespace().isEmpty {
+            if text.isBlank {
                 if spec.required { throw WorkPlanError.invalid("\(label) must not be empty") }
                 return .null
             }
@@ -85,7 +85,7 @@ public enum Validation {
 
     static func element(_ raw: String, label: String) throws -> String {
         let t = raw.trimmingWhitespace()
-        guard !t.isEmpty else { throw WorkPlanError.invalid("\(label) must not contain an empty element") }
+        guard !t.isBlank else { throw WorkPlanError.invalid("\(label) must not contain an empty element") }
         guard t.utf8.count <= 100 || t.count <= 100 else { throw WorkPlanError.invalid("\(label) element is longer than 100 characters") }
         guard !hasControlCharacter(t) else {
             throw WorkPlanError.invalid("\(label) element must not contain control characters")
@@ -174,6 +174,14 @@ extension String {
 }
 
 extension String {
+    /// Whether the text shows nothing: empty, or only spaces and invisible formatting
+    /// characters (a zero-width space, a byte order mark). Such a value is empty.
+    public var isBlank: Bool {
+        // Visible ASCII anywhere: not blank (most values, one pass that stops early).
+        if utf8.contains(where: { $0 > 0x20 && $0 < 0x7f }) { return false }
+        return !unicodeScalars.contains { !$0.properties.isWhitespace && $0.properties.generalCategory != .format }
+    }
+
     /// The text with each CR LF (and a lone CR) as LF.
     func replacingCRLF() -> String {
         var out = String.UnicodeScalarView()

@@ -66,6 +66,5 @@ func checkField(_ kind: RecordKind, _ field: String, _ text: String?) throws {
 /// Refuses a text argument with nothing visible in it: empty, spaces, or invisible
 /// formatting characters such as a zero-width space (recording it would erase what was there).
 func checkNotBlank(_ text: String, _ what: String) throws {
-    let visible = text.unicodeScalars.contains { !$0.properties.isWhitespace && $0.properties.generalCategory != .format }
-    guard visible else { throw ValidationError("\(what) is empty") }
+    guard !text.isBlank else { throw ValidationError("\(what) is empty") }
 }

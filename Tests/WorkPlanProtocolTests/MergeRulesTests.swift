@@ -177,9 +177,19 @@ struct ValidationTests {
         #expect(throws: WorkPlanError.self) { try Validation.normalize(.text("finished"), for: spec, kind: .task) }
     }
 
-    @Test func requiredTitleMustNotBeEmpty() {
+    @Test func requiredTitleMustNotBeEmpty() throws {
         let spec = RecordKind.task.field("title")!
         #expect(throws: WorkPlanError.self) { try Validation.normalize(.text("   "), for: spec, kind: .task) }
+        // Nothing visible is empty too: a zero-width space, a byte order mark, a filler.
+        for invisible in ["\u{200B}", " \u{FEFF}\u{00A0}", "\u{2060}"] {
+            #expect(throws: WorkPlanError.self) { try Validation.normalize(.text(invisible), for: spec, kind: .task) }
+            #expect(throws: WorkPlanError.self) { try Validation.normalize(.text(invisible), for: RecordKind.note.field("text")!, kind: .note) }
+            #expect(throws: WorkPlanError.self) {
+                try Validation.normalize(.set([invisible]), for: RecordKind.task.field("tags")!, kind: .task)
+            }
+            #expect(try Validation.normalize(.text(invisible), for: RecordKind.task.field("owner")!, kind: .task) == .null)
+        }
+        #expect(try Validation.normalize(.text("A\u{200B}B"), for: spec, kind: .task) == .text("A\u{200B}B"))
         #expect(throws: WorkPlanError.self) { try Validation.normalize(.null, for: spec, kind: .task) }
     }
 
