@@ -43,31 +43,42 @@ struct WorkPlan: AsyncParsableCommand {
 
 /// Values that start with '-' are read as options by the command line's parser.
 enum DashValueHint {
-    /// A hint naming the value, when `message` says a value is missing and the value given
-    /// starts with '-': the word after the option named (`--owner -Smith`), or for a missing
-    /// argument a word that looks like text, not an option (a negative number, a dash and a
-    /// space, a lone dash).
+    /// A hint naming the value, when `message` says a value is missing (or an option is
+    /// unknown) and the value given starts with '-': the word after the option named
+    /// (`--owner -Smith`), or a word that looks like text, not an option (`looksLikeText`).
     static func hint(for message: String, arguments: [String]) -> String? {
         if let option = optionMissingValue(message), let i = arguments.firstIndex(of: option),
            i + 1 < arguments.count, arguments[i + 1].hasPrefix("-") {
             let value = arguments[i + 1]
             return "hint: '\(value)' starts with '-', so it was read as an option; attach it with '=': \(option)=\(value)"
         }
+        let textHint = { (value: String) in
+            "hint: '\(value)' starts with '-', so it was read as an option; put text that starts with '-' after '--', last: workplan note ID --dir DIR -- '\(value)'"
+        }
+        if let unknown = quoted(after: "Unknown option '", in: message), looksLikeText(unknown) {
+            return textHint(unknown)
+        }
         guard message.contains("Missing expected argument"), let value = arguments.first(where: looksLikeText) else { return nil }
-        return "hint: '\(value)' starts with '-', so it was read as an option; put text that starts with '-' after '--', last: workplan note ID --dir DIR -- '\(value)'"
+        return textHint(value)
+    }
+
+    /// The text between `prefix` and the next quote in `message`.
+    static func quoted(after prefix: String, in message: String) -> String? {
+        guard let start = message.range(of: prefix)?.upperBound else { return nil }
+        return String(message[start...].prefix { $0 != "'" })
     }
 
     /// "--owner" from "Missing value for '--owner <owner>'".
     static func optionMissingValue(_ message: String) -> String? {
-        guard let start = message.range(of: "Missing value for '")?.upperBound else { return nil }
-        let name = message[start...].prefix { $0 != " " && $0 != "'" }
+        guard let quoted = quoted(after: "Missing value for '", in: message) else { return nil }
+        let name = quoted.prefix { $0 != " " }
         return name.hasPrefix("-") ? String(name) : nil
     }
 
+    /// A word with one dash is text (WorkPlan's only one-dash option is `-h`), and so is
+    /// a dash alone; one with two is text only with a space in it.
     static func looksLikeText(_ arg: String) -> Bool {
         guard arg.hasPrefix("-"), arg != "--" else { return false }
-        let rest = arg.drop(while: { $0 == "-" })
-        guard let first = rest.first else { return true }
-        return first.isNumber || first.isWhitespace || rest.contains(" ")
+        return arg.hasPrefix("--") ? arg.contains(" ") : arg != "-h"
     }
 }

@@ -64,6 +64,8 @@ struct UserMistakeTests {
         let item = String(try o.ok("agenda", "add", "21", "Military mobility").split(separator: "\n")[0])
         _ = try o.ok("agenda", "outcome", item, "Agreed")
         for blank in ["", "   ", "\u{200B}", " \u{00A0}\u{FEFF} "] {
+            try refused(o, ["note", String(t), blank], saying: ["note text must not be empty"])
+            try refused(o, ["area", "add", blank], saying: ["empty"])
             try refused(o, ["conference", "guidance", "21", blank], saying: ["guidance text is empty"])
             try refused(o, ["agenda", "outcome", item, blank], saying: ["outcome text is empty"])
         }
@@ -124,6 +126,8 @@ struct UserMistakeTests {
         try refused(o, ["edit", t, "--conference=-3"], saying: ["must be a whole number from 1 to 999999 (got '-3')"])
         try refused(o, ["edit", t, "--conference", "1000000"], saying: ["must be a whole number from 1 to 999999 (got '1000000')"])
         try refused(o, ["note", t, "- done"], saying: ["hint: '- done' starts with '-'", "after '--'"])
+        try refused(o, ["area", "add", "-Cyber"], saying: ["hint: '-Cyber' starts with '-'", "after '--'"])
+        try refused(o, ["add", "-x", "--area", "Military Mobility"], saying: ["hint: '-x' starts with '-'"])
         #expect(!(try o.run("note", t, "- done").stderr.contains("attach it with")), "no '=' advice for a text argument")
         // As the hint says: after '--', it is the note's text.
         let r = try CLI.run("workplan", ["note", t, "--dir", o.dir, "--", "- done"])
