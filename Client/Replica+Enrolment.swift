@@ -45,7 +45,11 @@ extension Replica {
             replica = try create(in: folder, staff: bundle.staff, user: bundle.user, role: bundle.role)
         }
         let file = folder.appendingPathComponent(bundleFileName)
-        let data = try JSONEncoder().encode(bundle)
+        // The copy kept here holds the URL in use (a `--server` given over the bundle's):
+        // `recover` reads it when the replica's own settings are lost with a damaged file.
+        var kept = bundle
+        kept.serverURL = url
+        let data = try JSONEncoder().encode(kept)
         FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600])
         try data.write(to: file)
         try replica.db.write { db in

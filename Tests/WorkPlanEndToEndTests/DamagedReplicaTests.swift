@@ -51,6 +51,26 @@ struct DamagedReplicaTests {
         #expect(!kept.isEmpty, "the damaged file is kept for manual recovery")
     }
 
+    /// An officer who joined with `--server` (the bundle's URL was wrong) and then lost the
+    /// replica file: `recover` keeps the URL in use, and the next sync reaches the server.
+    @Test func recoverKeepsTheServerURLGivenAtJoin() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.child("server").path)
+        let bundle = try server.enrol("Col. A. Dupont", staff: "EUMS", in: tmp)   // names https://localhost:8443
+        try server.start()
+        let o = Officer(dir: tmp.child("eums").path)
+        try o.ok("join", bundle, "--server", server.url)
+        try o.ok("area", "add", "Military Mobility")
+        try o.ok("sync")
+        try Data("the disk failed here".utf8).write(to: tmp.child("eums/replica.sqlite"))
+        try? FileManager.default.removeItem(atPath: tmp.child("eums/replica.sqlite-wal").path)
+        try? FileManager.default.removeItem(atPath: tmp.child("eums/replica.sqlite-shm").path)
+        #expect(try o.run("recover").status == 0)
+        let sync = try o.run("sync")
+        #expect(sync.status == 0, "\(sync)")
+        #expect(try o.ok("area", "list").contains("Military Mobility"), "the plan came back from the server")
+    }
+
     @Test func aFileThatIsNotSQLiteIsAClearError() throws {
         let tmp = try TemporaryDirectory()
         let o = Officer(dir: tmp.child("r").path)
