@@ -118,7 +118,7 @@ extension Replica {
                 }
                 // Against what the officer has seen: the conflict (which covers the notes
                 // that made it) and what is pulled here.
-                op = PlanOperation(record: c.record, kind: c.kind, action: .delete, baseRev: max(c.currentRev, try deleteBase(db)),
+                op = PlanOperation(record: c.record, kind: c.kind, action: .delete, baseRev: max(c.currentRev, Self.deleteBase(me)),
                                    resolves: ids, at: at)
                 r.deleted = true
                 try RecordTable.of(c.kind).write(db, r)

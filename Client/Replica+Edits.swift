@@ -142,7 +142,7 @@ extension Replica {
             guard var record = try table.fetch(db, id: id), !record.deleted else {
                 throw WorkPlanError.notFound("no \(kind.displayName) \(RecordID.short(id))")
             }
-            let op = PlanOperation(record: id, kind: kind, action: .delete, baseRev: try deleteBase(db), at: at)
+            let op = PlanOperation(record: id, kind: kind, action: .delete, baseRev: Self.deleteBase(me), at: at)
             try AccessRules.checkWrite(user: me.identity, op: op, current: Releasability(rawValue: record.text(FieldName.releasable) ?? "both"))
             let unsent = try PendingLog.unsent(db, record: id)
             let inFlight = try PendingLog.entries(db, where: "record = ? AND batch IS NOT NULL", arguments: [id])
@@ -179,11 +179,10 @@ extension Replica {
     /// change or a note someone else made after it makes the delete a conflict. The
     /// record's rev would not do: this officer's own pushes raise it past changes of others
     /// not pulled yet (a sync whose pull failed), and no note moves it.
-    func deleteBase(_ db: Database) throws -> Int64 {
-        try Settings.load(from: db).cursor
+    static func deleteBase(_ me: Settings) -> Int64 {
+        me.cursor
     }
 
-    /// The rev a new `set` of `field` is made against.
     /// Refuses a follow-on link that would close a loop: `task` may not follow on from a
     /// task that already follows on from it, directly or through others. (Two offline edits
     /// can still close one between them; views never walk the chain, so such a loop only
@@ -207,6 +206,7 @@ extension Replica {
         return nil
     }
 
+    /// The rev a new `set` of `field` is made against.
     func baseRev(_ db: Database, _ record: StoredRecord, _ field: String) throws -> Int64 {
         if let pending = try PendingLog.pendingBase(db, record: record.id, field: field) { return pending }
         return record.revs[field] ?? record.rev
