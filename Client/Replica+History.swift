@@ -47,11 +47,7 @@ extension Replica {
     /// The one record whose id starts with `prefix` among those this replica holds history
     /// of (a deleted task is no longer in the tables, but who deleted it, and when, is).
     func recordInHistory(prefix: String) throws -> (RecordKind, String)? {
-        let p = prefix.lowercased()
-        let ids = try db.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT record FROM history WHERE record >= ? AND record < ? LIMIT 10",
-                                arguments: [p, p + "\u{7f}"])
-        }
+        let ids = try db.read { db in try Self.recordsInHistory(db, prefix: prefix.lowercased(), limit: 10) }
         guard !ids.isEmpty else { return nil }
         guard ids.count == 1 else {
             throw WorkPlanError(.ambiguous, "id \(prefix) is ambiguous: \(ids.map(RecordID.short).joined(separator: ", "))")
@@ -82,6 +78,13 @@ extension Replica {
             }
             return out
         }
+    }
+
+    /// Up to `limit` ids starting with `prefix` (lower case) that the pulled change stream
+    /// holds history of.
+    static func recordsInHistory(_ db: Database, prefix: String, limit: Int) throws -> [String] {
+        try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT record FROM history WHERE record >= ? AND record < ? LIMIT ?"),
+                            arguments: [prefix, prefix + "\u{7f}", limit])
     }
 
     /// The newest change (or snapshot) of `record` in the pulled change stream, conflicts

@@ -13,8 +13,7 @@ extension Replica {
     /// change stream, when its last change is that delete (what tells an officer why a
     /// task they are about to note is gone).
     static func deletion(_ db: Database, _ kind: RecordKind, prefix: String) throws -> Change? {
-        let ids = try String.fetchAll(db, sql: "SELECT DISTINCT record FROM history WHERE record >= ? AND record < ? LIMIT 2",
-                                      arguments: [prefix, prefix + "~"])
+        let ids = try recordsInHistory(db, prefix: prefix, limit: 2)
         guard ids.count == 1, let change = try lastChange(db, record: ids[0]) else { return nil }
         return change.kind == kind && change.action == .delete ? change : nil
     }
