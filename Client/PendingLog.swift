@@ -33,11 +33,11 @@ enum PendingLog {
          SQLArgument(op.resolves.map(JSONText.encode)), .int(op.at), .text(author), SQLArgument(serverValue.map(JSONText.encode))]
     }
 
+    /// The columns `row` fills, in its order: an operation as `pending` and `set_aside` keep it.
+    static let operationColumns = "op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, server_value"
+
     static func insert(_ db: Database, row: [SQLArgument]) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO pending (op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, server_value)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).run(row)
+        try db.cachedStatement(sql: "INSERT INTO pending (\(operationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").run(row)
     }
 
     /// The server value beneath the waiting edits of a field, if any edit of it waits.

@@ -71,24 +71,20 @@ extension Replica {
             var keep: [String: String?] = [:]
             for key in ["server_url", "store_id"] { keep[key] = settings[key] ?? (key == "server_url" ? bundle?.serverURL : nil) }
             try Settings.store(keep, in: db)
-            for row in setAside {
-                try db.execute(sql: """
-                    INSERT INTO set_aside (title, reason, set_at, op_id, record, kind, action, field, value, fields,
-                                           base_rev, resolves, at, author, server_value)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [row["title"], row["reason"], row["set_at"], row["op_id"], row["record"], row["kind"], row["action"],
-                                     row["field"], row["value"], row["fields"], row["base_rev"], row["resolves"], row["at"],
-                                     row["author"], row["server_value"]])
-            }
-            for row in pending {
-                try db.execute(sql: """
-                    INSERT INTO pending (op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, batch, server_value)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [row["op_id"], row["record"], row["kind"], row["action"], row["field"], row["value"],
-                                     row["fields"], row["base_rev"], row["resolves"], row["at"], row["author"], row["batch"], row["server_value"]])
-            }
+            try copy(setAside, into: "set_aside", columns: "title, reason, set_at, " + PendingLog.operationColumns, in: db)
+            try copy(pending, into: "pending", columns: PendingLog.operationColumns + ", batch", in: db)
         }
         return SalvageReport(damagedCopy: aside.path, savedEdits: pending.count, pendingUnreadable: pendingUnreadable, enrolled: bundle != nil)
+    }
+
+    /// Inserts `rows` (read from the damaged file) into `table`, the `columns` named (a
+    /// comma-separated list) taken from each row by name; others (`seq`) are numbered anew.
+    private static func copy(_ rows: [Row], into table: String, columns: String, in db: Database) throws {
+        let names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let statement = try db.makeStatement(sql: "INSERT INTO \(table) (\(columns)) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))")
+        for row in rows {
+            try statement.execute(arguments: StatementArguments(names.map { row[$0] as DatabaseValue }))
+        }
     }
 
     /// Whether the replica in `folder` opens, reads its settings and passes `PRAGMA

@@ -58,8 +58,7 @@ extension Replica {
     /// Keeps an operation that already left the pending log (its reply was stored).
     static func setAside(_ db: Database, _ op: PlanOperation, author: String, title: String, reason: String) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO set_aside (title, reason, set_at, op_id, record, kind, action, field, value, fields,
-                                   base_rev, resolves, at, author, server_value)
+            INSERT INTO set_aside (title, reason, set_at, \(PendingLog.operationColumns))
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).run([.text(title), .text(reason), .int(Clock.now())] + PendingLog.row(op, author: author, serverValue: nil))
     }
@@ -68,9 +67,8 @@ extension Replica {
     private static func setAside(_ db: Database, where clause: String, _ arguments: StatementArguments,
                                  title: String, reason: String) throws -> Int {
         try db.execute(sql: """
-            INSERT INTO set_aside (title, reason, set_at, op_id, record, kind, action, field, value, fields,
-                                   base_rev, resolves, at, author, server_value)
-            SELECT ?, ?, ?, op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, server_value
+            INSERT INTO set_aside (title, reason, set_at, \(PendingLog.operationColumns))
+            SELECT ?, ?, ?, \(PendingLog.operationColumns)
             FROM pending WHERE \(clause) ORDER BY seq
             """, arguments: [title, reason, Clock.now()] + arguments)
         let moved = db.changesCount
