@@ -59,22 +59,9 @@ public final class Replica: Sendable {
     }
 
     /// Creates the replica's folder (owner only), or says plainly why it cannot: a file in
-    /// the way, or no permission to write where it goes.
+    /// the way, or no permission to write where it goes (`LocalFolder`).
     static func makeFolder(_ folder: URL) throws {
-        var isDirectory: ObjCBool = false
-        var probe = folder
-        // The nearest part of the path that exists must be a folder.
-        while !FileManager.default.fileExists(atPath: probe.path, isDirectory: &isDirectory), probe.path != "/" {
-            probe = probe.deletingLastPathComponent()
-        }
-        guard isDirectory.boolValue else {
-            throw WorkPlanError.invalid("cannot make a replica in \(folder.path): \(probe.path) is a file, not a folder")
-        }
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw WorkPlanError.forbidden("cannot create the folder \(folder.path): no permission to write in \(probe.path)")
-        }
+        try LocalFolder.create(folder.path, naming: "the replica folder")
         guard FileManager.default.isWritableFile(atPath: folder.path) else {
             throw WorkPlanError.forbidden("cannot make a replica in \(folder.path): the folder cannot be written (check its permissions)")
         }

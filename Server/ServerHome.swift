@@ -36,7 +36,7 @@ public struct ServerHome: Sendable {
         // Everything that can fail for a user mistake fails before anything is written.
         let ca = try CertificateAuthority.create()
         let server = try ca.issueServerCertificate(names: names)
-        try createFolder(directory, for: directory)
+        try LocalFolder.create(directory, naming: "the data folder")
         try SecureFile.write(ca.credential.certificate, to: home.caCertificatePath, mode: 0o644)
         try SecureFile.write(ca.credential.key, to: home.caKeyPath)
         try SecureFile.write(server.certificate, to: home.serverCertificatePath, mode: 0o644)
