@@ -36,8 +36,11 @@ enum PendingLog {
     /// The columns `row` fills, in its order: an operation as `pending` and `set_aside` keep it.
     static let operationColumns = "op_id, record, kind, action, field, value, fields, base_rev, resolves, at, author, server_value"
 
+    /// Built once: an import inserts one row per record.
+    static let insertSQL = "INSERT INTO pending (\(operationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
     static func insert(_ db: Database, row: [SQLArgument]) throws {
-        try db.cachedStatement(sql: "INSERT INTO pending (\(operationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").run(row)
+        try db.cachedStatement(sql: insertSQL).run(row)
     }
 
     /// The server value beneath the waiting edits of a field, if any edit of it waits.
