@@ -19,7 +19,16 @@ struct Bench: AsyncParsableCommand {
         var table = Table()
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("workplan-bench-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
+        // WORKPLAN_BENCH_KEEP=1 leaves the plans, replicas and server store behind (printed on
+        // standard error) for looking into a figure with sqlite3 or strace.
+        let keep = ProcessInfo.processInfo.environment["WORKPLAN_BENCH_KEEP"] == "1"
+        defer {
+            if keep {
+                FileHandle.standardError.write(Data("kept the bench's files in \(work.path)\n".utf8))
+            } else {
+                try? FileManager.default.removeItem(at: work)
+            }
+        }
         if groups.contains("local") {
             for n in sizes { try LocalBench(n: n, runs: runs, work: work).run(into: &table) }
         }
