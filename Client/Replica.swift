@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import WorkPlanProtocol
+import WorkPlanSQLite
 
 /// An officer's local replica of the plan: one SQLite file (WAL) in the replica folder,
 /// holding the plan as the officer sees it (server state plus their own unpushed edits),
@@ -52,6 +53,15 @@ public final class Replica: Sendable {
         return try Replica(folder: folder, db: db)
     }
 
+    /// The table `ReusedWAL.settle` writes its one row to.
+    static let walRestartTable = "wal_restart"
+
+    deinit {
+        // The WAL file is kept for the next command, emptied (`ReusedWAL`).
+        // Reentrant: safe even if the last reference goes inside a database access.
+        try? db.unsafeReentrantWrite { db in ReusedWAL.settle(db, table: Self.walRestartTable) }
+    }
+
     private init(folder: URL, db: DatabasePool) throws {
         self.folder = folder
         self.db = db
@@ -77,9 +87,12 @@ public final class Replica: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -32768")
             // Checkpoint every 32 MB of WAL, not 4 MB: a first sync of 50k tasks checkpointed
             // 47 times (two fdatasyncs each, a second in all). Every command still ends with
-            // a checkpoint when it closes the replica, so none inherits another's WAL; what
-            // a lost commit costs is unchanged (a sync resumes, a batch is replayed by id).
+            // a checkpoint when it closes the replica, so none inherits another's frames;
+            // what a lost commit costs is unchanged (a sync resumes, a batch is replayed by id).
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
+            // The WAL file itself stays for the next command, emptied (`ReusedWAL`, settled
+            // in `deinit`).
+            ReusedWAL.keep(db)
             if SyncTrace.enabled {
                 // SQLite times statements with a millisecond clock here, so a statement of a
                 // few microseconds that crosses a tick reads as 1 ms: only 2 ms and more are

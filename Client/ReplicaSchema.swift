@@ -87,6 +87,15 @@ enum ReplicaSchema {
                     author TEXT NOT NULL, server_value TEXT);
                 """)
         }
+        // The one row `ReusedWAL.settle` updates when a command closes the replica, so that
+        // the kept WAL starts over with a frame of this table's page only (never the header
+        // page or the plan's).
+        m.registerMigration("v4: WAL restart marker") { db in
+            try db.execute(sql: """
+                CREATE TABLE wal_restart (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+                INSERT INTO wal_restart (id, n) VALUES (1, 0);
+                """)
+        }
         return m
     }
 }

@@ -31,4 +31,12 @@ struct ReplicaSchemaTests {
             #expect(try PendingLog.newestUnsentBaseline(db) == nil)
         }
     }
+
+    /// A replica made before v4 gets the one row that `ReusedWAL.settle` updates.
+    @Test func v4AddsTheWALRestartRow() throws {
+        let db = try DatabaseQueue()
+        try ReplicaSchema.migrator.migrate(db, upTo: "v3: edits set aside")
+        try ReplicaSchema.migrator.migrate(db)
+        #expect(try db.read { try Row.fetchAll($0, sql: "SELECT id, n FROM \(Replica.walRestartTable)") }.map { [$0[0] as Int, $0[1] as Int] } == [[1, 0]])
+    }
 }

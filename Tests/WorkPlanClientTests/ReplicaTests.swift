@@ -49,6 +49,31 @@ struct ReplicaTests {
         #expect(try pool.read { try ReplicaSchema.migrator.hasCompletedMigrations($0) })
     }
 
+    /// A command that closes its replica leaves the WAL file for the next one, emptied: the
+    /// replica file alone holds every edit (`ReusedWAL`).
+    @Test func closingAReplicaKeepsItsWALButNothingOnlyInIt() throws {
+        let tmp = try TemporaryDirectory()
+        let folder = tmp.child("replica")
+        var area = ""
+        do {
+            let r = try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")
+            area = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+            for i in 0..<50 { _ = try r.createRecord(.task, fields: taskFields(area, title: "Task \(i)")) }
+        }
+        let db = Replica.databaseURL(in: folder).path
+        let wal = try #require((try? FileManager.default.attributesOfItem(atPath: db + "-wal"))?[.size] as? Int64)
+        #expect(wal > 4096, "the WAL file is kept at its size")
+        // Copied alone, without its WAL, the replica file has every record.
+        let copy = tmp.child("copy")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: db, toPath: Replica.databaseURL(in: copy).path)
+        let alone = try Replica.open(in: copy)
+        #expect(try alone.tasks().count == 50)
+        #expect(try alone.pendingCount() == 51)
+        // Opened again where it is, it also has them (the one frame left is already copied).
+        #expect(try Replica.open(in: folder).tasks().count == 50)
+    }
+
     @Test func createWritesRecordAndPendingOperationTogether() throws {
         let (r, _, area) = try makeReplica()
         let id = try r.createRecord(.task, fields: taskFields(area))
