@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkPlanClientTests",
-            dependencies: ["WorkPlanClient", "WorkPlanTestSupport"],
+            dependencies: ["WorkPlanClient", "WorkPlanSQLite", "WorkPlanTestSupport"],
             path: "Tests/WorkPlanClientTests",
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import WorkPlanProtocol
+import WorkPlanSQLite
 
 /// Recovery of a damaged replica file (docs/operations.md "A damaged replica"): the file is
 /// moved aside, whatever unpushed edits can still be read from it are kept, and a fresh
@@ -33,10 +34,15 @@ extension Replica {
         }
         let stamp = TimeFormat.iso(Clock.now()).replacingOccurrences(of: ":", with: "")
         let aside = folder.appendingPathComponent("\(fileName).damaged-\(stamp)")
+        // A write-ahead log that belongs to another file (this one was put back by hand) is
+        // moved further aside, under a name SQLite does not read, so that reading the file
+        // does not mix the two (`ReusedWAL.mismatch`).
+        let foreignLog = ReusedWAL.mismatch(databasePath: db.path) != nil
         for suffix in ["", "-wal", "-shm"] {
             let from = URL(fileURLWithPath: db.path + suffix)
             if FileManager.default.fileExists(atPath: from.path) {
-                try FileManager.default.moveItem(at: from, to: URL(fileURLWithPath: aside.path + suffix))
+                let to = aside.path + suffix + (foreignLog && suffix != "" ? "-of-another-file" : "")
+                try FileManager.default.moveItem(at: from, to: URL(fileURLWithPath: to))
             }
         }
         // Read what can be read: settings and the pending log, row by row.
@@ -90,6 +96,7 @@ extension Replica {
     /// Whether the replica in `folder` opens, reads its settings and passes `PRAGMA
     /// quick_check`. Read only: nothing is written.
     static func isIntact(folder: URL) -> Bool {
+        guard ReusedWAL.mismatch(databasePath: databaseURL(in: folder).path) == nil else { return false }
         var config = Configuration()
         config.readonly = true
         guard let queue = try? DatabaseQueue(path: databaseURL(in: folder).path, configuration: config) else { return false }

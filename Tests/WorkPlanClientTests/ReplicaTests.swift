@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import WorkPlanProtocol
+import WorkPlanSQLite
 import WorkPlanTestSupport
 @testable import WorkPlanClient
 
@@ -63,6 +64,9 @@ struct ReplicaTests {
         let db = Replica.databaseURL(in: folder).path
         let wal = try #require((try? FileManager.default.attributesOfItem(atPath: db + "-wal"))?[.size] as? Int64)
         #expect(wal > 4096, "the WAL file is kept at its size")
+        // Started over: one frame counts (the marker row, already copied), not the edits'.
+        #expect(ReusedWAL.frames(ofWAL: db + "-wal")?.headers.count == 1)
+        #expect(ReusedWAL.mismatch(databasePath: db) == nil)
         // Copied alone, without its WAL, the replica file has every record.
         let copy = tmp.child("copy")
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)

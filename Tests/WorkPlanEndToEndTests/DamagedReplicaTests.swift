@@ -71,6 +71,33 @@ struct DamagedReplicaTests {
         #expect(try o.ok("area", "list").contains("Military Mobility"), "the plan came back from the server")
     }
 
+    /// The replica's write-ahead log stays between commands (`ReusedWAL`). Putting back by
+    /// hand a replica file that `recover --force` moved aside must not let SQLite read the
+    /// new replica's log into it: the command refuses, says what to do, and the file is
+    /// untouched; `recover` then keeps its edits.
+    @Test func aReplicaFilePutBackByHandIsRefusedNotDestroyed() throws {
+        let tmp = try TemporaryDirectory()
+        let o = Officer(dir: tmp.child("r").path)
+        try o.ok("init", "--staff", "EUMS", "--user", "Col. Dupont")
+        try o.ok("area", "add", "Military Mobility")
+        for i in 0..<40 { try o.ok("add", "Task \(i) of the plan that grows the file", "--area", "military mobility") }
+        try o.ok("recover", "--force")
+        let aside = try #require(try FileManager.default.contentsOfDirectory(atPath: o.dir).first { $0.hasPrefix("replica.sqlite.damaged-") && $0.hasSuffix("Z") })
+        try FileManager.default.removeItem(atPath: o.dir + "/replica.sqlite")
+        try FileManager.default.moveItem(atPath: o.dir + "/" + aside, toPath: o.dir + "/replica.sqlite")
+        let before = try Data(contentsOf: URL(fileURLWithPath: o.dir + "/replica.sqlite"))
+
+        let refused = try o.run("list")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("does not match the write-ahead log") && refused.stderr.contains("delete replica.sqlite-wal"), "\(refused.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: o.dir + "/replica.sqlite")) == before, "the file put back is untouched")
+
+        // recover reads it as it is (the other file's log moved out of the way) and keeps its edits.
+        let recovered = try o.run("recover")
+        #expect(recovered.status == 0, "\(recovered)")
+        #expect(recovered.stdout.contains("kept 41 unpushed edits"), "\(recovered.stdout)")
+    }
+
     @Test func aFileThatIsNotSQLiteIsAClearError() throws {
         let tmp = try TemporaryDirectory()
         let o = Officer(dir: tmp.child("r").path)

@@ -89,6 +89,7 @@ struct ReusedWALTests {
         let f = try Fixture()
         try f.write(rows: 200)
         try f.pool.close()
+        #expect(ReusedWAL.mismatch(databasePath: f.path) == nil, "several frames are left to SQLite")
         let (log, _) = try Self.walFrames(f.path)
         #expect(log >= 200)
     }
@@ -100,18 +101,74 @@ struct ReusedWALTests {
         try f.pool.close()
         let kept = try #require(f.size(f.walPath))
 
-        var config = Configuration()
-        config.prepareDatabase { ReusedWAL.keep($0) }
-        let again = try DatabasePool(path: f.path, configuration: config)
-        try again.write { db in
-            for _ in 0..<100 { try db.execute(sql: "INSERT INTO t VALUES (zeroblob(4000))") }
+        do {
+            var config = Configuration()
+            config.prepareDatabase { ReusedWAL.keep($0) }
+            let again = try DatabasePool(path: f.path, configuration: config)
+            try again.write { db in
+                for _ in 0..<100 { try db.execute(sql: "INSERT INTO t VALUES (zeroblob(4000))") }
+            }
+            // Written from the start of the kept file: it did not grow.
+            #expect(f.size(f.walPath) == kept)
+            #expect(try again.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 400)
+            again.writeWithoutTransaction { ReusedWAL.settle($0, table: "mark") }
+            // Released as a replica's pool is (readers first, the writer last), not closed.
         }
-        // Written from the start of the kept file: it did not grow.
-        #expect(f.size(f.walPath) == kept)
-        #expect(try again.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 400)
-        again.writeWithoutTransaction { ReusedWAL.settle($0, table: "mark") }
-        try again.close()
         #expect(try Self.rowsInFileAlone(f) == 400)
+        #expect(ReusedWAL.frames(ofWAL: f.walPath)?.headers.count == 1)
+        #expect(ReusedWAL.mismatch(databasePath: f.path) == nil)
+    }
+
+    /// A file put in the database's place by hand (here another, larger database) is told
+    /// apart from the one the kept WAL was written for, before SQLite would read the WAL's
+    /// frame into it.
+    @Test func anotherFilePutInTheDatabasesPlaceIsRecognised() throws {
+        let f = try Fixture()
+        try f.write(rows: 20)
+        f.pool.writeWithoutTransaction { ReusedWAL.settle($0, table: "mark") }
+        try f.pool.close()
+        #expect(ReusedWAL.mismatch(databasePath: f.path) == nil, "its own file matches")
+
+        let other = try Fixture()
+        try other.write(rows: 60)
+        try other.pool.close()
+        let original = try Data(contentsOf: URL(fileURLWithPath: f.path))
+        try FileManager.default.removeItem(atPath: f.path)
+        try FileManager.default.copyItem(atPath: other.path, toPath: f.path)
+        let problem = try #require(ReusedWAL.mismatch(databasePath: f.path))
+        #expect(problem.contains("bytes"), "\(problem)")
+
+        // The same size but another page where the marker was: still refused.
+        var sameSize = original
+        let page = Int(try #require(ReusedWAL.frames(ofWAL: f.walPath)?.headers.first?.page))
+        sameSize.replaceSubrange((page - 1) * 4096..<page * 4096, with: Data(repeating: 0, count: 4096))
+        try sameSize.write(to: URL(fileURLWithPath: f.path))
+        #expect(ReusedWAL.mismatch(databasePath: f.path)?.contains("page \(page)") == true)
+    }
+
+    /// A process killed after the marker's commit and before its close copied it: the one
+    /// frame is not in the file yet, and that is no mismatch (SQLite reads it in).
+    @Test func aMarkerNotYetCopiedIsNoMismatch() throws {
+        let f = try Fixture()
+        try f.write(rows: 30)
+        try f.pool.close()
+        var handle: OpaquePointer?
+        #expect(sqlite3_open_v2(f.path, &handle, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK)
+        var on: Int32 = 1
+        sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &on)
+        #expect(sqlite3_exec(handle, "PRAGMA wal_checkpoint(PASSIVE)", nil, nil, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(handle, "UPDATE mark SET n = n + 1", nil, nil, nil) == SQLITE_OK)
+        // The files as a kill at this moment leaves them: copied before the close copies the frame.
+        let killed = try TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: f.path, toPath: killed.file("db.sqlite"))
+        try FileManager.default.copyItem(atPath: f.walPath, toPath: killed.file("db.sqlite-wal"))
+        sqlite3_close_v2(handle)
+        #expect(ReusedWAL.frames(ofWAL: killed.file("db.sqlite-wal"))?.headers.count == 1)
+        #expect(ReusedWAL.mismatch(databasePath: killed.file("db.sqlite")) == nil)
+        let q = try DatabaseQueue(path: killed.file("db.sqlite"))
+        #expect(try q.read { try Int.fetchOne($0, sql: "SELECT n FROM mark") } == 1)
+        #expect(try q.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 30)
+        try q.close()
     }
 
     @Test func aWALOverTheLimitIsDeletedAsBefore() throws {
