@@ -43,6 +43,8 @@ final class PushApplier {
     var loaded: [String: StoredRecord] = [:]
     /// Existence and releasability of records referenced by this batch (nil: absent).
     var metas: [String: RecordMeta?] = [:]
+    /// Operations of the batch applied so far (the batch comes in chunks: `apply(_:)`).
+    private var applied = 0
 
     private var insertChange: Statement
     private var insertRecord: Statement
@@ -71,8 +73,9 @@ final class PushApplier {
         selectMeta = try db.cachedStatement(sql: "SELECT kind, releasable, effective, deleted FROM records WHERE id = ?")
     }
 
-    /// Applies every operation of a checked batch in order and returns one result per
-    /// operation (a create's fields JSON was written by the checks).
+    /// Applies every operation of a checked chunk of the batch in order and returns one
+    /// result per operation (a create's fields JSON was written by the checks). Called
+    /// for each chunk in batch order.
     func apply(_ batch: ServerStore.CheckedBatch) throws -> [OpResult] {
         var results: [OpResult] = []
         results.reserveCapacity(batch.ops.count)
@@ -84,7 +87,8 @@ final class PushApplier {
                 if let result = try createIfAbsent(op, fieldsJSON: fieldsJSON) {
                     results.append(result)
                     try closeConflicts(op)
-                    ServerFaults.appliedInPush(results.count)
+                    applied += 1
+                    ServerFaults.appliedInPush(applied)
                     continue
                 }
             }
@@ -108,7 +112,8 @@ final class PushApplier {
             }
             try closeConflicts(op)
             results.append(result)
-            ServerFaults.appliedInPush(results.count)
+            applied += 1
+            ServerFaults.appliedInPush(applied)
         }
         return results
     }

@@ -17,28 +17,39 @@ extension ServerStore {
     }
 
     /// Applies a push batch (docs/sync-model.md "Push"): the stored reply for a known batch
-    /// id; else every operation validated, then the whole batch applied in one write
-    /// transaction with `MergeRules`, or nothing at all when any operation is refused.
+    /// id; else every operation checked and applied with `MergeRules` in one write
+    /// transaction, or nothing at all when any operation is refused. A large batch's checks
+    /// that need no store run on the other cores while the writer applies the operations
+    /// already checked (`ChunkedChecks`).
     public func push(_ request: PushRequest, user: Identity) async throws -> PushReply {
         try Self.checkBatchId(request.batchId)
         if let stored = try await pool.read({ db in try Self.storedResults(db, request.batchId, user: user) }) {
             return Self.replay(request.batchId, storeId: storeId, resultsJSON: stored)
         }
-        let checked = try await Self.validateConcurrently(request.ops)
+        try Self.checkBatchShape(request.ops)
+        let checks = ChunkedChecks(request.ops)
         let storeId = self.storeId
-        return try await pool.write { db in
-            // Checked again inside the transaction: a concurrent retry may have won.
-            if let stored = try Self.storedResults(db, request.batchId, user: user) {
-                return Self.replay(request.batchId, storeId: storeId, resultsJSON: stored)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<checks.helpersWanted { group.addTask { checks.help() } }
+            defer { checks.stop() }
+            return try await pool.write { db in
+                // Checked again inside the transaction: a concurrent retry may have won.
+                if let stored = try Self.storedResults(db, request.batchId, user: user) {
+                    return Self.replay(request.batchId, storeId: storeId, resultsJSON: stored)
+                }
+                let applier = try PushApplier(db: db, user: user, batchId: request.batchId)
+                var results: [OpResult] = []
+                results.reserveCapacity(request.ops.count)
+                for i in 0..<checks.count {
+                    results += try applier.apply(try checks.chunk(i))
+                }
+                let resultsJSON = JSONWriter.encode(results: results)
+                try db.execute(sql: "INSERT INTO batches(id, user, results, seq) VALUES (?, ?, ?, ?)",
+                               arguments: [request.batchId, user.name, resultsJSON, applier.nextSeq - 1])
+                return PushReply(json: JSONWriter.pushResponse(batchId: request.batchId, storeId: storeId,
+                                                               resultsJSON: resultsJSON, replayed: false),
+                                 replayed: false)
             }
-            let applier = try PushApplier(db: db, user: user, batchId: request.batchId)
-            let results = try applier.apply(checked)
-            let resultsJSON = JSONWriter.encode(results: results)
-            try db.execute(sql: "INSERT INTO batches(id, user, results, seq) VALUES (?, ?, ?, ?)",
-                           arguments: [request.batchId, user.name, resultsJSON, applier.nextSeq - 1])
-            return PushReply(json: JSONWriter.pushResponse(batchId: request.batchId, storeId: storeId,
-                                                           resultsJSON: resultsJSON, replayed: false),
-                             replayed: false)
         }
     }
 
@@ -54,15 +65,13 @@ extension ServerStore {
         /// The normalised operations.
         var ops: [PlanOperation] = []
         /// For each create, its fields as stored (`JSONWriter.encode(fields:)`): written
-        /// here, in parallel, rather than inside the write transaction.
+        /// with the checks, on a helper's core when there is one (`ChunkedChecks`).
         var fieldsJSON: [String?] = []
     }
 
-    /// The checks that need no store: each operation's shape and values, duplicate ids,
-    /// the batch size, natural-key ids. Returns the normalised operations. Large batches
-    /// are validated in chunks on all cores (the checks are pure); the error reported is
-    /// always that of the first failing operation.
-    static func validateConcurrently(_ ops: [PlanOperation]) async throws -> CheckedBatch {
+    /// The checks of a batch as a whole, before any of its operations: the batch size and
+    /// no operation id twice.
+    static func checkBatchShape(_ ops: [PlanOperation]) throws {
         guard ops.count <= Limits.maxOpsPerBatch else {
             throw WorkPlanError.invalid("a batch may hold at most \(Limits.maxOpsPerBatch) operations (got \(ops.count))")
         }
@@ -71,28 +80,12 @@ extension ServerStore {
         for op in ops where !seen.insert(op.id).inserted {
             throw WorkPlanError.invalid("operation id \(op.id) appears twice in the batch")
         }
-        let chunk = 256
-        guard ops.count > chunk else { return try validate(ops[...]) }
-        let results = await withTaskGroup(of: (Int, Result<CheckedBatch, any Error>).self) { group in
-            for start in stride(from: 0, to: ops.count, by: chunk) {
-                let slice = ops[start..<min(start + chunk, ops.count)]
-                group.addTask { (start, Result { try validate(slice) }) }
-            }
-            var all: [(Int, Result<CheckedBatch, any Error>)] = []
-            for await r in group { all.append(r) }
-            return all.sorted { $0.0 < $1.0 }
-        }
-        var out = CheckedBatch()
-        out.ops.reserveCapacity(ops.count)
-        out.fieldsJSON.reserveCapacity(ops.count)
-        for (_, r) in results {
-            let part = try r.get()
-            out.ops += part.ops
-            out.fieldsJSON += part.fieldsJSON
-        }
-        return out
     }
 
+    /// The checks that need no store, of some of a batch's operations: each operation's
+    /// shape and values, natural-key ids. Returns the normalised operations, or throws the
+    /// first failing operation's error (naming it). Pure: `ChunkedChecks` runs it on
+    /// several cores.
     static func validate(_ ops: ArraySlice<PlanOperation>) throws -> CheckedBatch {
         var out = CheckedBatch()
         out.ops.reserveCapacity(ops.count)
