@@ -19,6 +19,23 @@ extension Replica {
         public var enrolled: Bool
     }
 
+    /// Where `salvage` moves a damaged file: `replica.sqlite.damaged-<time>`, with `-2`,
+    /// `-3`, ... added when a file moved aside in the same second (or any of its companion
+    /// files) already has the name, so that no earlier copy is overwritten and no move fails.
+    static func freeAsideName(in folder: URL, at time: Timestamp) -> URL {
+        let stamp = TimeFormat.iso(time).replacingOccurrences(of: ":", with: "")
+        let base = folder.appendingPathComponent("\(fileName).damaged-\(stamp)").path
+        var n = 1
+        while true {
+            let name = n == 1 ? base : "\(base)-\(n)"
+            let taken = ["", "-wal", "-shm", "-wal-of-another-file", "-shm-of-another-file"].contains {
+                FileManager.default.fileExists(atPath: name + $0)
+            }
+            if !taken { return URL(fileURLWithPath: name) }
+            n += 1
+        }
+    }
+
     /// Moves a damaged replica file aside and builds a fresh replica in the same folder,
     /// keeping the unpushed edits it can read. Staff and user come from the damaged file,
     /// else from the folder's enrolment bundle, else from `staff`/`user`. A file that opens
@@ -32,8 +49,7 @@ extension Replica {
         if !force, isIntact(folder: folder) {
             throw WorkPlanError(.invalidInput, "the replica in \(folder.path) is not damaged (it opens and passes SQLite's integrity check): nothing to recover; 'workplan recover --force' rebuilds it anyway")
         }
-        let stamp = TimeFormat.iso(Clock.now()).replacingOccurrences(of: ":", with: "")
-        let aside = folder.appendingPathComponent("\(fileName).damaged-\(stamp)")
+        let aside = freeAsideName(in: folder, at: Clock.now())
         // A write-ahead log that belongs to another file (this one was put back by hand) is
         // moved further aside, under a name SQLite does not read, so that reading the file
         // does not mix the two (`ReusedWAL.mismatch`).

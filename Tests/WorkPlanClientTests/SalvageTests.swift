@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+import WorkPlanProtocol
+import WorkPlanTestSupport
+@testable import WorkPlanClient
+
+@Suite("Recover: the damaged file is moved aside, never over another")
+struct SalvageTests {
+    @Test func recoveringTwiceInOneSecondKeepsEveryCopy() throws {
+        let tmp = try TemporaryDirectory()
+        let folder = tmp.child("replica")
+        do {
+            let r = try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")
+            _ = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        }
+        // Copies moved aside earlier under the names of this second and the next three.
+        let now = Clock.now()
+        var earlier: [String] = []
+        for second in 0..<4 {
+            let name = Replica.freeAsideName(in: folder, at: now + Timestamp(second * 1000)).path
+            try Data("earlier copy".utf8).write(to: URL(fileURLWithPath: name))
+            earlier.append(name)
+        }
+        let first = try Replica.salvage(folder: folder, force: true)
+        let second = try Replica.salvage(folder: folder, force: true)
+        #expect(first.damagedCopy != second.damagedCopy)
+        #expect(!earlier.contains(first.damagedCopy) && !earlier.contains(second.damagedCopy))
+        #expect(first.damagedCopy.hasSuffix("-2"), "\(first.damagedCopy)")
+        for name in earlier { #expect(try String(contentsOfFile: name, encoding: .utf8) == "earlier copy") }
+        #expect(first.savedEdits == 1 && second.savedEdits == 1)
+        #expect(try Replica.open(in: folder).pendingCount() == 1)
+    }
+}
