@@ -98,6 +98,7 @@ extension Replica {
                 return (0, 0, 0)
             }
             let held = try JSONText.decode(HeldPlan.self, text)
+            let me = try Settings.load(from: db)
             // Without a restore point (an older server, or a plan held by an older workplan)
             // every difference goes back against the restored store's revs, as before.
             let announced: Int64? = held.revs == nil ? nil : restorePoint
@@ -139,6 +140,12 @@ extension Replica {
                                            arguments: [base, rec.id, field])
                         }
                     } else if createdAfter(rec.id) {
+                        // A note is signed with its author's staff, and only that staff may
+                        // create it: the other staff's note goes back from their replica
+                        // (sent from here, the server refused the whole batch, every time).
+                        if rec.kind == .note, let signed = rec.fields[FieldName.staff]?.text, signed != me.staff.rawValue {
+                            continue
+                        }
                         _ = try self.createRecord(db, rec.kind, id: rec.id, fields: rec.fields, at: TimeFormat.parse(rec.createdAt) ?? now)
                         created += 1
                     }

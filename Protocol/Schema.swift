@@ -31,6 +31,7 @@ public enum FieldName {
     public static let tags = "tags"
     public static let tasks = "tasks"
     public static let author = "author"
+    public static let staff = "staff"
 }
 
 /// How a field's values look and merge.

@@ -22,7 +22,7 @@ extension PushApplier {
         case .create:
             for (name, value) in op.fields ?? [:] { try checkReference(op, field: name, value: value) }
             if op.kind == .note, existing == nil {
-                let staff = op.fields?["staff"]?.text
+                let staff = op.fields?[FieldName.staff]?.text
                 guard staff == user.staff.rawValue else {
                     throw WorkPlanError.forbidden("a note is signed with its author's staff: \(user.name) writes for \(user.staff.rawValue), not \(staff ?? "no staff")")
                 }

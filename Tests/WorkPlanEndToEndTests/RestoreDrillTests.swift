@@ -44,6 +44,36 @@ struct RestoreDrillTests {
         #expect(try s.server.admin("check").status == 0)
     }
 
+    /// The other staff's note, acknowledged after the backup, is theirs to send back: only
+    /// their staff may sign it. Sent from the EUMS replica (which synced first), the server
+    /// refused it, and with it every batch of EUMS edits, at every sync after the restore.
+    @Test func theOtherStaffsNoteGoesBackFromTheirReplica() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.converge()
+        let backup = s.tmp.file("backup.sqlite")
+        #expect(try s.server.admin("backup", "--to", backup).status == 0)
+        try s.ims.ok("note", t, "IMS note after the backup")
+        try s.converge()
+        try s.eums.ok("edit", t, "--status", "blocked")
+
+        s.server.stop()
+        #expect(try s.server.admin("restore", "--from", backup).status == 0)
+        try s.server.start()
+
+        let r = try s.eums.run("sync")
+        #expect(r.status == 0, "\(r)")
+        #expect(try s.eums.json(StatusJSON.self, "status").pending == 0, "the EUMS edit went through")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let task = try o.json(TaskJSON.self, "show", t)
+            #expect(task.status == "blocked")
+            #expect(task.notes?.map(\.text) == ["IMS note after the backup"], "sent back once, by IMS")
+            #expect(try o.json(StatusJSON.self, "status").pending == 0)
+        }
+        #expect(try s.server.admin("check").status == 0)
+    }
+
     /// A replica that is only behind (it had not pulled an edit the backup holds) must not
     /// push its older values back over that edit, whichever replica syncs first.
     @Test func aReplicaThatIsBehindDoesNotUndoEditsTheBackupHolds() throws {
