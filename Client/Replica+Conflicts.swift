@@ -58,6 +58,27 @@ extension Replica {
         }
     }
 
+    /// The conflict whose proposed value `--mine` keeps, among the open conflicts on one
+    /// field (oldest first). One value proposed (however many times): that one. Several:
+    /// the one this officer proposed. Otherwise `--mine` does not say which, and keeping
+    /// any one would silently drop the others: the officer is asked to choose.
+    static func proposalToKeep(_ conflicts: [Conflict], me: Settings) throws -> Conflict {
+        let last = conflicts[conflicts.count - 1]
+        guard conflicts.contains(where: { $0.proposed != last.proposed }) else { return last }
+        let own = conflicts.filter { $0.proposedBy == me.user }
+        if let mine = own.last, own.allSatisfy({ $0.proposed == mine.proposed }) { return mine }
+        let values = conflicts.map { "\(Self.shown($0.proposed)) by \($0.proposedBy)" }
+        throw WorkPlanError(.ambiguous, "\(conflicts.count) different values were proposed for \(last.field) of \(RecordID.short(last.record)) (\(values.joined(separator: ", "))): choose one with --value, or keep the current \(Self.shown(last.current)) with --theirs")
+    }
+
+    private static func shown(_ v: FieldValue) -> String {
+        switch v {
+        case .null: "(empty)"
+        case .text(let t): "'\(t)'"
+        case .set(let s): "'\(s.joined(separator: ","))'"
+        }
+    }
+
     /// Settles the open conflicts on one record's field with an ordinary edit against the
     /// current rev (DESIGN.md rule 3), queued like any edit and sent on the next sync.
     public func resolve(record prefix: String, field: String, with resolution: Resolution, at: Timestamp = Clock.now()) throws -> Conflict {
@@ -71,11 +92,12 @@ extension Replica {
             guard records.count == 1 else {
                 throw WorkPlanError(.ambiguous, "id \(prefix) is ambiguous; conflicts are open on \(records.sorted().map(RecordID.short).joined(separator: ", "))")
             }
-            let matching = onRecord.filter { $0.field == field }
-            guard let c = matching.last else {
+            let matching = onRecord.filter { $0.field == field }.sorted { ($0.at, $0.id) < ($1.at, $1.id) }
+            guard let newest = matching.last else {
                 throw WorkPlanError.notFound("no open conflict on field '\(field)' of \(RecordID.short(onRecord[0].record)); open: \(Set(onRecord.map(\.field)).sorted().joined(separator: ", "))")
             }
             let me = try Settings.load(from: db)
+            let c = resolution == .mine ? try Self.proposalToKeep(matching, me: me) : newest
             let ids = matching.map(\.id)
             let op: PlanOperation
             switch (c.type, resolution) {

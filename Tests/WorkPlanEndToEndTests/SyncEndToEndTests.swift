@@ -67,6 +67,38 @@ struct SyncEndToEndTests {
         #expect(history.contains("conflict resolved"), "\(history)")
     }
 
+    /// Three officers set one field: the second and third pushers each get a conflict, with
+    /// different proposed values. `--mine` keeps the value its caller proposed; for someone
+    /// who proposed neither it does not say which, and is refused with both values named
+    /// (it took one of them, by conflict id, and dropped the other silently).
+    @Test func mineKeepsTheCallersOwnProposalAmongSeveral() throws {
+        let s = try SyncScenario()
+        let third = try SyncScenario.join(s.server, s.tmp, "Maj. E. Third", staff: "EUMS", dir: "third")
+        let t = try s.sharedTask()
+        let all = [s.eums, s.ims, third]
+        try s.converge(all)
+        try s.eums.ok("edit", t, "--due", "2024-01-01")
+        try s.ims.ok("edit", t, "--due", "2024-02-02")
+        try third.ok("edit", t, "--due", "2024-03-03")
+        for o in all { try o.ok("sync") }
+        try s.converge(all)
+        #expect(try third.json([ConflictJSON].self, "conflicts").map(\.proposed).sorted { "\($0)" < "\($1)" }
+                == [.text("2024-02-02"), .text("2024-03-03")])
+
+        let neither = try s.eums.run("resolve", t, "due", "--mine")
+        #expect(neither.status != 0)
+        #expect(neither.stderr.contains("'2024-02-02' by Lt Col. B. Smith") && neither.stderr.contains("'2024-03-03' by Maj. E. Third"),
+                "\(neither.stderr)")
+        #expect(try s.eums.json(StatusJSON.self, "status").pending == 0, "refused: nothing queued")
+
+        try third.ok("resolve", t, "due", "--mine")
+        try s.converge(all)
+        for o in all {
+            #expect(try o.json(TaskJSON.self, "show", t).due == "2024-03-03")
+            #expect(try o.json([ConflictJSON].self, "conflicts").isEmpty)
+        }
+    }
+
     @Test func nonOverlappingDescriptionEditsMergeLineWise() throws {
         let s = try SyncScenario()
         let t = try s.sharedTask(description: "Agree a common template.\nShare points of contact.\nReport at the 21st conference.")
