@@ -19,13 +19,15 @@ extension Replica {
         public var action: String
         public var field: String?
         public var value: FieldValue?
+        /// A create's values (the officer's own words, kept with it).
+        public var fields: [String: FieldValue]?
         public var reason: String
         /// When the edit was made, and when it was set aside (ISO 8601).
         public var madeAt: String
         public var setAsideAt: String
 
         enum CodingKeys: String, CodingKey {
-            case record, kind, title, action, field, value, reason
+            case record, kind, title, action, field, value, fields, reason
             case madeAt = "made_at"
             case setAsideAt = "set_aside_at"
         }
@@ -87,10 +89,11 @@ extension Replica {
     /// The edits set aside, oldest first.
     public func setAsideEdits() throws -> [SetAsideEdit] {
         try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT record, kind, title, action, field, value, reason, at, set_at FROM set_aside ORDER BY seq").map { row in
-                let value: String? = row[5]
+            try Row.fetchAll(db, sql: "SELECT record, kind, title, action, field, value, reason, at, set_at, fields FROM set_aside ORDER BY seq").map { row in
+                let value: String? = row[5], fields: String? = row[9]
                 return SetAsideEdit(record: RecordID.short(row[0]), kind: row[1], title: row[2], action: row[3], field: row[4],
-                                    value: try value.map { try JSONText.decode(FieldValue.self, $0) }, reason: row[6],
+                                    value: try value.map { try JSONText.decode(FieldValue.self, $0) },
+                                    fields: try fields.map { try JSONText.decode([String: FieldValue].self, $0) }, reason: row[6],
                                     madeAt: TimeFormat.iso(row[7]), setAsideAt: TimeFormat.iso(row[8]))
             }
         }

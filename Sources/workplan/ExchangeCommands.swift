@@ -52,6 +52,10 @@ struct Status: ReplicaCommand {
         for e in report.setAside {
             let what = e.field.map { "\(e.action) \($0)" + (e.value.map { " \(Self.display($0))" } ?? "") } ?? e.action
             Output.line("  \(e.kind) \(e.record) \"\(e.title)\": \(what), made \(e.madeAt): \(e.reason)")
+            // A create's own values: the officer's words (a note's text) are shown, not only kept.
+            for (name, value) in (e.fields ?? [:]).sorted(by: { $0.key < $1.key }) where value != .null {
+                Output.line("      \(name): " + Self.display(value).replacingOccurrences(of: "\n", with: "\n        "))
+            }
         }
     }
 }

@@ -104,7 +104,10 @@ struct AccessEndToEndTests {
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout.contains("2 of your edits could not be sent"), "\(r.stdout)")
         struct Status: Decodable {
-            struct Edit: Decodable { var record: String; var kind: String; var action: String; var field: String?; var reason: String }
+            struct Edit: Decodable {
+                var record: String; var kind: String; var action: String; var field: String?; var reason: String
+                var fields: [String: JSONValue]?
+            }
             var pending: Int
             var set_aside: [Edit]
         }
@@ -115,7 +118,10 @@ struct AccessEndToEndTests {
         #expect(status.set_aside.first?.record == t)
         #expect(status.set_aside.last?.kind == "note")
         #expect(status.set_aside.allSatisfy { $0.reason.contains("no longer releasable to IMS") })
-        #expect(try s.ims.ok("status").contains("IMS title"))
+        // The note's own words are shown, not only kept (before, no command showed them).
+        #expect(status.set_aside.last?.fields?["text"] == .text("IMS progress note"))
+        let text = try s.ims.ok("status")
+        #expect(text.contains("IMS title") && text.contains("text: \"IMS progress note\""), "\(text)")
         #expect(try s.ims.run("show", t).status != 0)
     }
 
