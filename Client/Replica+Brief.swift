@@ -15,7 +15,12 @@ extension Replica {
                 BriefAgendaItem(shortId: item.shortId, topic: item.topic, presenter: item.presenter, outcome: item.outcome,
                                 tasks: tasks.filter { Set(item.tasks).contains($0.id) })
             }
-        let areas = try self.areas().map { area in BriefArea(name: area.name, tasks: tasks.filter { $0.area == area.name }) }
+        // By area id, not name: two areas may still show one name (two renames made offline).
+        let areaOf = try db.read { db in
+            try Dictionary(Row.fetchAll(db, sql: "SELECT id, area FROM task WHERE deleted = 0").map { ($0[0] as String, $0[1] as String) },
+                           uniquingKeysWith: { a, _ in a })
+        }
+        let areas = try self.areas().map { area in BriefArea(name: area.name, tasks: tasks.filter { areaOf[$0.id] == area.id }) }
 
         let previous = try conferences().filter { $0.number < number && $0.status == "held" }.max { $0.number < $1.number }
         let timeline = try timeline()

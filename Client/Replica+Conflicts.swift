@@ -114,6 +114,9 @@ extension Replica {
                 guard var r = try RecordTable.of(c.kind).fetch(db, id: c.record) else {
                     throw WorkPlanError.notFound("the \(c.kind.displayName) \(RecordID.short(c.record)) is no longer here")
                 }
+                if c.kind == .area, c.field == FieldName.name, let name = value.text {
+                    try checkAreaNameFree(db, name, for: c.record)
+                }
                 // Made against the value the officer was shown (the conflict's current rev),
                 // not the field's rev here: if the field changed again since, the decision
                 // was taken without seeing that change, and the server opens a new conflict

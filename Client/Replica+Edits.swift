@@ -76,6 +76,19 @@ extension Replica {
         try PendingLog.insert(db, row: create.pendingRow)
     }
 
+    /// An area's name names one area: `area add` finds the area a name gives by its id,
+    /// which comes from the name it was created with; a rename to the name of another area
+    /// (a conflict resolved `--value`) made two areas answer to one name, and the brief
+    /// printed both areas' tasks under each.
+    func checkAreaNameFree(_ db: Database, _ name: String, for id: String) throws {
+        let key = RecordID.normalizedKey(name)
+        for other in try RecordTable.of(.area).fetchAll(db, where: "deleted = 0") where other.id != id {
+            if other.id == RecordID.area(named: name) || RecordID.normalizedKey(other.text(FieldName.name) ?? "") == key {
+                throw WorkPlanError(.alreadyExists, "area \(other.text(FieldName.name) ?? name) (\(RecordID.short(other.id))) already has that name: choose another")
+            }
+        }
+    }
+
     /// Applies edits to a record, durably, each as a pending field operation (one transaction).
     /// Returns how many fields actually changed.
     @discardableResult
@@ -116,6 +129,9 @@ extension Replica {
                 try checkReferences(db, kind: kind, fields: [valid.field!: next], me: me)
                 if kind == .task, valid.field == "follows", let target = next.text {
                     try checkNoFollowOnLoop(db, task: id, follows: target)
+                }
+                if kind == .area, valid.field == FieldName.name, let name = next.text {
+                    try checkAreaNameFree(db, name, for: id)
                 }
             }
             newFields[valid.field!] = next

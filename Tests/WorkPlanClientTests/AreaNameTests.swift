@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+import Testing
+import WorkPlanProtocol
+import WorkPlanTestSupport
+@testable import WorkPlanClient
+
+/// One name, one area: a rename to another area's name is refused, and the brief groups
+/// tasks by area, not by the name an area shows.
+@Suite("Area names")
+struct AreaNameTests {
+    @Test func aConflictResolvedToAnotherAreasNameIsRefused() throws {
+        let (r, _, mobility) = try makeReplica()
+        let medical = try r.createRecord(.area, fields: ["name": .text("Medical Cooperation")])
+        let creates = try #require(try r.nextBatch())
+        _ = try r.applyPushResponse(PushResponse(batchId: creates.batchId, storeId: "s", results: creates.ops.enumerated().map { i, op in
+            OpResult(op: op.id, outcome: .accepted, seq: Int64(i + 1), rev: Int64(i + 1))
+        }, replayed: false), settings: r.currentSettings())
+        try r.edit(.area, id: medical, [.set("name", .text("Coopération médicale"))])
+        let batch = try #require(try r.nextBatch())
+        let conflict = Conflict(id: RecordID.random(), record: medical, kind: .area, type: .edit, field: "name",
+                                base: .text("Medical Cooperation"), current: .text("COOPÉRATION MÉDICALE"),
+                                proposed: .text("Coopération médicale"), proposedBy: "Col. Dupont", staff: .EUMS, at: 0, currentRev: 7)
+        let results = batch.ops.map { op in
+            OpResult(op: op.id, outcome: .conflict, value: .text("COOPÉRATION MÉDICALE"), rev: 7, conflicts: [conflict])
+        }
+        _ = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: results, replayed: false), settings: r.currentSettings())
+        let before = try pendingOps(r).count
+
+        let refused = #expect(throws: WorkPlanError.self) {
+            try r.resolve(record: medical, field: "name", with: .value("military  MOBILITY"))
+        }
+        #expect(refused?.code == .alreadyExists, "\(String(describing: refused))")
+        #expect(try pendingOps(r).count == before, "refused: nothing queued")
+        #expect(try r.openConflictCount() == 1, "the conflict stays open")
+        let edit = #expect(throws: WorkPlanError.self) { try r.edit(.area, id: medical, [.set("name", .text("Military Mobility"))]) }
+        #expect(edit?.code == .alreadyExists)
+
+        _ = try r.resolve(record: medical, field: "name", with: .value("Medical Cooperation (joint)"))
+        #expect(try r.openConflictCount() == 0)
+        #expect(try r.record(.area, id: medical)?.text("name") == "Medical Cooperation (joint)")
+        #expect(try r.record(.area, id: mobility)?.text("name") == "Military Mobility")
+    }
+
+    @Test func theBriefGroupsTasksByAreaEvenWhenTwoAreasShowOneName() throws {
+        let (r, _, mobility) = try makeReplica()
+        let medical = try r.createRecord(.area, fields: ["name": .text("Medical Cooperation")])
+        _ = try r.createRecord(.conference, fields: ["number": .text("21"), "date": .text("2024-05-14"),
+                                                     "host": .text("EUMS"), "status": .text("planned")])
+        let a = try r.createRecord(.task, fields: taskFields(mobility, title: "Task in mobility"))
+        let b = try r.createRecord(.task, fields: taskFields(medical, title: "Task in medical"))
+        // Two renames made offline, merged: both areas now show one name.
+        try r.db.write { try $0.execute(sql: "UPDATE area SET name = 'Military Mobility' WHERE id = ?", arguments: [medical]) }
+
+        let brief = try r.brief(conference: 21)
+        let grouped: [[String]] = brief.areas.map { area in area.tasks.map(\.id) }
+        #expect(grouped.count == 2)
+        #expect(Set(grouped) == Set([[a], [b]]), "each task once, under its own area: \(grouped)")
+    }
+}
