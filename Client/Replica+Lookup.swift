@@ -36,7 +36,13 @@ extension Replica {
                                     arguments: [prefix, prefix + "~"])
         if rows.isEmpty {
             if let gone = try Self.deletion(db, kind, prefix: prefix) {
-                throw WorkPlanError.notFound("\(kind.displayName) \(RecordID.short(gone.record)) was deleted by \(gone.user) (\(gone.staff.rawValue)) at \(TimeFormat.iso(gone.at)); 'workplan history \(RecordID.short(gone.record))' shows its changes")
+                // A conflict resolved here to bring it back: the server restores it, and the
+                // sync after that brings it (with its notes) back to this replica.
+                let restoring = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND action = 'restore')",
+                                                  arguments: [gone.record]) ?? false
+                let next = restoring ? "your restore of it is waiting to be sent: it comes back here with your next 'workplan sync'"
+                                     : "'workplan history \(RecordID.short(gone.record))' shows its changes"
+                throw WorkPlanError.notFound("\(kind.displayName) \(RecordID.short(gone.record)) was deleted by \(gone.user) (\(gone.staff.rawValue)) at \(TimeFormat.iso(gone.at)); \(next)")
             }
             throw WorkPlanError.notFound("no \(kind.displayName) with id \(text)")
         }

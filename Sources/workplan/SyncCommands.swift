@@ -111,7 +111,9 @@ struct Resolve: ReplicaCommand {
     func run(_ replica: Replica) async throws {
         let resolution: Resolution = mine ? .mine : theirs ? .theirs : .value(value!)
         let c = try replica.resolve(record: id, field: field, with: resolution)
-        Output.line("resolved \(c.field) of \(c.kind.displayName) \(RecordID.short(c.record)); 'workplan sync' sends the resolution")
+        let restores = mine && c.type == .editDeleted
+        Output.line("resolved \(c.field) of \(c.kind.displayName) \(RecordID.short(c.record)); 'workplan sync' sends the resolution"
+                    + (restores ? " and brings the \(c.kind.displayName) back here" : ""))
     }
 }
 

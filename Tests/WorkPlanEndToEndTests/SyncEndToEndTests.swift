@@ -161,7 +161,11 @@ struct SyncEndToEndTests {
         let again = try s.eums.run("note", t, "A second note")
         #expect(again.status != 0)
         #expect(again.stderr.contains("task \(t.prefix(8)) was deleted by Lt Col. B. Smith (IMS)"), "\(again.stderr)")
-        try s.eums.ok("resolve", t, "deleted", "--mine")
+        let resolved = try s.eums.ok("resolve", t, "deleted", "--mine")
+        #expect(resolved.contains("brings the task back here"), "\(resolved)")
+        // Until the restore has been sent, the task is not here, and the error says why.
+        let waiting = try s.eums.run("show", t)
+        #expect(waiting.status != 0 && waiting.stderr.contains("it comes back here with your next 'workplan sync'"), "\(waiting.stderr)")
         try s.converge()
         for o in [s.eums, s.ims] {
             let task = try o.json(TaskJSON.self, "show", t)
