@@ -414,6 +414,25 @@ struct SyncEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: s.tmp.child("rossi/replica.sqlite").path), "nothing created")
     }
 
+    /// An enrolled replica is its officer's: another officer's bundle is refused (it
+    /// re-signed the waiting notes with the new name), and the replica is unchanged.
+    @Test func anotherOfficersBundleIsRefusedOnAnEnrolledReplica() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.ims.ok("sync")
+        try s.ims.ok("note", t, "Written by Smith, not yet sent")
+        let before = try s.ims.ok("export")
+        let other = try s.server.enrol("Lt J. Berg", staff: "IMS", in: s.tmp)
+        let r = try s.ims.run("join", other)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("enrolled as Lt Col. B. Smith") && r.stderr.contains("use a new folder for Lt J. Berg"), "\(r.stderr)")
+        #expect(try s.ims.ok("export") == before, "nothing changed")
+        try s.ims.ok("sync")
+        try s.eums.ok("sync")
+        let notes = try s.eums.json(TaskJSON.self, "show", t).notes ?? []
+        #expect(notes.map(\.author) == ["Lt Col. B. Smith"], "signed by who wrote it: \(notes)")
+    }
+
     @Test func clearingAFieldSyncs() throws {
         let s = try SyncScenario()
         let t = try s.sharedTask()
