@@ -11,7 +11,7 @@ extension Replica {
     func applyPull(_ page: PullResponse, acknowledged: Set<Int64> = []) throws -> PullSummary {
         try db.write { db in
             var summary = PullSummary()
-            let waiting = Set(try String.fetchAll(db, sql: "SELECT DISTINCT record FROM pending"))
+            var waiting = Set(try String.fetchAll(db, sql: "SELECT DISTINCT record FROM pending"))
             // Fields with an open conflict here: a later change of one moves what the
             // conflict shows as current (`refreshConflicts`).
             var conflicted = Set(try Row.fetchAll(db, sql: "SELECT record, field FROM conflict").map { "\($0[0] as String)/\($0[1] as String)" })
@@ -45,6 +45,9 @@ extension Replica {
                 case .snapshot:
                     try applySnapshot(db, change, hasPending: waiting.contains(change.record))
                     summary.applied += 1
+                    let back = try Self.returnSetAsideEdits(db, revealed: change.record)
+                    summary.returned += back.count
+                    waiting.formUnion(back)
                 }
             }
             try Settings.store(["cursor": String(page.next), "store_id": page.storeId], in: db)
@@ -191,4 +194,6 @@ public struct PullSummary: Sendable {
     public var withdrawn = 0
     /// Edits of withdrawn records set aside (`Replica+SetAside.swift`).
     public var setAside = 0
+    /// Edits set aside earlier that went back to the pending log (their record shared again).
+    public var returned = 0
 }

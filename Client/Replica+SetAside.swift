@@ -99,6 +99,55 @@ extension Replica {
         }
     }
 
+    /// Edits set aside because a record was not releasable to this staff go back to the
+    /// pending log once the record they need is here again (its snapshot pulled: the other
+    /// staff shared it again). They are sent against the revs they were made on, so the
+    /// server applies each or keeps it as a conflict (DESIGN.md rule 5); before, they stayed
+    /// set aside for good, under a reason no longer true. Creates and field edits go back;
+    /// an edit still missing another record it needs stays. Returns the record of each
+    /// edit that went back.
+    static func returnSetAsideEdits(_ db: Database, revealed id: String) throws -> [String] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT seq, op_id, record, kind, action, field, base_rev, resolves, at, author, NULL, value, fields
+            FROM set_aside
+            WHERE (record = ? OR value = ? OR EXISTS (SELECT 1 FROM json_each(set_aside.fields) WHERE json_each.value = ?))
+              AND (reason LIKE '%no longer releasable to%' OR reason LIKE '%which is not releasable to%')
+            ORDER BY seq
+            """, arguments: [id, JSONText.encode(FieldValue.text(id)), id])
+        var returned: [String] = []
+        for row in rows {
+            let entry = try PendingLog.entry(from: row)
+            let op = entry.op, table = RecordTable.of(op.kind)
+            let values = (op.fields.map { Array($0) } ?? []) + (op.field.flatMap { f in op.value.map { [(f, $0)] } } ?? [])
+            let reachable = try values.allSatisfy { name, value in
+                guard case .reference(let target)? = op.kind.field(name)?.type, let ref = value.text else { return true }
+                return try RecordTable.of(target).exists(db, id: ref)
+                    || !(try PendingLog.entries(db, where: "record = ? AND action = 'create'", arguments: [ref]).isEmpty)
+            }
+            guard reachable else { continue }
+            switch op.action {
+            case .create:
+                guard try !table.exists(db, id: op.record) else { continue }
+                try table.write(db, StoredRecord(id: op.record, kind: op.kind, fields: (op.fields ?? [:]).filter { $0.value != .null },
+                                                 revs: [:], rev: 0, createdAt: op.at, updatedAt: op.at, createdBy: entry.author, deleted: false))
+                try PendingLog.append(db, op, author: entry.author)
+            case .set, .add, .remove:
+                guard var r = try table.fetch(db, id: op.record), !r.deleted, let field = op.field else { continue }
+                let current = r.fields[field] ?? .null
+                let next = op.action == .set ? (op.value ?? .null)
+                    : (MergeRules.applyElement(op.action, element: op.value?.text ?? "", to: current) ?? current)
+                try PendingLog.append(db, op, author: entry.author, serverValue: current)
+                r.fields[field] = next == .null ? nil : next
+                try table.write(db, r)
+            default:
+                continue
+            }
+            try db.execute(sql: "DELETE FROM set_aside WHERE seq = ?", arguments: [entry.seq])
+            returned.append(op.record)
+        }
+        return returned
+    }
+
     /// Sets aside the waiting operations of batch `id` that refer to a record this replica
     /// cannot see (one made releasable to the other staff only since the edit): the server
     /// refuses the whole batch for them. Returns how many were set aside (0: none of the

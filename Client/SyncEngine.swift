@@ -35,6 +35,9 @@ public struct SyncEngine: Sendable {
         /// Edits this sync set aside: their record was withdrawn from this staff, or they
         /// refer to one that was (`Replica.setAsideEdits()`).
         public var setAside = 0
+        /// Edits set aside earlier that went back to the pending log and were sent: their
+        /// record was shared with this staff again (`Replica.returnSetAsideEdits`).
+        public var returned = 0
         public var openConflicts = 0
         public var server: HelloResponse?
         /// The server's store had been restored and this replica pushed back what it lacked.
@@ -76,6 +79,12 @@ public struct SyncEngine: Sendable {
         try replica.updateRole(hello.user.role)
         let firstPage = try await push(&report, settings: try replica.currentSettings())
         try await pull(&report, first: firstPage)
+        if report.returned > 0 {
+            // Edits set aside earlier are waiting again (their record was shared again):
+            // sent now rather than at the next sync.
+            let page = try await push(&report, settings: try replica.currentSettings())
+            try await pull(&report, first: page)
+        }
         try replica.markSynced()
         report.openConflicts = try replica.openConflictCount()
         return report
@@ -235,6 +244,7 @@ public struct SyncEngine: Sendable {
             report.pulled += summary.applied
             report.withdrawn += summary.withdrawn
             report.setAside += summary.setAside
+            report.returned += summary.returned
             if page.maxSeq > 0, page.more {
                 progress?("pulling \(page.next)/\(page.maxSeq) changes")
             }

@@ -56,6 +56,9 @@ struct Sync: ReplicaCommand {
         parts.append("pulled \(report.pulled) change\(report.pulled == 1 ? "" : "s")")
         if report.withdrawn > 0 { parts.append("\(report.withdrawn) record\(report.withdrawn == 1 ? "" : "s") withdrawn") }
         Output.line("synced with \(report.server.map { "\($0.user.name)@" } ?? "")\(try replica.currentSettings().serverURL ?? ""): " + parts.joined(separator: ", "))
+        if report.returned > 0 {
+            Output.line("\(report.returned) of your edits set aside earlier went out: their record is releasable to \(try replica.currentSettings().staff.rawValue) again")
+        }
         if report.setAside > 0 {
             Output.line(Output.yellow("\(report.setAside) of your edits could not be sent (their record is no longer releasable to \(try replica.currentSettings().staff.rawValue)): kept, see 'workplan status'"))
         }

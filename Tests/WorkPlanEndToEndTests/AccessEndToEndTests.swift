@@ -90,15 +90,22 @@ struct AccessEndToEndTests {
         try s.converge([s.eums, s.ims, st.viewer], equal: st.imsSide)
     }
 
-    /// The officer's edits of a task withdrawn from their staff before they synced are
-    /// kept and listed (DESIGN.md rule 5), not silently dropped.
-    @Test func editsOfARecordWithdrawnMeanwhileAreSetAsideAndListed() throws {
+    /// IMS retitles a shared task and writes a note on it, not yet synced, while EUMS makes
+    /// the task EUMS-only and syncs.
+    static func taskWithdrawnUnderWaitingEdits() throws -> (SyncScenario, String) {
         let s = try SyncScenario()
         let t = try s.sharedTask()
         try s.ims.ok("edit", t, "--title", "IMS title")
         try s.ims.ok("note", t, "IMS progress note")
         try s.eums.ok("edit", t, "--releasable", "EUMS")
         try s.eums.ok("sync")
+        return (s, t)
+    }
+
+    /// The officer's edits of a task withdrawn from their staff before they synced are
+    /// kept and listed (DESIGN.md rule 5), not silently dropped.
+    @Test func editsOfARecordWithdrawnMeanwhileAreSetAsideAndListed() throws {
+        let (s, t) = try Self.taskWithdrawnUnderWaitingEdits()
 
         let r = try s.ims.run("sync")
         #expect(r.status == 0, "\(r)")
@@ -123,6 +130,34 @@ struct AccessEndToEndTests {
         let text = try s.ims.ok("status")
         #expect(text.contains("IMS title") && text.contains("text: \"IMS progress note\""), "\(text)")
         #expect(try s.ims.run("show", t).status != 0)
+    }
+
+    /// Shared again, the task brings back the edits set aside when it was withdrawn: they
+    /// are sent in the same sync and reach EUMS (they stayed set aside for good, with a
+    /// reason no longer true, and no way to send them).
+    @Test func editsSetAsideGoOutWhenTheRecordIsSharedAgain() throws {
+        let (s, t) = try Self.taskWithdrawnUnderWaitingEdits()
+        #expect(try s.ims.ok("sync").contains("2 of your edits could not be sent"))
+
+        try s.eums.ok("edit", t, "--releasable", "both")
+        try s.eums.ok("sync")
+        let r = try s.ims.run("sync")
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("2 of your edits set aside earlier went out"), "\(r.stdout)")
+        struct Status: Decodable {
+            struct Edit: Decodable { var action: String; var reason: String }
+            var pending: Int
+            var set_aside: [Edit]
+        }
+        let status = try s.ims.json(Status.self, "status")
+        #expect(status.pending == 0 && status.set_aside.isEmpty, "\(status)")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let task = try o.json(TaskJSON.self, "show", t)
+            #expect(task.title == "IMS title")
+            #expect(task.notes?.map(\.text) == ["IMS progress note"])
+            #expect(task.notes?.map(\.author) == ["Lt Col. B. Smith"])
+        }
     }
 
     /// An EUMS-only note written on a task IMS deleted meanwhile: the conflict it opens on
