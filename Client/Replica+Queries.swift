@@ -28,14 +28,13 @@ extension Replica {
             if let s = filter.status { clauses.append("task.status = ?"); args.append(s) }
             if let l = filter.lead { clauses.append("task.lead = ?"); args.append(l) }
             if let t = filter.tag {
-                clauses.append("EXISTS (SELECT 1 FROM json_each(task.tags) WHERE json_each.value = ? COLLATE NOCASE)")
+                clauses.append("EXISTS (SELECT 1 FROM json_each(task.tags) WHERE workplan_equal(json_each.value, ?))")
                 args.append(t)
             }
             if let q = filter.search {
-                clauses.append("(task.title LIKE ? ESCAPE '\\' OR task.description LIKE ? ESCAPE '\\')")
-                let pattern = "%" + q.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-                args.append(pattern)
-                args.append(pattern)
+                clauses.append("(workplan_contains(task.title, ?) OR workplan_contains(task.description, ?))")
+                args.append(q)
+                args.append(q)
             }
             let table = RecordTable.of(.task)
             let names = try areaNames(db)

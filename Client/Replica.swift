@@ -82,6 +82,19 @@ public final class Replica: Sendable {
         }
     }
 
+    /// `workplan_contains(text, part)`: whether `part` occurs in `text`, ignoring case in
+    /// every script (SQLite's LIKE folds ASCII only: "évacuation" missed "Évacuation").
+    static let containsIgnoringCase = DatabaseFunction("workplan_contains", argumentCount: 2, pure: true) { values in
+        guard let text = String.fromDatabaseValue(values[0]), let part = String.fromDatabaseValue(values[1]) else { return false }
+        return text.lowercased().contains(part.lowercased())
+    }
+
+    /// `workplan_equal(a, b)`: whether two texts are equal ignoring case, in every script.
+    static let equalIgnoringCase = DatabaseFunction("workplan_equal", argumentCount: 2, pure: true) { values in
+        guard let a = String.fromDatabaseValue(values[0]), let b = String.fromDatabaseValue(values[1]) else { return false }
+        return a.lowercased() == b.lowercased()
+    }
+
     static func openDatabase(at url: URL, create: Bool) throws -> DatabasePool {
         var config = Configuration()
         config.busyMode = .timeout(10)
@@ -98,6 +111,8 @@ public final class Replica: Sendable {
             // The WAL file itself stays for the next command, emptied (`ReusedWAL`, settled
             // in `deinit`).
             ReusedWAL.keep(db)
+            db.add(function: Self.containsIgnoringCase)
+            db.add(function: Self.equalIgnoringCase)
             if SyncTrace.enabled {
                 // SQLite times statements with a millisecond clock here, so a statement of a
                 // few microseconds that crosses a tick reads as 1 ms: only 2 ms and more are
