@@ -46,6 +46,11 @@ extension Replica {
             if s.serverURL != nil, s.user.lowercased() != bundle.user.lowercased() {
                 throw WorkPlanError(.alreadyExists, "this replica is enrolled as \(s.user), and the bundle enrols \(bundle.user): use a new folder for \(bundle.user)")
             }
+            // A viewer can send nothing: every sync would fail on the edits made offline.
+            let waiting = try replica.pendingCount()
+            if bundle.role == .viewer, waiting > 0 {
+                throw WorkPlanError(.forbidden, "this replica holds \(waiting) edit\(waiting == 1 ? "" : "s") not yet sent, and the bundle enrols \(bundle.user) as a viewer, who cannot send them: join with an editor's bundle, or join a new folder")
+            }
         } else {
             replica = try create(in: folder, staff: bundle.staff, user: bundle.user, role: bundle.role)
         }

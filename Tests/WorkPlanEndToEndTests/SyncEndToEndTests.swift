@@ -369,6 +369,23 @@ struct SyncEndToEndTests {
         #expect(try late.json(StatusJSON.self, "status").pending == 0)
     }
 
+    /// A viewer cannot send the edits an offline replica holds: joining it with a viewer's
+    /// bundle is refused and changes nothing (before, every sync failed on them for good).
+    @Test func aViewersBundleIsRefusedOnAReplicaWithOfflineEdits() throws {
+        let s = try SyncScenario()
+        let (offline, t) = try s.offlineReplicaWithATask(user: "Maj. V. Viewer")
+        let before = try offline.ok("export")
+        let r = try offline.run("join", try s.server.enrol("Maj. V. Viewer", staff: "IMS", role: "viewer", in: s.tmp))
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("holds 3 edits not yet sent") && r.stderr.contains("as a viewer"), "\(r.stderr)")
+        #expect(try offline.ok("export") == before)
+        #expect(try offline.ok("status").contains("none (offline replica"), "still not enrolled")
+        try offline.ok("join", try s.server.enrol("Maj. V. Editor", staff: "IMS", in: s.tmp))
+        try offline.ok("sync")
+        try s.eums.ok("sync")
+        #expect(try s.eums.json(TaskJSON.self, "show", t).title == "Deployable medical modules")
+    }
+
     /// A replica made offline under one name and joined with a bundle enrolling another:
     /// the offline notes are signed with the enrolled name, which the certificate vouches
     /// for (before, every replica showed the name typed at init).
