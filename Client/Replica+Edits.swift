@@ -205,21 +205,16 @@ extension Replica {
     /// reads oddly.)
     func checkNoFollowOnLoop(_ db: Database, task: String, follows target: String) throws {
         if let loop = try followOnLoop(db, task: task, follows: target) {
-            throw WorkPlanError.invalid("task \(RecordID.short(task)) cannot follow on from \(RecordID.short(target)): that task already follows on from it (\(loop.map(RecordID.short).joined(separator: " → "))), and the links would go round in a loop")
+            var refusal = FollowOn.refusal(task: task, follows: target, loop: loop)
+            refusal.record = nil
+            throw refusal
         }
     }
 
-    /// The loop `task` following on from `target` would close (`task`, `target`, …, `task`),
-    /// or nil.
+    /// The loop `task` following on from `target` would close here (`FollowOn.loop`), or nil.
     func followOnLoop(_ db: Database, task: String, follows target: String) throws -> [String]? {
-        var chain: [String] = [], seen = Set<String>()
-        var next: String? = target
-        while let current = next, seen.insert(current).inserted {
-            chain.append(current)
-            if current == task { return [task] + chain }
-            next = try String.fetchOne(db.cachedStatement(sql: "SELECT follows FROM task WHERE id = ?"), arguments: [current])
-        }
-        return nil
+        let follows = try db.cachedStatement(sql: "SELECT follows FROM task WHERE id = ?")
+        return try FollowOn.loop(task: task, follows: target) { try String.fetchOne(follows, arguments: [$0]) }
     }
 
     /// The rev a new `set` of `field` is made against.

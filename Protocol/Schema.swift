@@ -32,6 +32,7 @@ public enum FieldName {
     public static let tasks = "tasks"
     public static let author = "author"
     public static let staff = "staff"
+    public static let follows = "follows"
 }
 
 /// How a field's values look and merge.

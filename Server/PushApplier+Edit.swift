@@ -18,6 +18,12 @@ extension PushApplier {
         case .unchanged:
             return OpResult(op: op.id, outcome: .unchanged, value: current, rev: currentRev)
         case .accept(let v), .merged(let v):
+            if op.kind == .task, field == FieldName.follows, let target = v.text,
+               let loop = try FollowOn.loop(task: r.id, follows: target, { try recordIfPresent($0)?.value(FieldName.follows).text }) {
+                var refusal = FollowOn.refusal(task: r.id, follows: target, loop: loop)
+                refusal.operation = op.id
+                throw refusal
+            }
             let seq = nextSeq
             let eff = try write(v, to: field, of: &r, seq: seq)
             try append(ChangeRow(event: .change, record: r.id, kind: r.kind, action: .set, field: field,

@@ -60,7 +60,7 @@ struct Sync: ReplicaCommand {
             Output.line("\(report.returned) of your edits set aside earlier went out: their record is releasable to \(try replica.currentSettings().staff.rawValue) again")
         }
         if report.setAside > 0 {
-            Output.line(Output.yellow("\(report.setAside) of your edits could not be sent (their record is no longer releasable to \(try replica.currentSettings().staff.rawValue)): kept, see 'workplan status'"))
+            Output.line(Output.yellow("\(report.setAside) of your edits could not be sent: kept, 'workplan status' lists each and why"))
         }
         if report.recovered {
             Output.line(Output.yellow("the server's store had been restored from a backup: re-pulled it and sent back \(report.recoveredRecords) record\(report.recoveredRecords == 1 ? "" : "s") it lacked"))

@@ -356,6 +356,32 @@ struct SyncEndToEndTests {
         #expect(try s.ims.run("show", t).status != 0, "deleted on both sides once resolved")
     }
 
+    /// Each replica refuses a follow-on loop; two links set on two replicas (A follows B at
+    /// EUMS, B follows A at IMS) passed each alone and made one on the server. The server
+    /// now checks the link the same way (`FollowOn`): the second is refused, set aside and
+    /// listed, and the rest of that sync goes through.
+    @Test func twoLinksSetApartDoNotMakeAFollowOnLoop() throws {
+        let s = try SyncScenario()
+        let a = try s.sharedTask()
+        let b = try s.eums.run("add", "Second task", "--area", "Military Mobility").firstLine
+        try s.converge()
+        try s.eums.ok("edit", a, "--follows", b)
+        try s.ims.ok("edit", b, "--follows", a)
+        try s.ims.ok("edit", a, "--owner", "Cdr. K. Jansen")
+        try s.eums.ok("sync")
+        let r = try s.ims.run("sync")
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("1 of your edits could not be sent"), "\(r.stdout)")
+        let status = try s.ims.ok("status")
+        #expect(status.contains("go round in a loop"), "\(status)")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            #expect(try o.json(TaskJSON.self, "show", a).follows?.hasPrefix(b) == true)
+            #expect(try o.json(TaskJSON.self, "show", b).follows == nil)
+            #expect(try o.json(TaskJSON.self, "show", a).owner == "Cdr. K. Jansen", "the rest of the sync went through")
+        }
+    }
+
     @Test func offlineReplicaJoinsAndPushesItsEdits() throws {
         let s = try SyncScenario()
         let (late, t) = try s.offlineReplicaWithATask(user: "Maj. C. Rossi")
