@@ -148,7 +148,8 @@ struct Edit: ReplicaCommand {
         edits += removeTags.map { .remove("tags", $0.trimmingWhitespace()) }
         guard !edits.isEmpty else { throw WorkPlanError.invalid("nothing to change: give at least one option (see 'workplan edit --help')") }
         let n = try replica.edit(.task, id: taskID, edits)
-        Output.line(n == 0 ? "task \(RecordID.short(taskID)) unchanged" : "task \(RecordID.short(taskID)) updated (\(n) field\(n == 1 ? "" : "s"))")
+        // Counted as changes: a tag added and another removed are two changes of one field.
+        Output.line(n == 0 ? "task \(RecordID.short(taskID)) unchanged" : "task \(RecordID.short(taskID)) updated (\(n) change\(n == 1 ? "" : "s"))")
     }
 }
 

@@ -52,7 +52,9 @@ struct Sync: ReplicaCommand {
         }
         await transport.shutdown()
         var parts = ["pushed \(report.pushed) edit\(report.pushed == 1 ? "" : "s")"]
-        if report.newConflicts > 0 { parts.append("\(report.newConflicts) refused as conflicts") }
+        // Counted by edit: one edit (a create meeting a record both staffs made) may open
+        // several conflicts; the open ones are counted below.
+        if report.newConflicts > 0 { parts.append("\(report.newConflicts) of them in conflict") }
         parts.append("pulled \(report.pulled) change\(report.pulled == 1 ? "" : "s")")
         if report.withdrawn > 0 { parts.append("\(report.withdrawn) record\(report.withdrawn == 1 ? "" : "s") withdrawn") }
         Output.line("synced with \(report.server.map { "\($0.user.name)@" } ?? "")\(try replica.currentSettings().serverURL ?? ""): " + parts.joined(separator: ", "))
