@@ -9,8 +9,9 @@ import WorkPlanProtocol
 /// its next chunk when a helper has checked it, waits while a helper is checking it, and
 /// checks it itself when no one has started it: it never waits for a helper that has not
 /// started, however busy the cooperative pool is. The writer applies chunk by chunk in
-/// order, so no operation is applied before it passed its checks, and the error a batch
-/// fails with is that of its first operation that fails a check or its apply.
+/// order, and a chunk's operations up to the first that failed its checks, so no operation
+/// is applied before it passed its checks, and the error a batch fails with is that of its
+/// first operation that fails a check or its apply.
 final class ChunkedChecks: @unchecked Sendable {
     /// Operations per chunk: small enough that the writer starts soon, large enough that
     /// claiming one costs nothing next to checking it (about 1 ms of work).
@@ -22,7 +23,7 @@ final class ChunkedChecks: @unchecked Sendable {
     /// Guards the fields below; signalled when a chunk's result is stored.
     private let condition = NSCondition()
     private var nextUnclaimed = 0
-    private var results: [Result<ServerStore.CheckedBatch, any Error>?]
+    private var results: [ServerStore.CheckedBatch?]
     private var stopped = false
 
     init(_ ops: [PlanOperation]) {
@@ -56,9 +57,9 @@ final class ChunkedChecks: @unchecked Sendable {
         return nextUnclaimed
     }
 
-    /// Chunk `i`, checked: the writer's call, for `i` = 0, 1, 2, ... in order. Throws the
-    /// chunk's first failure.
-    func chunk(_ i: Int) throws -> ServerStore.CheckedBatch {
+    /// Chunk `i`, checked: the writer's call, for `i` = 0, 1, 2, ... in order. Its
+    /// operations up to the first that failed its checks, and that failure.
+    func chunk(_ i: Int) -> ServerStore.CheckedBatch {
         condition.lock()
         if nextUnclaimed == i {
             nextUnclaimed += 1
@@ -70,7 +71,7 @@ final class ChunkedChecks: @unchecked Sendable {
         let result = results[i]!
         results[i] = nil
         condition.unlock()
-        return try result.get()
+        return result
     }
 
     private func claim() -> Int? {
@@ -83,7 +84,7 @@ final class ChunkedChecks: @unchecked Sendable {
 
     private func check(_ i: Int) {
         let range = i * Self.chunkSize..<min((i + 1) * Self.chunkSize, ops.count)
-        let result = Result { try ServerStore.validate(ops[range]) }
+        let result = ServerStore.validate(ops[range])
         condition.lock()
         results[i] = result
         condition.broadcast()

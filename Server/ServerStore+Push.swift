@@ -41,7 +41,9 @@ extension ServerStore {
                 var results: [OpResult] = []
                 results.reserveCapacity(request.ops.count)
                 for i in 0..<checks.count {
-                    results += try applier.apply(try checks.chunk(i))
+                    let part = checks.chunk(i)
+                    results += try applier.apply(part)
+                    if let failure = part.failure { throw failure }
                 }
                 let resultsJSON = JSONWriter.encode(results: results)
                 try db.execute(sql: "INSERT INTO batches(id, user, results, seq) VALUES (?, ?, ?, ?)",
@@ -67,6 +69,9 @@ extension ServerStore {
         /// For each create, its fields as stored (`JSONWriter.encode(fields:)`): written
         /// with the checks, on a helper's core when there is one (`ChunkedChecks`).
         var fieldsJSON: [String?] = []
+        /// Why the operation after `ops` failed its checks, if one did: the writer applies
+        /// `ops` first, so that an earlier operation's refusal by the store comes first.
+        var failure: (any Error)?
     }
 
     /// The checks of a batch as a whole, before any of its operations: the batch size and
@@ -83,26 +88,29 @@ extension ServerStore {
     }
 
     /// The checks that need no store, of some of a batch's operations: each operation's
-    /// shape and values, natural-key ids. Returns the normalised operations, or throws the
-    /// first failing operation's error (naming it). Pure: `ChunkedChecks` runs it on
+    /// shape and values, natural-key ids. Returns the normalised operations up to the first
+    /// that fails, and that one's error (naming it). Pure: `ChunkedChecks` runs it on
     /// several cores.
-    static func validate(_ ops: ArraySlice<PlanOperation>) throws -> CheckedBatch {
+    static func validate(_ ops: ArraySlice<PlanOperation>) -> CheckedBatch {
         var out = CheckedBatch()
         out.ops.reserveCapacity(ops.count)
         out.fieldsJSON.reserveCapacity(ops.count)
         for op in ops {
-            let valid: PlanOperation
             do {
-                valid = try op.validated()
+                let valid = try op.validated()
                 try PushApplier.checkNaturalKey(valid)
+                out.ops.append(valid)
+                out.fieldsJSON.append(valid.action == .create ? JSONWriter.encode(fields: valid.fields ?? [:]) : nil)
             } catch var e as WorkPlanError {
                 // Named, so the replica can set this record's edits aside and send the rest.
                 e.record = e.record ?? op.record
                 e.operation = op.id
-                throw e
+                out.failure = e
+                break
+            } catch {
+                out.failure = error
+                break
             }
-            out.ops.append(valid)
-            out.fieldsJSON.append(valid.action == .create ? JSONWriter.encode(fields: valid.fields ?? [:]) : nil)
         }
         return out
     }

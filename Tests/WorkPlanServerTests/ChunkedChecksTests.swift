@@ -31,7 +31,8 @@ struct ChunkedChecksTests {
             threads.forEach { $0.start() }
             var seen: [String] = []
             for i in 0..<checks.count {
-                let chunk = try checks.chunk(i)
+                let chunk = checks.chunk(i)
+                #expect(chunk.failure == nil)
                 #expect(chunk.ops.count == chunk.fieldsJSON.count)
                 seen += chunk.ops.map(\.id)
             }
@@ -44,7 +45,7 @@ struct ChunkedChecksTests {
 
     @Test func aHelperStopsClaimingOnceTheWriterStops() throws {
         let checks = ChunkedChecks(Self.creates(2000))
-        _ = try checks.chunk(0)
+        _ = checks.chunk(0)
         #expect(checks.count == 8)
         #expect(checks.claimed == 1)
         checks.stop()
@@ -91,6 +92,20 @@ struct ChunkedChecksTests {
             let checksFirst = try await f.eums.push(PushRequest(batchId: "b-order-2", ops: ops))
             #expect(checksFirst.status == 400)
             #expect(checksFirst.error?.operation == ops[5].id)
+
+            // The same within one chunk: the writer applies a chunk's operations up to the
+            // one that failed its checks before it gives that failure.
+            ops = Self.creates(20)
+            ops[5] = orphan
+            ops[15] = Self.invalidStatus(ops[15])
+            let sameChunk = try await f.eums.push(PushRequest(batchId: "b-order-3", ops: ops))
+            #expect(sameChunk.status == 403, "\(String(describing: sameChunk.error))")
+            ops = Self.creates(20)
+            ops[5] = Self.invalidStatus(ops[5])
+            ops[15] = orphan
+            let sameChunkChecks = try await f.eums.push(PushRequest(batchId: "b-order-4", ops: ops))
+            #expect(sameChunkChecks.status == 400)
+            #expect(sameChunkChecks.error?.operation == ops[5].id)
             #expect(try f.digest == before)
         }
     }
