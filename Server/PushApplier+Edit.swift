@@ -18,11 +18,8 @@ extension PushApplier {
         case .unchanged:
             return OpResult(op: op.id, outcome: .unchanged, value: current, rev: currentRev)
         case .accept(let v), .merged(let v):
-            if op.kind == .task, field == FieldName.follows, let target = v.text,
-               let loop = try FollowOn.loop(task: r.id, follows: target, { try recordIfPresent($0)?.value(FieldName.follows).text }) {
-                var refusal = FollowOn.refusal(task: r.id, follows: target, loop: loop)
-                refusal.operation = op.id
-                throw refusal
+            if op.kind == .task, field == FieldName.follows, let target = v.text {
+                try checkNoFollowOnLoop(r.id, follows: target, op)
             }
             let seq = nextSeq
             let eff = try write(v, to: field, of: &r, seq: seq)
@@ -37,6 +34,16 @@ extension PushApplier {
             let c = try openConflict(op, type: .edit, field: field, base: conflictBase,
                                      current: current, proposed: proposed, currentRev: currentRev)
             return OpResult(op: op.id, outcome: .conflict, value: current, rev: currentRev, conflicts: [c])
+        }
+    }
+
+    /// Refuses `op` when task `id` following on from `target` closes a loop with the links
+    /// the store holds (`FollowOn`, the rule the replica also keeps).
+    func checkNoFollowOnLoop(_ id: String, follows target: String, _ op: PlanOperation) throws {
+        if let loop = try FollowOn.loop(task: id, follows: target, { try recordIfPresent($0)?.value(FieldName.follows).text }) {
+            var refusal = FollowOn.refusal(task: id, follows: target, loop: loop)
+            refusal.operation = op.id
+            throw refusal
         }
     }
 

@@ -74,6 +74,11 @@ extension PushApplier {
             if r.rev(of: field) <= op.baseRev { edit.baseRev = r.rev(of: field) }
             return try set(edit)
         }
+        // Back with its link (the one it had, or the one the restore sets), a task may close
+        // a follow-on loop with a link made while it was deleted.
+        if r.kind == .task, let follows = op.field == FieldName.follows ? op.value?.text : try r.value(FieldName.follows).text {
+            try checkNoFollowOnLoop(r.id, follows: follows, op)
+        }
         let seq = nextSeq
         var old: String?, eff: (String, String)?
         if let field = op.field, let value = op.value {

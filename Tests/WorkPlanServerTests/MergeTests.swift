@@ -84,6 +84,31 @@ struct MergeTests {
         }
     }
 
+    /// A task restored with a follow-on link (a "mine" on an edit of it while deleted) is
+    /// checked like a `set` of the link: a link made meanwhile the other way round would
+    /// otherwise close a loop, which the server refuses everywhere else (`FollowOn`).
+    @Test func aRestoreMayNotCloseAFollowOnLoop() async throws {
+        try await ServerFixture.run { f in
+            let (t1, rev) = try await seedTask(f.eums)
+            let t2 = PlanFixtures.createTask(title: "Second task", area: "Military Mobility")
+            let t2rev = try await push(f.eums, [t2]).results[0].rev
+            _ = try await push(f.eums, [PlanOperation(record: t1, kind: .task, action: .delete, baseRev: rev, at: PlanFixtures.at)])
+            let e = try await push(f.ims, [PlanFixtures.set(t1, "follows", .text(t2.record), baseRev: rev)])
+            let c = try #require(e.results[0].conflicts?.first)
+            #expect(c.type == .editDeleted)
+            let link = try await push(f.eums, [PlanFixtures.set(t2.record, "follows", .text(t1), baseRev: t2rev)])
+            #expect(link.results[0].outcome == .accepted)
+            let before = try f.digest
+            let restore = PlanOperation(record: t1, kind: .task, action: .restore, field: "follows", value: .text(t2.record),
+                                        baseRev: c.currentRev, resolves: [c.id], at: PlanFixtures.at)
+            let r = try await f.ims.push(PushRequest(batchId: "restore-loop", ops: [restore]))
+            #expect(r.status == 400)
+            #expect(r.error?.message.contains("loop") == true, "\(String(describing: r.error))")
+            #expect(r.error?.record == t1)
+            #expect(try f.digest == before)
+        }
+    }
+
     @Test func deleteOfARecordChangedSinceConflicts() async throws {
         try await ServerFixture.run { f in
             let (task, rev) = try await seedTask(f.eums)
