@@ -103,10 +103,24 @@ extension Replica {
     /// pending log once the record they need is here again (its snapshot pulled: the other
     /// staff shared it again). They are sent against the revs they were made on, so the
     /// server applies each or keeps it as a conflict (DESIGN.md rule 5); before, they stayed
-    /// set aside for good, under a reason no longer true. Creates and field edits go back;
-    /// an edit still missing another record it needs stays. Returns the record of each
-    /// edit that went back.
+    /// set aside for good, under a reason no longer true. Creates and field edits go back,
+    /// and with a create that goes back, the edits set aside with it (its own, its notes);
+    /// an edit still missing another record it needs stays, and so does a value the officer
+    /// has set again since (sent now, it would meet their own later value as a conflict).
+    /// Returns the record of each edit that went back.
     static func returnSetAsideEdits(_ db: Database, revealed id: String) throws -> [String] {
+        var returned: [String] = []
+        var queue = [id], seen = Set<String>()
+        while let next = queue.popLast() {
+            guard seen.insert(next).inserted else { continue }
+            for create in try returnSetAsideEdits(db, needing: next, into: &returned) { queue.append(create) }
+        }
+        return returned
+    }
+
+    /// One step of `returnSetAsideEdits`: the edits set aside that name `id`. Returns the
+    /// records whose create went back.
+    private static func returnSetAsideEdits(_ db: Database, needing id: String, into returned: inout [String]) throws -> [String] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT seq, op_id, record, kind, action, field, base_rev, resolves, at, author, NULL, value, fields
             FROM set_aside
@@ -114,7 +128,7 @@ extension Replica {
               AND (reason LIKE '%no longer releasable to%' OR reason LIKE '%which is not releasable to%')
             ORDER BY seq
             """, arguments: [id, JSONText.encode(FieldValue.text(id)), id])
-        var returned: [String] = []
+        var created: [String] = []
         for row in rows {
             let entry = try PendingLog.entry(from: row)
             let op = entry.op, table = RecordTable.of(op.kind)
@@ -131,8 +145,14 @@ extension Replica {
                 try table.write(db, StoredRecord(id: op.record, kind: op.kind, fields: (op.fields ?? [:]).filter { $0.value != .null },
                                                  revs: [:], rev: 0, createdAt: op.at, updatedAt: op.at, createdBy: entry.author, deleted: false))
                 try PendingLog.append(db, op, author: entry.author)
+                created.append(op.record)
             case .set, .add, .remove:
                 guard var r = try table.fetch(db, id: op.record), !r.deleted, let field = op.field else { continue }
+                if op.action == .set, try setAgainSince(db, op, author: entry.author) {
+                    try db.execute(sql: "UPDATE set_aside SET reason = ? WHERE seq = ?", arguments: [
+                        "you set \(field) again since; this earlier value was not sent", entry.seq])
+                    continue
+                }
                 let current = r.fields[field] ?? .null
                 let next = op.action == .set ? (op.value ?? .null)
                     : (MergeRules.applyElement(op.action, element: op.value?.text ?? "", to: current) ?? current)
@@ -145,7 +165,20 @@ extension Replica {
             try db.execute(sql: "DELETE FROM set_aside WHERE seq = ?", arguments: [entry.seq])
             returned.append(op.record)
         }
-        return returned
+        return created
+    }
+
+    /// Whether `author` set `op`'s field again after `op` (by their own clock): a later edit
+    /// of it waits here, or a later change of it by them is in the pulled history.
+    private static func setAgainSince(_ db: Database, _ op: PlanOperation, author: String) throws -> Bool {
+        guard let field = op.field else { return false }
+        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND field = ? AND action IN ('set', 'restore') AND at > ?)",
+                             arguments: [op.record, field, op.at]) == true { return true }
+        for body in try String.fetchAll(db, sql: "SELECT body FROM history WHERE record = ? ORDER BY seq", arguments: [op.record]) {
+            let change = try JSONText.decode(Change.self, body)
+            if change.field == field, change.user == author, change.at > op.at { return true }
+        }
+        return false
     }
 
     /// Sets aside the waiting operations of batch `id` that refer to a record this replica

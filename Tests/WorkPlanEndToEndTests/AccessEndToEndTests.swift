@@ -160,6 +160,51 @@ struct AccessEndToEndTests {
         }
     }
 
+    /// A task created here that refers to a withdrawn task is set aside with its note; shared
+    /// again, the task it refers to brings back the create, and the create its note (the
+    /// note stayed set aside for good: it names the new task, not the shared one).
+    @Test func aCreateSetAsideComesBackWithItsNotes() throws {
+        let s = try SyncScenario()
+        let p = try s.sharedTask()
+        let t = try s.ims.run("add", "Follow-on by IMS", "--area", "Military Mobility", "--follows", p).firstLine
+        try s.ims.ok("note", t, "Note on the follow-on")
+        try s.eums.ok("edit", p, "--releasable", "EUMS")
+        try s.eums.ok("sync")
+        #expect(try s.ims.ok("sync").contains("2 of your edits could not be sent"))
+        try s.eums.ok("edit", p, "--releasable", "both")
+        try s.eums.ok("sync")
+        #expect(try s.ims.ok("sync").contains("2 of your edits set aside earlier went out"))
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let task = try o.json(TaskJSON.self, "show", t)
+            #expect(task.follows?.hasPrefix(p) == true)
+            #expect(task.notes?.map(\.text) == ["Note on the follow-on"])
+        }
+    }
+
+    /// A link set aside, then set again by the same officer and sent: shared again, the old
+    /// value stays set aside (sent, it met the officer's own later value as a conflict).
+    @Test func aValueSetAgainSinceStaysSetAside() throws {
+        let s = try SyncScenario()
+        let x = try s.sharedTask()
+        let p = try s.eums.run("add", "Withdrawn for a while", "--area", "Military Mobility").firstLine
+        let q = try s.eums.run("add", "Chosen instead", "--area", "Military Mobility").firstLine
+        try s.converge()
+        try s.ims.ok("edit", x, "--follows", p)
+        try s.eums.ok("edit", p, "--releasable", "EUMS")
+        try s.eums.ok("sync")
+        #expect(try s.ims.ok("sync").contains("1 of your edits could not be sent"))
+        try s.ims.ok("edit", x, "--follows", q)
+        try s.ims.ok("sync")
+        try s.eums.ok("edit", p, "--releasable", "both")
+        try s.eums.ok("sync")
+        let r = try s.ims.ok("sync")
+        #expect(!r.contains("went out") && r.contains("no open conflicts"), "\(r)")
+        #expect(try s.ims.ok("status").contains("you set follows again since"))
+        try s.converge()
+        for o in [s.eums, s.ims] { #expect(try o.json(TaskJSON.self, "show", x).follows?.hasPrefix(q) == true) }
+    }
+
     /// An EUMS-only note written on a task IMS deleted meanwhile: the conflict it opens on
     /// the task reaches EUMS only; IMS learns nothing of the note (not even that one exists).
     @Test func aStaffOnlyNoteThatMetADeleteIsAConflictOnlyItsStaffSees() throws {
