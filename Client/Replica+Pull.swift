@@ -12,6 +12,10 @@ extension Replica {
         try db.write { db in
             var summary = PullSummary()
             var waiting = Set(try String.fetchAll(db, sql: "SELECT DISTINCT record FROM pending"))
+            // The other staff's notes kept aside after a restore (`finishRecovery`): each
+            // leaves the list when it arrives.
+            let keptNotes = Set(try String.fetchAll(db, sql: "SELECT record FROM set_aside WHERE reason LIKE ? || '%'",
+                                                    arguments: [Self.otherStaffNotePrefix]))
             // Fields with an open conflict here: a later change of one moves what the
             // conflict shows as current (`refreshConflicts`).
             var conflicted = Set(try Row.fetchAll(db, sql: "SELECT record, field FROM conflict").map { "\($0[0] as String)/\($0[1] as String)" })
@@ -21,6 +25,10 @@ extension Replica {
                 switch change.event {
                 case .change:
                     try keep(change)
+                    if change.action == .create, keptNotes.contains(change.record) {
+                        try db.execute(sql: "DELETE FROM set_aside WHERE record = ? AND reason LIKE ? || '%'",
+                                       arguments: [change.record, Self.otherStaffNotePrefix])
+                    }
                     if try applyChange(db, change, hasPending: waiting.contains(change.record), acknowledged: acknowledged) { summary.applied += 1 }
                     if let field = change.field, conflicted.contains("\(change.record)/\(field)") {
                         try refreshConflicts(db, after: change, field: field)

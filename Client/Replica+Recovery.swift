@@ -92,6 +92,13 @@ extension Replica {
     /// against the restore point, so two different values meet as an ordinary conflict
     /// instead of the later one silently winning. A waiting edit keeps its own base rev when
     /// that is from before the restore point.
+    /// Why the other staff's note is kept aside after a restore (the text `applyPull` knows
+    /// it by, to drop the copy once the note arrives).
+    static func otherStaffNoteReason(_ staff: String) -> String {
+        "\(otherStaffNotePrefix)\(staff), so only a replica of \(staff) can send it back after the server's restore; kept here in case none does"
+    }
+    static let otherStaffNotePrefix = "the note is signed by "
+
     func finishRecovery(restorePoint: Int64?) throws -> (created: Int, updated: Int, deleted: Int) {
         try db.write { db in
             guard let text = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.recoveryKey]) else {
@@ -143,7 +150,14 @@ extension Replica {
                         // A note is signed with its author's staff, and only that staff may
                         // create it: the other staff's note goes back from their replica
                         // (sent from here, the server refused the whole batch, every time).
+                        // Kept here and listed, in case no replica of theirs holds it any
+                        // more; it leaves the list when it arrives (`applyPull`).
                         if rec.kind == .note, let signed = rec.fields[FieldName.staff]?.text, signed != me.staff.rawValue {
+                            let op = PlanOperation(record: rec.id, kind: .note, action: .create, fields: rec.fields, baseRev: 0,
+                                                   at: TimeFormat.parse(rec.createdAt) ?? now)
+                            try Self.setAside(db, op, author: rec.createdBy ?? rec.fields[FieldName.author]?.text ?? signed,
+                                              title: String((rec.fields["text"]?.text ?? "note").prefix(60)),
+                                              reason: Self.otherStaffNoteReason(signed))
                             continue
                         }
                         _ = try self.createRecord(db, rec.kind, id: rec.id, fields: rec.fields, at: TimeFormat.parse(rec.createdAt) ?? now)

@@ -64,7 +64,11 @@ struct RestoreDrillTests {
         let r = try s.eums.run("sync")
         #expect(r.status == 0, "\(r)")
         #expect(try s.eums.json(StatusJSON.self, "status").pending == 0, "the EUMS edit went through")
+        // Kept and listed here until it arrives, in case no IMS replica holds it any more.
+        let kept = try s.eums.ok("status")
+        #expect(kept.contains("IMS note after the backup") && kept.contains("signed by IMS"), "\(kept)")
         try s.converge()
+        #expect(!(try s.eums.ok("status")).contains("set aside"), "arrived: no longer listed")
         for o in [s.eums, s.ims] {
             let task = try o.json(TaskJSON.self, "show", t)
             #expect(task.status == "blocked")
