@@ -59,13 +59,13 @@ extension Replica {
     }
 
     /// The conflict whose proposed value `--mine` keeps, among the open conflicts on one
-    /// field (oldest first). One value proposed (however many times): that one. Several:
+    /// field (in the order they were opened). One value proposed (however many times): that one. Several:
     /// the one this officer proposed. Otherwise `--mine` does not say which, and keeping
     /// any one would silently drop the others: the officer is asked to choose.
     static func proposalToKeep(_ conflicts: [Conflict], me: Settings) throws -> Conflict {
         let last = conflicts[conflicts.count - 1]
         guard conflicts.contains(where: { $0.proposed != last.proposed }) else { return last }
-        let own = conflicts.filter { $0.proposedBy == me.user }
+        let own = conflicts.filter { $0.proposedBy.lowercased() == me.user.lowercased() }
         if let mine = own.last, own.allSatisfy({ $0.proposed == mine.proposed }) { return mine }
         let values = conflicts.map { "\(Self.shown($0.proposed)) by \($0.proposedBy)" }
         throw WorkPlanError(.ambiguous, "\(conflicts.count) different values were proposed for \(last.field) of \(RecordID.short(last.record)) (\(values.joined(separator: ", "))): choose one with --value, or keep the current \(Self.shown(last.current)) with --theirs")
@@ -92,7 +92,8 @@ extension Replica {
             guard records.count == 1 else {
                 throw WorkPlanError(.ambiguous, "id \(prefix) is ambiguous; conflicts are open on \(records.sorted().map(RecordID.short).joined(separator: ", "))")
             }
-            let matching = onRecord.filter { $0.field == field }.sorted { ($0.at, $0.id) < ($1.at, $1.id) }
+            // Ordered by the server's rev each was opened against, not by a client's clock.
+            let matching = onRecord.filter { $0.field == field }.sorted { ($0.currentRev, $0.id) < ($1.currentRev, $1.id) }
             guard let newest = matching.last else {
                 throw WorkPlanError.notFound("no open conflict on field '\(field)' of \(RecordID.short(onRecord[0].record)); open: \(Set(onRecord.map(\.field)).sorted().joined(separator: ", "))")
             }
