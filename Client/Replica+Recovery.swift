@@ -71,6 +71,11 @@ extension Replica {
             try db.execute(sql: "DELETE FROM history")
             try db.execute(sql: "DELETE FROM conflict")
             try db.execute(sql: "DELETE FROM pending")
+            // Edits set aside keep the rev they were made on, a number of the old store: sent
+            // later (`returnSetAsideEdits`), one could equal a new field's rev by chance and
+            // overwrite it unseen. Against rev 0 they meet the restored store as a create's
+            // values would: equal ones merge, different ones become conflicts.
+            try db.execute(sql: "UPDATE set_aside SET base_rev = 0")
             try Settings.store([Self.recoveryKey: JSONText.encode(held), "cursor": "0", "store_id": newStoreId], in: db)
         }
     }
