@@ -59,9 +59,9 @@ extension Replica {
     }
 
     /// The conflict whose proposed value `--mine` keeps, among the open conflicts on one
-    /// field (in the order they were opened). One value proposed (however many times): that one. Several:
-    /// the one this officer proposed. Otherwise `--mine` does not say which, and keeping
-    /// any one would silently drop the others: the officer is asked to choose.
+    /// field (in the order they were opened). One value proposed (however many times): that
+    /// one. Several: the one this officer proposed. Otherwise `--mine` does not say which,
+    /// and keeping any one would silently drop the others: the officer is asked to choose.
     static func proposalToKeep(_ conflicts: [Conflict], me: Settings) throws -> Conflict {
         let last = conflicts[conflicts.count - 1]
         guard conflicts.contains(where: { $0.proposed != last.proposed }) else { return last }

@@ -80,6 +80,13 @@ extension Replica {
         }
     }
 
+    /// Why the other staff's note is kept aside after a restore (the text `applyPull` knows
+    /// it by, to drop the copy once the note arrives).
+    static func otherStaffNoteReason(_ staff: String) -> String {
+        "\(otherStaffNotePrefix)\(staff), so only a replica of \(staff) can send it back after the server's restore; kept here in case none does"
+    }
+    static let otherStaffNotePrefix = "the note is signed by "
+
     /// Step 3 (after a full pull), one transaction: queue what the restored store lacks.
     /// Returns how many records were re-created, updated and deleted.
     ///
@@ -97,13 +104,6 @@ extension Replica {
     /// against the restore point, so two different values meet as an ordinary conflict
     /// instead of the later one silently winning. A waiting edit keeps its own base rev when
     /// that is from before the restore point.
-    /// Why the other staff's note is kept aside after a restore (the text `applyPull` knows
-    /// it by, to drop the copy once the note arrives).
-    static func otherStaffNoteReason(_ staff: String) -> String {
-        "\(otherStaffNotePrefix)\(staff), so only a replica of \(staff) can send it back after the server's restore; kept here in case none does"
-    }
-    static let otherStaffNotePrefix = "the note is signed by "
-
     func finishRecovery(restorePoint: Int64?) throws -> (created: Int, updated: Int, deleted: Int) {
         try db.write { db in
             guard let text = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.recoveryKey]) else {
