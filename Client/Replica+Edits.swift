@@ -205,9 +205,7 @@ extension Replica {
     /// reads oddly.)
     func checkNoFollowOnLoop(_ db: Database, task: String, follows target: String) throws {
         if let loop = try followOnLoop(db, task: task, follows: target) {
-            var refusal = FollowOn.refusal(task: task, follows: target, loop: loop)
-            refusal.record = nil
-            throw refusal
+            throw FollowOn.refusal(task: task, follows: target, loop: loop)
         }
     }
 

@@ -132,11 +132,9 @@ extension Replica {
         for row in rows {
             let entry = try PendingLog.entry(from: row)
             let op = entry.op, table = RecordTable.of(op.kind)
-            let values = (op.fields.map { Array($0) } ?? []) + (op.field.flatMap { f in op.value.map { [(f, $0)] } } ?? [])
-            let reachable = try values.allSatisfy { name, value in
+            let reachable = try op.namedValues.allSatisfy { name, value in
                 guard case .reference(let target)? = op.kind.field(name)?.type, let ref = value.text else { return true }
-                return try RecordTable.of(target).exists(db, id: ref)
-                    || !(try PendingLog.entries(db, where: "record = ? AND action = 'create'", arguments: [ref]).isEmpty)
+                return try Self.isHere(db, target, ref)
             }
             guard reachable else { continue }
             switch op.action {
@@ -166,6 +164,14 @@ extension Replica {
             returned.append(op.record)
         }
         return created
+    }
+
+    /// Whether record `id` of `kind` is one an edit here may refer to: in the view, or
+    /// created here and waiting to be sent.
+    static func isHere(_ db: Database, _ kind: RecordKind, _ id: String) throws -> Bool {
+        try RecordTable.of(kind).exists(db, id: id)
+            || Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND action = 'create')"),
+                             arguments: [id]) == true
     }
 
     /// Whether `author` set `op`'s field again after `op` (by their own clock): a later edit
@@ -202,16 +208,13 @@ extension Replica {
             var moved = 0
             for entry in try PendingLog.entries(db, where: "batch = ?", arguments: [id]) {
                 let op = entry.op
-                var values: [(String, FieldValue)] = op.fields.map { Array($0) } ?? []
-                if let field = op.field, let value = op.value { values.append((field, value)) }
                 var reason: String?
                 if let refused, op.record == refused.record, refused.operation == nil || refused.operation == op.id {
                     reason = refused.reason
                 }
-                for (field, value) in values where reason == nil {
+                for (field, value) in op.namedValues where reason == nil {
                     guard let spec = op.kind.field(field), case .reference(let target) = spec.type, let ref = value.text,
-                          try !RecordTable.of(target).exists(db, id: ref),
-                          try PendingLog.entries(db, where: "record = ? AND action = 'create'", arguments: [ref]).isEmpty else { continue }
+                          try !Self.isHere(db, target, ref) else { continue }
                     reason = "it refers to \(target.displayName) \(RecordID.short(ref)), which is not releasable to \(me.staff.rawValue)"
                 }
                 if let reason {

@@ -15,8 +15,8 @@ public enum FollowOn {
         return nil
     }
 
-    /// The refusal of a link that closes `loop`, naming the record.
+    /// The refusal of a link that closes `loop`.
     public static func refusal(task: String, follows target: String, loop: [String]) -> WorkPlanError {
-        WorkPlanError(.invalidInput, "task \(RecordID.short(task)) cannot follow on from \(RecordID.short(target)): that task already follows on from it (\(loop.map(RecordID.short).joined(separator: " → "))), and the links would go round in a loop", record: task)
+        WorkPlanError(.invalidInput, "task \(RecordID.short(task)) cannot follow on from \(RecordID.short(target)): that task already follows on from it (\(loop.map(RecordID.short).joined(separator: " → "))), and the links would go round in a loop")
     }
 }

@@ -75,6 +75,13 @@ public struct PlanOperation: Codable, Sendable, Hashable, Identifiable {
         at = try c.decode(Timestamp.self, forKey: .at)
     }
 
+    /// The values the operation names: a create's fields, or its one field and value.
+    public var namedValues: [(name: String, value: FieldValue)] {
+        var out: [(name: String, value: FieldValue)] = fields.map { $0.map { ($0.key, $0.value) } } ?? []
+        if let field, let value { out.append((field, value)) }
+        return out
+    }
+
     /// Checks the operation's shape and values against the schema; returns it normalised.
     public func validated() throws -> PlanOperation {
         var op = self
@@ -132,8 +139,7 @@ public struct PlanOperation: Codable, Sendable, Hashable, Identifiable {
         }
         // A record that refers to itself (a task following itself) means nothing; checked
         // here, so both the replica and the server refuse it.
-        let own = [op.field.flatMap { f in op.value.map { (f, $0) } }].compactMap { $0 } + (op.fields.map { Array($0) } ?? [])
-        for (name, value) in own {
+        for (name, value) in op.namedValues {
             if case .reference(let target)? = kind.field(name)?.type, target == kind, value.text == op.record {
                 throw WorkPlanError.invalid("\(kind.withArticle) cannot refer to itself in '\(name)'")
             }

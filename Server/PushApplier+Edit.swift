@@ -41,7 +41,9 @@ extension PushApplier {
     /// the store holds (`FollowOn`, the rule the replica also keeps).
     func checkNoFollowOnLoop(_ id: String, follows target: String, _ op: PlanOperation) throws {
         if let loop = try FollowOn.loop(task: id, follows: target, { try recordIfPresent($0)?.value(FieldName.follows).text }) {
+            // Named, so the replica sets this edit aside and sends the rest.
             var refusal = FollowOn.refusal(task: id, follows: target, loop: loop)
+            refusal.record = id
             refusal.operation = op.id
             throw refusal
         }
