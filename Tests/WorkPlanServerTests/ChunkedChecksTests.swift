@@ -22,6 +22,15 @@ struct ChunkedChecksTests {
         return op
     }
 
+    /// `creates(count)` with a note on a task that does not exist (refused by the store) at
+    /// `orphanAt`, and a status no task may hold (refused by the checks) at `invalidAt`.
+    static func batch(_ count: Int, orphanAt: Int, invalidAt: Int) -> [PlanOperation] {
+        var ops = creates(count)
+        ops[orphanAt] = PlanFixtures.createNote(task: RecordID.random(), text: "hello", author: "anna", staff: .EUMS)
+        ops[invalidAt] = invalidStatus(ops[invalidAt])
+        return ops
+    }
+
     @Test func theWriterGetsEveryChunkInOrderWithOrWithoutHelpers() throws {
         let ops = Self.creates(1000)
         for helpers in [0, 1, 3] {
@@ -76,33 +85,22 @@ struct ChunkedChecksTests {
     @Test func theFirstFailingOperationNamesTheError() async throws {
         try await ServerFixture.run { f in
             let before = try f.digest
-            // A note on a task that does not exist is refused by the writer (op 5, in the
-            // first chunk); a value no task may hold, by the checks (op 1700, a later one).
-            let orphan = PlanFixtures.createNote(task: RecordID.random(), text: "hello", author: "anna", staff: .EUMS)
-            var ops = Self.creates(1999)
-            ops[5] = orphan
-            ops[1700] = Self.invalidStatus(ops[1700])
-            let applyFirst = try await f.eums.push(PushRequest(batchId: "b-order-1", ops: ops))
+            // A note on a task that does not exist is refused by the writer; a value no task
+            // may hold, by the checks. Across chunks (ops 5 and 1700) and within one (5, 15).
+            let applyFirst = try await f.eums.push(PushRequest(batchId: "b-order-1", ops: Self.batch(1999, orphanAt: 5, invalidAt: 1700)))
             #expect(applyFirst.status == 403)
             #expect(applyFirst.error?.code == .forbidden)
 
-            ops = Self.creates(1999)
-            ops[5] = Self.invalidStatus(ops[5])
-            ops[1700] = orphan
+            var ops = Self.batch(1999, orphanAt: 1700, invalidAt: 5)
             let checksFirst = try await f.eums.push(PushRequest(batchId: "b-order-2", ops: ops))
             #expect(checksFirst.status == 400)
             #expect(checksFirst.error?.operation == ops[5].id)
 
-            // The same within one chunk: the writer applies a chunk's operations up to the
-            // one that failed its checks before it gives that failure.
-            ops = Self.creates(20)
-            ops[5] = orphan
-            ops[15] = Self.invalidStatus(ops[15])
-            let sameChunk = try await f.eums.push(PushRequest(batchId: "b-order-3", ops: ops))
+            // Within one chunk, the writer applies the operations up to the one that failed
+            // its checks before it gives that failure.
+            let sameChunk = try await f.eums.push(PushRequest(batchId: "b-order-3", ops: Self.batch(20, orphanAt: 5, invalidAt: 15)))
             #expect(sameChunk.status == 403, "\(String(describing: sameChunk.error))")
-            ops = Self.creates(20)
-            ops[5] = Self.invalidStatus(ops[5])
-            ops[15] = orphan
+            ops = Self.batch(20, orphanAt: 15, invalidAt: 5)
             let sameChunkChecks = try await f.eums.push(PushRequest(batchId: "b-order-4", ops: ops))
             #expect(sameChunkChecks.status == 400)
             #expect(sameChunkChecks.error?.operation == ops[5].id)
