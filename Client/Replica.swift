@@ -113,7 +113,7 @@ public final class Replica: Sendable {
             ReusedWAL.keep(db)
             db.add(function: Self.containsIgnoringCase)
             db.add(function: Self.equalIgnoringCase)
-            if SyncTrace.enabled {
+            if SyncTrace.sql {
                 // SQLite times statements with a millisecond clock here, so a statement of a
                 // few microseconds that crosses a tick reads as 1 ms: only 2 ms and more are
                 // worth printing.

@@ -253,10 +253,12 @@ public struct SyncEngine: Sendable {
     }
 }
 
-/// With `WORKPLAN_TRACE=1`, each step of a sync and its time on standard error (for
+/// With `WORKPLAN_TRACE=1` (or `sql`), each step of a sync and its time on standard error (for
 /// finding where a slow sync spends its time).
 struct SyncTrace {
-    static let enabled = ProcessInfo.processInfo.environment["WORKPLAN_TRACE"] == "1"
+    static let enabled = ["1", "sql"].contains(ProcessInfo.processInfo.environment["WORKPLAN_TRACE"])
+    /// `WORKPLAN_TRACE=sql` also prints each SQL statement of 2 ms or more.
+    static let sql = ProcessInfo.processInfo.environment["WORKPLAN_TRACE"] == "sql"
     private var last = DispatchTime.now().uptimeNanoseconds
 
     mutating func lap(_ step: @autoclosure () -> String) {
