@@ -59,8 +59,8 @@ final class PushApplier {
         self.nextSeq = try ServerStore.maxSeq(db) + 1
         insertChange = try db.cachedStatement(sql: """
             INSERT INTO changes(seq, event, record, kind, action, field, old, value, fields, user, staff, at,
-                                batch, conflict, resolved, old_effective, new_effective)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                batch, conflict, resolved, old_effective, new_effective, effective)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertRecord = try db.cachedStatement(sql: """
             INSERT INTO records(\(StoredRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -158,16 +158,21 @@ final class PushApplier {
 
     // MARK: Writing
 
-    /// Appends a change and returns its seq.
+    /// Appends a change and returns its seq. The change keeps the record's effective
+    /// releasability as it stands (before this operation's own change of it, which
+    /// `oldEffective`/`newEffective` carry): a pull sends it only to a staff that could see
+    /// the record then, and can see it now.
     @discardableResult
     func append(_ c: ChangeRow, at: Timestamp) throws -> Int64 {
         let seq = nextSeq
         nextSeq += 1
+        let effectiveThen = try meta(c.record)?.effective
         try insertChange.run([
             .int(seq), .text(c.event.rawValue), .text(c.record), .text(c.kind.rawValue), SQLArgument(c.action?.rawValue),
             SQLArgument(c.field), SQLArgument(c.old), SQLArgument(c.value), SQLArgument(c.fields),
             .text(user.name), .text(user.staff.rawValue), .int(at), .text(batchId), SQLArgument(c.conflict),
             SQLArgument(c.resolved), SQLArgument(c.oldEffective), SQLArgument(c.newEffective),
+            .text(EffectiveReleasability.encode(effectiveThen)),
         ])
         return seq
     }

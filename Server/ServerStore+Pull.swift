@@ -8,7 +8,7 @@ extension ServerStore {
     /// (docs/sync-model.md "Pull" and "Releasability").
     ///
     /// Scans at most `limit` (capped at `Limits.maxPageSize`) changes in seq order and keeps
-    /// what `staff` may see now; a change that hides a record from `staff` becomes `withdrawn`,
+    /// what `staff` may see now and could see when it was made; a change that hides a record from `staff` becomes `withdrawn`,
     /// one that reveals it becomes a `snapshot` of the record as it is now (with a task's
     /// visible notes and the open conflicts).
     public func pull(after: Int64, limit: Int, staff: Staff) async throws -> [UInt8] {
@@ -78,7 +78,7 @@ struct PullPage {
     mutating func scan(after: Int64, limit: Int) throws -> Int64 {
         let select = try db.cachedStatement(sql: """
             SELECT c.seq, c.event, c.record, c.kind, c.action, c.field, c.old, c.value, c.fields, c.user, c.staff,
-                   c.at, c.batch, c.conflict, c.resolved, c.old_effective, c.new_effective, r.effective
+                   c.at, c.batch, c.conflict, c.resolved, c.old_effective, c.new_effective, r.effective, c.effective
             FROM changes c JOIN records r ON r.id = c.record
             WHERE c.seq > ? ORDER BY c.seq LIMIT ?
             """)
@@ -98,7 +98,10 @@ struct PullPage {
                     return
                 }
             }
-            if visibleNow {
+            // What was written while the record was hidden from this staff stays hidden:
+            // the staff got (or gets) the record as a snapshot when it was shared.
+            let visibleThen = row.isNull(18) || AccessRules.canSee(staff, EffectiveReleasability.decode(row.text(18)))
+            if visibleNow && visibleThen {
                 emit(row)
                 // A restore brings a deleted record back: replicas that removed it need the
                 // whole record with its revs and creation time, as for a newly visible one.

@@ -72,6 +72,48 @@ struct PullTests {
         }
     }
 
+    /// The tester's leak: a task written EUMS-only, cleaned, then shared. IMS gets it as it
+    /// is when shared, and none of what was written while it was hidden: not in a pull from
+    /// before it was hidden, nor in a new replica's pull from 0.
+    @Test func whatWasWrittenWhileHiddenStaysHiddenWhenShared() async throws {
+        try await ServerFixture.run { f in
+            let (shared, sharedRev) = try await seedTask(f.eums)
+            let imsCursor = try await pullAll(f.ims).next
+            let (task, rev) = try await seedTask(f.eums, releasable: .EUMS, extra: ["description": .text("SECRET line")])
+            try await push(f.eums, [PlanFixtures.set(task, "description", .text("cleaned"), baseRev: rev),
+                                    PlanFixtures.set(task, "title", .text("Joint task"), baseRev: rev),
+                                    PlanFixtures.createNote(task: task, text: "written while hidden", author: "anna", staff: .EUMS),
+                                    PlanFixtures.set(shared, "releasable", .text("EUMS"), baseRev: sharedRev),
+                                    PlanFixtures.set(shared, "owner", .text("SECRET owner"), baseRev: sharedRev)])
+            let revNow = try await currentRev(f, task, "releasable")
+            // The shared task's secret owner is replaced before it is shared again.
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: revNow),
+                                    PlanFixtures.set(shared, "owner", .text("Bob"), baseRev: try await currentRev(f, shared, "owner")),
+                                    PlanFixtures.set(shared, "releasable", .text("both"), baseRev: try await currentRev(f, shared, "releasable"))])
+            try await push(f.eums, [PlanFixtures.set(task, "owner", .text("Anna"), baseRev: revNow)])
+            for after in [imsCursor, 0] {
+                let sees = try await pullAll(f.ims, after: after).changes
+                let text = String(decoding: try JSONEncoder().encode(sees), as: UTF8.self)
+                #expect(!text.contains("SECRET"))
+                #expect(!text.contains("Military mobility report\",\"releasable\":\"EUMS"))
+                // The task arrives whole when shared (with the note, releasable to both), then
+                // the edit made after that; nothing of it before.
+                let ofTask = sees.filter { $0.record == task }
+                #expect(ofTask.map(\.event) == [.snapshot, .change])
+                #expect(ofTask.first?.fields?["description"] == .text("cleaned"))
+                #expect(ofTask.first?.fields?["title"] == .text("Joint task"))
+                #expect(ofTask.last?.value == .text("Anna"))
+                #expect(sees.contains { $0.event == .snapshot && $0.fields?["text"] == .text("written while hidden") })
+            }
+            // The record hidden after IMS had it: withdrawn, then back as a snapshot.
+            let ofShared = try await pullAll(f.ims, after: imsCursor).changes.filter { $0.record == shared }
+            #expect(ofShared.map(\.event) == [.withdrawn, .snapshot])
+            // EUMS, who could always see it, still gets every change.
+            let eums = try await pullAll(f.eums).changes
+            #expect(eums.contains { $0.record == task && $0.field == "description" && $0.value == .text("cleaned") })
+        }
+    }
+
     @Test func badCursorsAreRefused() async throws {
         try await ServerFixture.run { f in
             _ = try await seedTask(f.eums)
