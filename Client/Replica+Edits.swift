@@ -52,6 +52,9 @@ extension Replica {
         }
         let op = PlanOperation(record: recordID, kind: kind, action: .create, fields: normalized, baseRev: 0, at: at)
         try AccessRules.checkWrite(user: me.identity, op: op, current: nil)
+        if kind == .note, let refusal = AccessRules.noteSignatureRefusal(me.identity, record: recordID, fields: normalized) {
+            throw refusal
+        }
         let record = StoredRecord(id: recordID, kind: kind, fields: normalized, revs: [:], rev: 0,
                                   createdAt: at, updatedAt: at, createdBy: me.user, deleted: false)
         return PreparedCreate(record: record, op: op, recordRow: RecordTable.of(kind).row(record),

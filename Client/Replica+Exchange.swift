@@ -92,6 +92,7 @@ extension Replica {
 
     /// Imports an export: records this replica lacks are created with their ids; records it
     /// has get the differing fields as edits. All or nothing: a bad file changes nothing.
+    /// Notes signed by the other staff that this replica lacks are left out (counted).
     /// A record already here takes the file's values, except those its fields held before
     /// their current ones (the file is older than the work done since); a record deleted
     /// here since the file was written stays deleted (`Replica+ImportHistory.swift`).
@@ -159,6 +160,11 @@ extension Replica {
                             }
                         } else if existing == nil, me.storeId != nil, try Self.deletedInHistory(db, record: id) {
                             report.leftDeleted += 1
+                        } else if kind == .note, existing == nil,
+                                  AccessRules.noteSignatureRefusal(me.identity, record: id, fields: records[i].fields) != nil {
+                            // The other staff's note: theirs to send (the server refuses it from
+                            // anyone else); it reaches this replica by sync.
+                            report.otherStaffNotes += 1
                         } else {
                             // A deleted row still there makes the commit refuse, as it should.
                             try commit(db, prepared.get(), me: me, run: run, knownAbsent: existing == nil)

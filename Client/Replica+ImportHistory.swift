@@ -17,6 +17,9 @@ extension Replica {
         /// Loops of follow-on links in the file (task ids, the first repeated last): the
         /// first task of each was created without its link.
         public var loopsCut: [[String]] = []
+        /// Notes in the file signed by another staff and not held here, left out: only
+        /// their staff may send them, and they arrive by sync.
+        public var otherStaffNotes = 0
     }
 
     /// The values each field of `record` held before, from the change stream: old values,

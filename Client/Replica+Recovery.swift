@@ -157,7 +157,8 @@ extension Replica {
                         // (sent from here, the server refused the whole batch, every time).
                         // Kept here and listed, in case no replica of theirs holds it any
                         // more; it leaves the list when it arrives (`applyPull`).
-                        if rec.kind == .note, let signed = rec.fields[FieldName.staff]?.text, signed != me.staff.rawValue {
+                        if rec.kind == .note, AccessRules.noteSignatureRefusal(me.identity, record: rec.id, fields: rec.fields) != nil {
+                            let signed = rec.fields[FieldName.staff]?.text ?? "another staff"
                             let op = PlanOperation(record: rec.id, kind: .note, action: .create, fields: rec.fields, baseRev: 0,
                                                    at: TimeFormat.parse(rec.createdAt) ?? now)
                             try Self.setAside(db, op, author: rec.createdBy ?? rec.fields[FieldName.author]?.text ?? signed,

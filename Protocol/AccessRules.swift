@@ -33,6 +33,16 @@ public enum AccessRules {
         }
     }
 
+    /// Why `user` may not create note `record` with `fields`, or nil when they may: a note
+    /// is signed with its author's staff, and only that staff's officers send it (an export
+    /// read by the other staff holds notes it must leave to them). The error names the
+    /// record, so a replica sets that one create aside and sends the rest.
+    public static func noteSignatureRefusal(_ user: Identity, record: String, fields: [String: FieldValue]) -> WorkPlanError? {
+        let staff = fields[FieldName.staff]?.text
+        guard staff != user.staff.rawValue else { return nil }
+        return WorkPlanError(.invalidInput, "a note is signed with its author's staff: \(user.name) writes for \(user.staff.rawValue), not \(staff ?? "no staff")", record: record)
+    }
+
     /// The message for a record that does not exist or is not releasable to the user
     /// (the same words for both, so a guessed id reveals nothing).
     public static func notVisible(_ kind: RecordKind, _ id: String, staff: Staff) -> WorkPlanError {

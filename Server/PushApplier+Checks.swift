@@ -21,11 +21,9 @@ extension PushApplier {
         switch op.action {
         case .create:
             for (name, value) in op.fields ?? [:] { try checkReference(op, field: name, value: value) }
-            if op.kind == .note, existing == nil {
-                let staff = op.fields?[FieldName.staff]?.text
-                guard staff == user.staff.rawValue else {
-                    throw WorkPlanError.forbidden("a note is signed with its author's staff: \(user.name) writes for \(user.staff.rawValue), not \(staff ?? "no staff")")
-                }
+            if op.kind == .note, existing == nil, var refusal = AccessRules.noteSignatureRefusal(user, record: op.record, fields: op.fields ?? [:]) {
+                refusal.operation = op.id
+                throw refusal
             }
         case .set, .restore:
             if let field = op.field, let value = op.value { try checkReference(op, field: field, value: value) }

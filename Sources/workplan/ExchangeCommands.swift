@@ -117,6 +117,9 @@ struct Import: ReplicaCommand {
         for loop in r.loopsCut {
             Output.line(Output.yellow("task \(RecordID.short(loop[0])) was imported without its follow-on link: the links went round in a loop (\(loop.map(RecordID.short).joined(separator: " → ")))"))
         }
+        if r.otherStaffNotes > 0 {
+            Output.line(Output.yellow("left out \(r.otherStaffNotes) note\(r.otherStaffNotes == 1 ? "" : "s") signed by the other staff: only they may send \(r.otherStaffNotes == 1 ? "it" : "them"), and sync brings \(r.otherStaffNotes == 1 ? "it" : "them") here"))
+        }
         if r.leftDeleted > 0 {
             Output.line(Output.yellow("left \(r.leftDeleted) record\(r.leftDeleted == 1 ? "" : "s") deleted: deleted here since the file was exported"))
         }

@@ -199,6 +199,29 @@ struct ImportTests {
         #expect(try r.tasks().first { $0.id == id }?.tags == ["alpha", "bravo", "zulu"])
     }
 
+    /// The tester's stuck sync: IMS read an EUMS export holding an EUMS note not yet synced,
+    /// queued it as its own create, and the server refused every sync after. The other
+    /// staff's note is left out and counted; one's own staff's note is imported.
+    @Test func notesSignedByTheOtherStaffAreLeftOut() throws {
+        let (r, _, area) = try makeReplica(staff: .IMS, user: "Cdr. Ivanov")
+        let task = RecordID.random(), theirs = RecordID.random(), ours = RecordID.random()
+        func note(_ text: String, _ staff: Staff, author: String) -> [String: FieldValue] {
+            ["task": .text(task), "text": .text(text), "author": .text(author), "staff": .text(staff.rawValue), "releasable": .text("both")]
+        }
+        let report = try r.importPlan(plan([
+            exported(task, taskFields(area)),
+            exported(theirs, note("EUMS progress", .EUMS, author: "Col. Dupont"), kind: .note),
+            exported(ours, note("IMS progress", .IMS, author: "Cdr. Ivanov"), kind: .note),
+        ]))
+        #expect(report.created == 2 && report.otherStaffNotes == 1)
+        #expect(try pendingOps(r).map(\.record).contains(theirs) == false)
+        #expect(try r.taskView(id: task).notes?.map(\.id) == [ours])
+        // Queued any other way, the same rule refuses it here before the server does.
+        #expect(throws: WorkPlanError.self) {
+            try r.createRecord(.note, fields: note("forged", .EUMS, author: "Col. Dupont"))
+        }
+    }
+
     @Test func aBigImportCreatesEveryRecordWithItsPendingCreate() throws {
         let (r, _, area) = try makeReplica()
         let records = (0..<2500).map { exported(RecordID.random(), taskFields(area, title: "Task \($0)")) }

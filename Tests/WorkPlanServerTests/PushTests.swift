@@ -112,6 +112,13 @@ struct PushTests {
             // Making a record releasable to the other staff only.
             r = try await f.eums.push(PushRequest(batchId: "other", ops: [PlanFixtures.set(task, "releasable", .text("IMS"), baseRev: rev)]))
             #expect(r.status == 403)
+            // A note signed by the other staff (an IMS note read from an export, sent by
+            // EUMS): refused naming the record and the operation, so the replica sets that
+            // create aside and its other edits still go out.
+            let imsNote = PlanFixtures.createNote(task: task, text: "theirs", author: "ivan", staff: .IMS)
+            r = try await f.eums.push(PushRequest(batchId: "signed", ops: [imsNote]))
+            #expect(r.status == 400 && r.error?.message.contains("signed with its author's staff") == true)
+            #expect(r.error?.record == imsNote.record && r.error?.operation == imsNote.id)
             #expect(try f.digest == before)
         }
     }
