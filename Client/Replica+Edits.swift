@@ -226,12 +226,21 @@ extension Replica {
 
     /// Queues an operation, folding it into a waiting, unsent operation where possible:
     /// edits of a record not yet pushed change its `create`; a second `set` of a field
-    /// replaces the first (keeping its base rev).
+    /// replaces the first (keeping its base rev); a `set` replaces the element edits
+    /// (`add`/`remove`) of the field waiting before it.
     func queue(_ db: Database, _ op: PlanOperation, author: String, serverValue: FieldValue? = nil) throws {
         // Never fold across a baseline, nor the baseline marker itself (docs/sync-model.md "Baselines").
         let baseline = PendingLog.marksBaseline(op) ? Int64.max : try PendingLog.newestUnsentBaseline(db)
         for entry in try PendingLog.unsent(db, record: op.record, field: op.field) {
             if let baseline, entry.seq < baseline { break }
+            if op.action == .set, op.resolves == nil, entry.op.resolves == nil, entry.op.field == op.field,
+               [.add, .remove].contains(entry.op.action) {
+                // The set gives the field's whole value, this element edit included. Sent
+                // ahead of it, the element edit moved the field's rev on the server, and the
+                // set, made against the rev before, met the officer's own edit as a conflict.
+                try PendingLog.remove(db, seq: entry.seq)
+                continue
+            }
             var folded = entry.op
             if entry.op.action == .create, op.resolves == nil {
                 var fields = folded.fields ?? [:]

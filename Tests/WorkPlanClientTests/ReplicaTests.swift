@@ -99,6 +99,24 @@ struct ReplicaTests {
         #expect(ops.last?.fields?["tags"] == .set(["mobility"]))
     }
 
+    /// The tester's self-conflict: `--add-tag` then `--tag` offline went out as an add and a
+    /// set made against the rev before the add, and the officer's own add met the set as
+    /// a conflict. The set now replaces the waiting element edits of the field.
+    @Test func aSetReplacesTheElementEditsWaitingBeforeIt() throws {
+        let (r, _, id) = try replicaWithPulledTask()
+        try r.edit(.task, id: id, [.set("priority", .text("high"))])
+        try r.edit(.task, id: id, [.add("tags", "t2")])
+        try r.edit(.task, id: id, [.remove("tags", "t2")])
+        try r.edit(.task, id: id, [.set("tags", .makeSet(["t3"]))])
+        let ops = try pendingOps(r)
+        #expect(ops.map(\.action) == [.set, .set])
+        #expect(ops.last?.field == "tags" && ops.last?.value == .makeSet(["t3"]) && ops.last?.baseRev == 3)
+        #expect(try r.record(.task, id: id)?["tags"] == .makeSet(["t3"]))
+        // An element edit after the set is queued as it is (it never conflicts).
+        try r.edit(.task, id: id, [.add("tags", "t4")])
+        #expect(try pendingOps(r).map(\.action) == [.set, .set, .add])
+    }
+
     @Test func aRejectedEditChangesNothing() throws {
         let (r, _, area) = try makeReplica()
         let id = try r.createRecord(.task, fields: taskFields(area))
