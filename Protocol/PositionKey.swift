@@ -29,6 +29,23 @@ public enum PositionKey {
         return String(digits[da]) + midpoint(Array(a.dropFirst()), nil)
     }
 
+    /// The key of a new item between `a` and `b`: `between(a, b)` with two random digits
+    /// after it. Two staffs inserting at the same spot offline got equal keys, which left no
+    /// key between the two items: a later "after the first of them" landed after both.
+    public static func forNewItem(after a: String?, before b: String?, using rng: inout some RandomNumberGenerator) -> String {
+        var key = between(a, b)
+        // Digits added after a prefix of `b` could sort above `b`: go further in first.
+        while let b, b.hasPrefix(key) { key = between(key, b) }
+        for _ in 0..<2 { key.append(digits[Int.random(in: 1..<digits.count, using: &rng)]) }
+        return key
+    }
+
+    /// `forNewItem` with the system's random numbers.
+    public static func forNewItem(after a: String?, before b: String?) -> String {
+        var rng = SystemRandomNumberGenerator()
+        return forNewItem(after: a, before: b, using: &rng)
+    }
+
     /// Whether `key` is a well-formed position key.
     public static func isValid(_ key: String) -> Bool {
         !key.isEmpty && key.count <= 200 && key.allSatisfy { index[$0] != nil }

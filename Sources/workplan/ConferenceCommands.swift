@@ -140,9 +140,9 @@ struct AgendaAdd: ReplicaCommand {
             guard let i = items.firstIndex(where: { $0.id == afterID }) else {
                 throw WorkPlanError.invalid("agenda item \(after) is not on conference \(n)'s agenda")
             }
-            position = PositionKey.between(items[i].position, i + 1 < items.count ? items[i + 1].position : nil)
+            position = PositionKey.forNewItem(after: items[i].position, before: i + 1 < items.count ? items[i + 1].position : nil)
         } else {
-            position = PositionKey.between(items.last?.position, nil)
+            position = PositionKey.forNewItem(after: items.last?.position, before: nil)
         }
         var f: [String: FieldValue] = ["conference": .text(String(n)), "topic": .text(topic), "position": .text(position),
                                        "releasable": .text(releasable ?? "both")]

@@ -100,6 +100,17 @@ struct TextMergeTests {
     }
 }
 
+/// SplitMix64 from a fixed seed: the same keys on every run.
+private struct FixedSeed: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
 @Suite("Position keys")
 struct PositionKeyTests {
     @Test func keysSortBetweenTheirNeighbours() {
@@ -122,6 +133,33 @@ struct PositionKeyTests {
         let first = PositionKey.between(nil, keys[0])
         #expect(first < keys[0])
         #expect(PositionKey.between("m", "m") > "m")
+    }
+
+    /// The tester's agenda: EUMS and IMS both inserted after item A offline and got the same
+    /// key, so "after the IMS item" landed after the EUMS item too. New items' keys now
+    /// differ, and a key fits between any two of them.
+    @Test func newItemsAtOneSpotGetKeysWithRoomBetween() {
+        var rng = FixedSeed(state: 7)
+        let cases: [(String?, String?)] = [(nil, nil), ("c", "n"), ("m", "n5"), ("m", "n1"), ("n", "n01"), (nil, "0i"), ("z", nil)]
+        for (a, b) in cases {
+            let keys = (0..<40).map { _ in PositionKey.forNewItem(after: a, before: b, using: &rng) }
+            for k in keys {
+                #expect(PositionKey.isValid(k))
+                #expect(a.map { $0 < k } ?? true, "\(k) after \(a ?? "start")")
+                #expect(b.map { k < $0 } ?? true, "\(k) before \(b ?? "end")")
+            }
+            let (eums, ims) = (keys[0], keys[1])
+            #expect(eums != ims)
+            let (lo, hi) = (min(eums, ims), max(eums, ims))
+            let later = PositionKey.forNewItem(after: lo, before: hi, using: &rng)
+            #expect(lo < later && later < hi)
+        }
+        // Nested inserts at one spot stay well-formed for a long agenda.
+        var (lo, hi) = ("c", "d")
+        for _ in 0..<40 {
+            hi = PositionKey.forNewItem(after: lo, before: hi, using: &rng)
+            #expect(lo < hi && PositionKey.isValid(hi))
+        }
     }
 }
 
