@@ -178,6 +178,11 @@ struct List: ReplicaCommand {
     func validate() throws {
         try checkField(.task, "status", status)
         try checkField(.task, "lead", lead)
+        for (name, value) in [("search", search), ("tag", tag), ("area", area)] {
+            if let value, value.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("--\(name) needs some text (leave it out to list every task)")
+            }
+        }
     }
 
     func run(_ replica: Replica) async throws {

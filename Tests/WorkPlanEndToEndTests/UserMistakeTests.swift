@@ -58,6 +58,11 @@ struct UserMistakeTests {
     @Test func blankTextsAndTerminalEscapesAreRefused() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
+        // A blank filter matched nothing and said "no tasks", as if the plan were empty.
+        for option in ["--search", "--tag", "--area"] {
+            try refused(o, ["list", option, ""], saying: ["\(option) needs some text"])
+            try refused(o, ["list", option, "  "], saying: ["\(option) needs some text"])
+        }
         let t = try o.ok("add", "Harmonise permissions", "--area", "Military Mobility").split(separator: "\n")[0]
         _ = try o.ok("conference", "add", "21", "--date", "2024-06-12", "--host", "IMS")
         _ = try o.ok("conference", "guidance", "21", "Keep going")
