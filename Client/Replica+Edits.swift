@@ -120,6 +120,7 @@ extension Replica {
             }
             let valid = try op.validated()
             try AccessRules.checkWrite(user: me.identity, op: valid, current: Releasability(rawValue: record.text(FieldName.releasable) ?? "both"))
+            try checkWithdrawal(db, record, valid, me: me)
             let current = newFields[valid.field!] ?? .null
             let next: FieldValue
             if valid.action == .set {
@@ -216,6 +217,24 @@ extension Replica {
     func followOnLoop(_ db: Database, task: String, follows target: String) throws -> [String]? {
         let follows = try db.cachedStatement(sql: "SELECT follows FROM task WHERE id = ?")
         return try FollowOn.loop(task: task, follows: target) { try String.fetchOne(follows, arguments: [$0]) }
+    }
+
+    /// `AccessRules.withdrawalRefusal` with what this replica knows of the staff that created
+    /// the record: this officer's, or the staff of the create pulled (a record that arrived as
+    /// a snapshot leaves it to the server).
+    func checkWithdrawal(_ db: Database, _ record: StoredRecord, _ op: PlanOperation, me: Settings) throws {
+        let current = Releasability(rawValue: record.text(FieldName.releasable) ?? "both")
+        for proposed in AccessRules.proposedReleasabilities(op) where current == .both && proposed != .both {
+            var creator: Staff? = record.createdBy == me.user ? me.staff : nil
+            if creator == nil, let first = try String.fetchOne(db, sql: "SELECT body FROM history WHERE record = ? ORDER BY seq LIMIT 1", arguments: [record.id]) {
+                let change = try JSONText.decode(Change.self, first)
+                if change.event == .change, change.action == .create { creator = change.staff }
+            }
+            if let refusal = AccessRules.withdrawalRefusal(user: me.identity, kind: record.kind, record: record.id, current: current,
+                                                          proposed: proposed, creatorStaff: creator) {
+                throw refusal
+            }
+        }
     }
 
     /// The rev a new `set` of `field` is made against.

@@ -23,14 +23,32 @@ public enum AccessRules {
         if let current, let only = current.onlyStaff, only != user.staff {
             throw WorkPlanError.forbidden("\(op.kind.displayName) \(RecordID.short(op.record)) is releasable to \(only.rawValue) only; \(user.staff.rawValue) may not change it")
         }
-        var proposed: [Releasability] = []
-        if let f = op.fields?[FieldName.releasable]?.text, let r = Releasability(rawValue: f) { proposed.append(r) }
-        if op.field == FieldName.releasable, let f = op.value?.text, let r = Releasability(rawValue: f) { proposed.append(r) }
-        for r in proposed {
+        for r in proposedReleasabilities(op) {
             if let only = r.onlyStaff, only != user.staff {
                 throw WorkPlanError.forbidden("\(user.staff.rawValue) may not make a record releasable to \(only.rawValue) only")
             }
         }
+    }
+
+    /// The releasabilities `op` gives its record (from a create's fields or a `set`).
+    public static func proposedReleasabilities(_ op: PlanOperation) -> [Releasability] {
+        var proposed: [Releasability] = []
+        if let f = op.fields?[FieldName.releasable]?.text, let r = Releasability(rawValue: f) { proposed.append(r) }
+        if op.field == FieldName.releasable, let f = op.value?.text, let r = Releasability(rawValue: f) { proposed.append(r) }
+        return proposed
+    }
+
+    /// Why `user` may not make a record shared with both staffs (`current`) releasable to
+    /// their own staff only (`proposed`), or nil when they may: only the staff that created
+    /// it may (`creatorStaff`; nil when not known here, and the server decides). Withdrawn,
+    /// the record leaves the other staff's copies as if deleted, with the notes they wrote
+    /// on it (kept on the server, back when it is shared again), so it is the originator's
+    /// call. The error names the record, so a replica sets that one edit aside.
+    public static func withdrawalRefusal(user: Identity, kind: RecordKind, record: String, current: Releasability?,
+                                         proposed: Releasability, creatorStaff: Staff?) -> WorkPlanError? {
+        guard current == .both, let only = proposed.onlyStaff, let creatorStaff, creatorStaff != user.staff else { return nil }
+        let other: Staff = only == .EUMS ? .IMS : .EUMS
+        return WorkPlanError(.invalidInput, "\(kind.displayName) \(RecordID.short(record)) was created by \(creatorStaff.rawValue): only \(creatorStaff.rawValue) may make it releasable to one staff only (it would be withdrawn from \(other.rawValue))", record: record)
     }
 
     /// Why `user` may not create note `record` with `fields`, or nil when they may: a note

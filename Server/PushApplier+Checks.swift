@@ -1,5 +1,6 @@
 import GRDB
 import WorkPlanProtocol
+import WorkPlanSQLite
 
 extension PushApplier {
     /// Rights, visibility and references for one operation (docs/sync-model.md "Push", step 2).
@@ -15,6 +16,7 @@ extension PushApplier {
                 throw WorkPlanError.invalid("operation \(op.id): record \(RecordID.short(op.record)) is \(existing.kind.withArticle), not \(op.kind.withArticle)")
             }
             try AccessRules.checkWrite(user: user, op: op, current: existing.effective)
+            try checkWithdrawal(op, existing)
         } else if op.action != .create {
             throw AccessRules.notVisible(op.kind, op.record, staff: user.staff)
         }
@@ -29,6 +31,21 @@ extension PushApplier {
             if let field = op.field, let value = op.value { try checkReference(op, field: field, value: value) }
         default:
             break
+        }
+    }
+
+    /// A shared record made releasable to one staff only: the originator's call
+    /// (`AccessRules.withdrawalRefusal`).
+    private func checkWithdrawal(_ op: PlanOperation, _ existing: RecordMeta) throws {
+        for proposed in AccessRules.proposedReleasabilities(op) where existing.own == .both && proposed != .both {
+            let r = try record(op.record)
+            let creator = try db.cachedStatement(sql: "SELECT staff FROM users WHERE name = ?")
+                .first([.text(r.createdBy)]) { Staff(rawValue: $0.text(0)) } ?? nil
+            if var refusal = AccessRules.withdrawalRefusal(user: user, kind: op.kind, record: op.record, current: existing.own,
+                                                           proposed: proposed, creatorStaff: creator) {
+                refusal.operation = op.id
+                throw refusal
+            }
         }
     }
 

@@ -117,6 +117,21 @@ struct ReplicaTests {
         #expect(try pendingOps(r).map(\.action) == [.set, .set, .add])
     }
 
+    /// The replica refuses before the server does when it can tell: a task IMS created (the
+    /// create pulled says so) is not EUMS's to withdraw from IMS; its own task is.
+    @Test func withdrawingASharedRecordIsTheOriginatorsCall() throws {
+        let (r, _, id) = try replicaWithPulledTask()
+        let before = try pendingOps(r)
+        #expect { try r.edit(.task, id: id, [.set("releasable", .text("EUMS"))]) } throws: {
+            ($0 as? WorkPlanError)?.message.contains("was created by IMS: only IMS may") == true
+        }
+        #expect(try pendingOps(r) == before)
+        #expect(try r.record(.task, id: id)?.text("releasable") == "both")
+        let area = try #require(try r.db.read { try String.fetchOne($0, sql: "SELECT id FROM area") })
+        let mine = try r.createRecord(.task, fields: taskFields(area))
+        #expect(try r.edit(.task, id: mine, [.set("releasable", .text("EUMS"))]) == 1)
+    }
+
     @Test func aRejectedEditChangesNothing() throws {
         let (r, _, area) = try makeReplica()
         let id = try r.createRecord(.task, fields: taskFields(area))

@@ -123,6 +123,25 @@ struct PushTests {
         }
     }
 
+    /// The tester's silent delete: an IMS editor made an EUMS-created, EUMS-led task
+    /// IMS-only, and EUMS lost the task and its own note. Withdrawing a shared record is
+    /// the originator's call.
+    @Test func onlyTheOriginatorWithdrawsASharedRecord() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            try await push(f.eums, [PlanFixtures.createNote(task: task, text: "EUMS progress", author: "anna", staff: .EUMS)])
+            let before = try f.digest
+            let byIMS = PlanFixtures.set(task, "releasable", .text("IMS"), baseRev: rev)
+            let r = try await f.ims.push(PushRequest(batchId: "ims-takes", ops: [byIMS]))
+            #expect(r.status == 400 && r.error?.message.contains("was created by EUMS: only EUMS may") == true, "\(r.text)")
+            #expect(r.error?.record == task && r.error?.operation == byIMS.id)
+            #expect(try f.digest == before)
+            // Another EUMS officer may: the originator is the staff, not the person.
+            let withdrawn = try await push(f.eums2, [PlanFixtures.set(task, "releasable", .text("EUMS"), baseRev: rev)])
+            #expect(withdrawn.results[0].outcome == .accepted)
+        }
+    }
+
     @Test func recordsCreatedEarlierInTheBatchMayBeReferenced() async throws {
         try await ServerFixture.run { f in
             let t1 = PlanFixtures.createTask(title: "First", area: "Cyber")
