@@ -12,6 +12,9 @@ public struct BriefTask: Codable, Sendable, Hashable {
     public var status: String
     public var priority: String
     public var due: String?
+    /// The conference at which the task is to be reported (DOMAIN.md: "a due date or the
+    /// conference at which it is to be reported").
+    public var conference: Int? = nil
     public var originConference: Int?
     public var lastNote: NoteView?
     /// `both`, or the one staff the task is releasable to (marked on every row).
@@ -20,7 +23,7 @@ public struct BriefTask: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case id
         case shortId = "short_id"
-        case title, area, lead, owner, status, priority, due
+        case title, area, lead, owner, status, priority, due, conference
         case originConference = "origin_conference"
         case lastNote = "last_note"
         case releasable
@@ -28,6 +31,16 @@ public struct BriefTask: Codable, Sendable, Hashable {
 
     /// Whether the task is done or cancelled.
     public var isClosed: Bool { ChangeSet.closedStatuses.contains(status) }
+
+    /// When the task is due, as the brief prints it: its date, else its reporting
+    /// conference ("conf 21", as `list` prints it).
+    public var dueText: String { due ?? conference.map { "conf \($0)" } ?? "—" }
+
+    /// Open at conference `number` (held on `date`) and due before it: a due date before
+    /// that date, or a reporting conference before that one.
+    public func isOverdue(atConference number: Int, on date: String) -> Bool {
+        !isClosed && ((due.map { $0 < date } ?? false) || (conference.map { $0 < number } ?? false))
+    }
 }
 
 /// An agenda item with the tasks it covers (those the reader's staff may see).

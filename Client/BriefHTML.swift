@@ -74,6 +74,7 @@ public enum BriefHTML {
     static func plan(_ b: Brief) -> String {
         let e = HTML.escape
         var h = "<section>\n<h2>2. The plan by area</h2>\n"
+        if let note = BriefText.planAsOfNow(b) { h += "<p class=\"lead\">\(e(note))</p>\n" }
         for area in b.areas {
             h += "<div class=\"area\"><h3>\(e(area.name)) <small>\(area.tasks.count) task\(area.tasks.count == 1 ? "" : "s")</small></h3>\n"
             if area.tasks.isEmpty { h += "<p class=\"none\">No tasks.</p></div>\n"; continue }
@@ -82,7 +83,7 @@ public enum BriefHTML {
             for t in area.tasks {
                 let note = t.lastNote.map { (BriefText.staffOnly($0.releasable).map { "<b class=\"only\">[\(e($0))]</b> " } ?? "") + "\(e($0.text))<div class=\"by\">\(e($0.author)) (\(e($0.staff))), \(e(String($0.createdAt.prefix(10))))</div>" } ?? "—"
                 let only = BriefText.staffOnly(t.releasable).map { " <b class=\"only\">[\(e($0))]</b>" } ?? ""
-                h += "<tr><td><code>\(e(t.shortId))</code></td><td>\(e(t.title))\(only)</td><td>\(e(t.lead))</td><td>\(e(t.owner ?? "—"))</td><td>\(pill(t.status))</td><td class=\"date\">\(e(t.due ?? "—"))</td><td class=\"note\">\(note)</td></tr>\n"
+                h += "<tr><td><code>\(e(t.shortId))</code></td><td>\(e(t.title))\(only)</td><td>\(e(t.lead))</td><td>\(e(t.owner ?? "—"))</td><td>\(pill(t.status))</td><td class=\"date\">\(e(t.dueText))</td><td class=\"note\">\(note)</td></tr>\n"
             }
             h += "</tbody></table></div>\n"
         }
@@ -101,7 +102,7 @@ public enum BriefHTML {
                 if !details || list.isEmpty {
                     let t = b.task(id)
                     let info = t.map { "\(e($0.area)) · \(pill($0.status)) · \(e($0.owner ?? "no owner"))" } ?? "—"
-                    h += "<tr><td><code>\(e(id))</code></td><td>\(title)</td><td>\(details ? "—" : info)</td><td class=\"date\">\(details ? "—" : e(t?.due ?? "—"))</td></tr>\n"
+                    h += "<tr><td><code>\(e(id))</code></td><td>\(title)</td><td>\(details ? "—" : info)</td><td class=\"date\">\(details ? "—" : e(t?.dueText ?? "—"))</td></tr>\n"
                     continue
                 }
                 for (i, ch) in list.enumerated() {
@@ -141,7 +142,7 @@ public enum BriefHTML {
     static func overdue(_ b: Brief) -> String {
         let h = "<section>\n<h2>5. Overdue tasks</h2>\n"
         if b.overdue.isEmpty { return h + "<p class=\"none\">No task is overdue at \(HTML.escape(b.conference.date)).</p>\n</section>\n" }
-        return h + "<p class=\"lead\">Due before \(HTML.escape(b.conference.date)) and neither done nor cancelled.</p>\n" + taskTable(b.overdue, overdue: true) + "</section>\n"
+        return h + "<p class=\"lead\">\(HTML.escape(BriefText.overdueRule(b)))</p>\n" + taskTable(b.overdue, overdue: true) + "</section>\n"
     }
 
     static func conflicts(_ b: Brief) -> String {
@@ -160,7 +161,7 @@ public enum BriefHTML {
         let e = HTML.escape
         var h = "<table><thead><tr><th>Task</th><th>Title</th><th>Area</th><th>Lead</th><th>Owner</th><th>Status</th><th>Due</th></tr></thead><tbody>\n"
         for t in tasks {
-            h += "<tr><td><code>\(e(t.shortId))</code></td><td>\(e(t.title))</td><td>\(e(t.area))</td><td>\(e(t.lead))</td><td>\(e(t.owner ?? "—"))</td><td>\(pill(t.status))</td><td class=\"date\(overdue ? " late" : "")\">\(e(t.due ?? "—"))</td></tr>\n"
+            h += "<tr><td><code>\(e(t.shortId))</code></td><td>\(e(t.title))</td><td>\(e(t.area))</td><td>\(e(t.lead))</td><td>\(e(t.owner ?? "—"))</td><td>\(pill(t.status))</td><td class=\"date\(overdue ? " late" : "")\">\(e(t.dueText))</td></tr>\n"
         }
         return h + "</tbody></table>\n"
     }

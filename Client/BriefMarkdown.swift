@@ -13,7 +13,7 @@ public enum BriefMarkdown {
             line()
         }
         func taskRow(_ t: BriefTask) -> [String] {
-            [t.shortId, t.title + (BriefText.staffOnly(t.releasable).map { " **[\($0)]**" } ?? ""), t.lead, t.owner ?? "—", t.status, t.due ?? "—"]
+            [t.shortId, t.title + (BriefText.staffOnly(t.releasable).map { " **[\($0)]**" } ?? ""), t.lead, t.owner ?? "—", t.status, t.dueText]
         }
 
         line("# " + BriefText.title(b))
@@ -39,6 +39,7 @@ public enum BriefMarkdown {
 
         line("## The plan by area")
         line()
+        if let note = BriefText.planAsOfNow(b) { line(note); line() }
         for area in b.areas {
             line("### \(inline(area.name))")
             line()
@@ -72,7 +73,11 @@ public enum BriefMarkdown {
         line("## Overdue tasks")
         line()
         if b.overdue.isEmpty { line("No task is overdue at \(b.conference.date)."); line() }
-        else { table(["Task", "Title", "Lead", "Owner", "Status", "Due"], b.overdue.map(taskRow)) }
+        else {
+            line(BriefText.overdueRule(b))
+            line()
+            table(["Task", "Title", "Lead", "Owner", "Status", "Due"], b.overdue.map(taskRow))
+        }
 
         line("## Open disagreements")
         line()

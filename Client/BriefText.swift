@@ -24,6 +24,17 @@ enum BriefText {
         "Prepared for \(b.staff) by \(b.preparedBy) on \(b.preparedAt). Holds only records releasable to \(b.staff)."
     }
 
+    static func overdueRule(_ b: Brief) -> String {
+        "Due before \(b.conference.date), or to be reported at an earlier conference, and neither done nor cancelled."
+    }
+
+    /// Said above the plan in the brief of a conference already held: the plan is today's,
+    /// while the changes stop at the conference's baseline.
+    static func planAsOfNow(_ b: Brief) -> String? {
+        guard b.conference.status == "held" else { return nil }
+        return "The plan as it stands now (\(b.preparedAt.prefix(10))), not as it stood at the \(ordinal(b.conference.number)) conference: the changes below stop at its baseline."
+    }
+
     static func window(_ b: Brief) -> String {
         guard let p = b.previous else {
             return "No conference before the \(ordinal(b.conference.number)) has been held, so there is no baseline: every task counts as new."

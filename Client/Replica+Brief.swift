@@ -50,8 +50,8 @@ extension Replica {
         return Brief(conference: conference, staff: me.staff.rawValue, preparedBy: me.user, preparedAt: TimeFormat.iso(now),
                      agenda: agenda, areas: areas, previous: previous, changes: changes,
                      followOns: previous.map { p in tasks.filter { $0.originConference == p.number } } ?? [],
-                     overdue: tasks.filter { t in !t.isClosed && (t.due.map { $0 < conference.date } ?? false) }
-                        .sorted { ($0.due ?? "", $0.title) < ($1.due ?? "", $1.title) },
+                     overdue: tasks.filter { $0.isOverdue(atConference: number, on: conference.date) }
+                        .sorted { ($0.due ?? "", $0.conference ?? 0, $0.title) < ($1.due ?? "", $1.conference ?? 0, $1.title) },
                      conflicts: visibleConflicts)
     }
 
@@ -69,7 +69,7 @@ extension Replica {
             .filter { (Releasability(parsing: $0.releasable) ?? .both).isVisible(to: staff) }
             .map { t in
                 BriefTask(id: t.id, shortId: t.shortId, title: t.title, area: t.area, lead: t.lead, owner: t.owner,
-                          status: t.status, priority: t.priority, due: t.due, originConference: t.originConference,
+                          status: t.status, priority: t.priority, due: t.due, conference: t.conference, originConference: t.originConference,
                           lastNote: lastNotes[t.id], releasable: t.releasable)
             }
     }

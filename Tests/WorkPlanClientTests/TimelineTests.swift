@@ -149,6 +149,8 @@ struct TimelineTests {
         #expect(md.contains("due: 2024-06-30 → 2024-09-30 — Col. Dupont (EUMS)"))
         #expect(md.contains("| \(short(p.b)) | Deployable medical modules | priority | high | low | Maj. Ruiz (IMS) |"))
         #expect(!md.contains("IMS internal review"))
+        // Conference 21 is still planned: its plan is the one to present, no caveat.
+        #expect(!md.contains("The plan as it stands now"))
     }
 
     @Test func heldConferenceBriefEndsAtItsOwnBaseline() throws {
@@ -164,6 +166,24 @@ struct TimelineTests {
         #expect(try p.replica.changes(sinceConference: 21).closed == [RecordID.short(p.f)])
         // The officer's unsynced edit follows all pulled history, so it is after 21's baseline.
         #expect(try p.replica.changes(sinceConference: 21).changed == [RecordID.short(p.c)])
+        // The plan printed is today's (f is cancelled in it), and the brief says so.
+        let note = "The plan as it stands now"
+        #expect(BriefMarkdown.render(brief).contains(note) && BriefHTML.render(brief).contains(note))
+    }
+
+    /// DOMAIN.md: a task is due by "a due date or the conference at which it is to be
+    /// reported". One to be reported at an earlier conference and still open is overdue;
+    /// one to be reported at this conference is not (yet).
+    @Test func aTaskToBeReportedAtAnEarlierConferenceIsOverdue() throws {
+        let p = try PulledPlan()
+        try p.replica.edit(.task, id: p.b, [.set("conference", .text("20"))])
+        try p.replica.edit(.task, id: p.d, [.set("conference", .text("21"))])
+        let brief = try p.replica.brief(conference: 21)
+        #expect(brief.overdue.map(\.shortId) == [RecordID.short(p.b), RecordID.short(p.f)])
+        let md = BriefMarkdown.render(brief)
+        #expect(md.contains("| \(RecordID.short(p.b)) | Deployable medical modules | EUMS | Maj. Ruiz | open | conf 20 |"))
+        #expect(md.contains("or to be reported at an earlier conference"))
+        #expect(BriefHTML.render(brief).contains("conf 20"))
     }
 
     @Test func withoutAPreviousConferenceEveryTaskIsNew() throws {
