@@ -217,7 +217,22 @@ final class PushApplier {
         r.effective = try effective(kind: r.kind, own: own, parent: r.parent)
         if r.kind == .task { try updateNotes(of: r.id, taskReleasability: own) }
         guard before != r.effective else { return nil }
+        try narrowEarlierChanges(of: r.id, to: r.effective)
         return (EffectiveReleasability.encode(before), EffectiveReleasability.encode(r.effective))
+    }
+
+    /// A record this batch hides from a staff (`now`): its changes made earlier in the batch
+    /// are hidden from that staff too. The batch is one transaction, nobody saw the state in
+    /// between, and `edit --releasable EUMS --description ...` sends the description first.
+    private func narrowEarlierChanges(of id: String, to now: Releasability?) throws {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, effective FROM changes WHERE batch = ? AND record = ?"),
+                                    arguments: [batchId, id])
+        for row in rows {
+            let was = EffectiveReleasability.decode(row[1])
+            let narrowed = was.flatMap { w in now.flatMap { w.intersect($0) } }
+            guard narrowed != was else { continue }
+            try db.execute(sql: "UPDATE changes SET effective = ? WHERE seq = ?", arguments: [EffectiveReleasability.encode(narrowed), row[0] as Int64])
+        }
     }
 
     /// A record's effective releasability: its own, narrowed by its task for a note.
@@ -236,6 +251,7 @@ final class PushApplier {
             guard let own = (row[1] as String?).flatMap(Releasability.init(rawValue:)) else { continue }
             let eff = AccessRules.effective(own, parent: taskReleasability)
             try update.execute(arguments: [EffectiveReleasability.encode(eff), id])
+            try narrowEarlierChanges(of: id, to: eff)
             if loaded[id] != nil { loaded[id]!.effective = eff }
             metas[id] = nil
         }

@@ -217,10 +217,13 @@ struct PullPage {
 
     private mutating func emitOpenConflicts(of id: String, seq: Int64) throws {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT c.body, r.kind, c.field FROM conflicts c JOIN records r ON r.id = c.record
+            SELECT c.body, r.kind, c.field, o.effective FROM conflicts c JOIN records r ON r.id = c.record
+            LEFT JOIN changes o ON o.seq = c.opened_seq
             WHERE c.record = ? AND c.open = 1 ORDER BY c.opened_seq
             """), arguments: [id])
-        for row in rows {
+        // A conflict opened while the record was hidden from this staff holds values of that
+        // time: it stays with the staff that could see it (its resolution still arrives).
+        for row in rows where (row[3] as String?).map({ AccessRules.canSee(staff, EffectiveReleasability.decode($0)) }) ?? true {
             let text: String = row[0]
             guard let conflict = try? JSONDecoder().decode(Conflict.self, from: Data(text.utf8)) else { continue }
             header(seq: seq, event: .conflictOpened, record: id, kind: row[1])

@@ -95,7 +95,6 @@ struct PullTests {
                 let sees = try await pullAll(f.ims, after: after).changes
                 let text = String(decoding: try JSONEncoder().encode(sees), as: UTF8.self)
                 #expect(!text.contains("SECRET"))
-                #expect(!text.contains("Military mobility report\",\"releasable\":\"EUMS"))
                 // The task arrives whole when shared (with the note, releasable to both), then
                 // the edit made after that; nothing of it before.
                 let ofTask = sees.filter { $0.record == task }
@@ -111,6 +110,47 @@ struct PullTests {
             // EUMS, who could always see it, still gets every change.
             let eums = try await pullAll(f.eums).changes
             #expect(eums.contains { $0.record == task && $0.field == "description" && $0.value == .text("cleaned") })
+        }
+    }
+
+    /// From the review: `edit --releasable EUMS --description SECRET` sends the description
+    /// first, in the same batch. The batch is one transaction: what it wrote before hiding
+    /// the record is hidden too.
+    @Test func whatABatchWritesBeforeHidingARecordIsHiddenToo() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            let note = PlanFixtures.createNote(task: task, text: "written in the hiding batch", author: "anna", staff: .EUMS)
+            let imsCursor = try await pullAll(f.ims).next
+            try await push(f.eums, [PlanFixtures.set(task, "description", .text("SECRET plan"), baseRev: rev), note,
+                                    PlanFixtures.set(task, "releasable", .text("EUMS"), baseRev: rev)])
+            let d = try await currentRev(f, task, "description"), r = try await currentRev(f, task, "releasable")
+            try await push(f.eums, [PlanFixtures.set(task, "description", .text("cleaned"), baseRev: d)])
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: r)])
+            for after in [imsCursor, 0] {
+                let sees = try await pullAll(f.ims, after: after).changes
+                #expect(!String(decoding: try JSONEncoder().encode(sees), as: UTF8.self).contains("SECRET"))
+                #expect(sees.last { $0.record == task }?.fields?["description"] == .text("cleaned"))
+                // The note (on the task now shared) arrives with it, as a snapshot.
+                #expect(sees.filter { $0.record == note.record }.map(\.event) == [.snapshot])
+            }
+        }
+    }
+
+    /// From the review: a conflict opened while the task was EUMS-only (two EUMS officers)
+    /// is still open when it is shared; it holds values of that time, so it stays with EUMS.
+    @Test func aConflictOpenedWhileHiddenStaysHiddenWhenShared() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums, releasable: .EUMS, extra: ["owner": .text("SECRET agent")])
+            try await push(f.eums, [PlanFixtures.set(task, "owner", .text("Anna"), baseRev: rev)])
+            let c = try await push(f.eums2, [PlanFixtures.set(task, "owner", .text("Bert"), baseRev: rev)])
+            #expect(c.results[0].outcome == .conflict)
+            let r = try await currentRev(f, task, "releasable")
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: r)])
+            let sees = try await pullAll(f.ims).changes
+            #expect(!String(decoding: try JSONEncoder().encode(sees), as: UTF8.self).contains("SECRET"))
+            #expect(sees.filter { $0.record == task }.map(\.event) == [.snapshot])
+            // EUMS still has it, open.
+            #expect(try await pullAll(f.eums).changes.contains { $0.event == .conflictOpened && $0.record == task })
         }
     }
 
