@@ -50,7 +50,9 @@ extension PendingLog {
                 UPDATE pending SET base_rev = ?
                 WHERE record = ? AND batch IS NULL AND base_rev = 0 AND action IN ('set', 'add', 'remove')
                 """).execute(arguments: [seq, op.record])
-        case .set:
+        case .set, .add, .remove:
+            // An element edit moves the field's rev too: a set made after it (in flight
+            // while the set was queued) stands on it.
             try db.cachedStatement(sql: """
                 UPDATE pending SET base_rev = ?
                 WHERE record = ? AND field = ? AND batch IS NULL AND base_rev = ? AND action = 'set'

@@ -250,13 +250,17 @@ extension Replica {
     func queue(_ db: Database, _ op: PlanOperation, author: String, serverValue: FieldValue? = nil) throws {
         // Never fold across a baseline, nor the baseline marker itself (docs/sync-model.md "Baselines").
         let baseline = PendingLog.marksBaseline(op) ? Int64.max : try PendingLog.newestUnsentBaseline(db)
+        var serverValue = serverValue
         for entry in try PendingLog.unsent(db, record: op.record, field: op.field) {
             if let baseline, entry.seq < baseline { break }
-            if op.action == .set, op.resolves == nil, entry.op.resolves == nil, entry.op.field == op.field,
+            if op.action == .set, op.resolves == nil, entry.op.resolves == nil, let field = op.field, entry.op.field == field,
                [.add, .remove].contains(entry.op.action) {
                 // The set gives the field's whole value, this element edit included. Sent
                 // ahead of it, the element edit moved the field's rev on the server, and the
                 // set, made against the rev before, met the officer's own edit as a conflict.
+                // The server's value beneath the waiting edits may be kept on this entry:
+                // it goes on with the set (the caller's is the view, the element in it).
+                serverValue = try PendingLog.serverValue(db, record: op.record, field: field) ?? serverValue
                 try PendingLog.remove(db, seq: entry.seq)
                 continue
             }

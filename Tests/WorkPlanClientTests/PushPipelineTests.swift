@@ -147,6 +147,60 @@ struct PullAheadTests {
 }
 
 /// A fresh in-process store and an EUMS replica (Dupont) holding one area, not yet synced.
+/// From the review of the fold of element edits into a set (e7f80cd): what the officer set
+/// must end as theirs, with no conflict against their own edits, and the server's value
+/// beneath waiting edits must stay the server's.
+@Suite("A set after element edits")
+struct SetAfterElementEditsTests {
+    @Test func theServerValueBeneathStaysTheServers() throws {
+        let (r, _, id) = try replicaWithPulledTask()
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 4, event: .change, record: id, kind: .task, action: .set, field: "tags", value: .makeSet(["t1"]), user: "a", staff: .IMS, at: 0),
+        ], next: 4, more: false, maxSeq: 4))
+        try r.edit(.task, id: id, [.add("tags", "t2")])
+        try r.edit(.task, id: id, [.set("tags", .makeSet(["t3"]))])
+        #expect(try r.db.read { try PendingLog.serverValue($0, record: id, field: "tags") } == .makeSet(["t1"]))
+    }
+
+    /// A delete refused as a conflict brings the record back with the server's tags.
+    @Test func aDeleteInConflictBringsBackTheServersTags() async throws {
+        let f = try StoreAndReplica(); defer { f.close() }
+        let a = f.replica
+        var fields = taskFields(f.area); fields["tags"] = .makeSet(["t1"])
+        let id = try a.createRecord(.task, fields: fields)
+        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
+        let b = try Replica.create(in: f.tmp.child("b"), staff: .EUMS, user: "Martin")
+        _ = try await SyncEngine(replica: b, transport: f.transport("Martin")).run()
+        try a.edit(.task, id: id, [.add("tags", "t2")])
+        try a.edit(.task, id: id, [.set("tags", .makeSet(["t3"]))])
+        try b.edit(.task, id: id, [.set("status", .text("done"))])
+        _ = try await SyncEngine(replica: b, transport: f.transport("Martin")).run()
+        try a.deleteRecord(.task, id: id)
+        for _ in 0..<2 { _ = try await SyncEngine(replica: a, transport: f.transport()).run() }
+        #expect(try a.record(.task, id: id)?["tags"] == .makeSet(["t1"]))
+    }
+
+    /// The add went out and its reply was lost; the officer then set the tags. The add,
+    /// resent and answered, moves the set onto its rev: no conflict with oneself.
+    @Test func aSetAfterAnElementEditInFlightStandsOnIt() async throws {
+        let f = try StoreAndReplica(); defer { f.close() }
+        let r = f.replica
+        var fields = taskFields(f.area); fields["tags"] = .makeSet(["t1"])
+        let id = try r.createRecord(.task, fields: fields)
+        let t = f.transport()
+        _ = try await SyncEngine(replica: r, transport: t).run()
+        try r.edit(.task, id: id, [.add("tags", "t2")])
+        t.dropNextReply()
+        await #expect(throws: (any Error).self) { _ = try await SyncEngine(replica: r, transport: t).run() }
+        #expect(try await r.db.read { try PendingLog.entries($0).compactMap(\.batch) }.count == 1, "the add is still marked as sent")
+        try r.edit(.task, id: id, [.set("tags", .makeSet(["t3"]))])
+        let report = try await SyncEngine(replica: r, transport: t).run()
+        #expect(report.newConflicts == 0)
+        #expect(try r.openConflictCount() == 0)
+        #expect(try r.record(.task, id: id)?["tags"] == .makeSet(["t3"]))
+    }
+}
+
 struct StoreAndReplica {
     let tmp: TemporaryDirectory
     let store: ServerStore
