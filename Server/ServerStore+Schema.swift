@@ -82,10 +82,11 @@ extension ServerStore {
         }
         // Each change keeps the record's effective releasability when it was made, so a
         // staff is never sent what was written while the record was hidden from it (the
-        // record reaches it as a snapshot when it is shared). NULL for changes stored
-        // before: those are filtered by the record's releasability now, as they were.
+        // record reaches it as a snapshot when it is shared). The changes already stored
+        // get theirs by replaying the stream (`fillChangeReleasability`).
         m.registerMigration("v2: releasability of each change") { db in
             try db.execute(sql: "ALTER TABLE changes ADD COLUMN effective TEXT")
+            try fillChangeReleasability(db)
         }
         return m
     }

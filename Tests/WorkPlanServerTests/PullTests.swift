@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import WorkPlanProtocol
-import WorkPlanServer
+import GRDB
+@testable import WorkPlanServer
 import WorkPlanTestSupport
 
 @Suite("Pull over mutual TLS (DESIGN.md rule 4, releasability)")
@@ -151,6 +152,35 @@ struct PullTests {
             #expect(sees.filter { $0.record == task }.map(\.event) == [.snapshot])
             // EUMS still has it, open.
             #expect(try await pullAll(f.eums).changes.contains { $0.event == .conflictOpened && $0.record == task })
+        }
+    }
+
+    /// From the review: a store from before migration v2 (no releasability on its changes)
+    /// still sent the tester's leak. The migration replays the stream; what it finds must be
+    /// what a push stores now, in every case the rules above cover.
+    @Test func theMigrationGivesOldChangesTheReleasabilityAPushStoresNow() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            let note = PlanFixtures.createNote(task: task, text: "both", author: "anna", staff: .EUMS)
+            let (hidden, hiddenRev) = try await seedTask(f.eums, releasable: .EUMS, extra: ["owner": .text("A")])
+            try await push(f.eums, [note, PlanFixtures.set(task, "description", .text("x"), baseRev: rev),
+                                    PlanFixtures.set(task, "releasable", .text("EUMS"), baseRev: rev),
+                                    PlanFixtures.createNote(task: hidden, text: "on a hidden task", author: "anna", staff: .EUMS)])
+            try await push(f.eums, [PlanFixtures.set(hidden, "owner", .text("B"), baseRev: hiddenRev)])
+            try await push(f.eums2, [PlanFixtures.set(hidden, "owner", .text("C"), baseRev: hiddenRev)])   // a conflict
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: try await currentRev(f, task, "releasable")),
+                                    PlanFixtures.set(hidden, "releasable", .text("both"), baseRev: try await currentRev(f, hidden, "releasable"))])
+            try await push(f.ims, [PlanFixtures.createNote(task: hidden, text: "IMS", author: "ivan", staff: .IMS, releasable: .IMS)])
+            let pool = f.server.store.pool
+            let live = try await pool.read { try Row.fetchAll($0, sql: "SELECT seq, effective FROM changes ORDER BY seq") }
+            #expect(live.count == 12 && !live.contains { ($0[1] as String?) == nil })
+            #expect(Set(live.map { $0[1] as String }) == ["both", "EUMS", "IMS"])
+            try await pool.write { db in
+                try db.execute(sql: "UPDATE changes SET effective = NULL")
+                try ServerStore.fillChangeReleasability(db)
+            }
+            let filled = try await pool.read { try Row.fetchAll($0, sql: "SELECT seq, effective FROM changes ORDER BY seq") }
+            #expect(filled == live)
         }
     }
 

@@ -1,0 +1,55 @@
+import GRDB
+import WorkPlanProtocol
+
+extension ServerStore {
+    /// Gives every change stored without one (a store from before migration v2) the effective
+    /// releasability its record had when it was made, as `PushApplier.append` stores it now:
+    /// replays the stream in seq order, following each record's own releasability (from its
+    /// create, then each `set` of it) and, for a note, its task's; a batch that hid a record
+    /// hides its own earlier changes of it (and of a task's notes) too.
+    static func fillChangeReleasability(_ db: Database) throws {
+        var own: [String: Releasability] = [:]
+        var taskOf: [String: String] = [:]
+        func effective(_ record: String) -> Releasability? {
+            let mine = own[record] ?? .both
+            guard let task = taskOf[record] else { return mine }
+            return mine.intersect(own[task] ?? .both)
+        }
+        var found: [(seq: Int64, record: String, batch: String?, effective: Releasability?, missing: Bool)] = []
+        var inBatch: [String: [Int]] = [:]   // "batch|record" → indexes into `found`
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT seq, record, action, field, value, json_extract(fields, '$.releasable'), json_extract(fields, '$.task'),
+                   batch, effective IS NULL, kind
+            FROM changes ORDER BY seq
+            """)
+        while let row = try rows.next() {
+            let seq: Int64 = row[0], record: String = row[1], action: String? = row[2], field: String? = row[3]
+            let batch: String? = row[7]
+            if action == Action.create.rawValue || action == Action.restore.rawValue {
+                if let r = (row[5] as String?).flatMap(Releasability.init(rawValue:)) { own[record] = r }
+                if (row[9] as String) == RecordKind.note.rawValue, let task = row[6] as String? { taskOf[record] = task }
+            }
+            // Before this change's own change of releasability (a create's, after it).
+            let before = effective(record)
+            found.append((seq, record, batch, before, row[8]))
+            if let batch { inBatch["\(batch)|\(record)", default: []].append(found.count - 1) }
+            guard field == FieldName.releasable, action == Action.set.rawValue,
+                  let text = row[4] as String?, let value = try? JSONText.decode(FieldValue.self, text).text,
+                  let r = Releasability(rawValue: value) else { continue }
+            own[record] = r
+            guard let batch else { continue }
+            // What the batch wrote before hiding the record (or a task's notes) is hidden too.
+            let notes = taskOf.filter { $0.value == record }.map(\.key)
+            for id in [record] + notes {
+                let now = effective(id)
+                for i in inBatch["\(batch)|\(id)"] ?? [] where found[i].seq < seq {
+                    found[i].effective = found[i].effective.flatMap { w in now.flatMap { w.intersect($0) } }
+                }
+            }
+        }
+        let update = try db.makeStatement(sql: "UPDATE changes SET effective = ? WHERE seq = ?")
+        for f in found where f.missing {
+            try update.execute(arguments: [EffectiveReleasability.encode(f.effective), f.seq])
+        }
+    }
+}
