@@ -87,6 +87,11 @@ extension Replica {
     }
     static let otherStaffNotePrefix = "the note is signed by "
 
+    /// The reason a note signed by another staff was refused when this replica sent it.
+    static func otherStaffNoteRefused(_ staff: String) -> String {
+        "\(otherStaffNotePrefix)\(staff), so only a replica of \(staff) can send it; kept here until it arrives by sync"
+    }
+
     /// Step 3 (after a full pull), one transaction: queue what the restored store lacks.
     /// Returns how many records were re-created, updated and deleted.
     ///

@@ -132,7 +132,14 @@ public struct SyncEngine: Sendable {
                 // syncs, and try again.
                 if e.code == .forbidden || (e.code == .invalidInput && e.record != nil) {
                     let refused = e.record.map { record in
-                        let kind = batch.ops.first { $0.record == record }?.kind.withArticle ?? "a record"
+                        let op = batch.ops.first { $0.record == record }
+                        let kind = op?.kind.withArticle ?? "a record"
+                        // The other staff's note (queued before the replica refused those):
+                        // listed until it arrives from their replica (`applyPull`).
+                        if let op, op.kind == .note, op.action == .create,
+                           AccessRules.noteSignatureRefusal(settings.identity, record: record, fields: op.fields ?? [:]) != nil {
+                            return (record, e.operation, Replica.otherStaffNoteRefused(op.fields?[FieldName.staff]?.text ?? "another staff"))
+                        }
                         return (record, e.operation, e.code == .forbidden ? "it is \(kind) no longer releasable to \(settings.staff.rawValue)"
                                                                           : "the server refused it: \(e.message)")
                     }

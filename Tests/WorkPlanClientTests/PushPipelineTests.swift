@@ -201,6 +201,36 @@ struct SetAfterElementEditsTests {
     }
 }
 
+/// From the review of 5d2a2ce: a replica that queued the other staff's note before the
+/// replica refused those (an EUMS export read by IMS) sets it aside when the server refuses
+/// it, and the entry goes when the note arrives from its own staff.
+@Suite("The other staff's note queued here")
+struct OtherStaffNoteQueuedTests {
+    @Test func itIsSetAsideUntilItArrivesFromItsStaff() async throws {
+        let f = try StoreAndReplica(); defer { f.close() }
+        let eums = f.replica
+        let task = try eums.createRecord(.task, fields: taskFields(f.area))
+        _ = try await SyncEngine(replica: eums, transport: f.transport()).run()
+        let ims = try Replica.create(in: f.tmp.child("ims"), staff: .IMS, user: "Ivanov")
+        _ = try await SyncEngine(replica: ims, transport: f.transport("Ivanov", .IMS)).run()
+        let noteID = try eums.createRecord(.note, fields: ["task": .text(task), "text": .text("EUMS progress"), "author": .text("Dupont"),
+                                                           "staff": .text("EUMS"), "releasable": .text("both")])
+        // As an older replica's import did: the EUMS note queued as IMS's own create.
+        let note = try #require(try eums.record(.note, id: noteID))
+        try await ims.db.write { db in
+            try RecordTable.of(.note).write(db, note)
+            try PendingLog.append(db, PlanOperation(record: noteID, kind: .note, action: .create, fields: note.fields, baseRev: 0, at: 0), author: "Ivanov")
+        }
+        let report = try await SyncEngine(replica: ims, transport: f.transport("Ivanov", .IMS)).run()
+        #expect(report.setAside == 1)
+        #expect(try ims.setAsideEdits().map(\.reason) == ["the note is signed by EUMS, so only a replica of EUMS can send it; kept here until it arrives by sync"])
+        _ = try await SyncEngine(replica: eums, transport: f.transport()).run()
+        _ = try await SyncEngine(replica: ims, transport: f.transport("Ivanov", .IMS)).run()
+        #expect(try ims.setAsideEdits().isEmpty)
+        #expect(try ims.taskView(id: task).notes?.map(\.text) == ["EUMS progress"])
+    }
+}
+
 struct StoreAndReplica {
     let tmp: TemporaryDirectory
     let store: ServerStore
