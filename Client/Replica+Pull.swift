@@ -51,6 +51,8 @@ extension Replica {
                     if try RecordTable.of(change.kind).exists(db, id: change.record) { summary.withdrawn += 1 }
                     summary.setAside += try removeRecord(db, change.kind, change.record, withHistory: true)
                 case .snapshot:
+                    // Kept: `history` starts there, and `changes` takes later old values from it.
+                    try keep(change)
                     try applySnapshot(db, change, hasPending: waiting.contains(change.record))
                     summary.applied += 1
                     let back = try Self.returnSetAsideEdits(db, revealed: change.record)

@@ -33,12 +33,20 @@ extension Replica {
     public func timeline() throws -> Timeline {
         try db.read { db in
             var entries: [TimelineEntry] = []
-            var lastSeq: Int64?
-            for row in try Row.fetchAll(db, sql: "SELECT seq, body FROM history ORDER BY seq, rowid") {
-                let seq: Int64 = row["seq"]
-                if seq == lastSeq { continue }
-                lastSeq = seq
+            var last: (seq: Int64, record: String)?
+            for row in try Row.fetchAll(db, sql: "SELECT seq, record, body FROM history ORDER BY seq, rowid") {
+                let seq: Int64 = row["seq"], record: String = row["record"]
+                // A change kept twice is read once; a snapshot's seq is shared by a task and its notes.
+                if let last, last.seq == seq, last.record == record { continue }
+                last = (seq, record)
                 let c = try JSONText.decode(Change.self, row["body"])
+                if c.event == .snapshot {
+                    // Later changes of a record that arrived whole start from it (their
+                    // old values were otherwise "(none)" for every field not changed since).
+                    entries.append(TimelineEntry(position: 0, seq: c.seq, record: c.record, kind: c.kind, action: .create,
+                                                 fields: c.fields, user: c.user, staff: c.staff, at: c.at, synced: true, snapshot: true))
+                    continue
+                }
                 guard c.event == .change, let action = c.action, action != .resolve else { continue }
                 entries.append(TimelineEntry(position: 0, seq: c.seq, record: c.record, kind: c.kind, action: action,
                                              field: c.field, value: c.value, fields: c.fields, old: c.old,

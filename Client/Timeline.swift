@@ -23,10 +23,13 @@ public struct TimelineEntry: Sendable, Hashable {
     public var at: Timestamp
     /// False for the officer's own operations not yet synced.
     public var synced: Bool
+    /// A record as it stood when it reached this replica whole (shared with this staff, or
+    /// back after a restore), in `fields`: what later changes of it start from, not a change.
+    public var snapshot = false
 
     /// Whether this entry marks the conference with id `conference` held.
     public func marksHeld(conference: String) -> Bool {
-        guard record == conference, kind == .conference else { return false }
+        guard record == conference, kind == .conference, !snapshot else { return false }
         switch action {
         case .set, .restore where field != nil:
             return field == FieldName.status && value == .text("held")

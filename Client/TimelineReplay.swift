@@ -23,6 +23,11 @@ struct TimelineReplay {
     /// Applies one entry; returns (old, new) when it changed something people care about.
     private mutating func apply(_ e: TimelineEntry) -> (old: FieldValue?, new: FieldValue?)? {
         kinds[e.record] = e.kind
+        if e.snapshot {
+            state[e.record] = (e.fields ?? [:]).filter { $0.value != .null }
+            deleted.remove(e.record)
+            return nil
+        }
         let known = state[e.record] != nil
         var fields = state[e.record] ?? [:]
         defer { state[e.record] = fields }

@@ -186,6 +186,28 @@ struct TimelineTests {
         #expect(BriefHTML.render(brief).contains("conf 20"))
     }
 
+    /// The second tester: a task shared with IMS again (a snapshot), then retitled, showed
+    /// in IMS's `changes` as "title: (none) → ...": the replay did not know the record the
+    /// snapshot brought, and took its fields from the changes after it.
+    @Test func changesOfARecordThatArrivedWholeStartFromIt() throws {
+        let p = try PulledPlan()
+        let shared = "abab0000-0000-4000-8000-000000000009"
+        var fields: [String: FieldValue] = ["title": .text("Flip task"), "area": .text(p.area), "lead": .text("EUMS"),
+                                            "status": .text("open"), "priority": .text("medium"), "releasable": .text("both")]
+        fields["owner"] = .text("Maj. Ruiz")
+        _ = try p.replica.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 17, event: .snapshot, record: shared, kind: .task, fields: fields, revs: [:], user: "x", staff: .EUMS, at: 0, createdAt: 0, createdBy: "x"),
+            Change(seq: 18, event: .change, record: shared, kind: .task, action: .set, field: "priority", old: .text("medium"), value: .text("high"), user: "x", staff: .EUMS, at: 0),
+            Change(seq: 19, event: .change, record: shared, kind: .task, action: .set, field: "title", old: .text("Flip task"), value: .text("Flip task again"), user: "x", staff: .EUMS, at: 0),
+        ], next: 19, more: false, maxSeq: 19))
+        let set = try p.replica.changes(sinceConference: 20)
+        let title = set.changes.first { $0.record == shared && $0.field == "title" }
+        #expect(title?.old == .text("Flip task") && title?.new == .text("Flip task again"))
+        // The snapshot itself is no change: the task counts as changed, not new.
+        #expect(set.changed.contains(RecordID.short(shared)) && !set.created.contains(RecordID.short(shared)))
+        #expect(try p.replica.history(record: shared).map(\.event) == ["snapshot", "change", "change"])
+    }
+
     @Test func withoutAPreviousConferenceEveryTaskIsNew() throws {
         let p = try PulledPlan()
         let brief = try p.replica.brief(conference: 20)
