@@ -74,9 +74,9 @@ extension Replica {
                 inBatch[entry.op.record]! -= 1
                 let othersWaiting = inBatch[entry.op.record]! > 0 || outside.contains(entry.op.record)
                 var op = entry.op
-                if othersWaiting, result.outcome == .unchanged, op.action == .set {
+                if othersWaiting, (result.outcome == .unchanged && op.action == .set) || [.add, .remove].contains(op.action) {
                     // The headers leave values out; this one decides whether the edits
-                    // waiting on the field may be rebased (`apply`).
+                    // waiting on the field may be rebased (`apply`, `standsOnWhatWasSeen`).
                     op.value = try String.fetchOne(db, sql: "SELECT value FROM pending WHERE seq = ?", arguments: [entry.seq])
                         .map { try JSONText.decode(FieldValue.self, $0) }
                 }
@@ -107,7 +107,7 @@ extension Replica {
         }
         let newRev = result.seq ?? result.rev
         if othersWaiting, (result.conflicts ?? []).isEmpty {
-            if result.outcome == .accepted, let seq = result.seq {
+            if result.outcome == .accepted, let seq = result.seq, try standsOnWhatWasSeen(db, op, result) {
                 try PendingLog.rebase(db, after: op, seq: seq)
             } else if result.outcome == .unchanged, op.action == .set, let sent = op.value, result.value == sent {
                 // The server already held this very value (someone set it too): edits made
@@ -177,6 +177,18 @@ extension Replica {
         case .restore, .resolve:
             break
         }
+    }
+
+    /// Whether edits waiting on `op`'s field may stand on its accepted rev. Always for a create
+    /// or a set (accepted against the rev they were made on). An add or remove is accepted
+    /// whatever changed meanwhile: only when the server's value after it is the value the
+    /// officer's edits stood on with this element applied did no one else change the field
+    /// (else a set made on top, rebased, would overwrite the other staff's change unseen).
+    func standsOnWhatWasSeen(_ db: Database, _ op: PlanOperation, _ result: OpResult) throws -> Bool {
+        guard [.add, .remove].contains(op.action), let field = op.field else { return true }
+        guard let beneath = try PendingLog.serverValue(db, record: op.record, field: field),
+              let after = MergeRules.applyElement(op.action, element: op.value?.text ?? "", to: beneath) else { return false }
+        return after == result.value
     }
 
     /// What the officer sees for a field: the server's value with their own waiting edits on top.

@@ -199,6 +199,31 @@ struct SetAfterElementEditsTests {
         #expect(try r.openConflictCount() == 0)
         #expect(try r.record(.task, id: id)?["tags"] == .makeSet(["t3"]))
     }
+
+    /// The second review: an add is accepted whatever changed meanwhile, so standing the set
+    /// on it unconditionally let Dupont's set overwrite the tag IMS added in between, unseen.
+    /// The set stands on the add only when no one else changed the field: else a conflict.
+    @Test func aSetAfterAnElementEditInFlightStillMeetsTheOtherStaffsChange() async throws {
+        let f = try StoreAndReplica(); defer { f.close() }
+        let a = f.replica
+        var fields = taskFields(f.area); fields["tags"] = .makeSet(["t1"])
+        let id = try a.createRecord(.task, fields: fields)
+        let t = f.transport()
+        _ = try await SyncEngine(replica: a, transport: t).run()
+        let ims = try Replica.create(in: f.tmp.child("ims"), staff: .IMS, user: "Ivanov")
+        let it = f.transport("Ivanov", .IMS)
+        _ = try await SyncEngine(replica: ims, transport: it).run()
+        try a.edit(.task, id: id, [.add("tags", "t2")])
+        try ims.edit(.task, id: id, [.add("tags", "ims-tag")])
+        _ = try await SyncEngine(replica: ims, transport: it).run()
+        t.dropNextReply()
+        await #expect(throws: (any Error).self) { _ = try await SyncEngine(replica: a, transport: t).run() }
+        try a.edit(.task, id: id, [.set("tags", .makeSet(["t3"]))])   // Dupont never saw ims-tag
+        let report = try await SyncEngine(replica: a, transport: t).run()
+        _ = try await SyncEngine(replica: ims, transport: it).run()
+        #expect(report.newConflicts == 1)
+        #expect(try ims.record(.task, id: id)?["tags"] == .makeSet(["t1", "t2", "ims-tag"]))
+    }
 }
 
 /// From the review of 5d2a2ce: a replica that queued the other staff's note before the
