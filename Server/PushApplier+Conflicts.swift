@@ -18,7 +18,21 @@ extension PushApplier {
         try db.cachedStatement(sql: """
             INSERT INTO conflicts(id, record, field, body, open, opened_seq) VALUES (?, ?, ?, ?, 1, ?)
             """).execute(arguments: [c.id, c.record, field, body, seq])
+        try keepWithWhoSawTheBase(op, conflictSeq: seq)
         return c
+    }
+
+    /// A conflict whose base is a value from a time its record was hidden from a staff (an
+    /// EUMS officer's edit made on the EUMS-only draft, sent after the task was shared)
+    /// stays with the staff that could see that value: its opening change takes the
+    /// narrower releasability of the change it was based on.
+    private func keepWithWhoSawTheBase(_ op: PlanOperation, conflictSeq: Int64) throws {
+        guard op.baseRev > 0, let then = try String.fetchOne(db.cachedStatement(sql: "SELECT effective FROM changes WHERE seq = ? AND record = ?"),
+                                                            arguments: [op.baseRev, op.record]) else { return }
+        let now = try meta(op.record)?.effective
+        let narrowed = EffectiveReleasability.decode(then).flatMap { base in now.flatMap { base.intersect($0) } }
+        guard narrowed != now else { return }
+        try db.execute(sql: "UPDATE changes SET effective = ? WHERE seq = ?", arguments: [EffectiveReleasability.encode(narrowed), conflictSeq])
     }
 
     /// Closes the open conflicts of this record listed in `op.resolves` (whatever the

@@ -25,17 +25,25 @@ extension ServerStore {
         while let row = try rows.next() {
             let seq: Int64 = row[0], record: String = row[1], action: String? = row[2], field: String? = row[3]
             let batch: String? = row[7]
-            if action == Action.create.rawValue || action == Action.restore.rawValue {
-                if let r = (row[5] as String?).flatMap(Releasability.init(rawValue:)) { own[record] = r }
+            let stated = (row[5] as String?).flatMap(Releasability.init(rawValue:))
+            if action == Action.create.rawValue {
+                // A create's change is stored with the record as created.
+                if let stated { own[record] = stated }
                 if (row[9] as String) == RecordKind.note.rawValue, let task = row[6] as String? { taskOf[record] = task }
             }
-            // Before this change's own change of releasability (a create's, after it).
+            // Before this change's own change of releasability.
             let before = effective(record)
             found.append((seq, record, batch, before, row[8]))
             if let batch { inBatch["\(batch)|\(record)", default: []].append(found.count - 1) }
-            guard field == FieldName.releasable, action == Action.set.rawValue,
-                  let text = row[4] as String?, let value = try? JSONText.decode(FieldValue.self, text).text,
-                  let r = Releasability(rawValue: value) else { continue }
+            // A set of `releasable`, or a restore (its fields are the record's as restored).
+            var given: Releasability?
+            if action == Action.set.rawValue || action == Action.restore.rawValue, field == FieldName.releasable,
+               let text = row[4] as String?, let value = try? JSONText.decode(FieldValue.self, text).text {
+                given = Releasability(rawValue: value)
+            } else if action == Action.restore.rawValue {
+                given = stated
+            }
+            guard let r = given else { continue }
             own[record] = r
             guard let batch else { continue }
             // What the batch wrote before hiding the record (or a task's notes) is hidden too.

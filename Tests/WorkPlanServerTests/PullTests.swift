@@ -155,6 +155,25 @@ struct PullTests {
         }
     }
 
+    /// The second review: Bert's offline edit was made on the EUMS-only draft's owner; Anna
+    /// cleaned it and shared the task; Bert's push opened a conflict whose base was the
+    /// draft's value. The conflict stays with EUMS.
+    @Test func aConflictBasedOnAHiddenValueStaysWithWhoSawIt() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums, extra: ["owner": .text("Public")])
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("EUMS"), baseRev: rev)])
+            let s = try await push(f.eums, [PlanFixtures.set(task, "owner", .text("SECRET agent"), baseRev: rev)]).results[0].rev
+            try await push(f.eums, [PlanFixtures.set(task, "owner", .text("Cleaned"), baseRev: s)])
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: try await currentRev(f, task, "releasable"))])
+            let c = try await push(f.eums2, [PlanFixtures.set(task, "owner", .text("Bert"), baseRev: s)])
+            #expect(c.results[0].outcome == .conflict)
+            let sees = try await pullAll(f.ims).changes
+            #expect(!String(decoding: try JSONEncoder().encode(sees), as: UTF8.self).contains("SECRET"))
+            #expect(!sees.contains { $0.event == .conflictOpened })
+            #expect(try await pullAll(f.eums).changes.contains { $0.event == .conflictOpened && $0.conflict?.base == .text("SECRET agent") })
+        }
+    }
+
     /// From the review: a store from before migration v2 (no releasability on its changes)
     /// still sent the tester's leak. The migration replays the stream; what it finds must be
     /// what a push stores now, in every case the rules above cover.
@@ -171,9 +190,17 @@ struct PullTests {
             try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: try await currentRev(f, task, "releasable")),
                                     PlanFixtures.set(hidden, "releasable", .text("both"), baseRev: try await currentRev(f, hidden, "releasable"))])
             try await push(f.ims, [PlanFixtures.createNote(task: hidden, text: "IMS", author: "ivan", staff: .IMS, releasable: .IMS)])
+            // The second review: a restore that hides the record, after an edit in its batch
+            // that met the delete as a conflict.
+            let (gone, goneRev) = try await seedTask(f.eums)
+            try await push(f.eums2, [PlanOperation(record: gone, kind: .task, action: .delete, baseRev: goneRev, at: PlanFixtures.at)])
+            let conflict = try #require(try await push(f.eums, [PlanFixtures.set(gone, "releasable", .text("EUMS"), baseRev: goneRev)]).results[0].conflicts?.first)
+            try await push(f.eums, [PlanFixtures.set(gone, "description", .text("draft"), baseRev: goneRev),
+                                    PlanOperation(record: gone, kind: .task, action: .restore, field: "releasable", value: .text("EUMS"),
+                                                  baseRev: conflict.currentRev, resolves: [conflict.id], at: PlanFixtures.at)])
             let pool = f.server.store.pool
             let live = try await pool.read { try Row.fetchAll($0, sql: "SELECT seq, effective FROM changes ORDER BY seq") }
-            #expect(live.count == 12 && !live.contains { ($0[1] as String?) == nil })
+            #expect(live.count == 18 && !live.contains { ($0[1] as String?) == nil })
             #expect(Set(live.map { $0[1] as String }) == ["both", "EUMS", "IMS"])
             try await pool.write { db in
                 try db.execute(sql: "UPDATE changes SET effective = NULL")
