@@ -100,6 +100,7 @@ extension Replica {
             let me = try Settings.load(from: db)
             let c = resolution == .mine ? try Self.proposalToKeep(matching, me: me) : newest
             let ids = matching.map(\.id)
+            let held = try RecordTable.of(c.kind).fetch(db, id: c.record)
             let op: PlanOperation
             switch (c.type, resolution) {
             case (_, .theirs):
@@ -152,6 +153,8 @@ extension Replica {
                 throw WorkPlanError.invalid("a delete conflict is settled with --mine (delete it) or --theirs (keep it), not --value")
             }
             try AccessRules.checkWrite(user: me.identity, op: op, current: nil)
+            // Settled by making a shared record one staff's: the originator's call, as for `edit`.
+            if let held { try checkWithdrawal(db, held, op, me: me) }
             try PendingLog.append(db, op, author: me.user, serverValue: op.field.map { _ in c.current })
             try db.execute(sql: "DELETE FROM conflict WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(ids))
             return c

@@ -132,6 +132,29 @@ struct ReplicaTests {
         #expect(try r.edit(.task, id: mine, [.set("releasable", .text("EUMS"))]) == 1)
     }
 
+    /// The second review: `resolve ID releasable --value EUMS` made the same withdrawal
+    /// without the check, and dropped the conflict here before the server refused it.
+    @Test func resolvingByWithdrawingIsTheOriginatorsCallToo() throws {
+        let (r, _, id) = try replicaWithPulledTask()
+        let conflict = Conflict(id: RecordID.random(), record: id, kind: .task, type: .edit, field: "releasable", base: .text("both"),
+                                current: .text("both"), proposed: .text("EUMS"), proposedBy: "Col. Dupont", staff: .EUMS, at: 0, currentRev: 3)
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 4, event: .conflictOpened, record: id, kind: .task, field: "releasable", user: "Col. Dupont", staff: .EUMS, at: 0, conflict: conflict),
+        ], next: 4, more: false, maxSeq: 4))
+        let before = try pendingOps(r)
+        for resolution in [Resolution.mine, .value("EUMS")] {
+            #expect { try r.resolve(record: id, field: "releasable", with: resolution) } throws: {
+                ($0 as? WorkPlanError)?.message.contains("was created by IMS: only IMS may") == true
+            }
+        }
+        #expect(try r.openConflictCount() == 1)
+        #expect(try pendingOps(r) == before)
+        #expect(try r.record(.task, id: id)?.text("releasable") == "both")
+        // Keeping the shared value is fine.
+        _ = try r.resolve(record: id, field: "releasable", with: .theirs)
+        #expect(try r.openConflictCount() == 0)
+    }
+
     @Test func aRejectedEditChangesNothing() throws {
         let (r, _, area) = try makeReplica()
         let id = try r.createRecord(.task, fields: taskFields(area))
