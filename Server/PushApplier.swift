@@ -45,6 +45,10 @@ final class PushApplier {
     var metas: [String: RecordMeta?] = [:]
     /// Operations of the batch applied so far (the batch comes in chunks: `apply(_:)`).
     private var applied = 0
+    /// Records this batch showed to a staff, with their effective releasability before: what
+    /// the batch writes to them after that stays with who could see them before (the staff
+    /// shown gets the record whole, as a snapshot, with those values in it).
+    var shownByThisBatch: [String: Releasability?] = [:]
 
     private var insertChange: Statement
     private var insertRecord: Statement
@@ -166,7 +170,10 @@ final class PushApplier {
     func append(_ c: ChangeRow, at: Timestamp) throws -> Int64 {
         let seq = nextSeq
         nextSeq += 1
-        let effectiveThen = try meta(c.record)?.effective
+        var effectiveThen = try meta(c.record)?.effective
+        if let before = shownByThisBatch[c.record] {
+            effectiveThen = effectiveThen.flatMap { now in before.flatMap { now.intersect($0) } }
+        }
         try insertChange.run([
             .int(seq), .text(c.event.rawValue), .text(c.record), .text(c.kind.rawValue), SQLArgument(c.action?.rawValue),
             SQLArgument(c.field), SQLArgument(c.old), SQLArgument(c.value), SQLArgument(c.fields),
@@ -218,6 +225,7 @@ final class PushApplier {
         if r.kind == .task { try updateNotes(of: r.id, taskReleasability: own) }
         guard before != r.effective else { return nil }
         try narrowEarlierChanges(of: r.id, to: r.effective)
+        if shownByThisBatch[r.id] == nil { shownByThisBatch[r.id] = .some(before) }
         return (EffectiveReleasability.encode(before), EffectiveReleasability.encode(r.effective))
     }
 
@@ -244,7 +252,7 @@ final class PushApplier {
 
     /// A task's releasability changed: recompute its notes' effective releasability.
     private func updateNotes(of task: String, taskReleasability: Releasability) throws {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, releasable FROM records WHERE parent = ?"), arguments: [task])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, releasable, effective FROM records WHERE parent = ?"), arguments: [task])
         let update = try db.cachedStatement(sql: "UPDATE records SET effective = ? WHERE id = ?")
         for row in rows {
             let id: String = row[0]
@@ -252,6 +260,7 @@ final class PushApplier {
             let eff = AccessRules.effective(own, parent: taskReleasability)
             try update.execute(arguments: [EffectiveReleasability.encode(eff), id])
             try narrowEarlierChanges(of: id, to: eff)
+            if shownByThisBatch[id] == nil { shownByThisBatch[id] = .some(EffectiveReleasability.decode(row[2])) }
             if loaded[id] != nil { loaded[id]!.effective = eff }
             metas[id] = nil
         }

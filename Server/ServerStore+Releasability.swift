@@ -17,6 +17,7 @@ extension ServerStore {
         }
         var found: [(seq: Int64, record: String, batch: String?, effective: Releasability?, missing: Bool)] = []
         var inBatch: [String: [Int]] = [:]   // "batch|record" → indexes into `found`
+        var shown: [String: Releasability?] = [:]   // "batch|record" → effective before the batch showed it
         let rows = try Row.fetchCursor(db, sql: """
             SELECT seq, record, action, field, value, json_extract(fields, '$.releasable'), json_extract(fields, '$.task'),
                    batch, effective IS NULL, kind
@@ -31,8 +32,10 @@ extension ServerStore {
                 if let stated { own[record] = stated }
                 if (row[9] as String) == RecordKind.note.rawValue, let task = row[6] as String? { taskOf[record] = task }
             }
-            // Before this change's own change of releasability.
-            let before = effective(record)
+            // Before this change's own change of releasability; what a batch writes after
+            // showing a record stays with who could see it before.
+            var before = effective(record)
+            if let batch, let pre = shown["\(batch)|\(record)"] { before = before.flatMap { b in pre.flatMap { b.intersect($0) } } }
             found.append((seq, record, batch, before, row[8]))
             if let batch { inBatch["\(batch)|\(record)", default: []].append(found.count - 1) }
             // A set of `releasable`, or a restore (its fields are the record's as restored).
@@ -44,7 +47,14 @@ extension ServerStore {
                 given = stated
             }
             guard let r = given else { continue }
+            let notesBefore = taskOf.filter { $0.value == record }.map { ($0.key, effective($0.key)) }
+            let recordBefore = effective(record)
             own[record] = r
+            if let batch {
+                for (id, was) in [(record, recordBefore)] + notesBefore where was != effective(id) && shown["\(batch)|\(id)"] == nil {
+                    shown["\(batch)|\(id)"] = .some(was)
+                }
+            }
             guard let batch else { continue }
             // What the batch wrote before hiding the record (or a task's notes) is hidden too.
             let notes = taskOf.filter { $0.value == record }.map(\.key)

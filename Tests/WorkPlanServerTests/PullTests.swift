@@ -155,6 +155,28 @@ struct PullTests {
         }
     }
 
+    /// The third tester: `edit T --title "Clean A" --releasable both` sends `releasable`
+    /// first (fields in name order); the title change after it in the batch carried the
+    /// hidden title as its old value to IMS. What a batch writes after showing a record
+    /// arrives in the snapshot instead.
+    @Test func whatABatchWritesAfterShowingARecordArrivesInTheSnapshot() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            let imsCursor = try await pullAll(f.ims).next
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("EUMS"), baseRev: rev),
+                                    PlanFixtures.set(task, "title", .text("SECRET-TITLE"), baseRev: rev)])
+            let r = try await currentRev(f, task, "releasable"), t = try await currentRev(f, task, "title")
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: r),
+                                    PlanFixtures.set(task, "title", .text("Clean A"), baseRev: t)])
+            for after in [imsCursor, 0] {
+                let sees = try await pullAll(f.ims, after: after).changes
+                #expect(!String(decoding: try JSONEncoder().encode(sees), as: UTF8.self).contains("SECRET"))
+                let last = sees.last { $0.record == task }
+                #expect(last?.event == .snapshot && last?.fields?["title"] == .text("Clean A"))
+            }
+        }
+    }
+
     /// The second review: Bert's offline edit was made on the EUMS-only draft's owner; Anna
     /// cleaned it and shared the task; Bert's push opened a conflict whose base was the
     /// draft's value. The conflict stays with EUMS.
@@ -198,9 +220,14 @@ struct PullTests {
             try await push(f.eums, [PlanFixtures.set(gone, "description", .text("draft"), baseRev: goneRev),
                                     PlanOperation(record: gone, kind: .task, action: .restore, field: "releasable", value: .text("EUMS"),
                                                   baseRev: conflict.currentRev, resolves: [conflict.id], at: PlanFixtures.at)])
+            // The third tester: a batch that shows a record, then writes to it.
+            let r = try await currentRev(f, task, "releasable")
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("EUMS"), baseRev: r)])
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: try await currentRev(f, task, "releasable")),
+                                    PlanFixtures.set(task, "owner", .text("after showing"), baseRev: r)])
             let pool = f.server.store.pool
             let live = try await pool.read { try Row.fetchAll($0, sql: "SELECT seq, effective FROM changes ORDER BY seq") }
-            #expect(live.count == 18 && !live.contains { ($0[1] as String?) == nil })
+            #expect(live.count == 21 && !live.contains { ($0[1] as String?) == nil })
             #expect(Set(live.map { $0[1] as String }) == ["both", "EUMS", "IMS"])
             try await pool.write { db in
                 try db.execute(sql: "UPDATE changes SET effective = NULL")
