@@ -107,7 +107,7 @@ extension Replica {
         }
         var changed = 0
         var newFields = record.fields
-        for edit in edits {
+        for edit in Self.releasabilityInOrder(edits, current: record.text(FieldName.releasable)) {
             let op: PlanOperation
             switch edit {
             case .set(let field, let value):
@@ -237,6 +237,18 @@ extension Replica {
         }
     }
 
+    /// `edits` with a change of releasability where the other changes cannot outrun it: a
+    /// record hidden from a staff first (what follows is written while hidden), one shown to
+    /// a staff last (what precedes goes while hidden, and arrives in the snapshot). The
+    /// pending log pushes in order, and a long one in several batches.
+    static func releasabilityInOrder(_ edits: [FieldEdit], current: String?) -> [FieldEdit] {
+        func rank(_ e: FieldEdit) -> Int {
+            guard case .set(FieldName.releasable, let value) = e, let to = value.text, to != (current ?? "both") else { return 1 }
+            return to == Releasability.both.rawValue ? 2 : 0
+        }
+        return edits.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
+    }
+
     /// The rev a new `set` of `field` is made against.
     func baseRev(_ db: Database, _ record: StoredRecord, _ field: String) throws -> Int64 {
         if let pending = try PendingLog.pendingBase(db, record: record.id, field: field) { return pending }
@@ -250,9 +262,15 @@ extension Replica {
     func queue(_ db: Database, _ op: PlanOperation, author: String, serverValue: FieldValue? = nil) throws {
         // Never fold across a baseline, nor the baseline marker itself (docs/sync-model.md "Baselines").
         let baseline = PendingLog.marksBaseline(op) ? Int64.max : try PendingLog.newestUnsentBaseline(db)
+        // Nor across a change of the record's releasability: a value written after it was
+        // hidden would go out before, to the staff it was hidden from.
+        let releasability = op.field == FieldName.releasable ? nil : try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT max(seq) FROM pending WHERE record = ? AND field = 'releasable' AND batch IS NULL
+            """), arguments: [op.record])
         var serverValue = serverValue
         for entry in try PendingLog.unsent(db, record: op.record, field: op.field) {
             if let baseline, entry.seq < baseline { break }
+            if let releasability, entry.seq < releasability { break }
             if op.action == .set, op.resolves == nil, entry.op.resolves == nil, let field = op.field, entry.op.field == field,
                [.add, .remove].contains(entry.op.action) {
                 // The set gives the field's whole value, this element edit included. Sent
@@ -276,7 +294,11 @@ extension Replica {
                 try PendingLog.replace(db, seq: entry.seq, with: folded)
                 return
             }
-            if entry.op.action == .set, op.action == .set, entry.op.field == op.field, op.resolves == nil, entry.op.resolves == nil {
+            // A change of releasability is never folded into an earlier one: hiding and
+            // showing again would become one no-op, and what was written in between would
+            // go out as if never hidden.
+            if entry.op.action == .set, op.action == .set, entry.op.field == op.field, op.field != FieldName.releasable,
+               op.resolves == nil, entry.op.resolves == nil {
                 folded.value = op.value
                 folded.at = op.at
                 try PendingLog.replace(db, seq: entry.seq, with: folded)

@@ -155,6 +155,26 @@ struct ReplicaTests {
         #expect(try r.openConflictCount() == 0)
     }
 
+    /// The third tester: `edit T --releasable EUMS --description SECRET` with an older
+    /// description edit waiting folded SECRET into that earlier entry, which went out in an
+    /// earlier batch than the hiding, to IMS. A change of releasability is now a barrier no
+    /// edit folds across, hiding goes before the edit's other fields and showing after them.
+    @Test func editsDoNotOutrunAChangeOfReleasability() throws {
+        let (r, _, area) = try makeReplica()
+        let id = try r.createRecord(.task, fields: taskFields(area))
+        try r.db.write { db in
+            try db.execute(sql: "DELETE FROM pending")
+            try db.execute(sql: "UPDATE task SET revs = '{\"description\":3,\"releasable\":3,\"title\":3}', rev = 3 WHERE id = ?", arguments: [id])
+        }
+        try r.edit(.task, id: id, [.set("description", .text("draft"))])
+        try r.edit(.task, id: id, [.set("description", .text("SECRET")), .set("releasable", .text("EUMS"))])
+        var ops = try pendingOps(r).map { "\($0.field ?? "")=\($0.value?.text ?? "")" }
+        #expect(ops == ["description=draft", "releasable=EUMS", "description=SECRET"])
+        try r.edit(.task, id: id, [.set("releasable", .text("both")), .set("title", .text("Clean"))])
+        ops = try pendingOps(r).map { "\($0.field ?? "")=\($0.value?.text ?? "")" }
+        #expect(ops == ["description=draft", "releasable=EUMS", "description=SECRET", "title=Clean", "releasable=both"])
+    }
+
     @Test func aRejectedEditChangesNothing() throws {
         let (r, _, area) = try makeReplica()
         let id = try r.createRecord(.task, fields: taskFields(area))
