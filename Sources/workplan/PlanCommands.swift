@@ -241,7 +241,7 @@ struct Note: ReplicaCommand {
     @OptionGroup var options: ReplicaOptions
     @Argument(help: "The task's id.") var id: String
     @Argument(help: "The note.") var text: String
-    @Option(help: "both, EUMS or IMS (default both).") var releasable: String?
+    @Option(help: "both, EUMS or IMS (default both; on a task releasable to one staff only, that staff).") var releasable: String?
 
     func validate() throws {
         try checkField(.note, "text", text)
@@ -251,10 +251,15 @@ struct Note: ReplicaCommand {
     func run(_ replica: Replica) async throws {
         let taskID = try replica.resolveID(.task, id)
         let s = replica.settings
+        // A note on a task kept to one staff is that staff's too unless said otherwise: one
+        // written as "both" went to the other staff with the task the day it was shared.
+        let taskOnly = try replica.record(.task, id: taskID)?.text(FieldName.releasable).flatMap(Releasability.init(rawValue:))?.onlyStaff
+        let given = releasable ?? taskOnly?.rawValue ?? "both"
         let noteID = try replica.createRecord(.note, fields: [
             "task": .text(taskID), "text": .text(text), "author": .text(s.user),
-            "staff": .text(s.staff.rawValue), "releasable": .text(releasable ?? "both"),
+            "staff": .text(s.staff.rawValue), "releasable": .text(given),
         ])
-        Output.line("added note \(RecordID.short(noteID)) to task \(RecordID.short(taskID))")
+        Output.line("added note \(RecordID.short(noteID)) to task \(RecordID.short(taskID))"
+                    + (releasable == nil && taskOnly != nil ? " (releasable to \(given) only, like its task; --releasable both to share it when the task is)" : ""))
     }
 }

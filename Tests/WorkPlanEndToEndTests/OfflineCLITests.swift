@@ -51,6 +51,20 @@ func offlineOfficer(_ tmp: TemporaryDirectory, staff: String = "EUMS", user: Str
 
 @Suite("Offline CLI, as a real process")
 struct OfflineCLITests {
+    /// The third tester: a note written without --releasable on an EUMS-only task went to
+    /// IMS with the task the day it was shared. It takes its task's one staff unless told.
+    @Test func aNoteOnAOneStaffTaskIsThatStaffsUnlessSaidOtherwise() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let inside = String(try o.ok("add", "Internal review", "--area", "Military Mobility", "--releasable", "EUMS").split(separator: "\n")[0])
+        let shared = String(try o.ok("add", "Joint task", "--area", "Military Mobility").split(separator: "\n")[0])
+        #expect(try o.ok("note", inside, "kept in").contains("releasable to EUMS only, like its task"))
+        _ = try o.ok("note", inside, "for both when shared", "--releasable", "both")
+        _ = try o.ok("note", shared, "for both")
+        #expect(try o.json(TaskJSON.self, "show", inside).notes?.map(\.releasable) == ["EUMS", "both"])
+        #expect(try o.json(TaskJSON.self, "show", shared).notes?.map(\.releasable) == ["both"])
+    }
+
     @Test func addEditListShowNoteDelete() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
