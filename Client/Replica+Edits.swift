@@ -220,8 +220,8 @@ extension Replica {
     }
 
     /// `AccessRules.withdrawalRefusal` with what this replica knows of the staff that created
-    /// the record: this officer's, or the staff of the create pulled (a record that arrived as
-    /// a snapshot leaves it to the server).
+    /// the record: this officer's, or the staff of the create pulled, or the one its snapshot
+    /// names (a snapshot from an older server names none, and the server decides).
     func checkWithdrawal(_ db: Database, _ record: StoredRecord, _ op: PlanOperation, me: Settings) throws {
         let current = Releasability(rawValue: record.text(FieldName.releasable) ?? "both")
         for proposed in AccessRules.proposedReleasabilities(op) where current == .both && proposed != .both {
@@ -229,6 +229,7 @@ extension Replica {
             if creator == nil, let first = try String.fetchOne(db, sql: "SELECT body FROM history WHERE record = ? ORDER BY seq LIMIT 1", arguments: [record.id]) {
                 let change = try JSONText.decode(Change.self, first)
                 if change.event == .change, change.action == .create { creator = change.staff }
+                if change.event == .snapshot { creator = change.createdStaff }
             }
             if let refusal = AccessRules.withdrawalRefusal(user: me.identity, kind: record.kind, record: record.id, current: current,
                                                           proposed: proposed, creatorStaff: creator) {

@@ -38,13 +38,16 @@ public struct Change: Codable, Sendable, Hashable {
     /// change that brought the snapshot; absent from older servers).
     public var createdAt: Timestamp?
     public var createdBy: String?
+    /// For snapshots: the staff of `createdBy` (who may withdraw a shared record,
+    /// `AccessRules.withdrawalRefusal`; absent from older servers).
+    public var createdStaff: Staff?
 
     public init(seq: Int64, event: Event, record: String, kind: RecordKind, action: Action? = nil,
                 field: String? = nil, old: FieldValue? = nil, value: FieldValue? = nil,
                 fields: [String: FieldValue]? = nil, revs: [String: Int64]? = nil,
                 user: String, staff: Staff, at: Timestamp, batch: String? = nil,
                 conflict: Conflict? = nil, resolved: [String]? = nil, createdAt: Timestamp? = nil,
-                createdBy: String? = nil) {
+                createdBy: String? = nil, createdStaff: Staff? = nil) {
         self.seq = seq
         self.event = event
         self.record = record
@@ -63,12 +66,14 @@ public struct Change: Codable, Sendable, Hashable {
         self.resolved = resolved
         self.createdAt = createdAt
         self.createdBy = createdBy
+        self.createdStaff = createdStaff
     }
 
     enum CodingKeys: String, CodingKey {
         case seq, event, record, kind, action, field, old, value, fields, revs, user, staff, at, batch, conflict, resolved
         case createdAt = "created_at"
         case createdBy = "created_by"
+        case createdStaff = "created_staff"
     }
 
     /// As synthesised, except that a present `null` for `old` or `value` is `.null` (the
@@ -93,5 +98,6 @@ public struct Change: Codable, Sendable, Hashable {
         resolved = try c.decodeIfPresent([String].self, forKey: .resolved)
         createdAt = try c.decodeIfPresent(Timestamp.self, forKey: .createdAt)
         createdBy = try c.decodeIfPresent(String.self, forKey: .createdBy)
+        createdStaff = try c.decodeIfPresent(Staff.self, forKey: .createdStaff)
     }
 }

@@ -122,6 +122,7 @@ extension JSONWriter {
         if let r = c.resolved { raw(","); key("resolved"); stringArray(r) }
         if let t = c.createdAt { raw(","); key("created_at"); int(t) }
         if let b = c.createdBy { raw(","); key("created_by"); string(b) }
+        if let s = c.createdStaff { raw(","); key("created_staff"); string(s.rawValue) }
         raw("}")
     }
 

@@ -108,7 +108,7 @@ package enum WireDecoding {
         var seq: Int64?, event: Change.Event?, record: String?, kind: RecordKind?, action: Action?
         var field: String?, old: FieldValue?, value: FieldValue?, fields: [String: FieldValue]?
         var revs: [String: Int64]?, user: String?, staff: Staff?, at: Timestamp?, batch: String?
-        var conflict: Conflict?, resolved: [String]?, createdAt: Timestamp?, createdBy: String?
+        var conflict: Conflict?, resolved: [String]?, createdAt: Timestamp?, createdBy: String?, createdStaff: Staff?
         // One pass over the members (a change has up to 17): the last of a repeated key
         // wins, as in `FastJSON.Value.subscript` and JSONDecoder.
         for (key, x) in members {
@@ -137,13 +137,17 @@ package enum WireDecoding {
             case "resolved": guard let r = optionalStrings(x) else { return nil }; resolved = r
             case "created_at": guard let n = optionalInt(x) else { return nil }; createdAt = n
             case "created_by": guard let s = optionalString(x) else { return nil }; createdBy = s
+            case "created_staff":
+                if x.isNull { createdStaff = nil; continue }
+                guard case .string(let s) = x, let st = Staff(rawValue: s) else { return nil }; createdStaff = st
             default: continue
             }
         }
         guard let seq, let event, let record, let kind, let user, let staff, let at else { return nil }
         return Change(seq: seq, event: event, record: record, kind: kind, action: action, field: field,
                       old: old, value: value, fields: fields, revs: revs, user: user, staff: staff, at: at,
-                      batch: batch, conflict: conflict, resolved: resolved, createdAt: createdAt, createdBy: createdBy)
+                      batch: batch, conflict: conflict, resolved: resolved, createdAt: createdAt, createdBy: createdBy,
+                      createdStaff: createdStaff)
     }
 
     static func conflict(_ v: FastJSON.Value) -> Conflict? {

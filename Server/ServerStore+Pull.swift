@@ -183,14 +183,16 @@ struct PullPage {
     private mutating func emitSnapshot(of id: String, trigger: Trigger) throws {
         let seq = trigger.seq
         let select = try db.cachedStatement(sql: """
-            SELECT id, kind, fields, revs, created_at, effective, created_seq, created_by FROM records WHERE id = ? AND deleted = 0
+            SELECT id, kind, fields, revs, created_at, effective, created_seq, created_by,
+                   (SELECT staff FROM users WHERE name = records.created_by) FROM records WHERE id = ? AND deleted = 0
             """)
         guard let rec = try Row.fetchOne(select, arguments: [id]) else { return }
         try emitSnapshot(rec, seq: seq, trigger: trigger)
         try emitOpenConflicts(of: id, seq: seq)
         guard (rec[1] as String) == RecordKind.task.rawValue else { return }
         let notes = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT id, kind, fields, revs, created_at, effective, created_seq, created_by FROM records WHERE parent = ? AND deleted = 0
+            SELECT id, kind, fields, revs, created_at, effective, created_seq, created_by,
+                   (SELECT staff FROM users WHERE name = records.created_by) FROM records WHERE parent = ? AND deleted = 0
             """), arguments: [id])
         for note in notes where AccessRules.canSee(staff, EffectiveReleasability.decode(note[5])) {
             try emitSnapshot(note, seq: seq, trigger: trigger)
@@ -212,6 +214,8 @@ struct PullPage {
         body.raw(",\"created_at\":"); body.int(rec[4])
         // Who created it: `user` above is who made the change that brought the snapshot.
         body.raw(",\"created_by\":"); body.string(rec[7])
+        // Their staff: who may withdraw the record once shared (`AccessRules.withdrawalRefusal`).
+        if let staff = rec[8] as String? { body.raw(",\"created_staff\":"); body.string(staff) }
         body.raw("}")
     }
 

@@ -130,6 +130,15 @@ struct ReplicaTests {
         let area = try #require(try r.db.read { try String.fetchOne($0, sql: "SELECT id FROM area") })
         let mine = try r.createRecord(.task, fields: taskFields(area))
         #expect(try r.edit(.task, id: mine, [.set("releasable", .text("EUMS"))]) == 1)
+        // The third tester: a task that came whole (shared again) names its creator's staff.
+        let shown = RecordID.random()
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 9, event: .snapshot, record: shown, kind: .task, fields: taskFields(area), revs: [:], user: "a", staff: .IMS,
+                   at: 0, createdAt: 0, createdBy: "a", createdStaff: .IMS),
+        ], next: 9, more: false, maxSeq: 9))
+        #expect { try r.edit(.task, id: shown, [.set("releasable", .text("EUMS"))]) } throws: {
+            ($0 as? WorkPlanError)?.message.contains("was created by IMS: only IMS may") == true
+        }
     }
 
     /// The second review: `resolve ID releasable --value EUMS` made the same withdrawal

@@ -67,6 +67,8 @@ struct PullTests {
             #expect(snaps.first?.createdAt == PlanFixtures.at)
             // Its creator, not whoever made the change that brought the snapshot.
             #expect(snaps.first?.createdBy == "anna" && snaps.first?.user == "bert")
+            // And their staff: who may withdraw it again (the replica checks before the server).
+            #expect(snaps.first?.createdStaff == .EUMS)
             // A full pull from 0 by IMS ends with the record visible.
             let full = try await pullAll(f.ims)
             #expect(full.changes.last?.event == .snapshot)
