@@ -24,9 +24,12 @@ struct TimelineReplay {
     private mutating func apply(_ e: TimelineEntry) -> (old: FieldValue?, new: FieldValue?)? {
         kinds[e.record] = e.kind
         if e.snapshot {
+            // New to this replica (shared with its staff since): it counts as created here,
+            // as for the staff that made it. Known already (back after a restore): no change.
+            let new = state[e.record] == nil
             state[e.record] = (e.fields ?? [:]).filter { $0.value != .null }
             deleted.remove(e.record)
-            return nil
+            return new ? (nil, nil) : nil
         }
         let known = state[e.record] != nil
         var fields = state[e.record] ?? [:]
