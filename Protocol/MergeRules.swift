@@ -18,6 +18,8 @@ public enum MergeRules {
     public static func decideSet(spec: FieldSpec, baseRev: Int64, currentRev: Int64,
                                  base: FieldValue, current: FieldValue, proposed: FieldValue) -> Decision {
         if proposed == current { return .unchanged }
+        // An empty set and no set are one value ("tags": [] in an export, none on the server).
+        if spec.isSet, proposed.elements.isEmpty, current.elements.isEmpty { return .unchanged }
         if baseRev == currentRev { return .accept(proposed) }
         if spec.isLongText, baseRev < currentRev {
             let merged = TextMerge.merge(base: base.text ?? "", ours: current.text ?? "", theirs: proposed.text ?? "")

@@ -17,6 +17,16 @@ struct MergeRulesTests {
         #expect(d == .unchanged)
     }
 
+    /// The third tester: an export writes "tags": [], the server held none, and importing the
+    /// export into another replica opened a conflict of "(none)" against "(empty)" per task.
+    @Test func anEmptySetAndNoSetAreOneValue() {
+        let tags = RecordKind.task.field("tags")!
+        for (current, proposed) in [(FieldValue.null, FieldValue.set([])), (.set([]), .null)] {
+            #expect(MergeRules.decideSet(spec: tags, baseRev: 0, currentRev: 9, base: .null, current: current, proposed: proposed) == .unchanged)
+        }
+        #expect(MergeRules.decideSet(spec: tags, baseRev: 0, currentRev: 9, base: .null, current: .null, proposed: .set(["a"])) == .conflict)
+    }
+
     @Test func staleDifferentShortFieldConflicts() {
         let d = MergeRules.decideSet(spec: status, baseRev: 3, currentRev: 9, base: .text("open"), current: .text("blocked"), proposed: .text("done"))
         #expect(d == .conflict)
