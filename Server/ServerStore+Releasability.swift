@@ -5,8 +5,11 @@ extension ServerStore {
     /// Gives every change stored without one (a store from before migration v2) the effective
     /// releasability its record had when it was made, as `PushApplier.append` stores it now:
     /// replays the stream in seq order, following each record's own releasability (from its
-    /// create, then each `set` of it) and, for a note, its task's; a batch that hid a record
-    /// hides its own earlier changes of it (and of a task's notes) too.
+    /// create, then each `set` or restore of it) and, for a note, its task's; a batch that
+    /// hid a record hides its own earlier changes of it (and of a task's notes) too, and what
+    /// a batch writes after showing a record stays with who could see it before. One case is
+    /// beyond the stored stream: a conflict opened by an edit based on a hidden-period value
+    /// (the base's rev is not stored), which a push now keeps with who saw that value.
     static func fillChangeReleasability(_ db: Database) throws {
         var own: [String: Releasability] = [:]
         var taskOf: [String: String] = [:]
