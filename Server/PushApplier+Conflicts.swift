@@ -30,7 +30,7 @@ extension PushApplier {
         guard op.baseRev > 0, let then = try String.fetchOne(db.cachedStatement(sql: "SELECT effective FROM changes WHERE seq = ? AND record = ?"),
                                                             arguments: [op.baseRev, op.record]) else { return }
         let now = try meta(op.record)?.effective
-        let narrowed = EffectiveReleasability.decode(then).flatMap { base in now.flatMap { base.intersect($0) } }
+        let narrowed = EffectiveReleasability.narrower(EffectiveReleasability.decode(then), now)
         guard narrowed != now else { return }
         try db.execute(sql: "UPDATE changes SET effective = ? WHERE seq = ?", arguments: [EffectiveReleasability.encode(narrowed), conflictSeq])
     }

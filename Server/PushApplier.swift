@@ -172,7 +172,7 @@ final class PushApplier {
         nextSeq += 1
         var effectiveThen = try meta(c.record)?.effective
         if let before = shownByThisBatch[c.record] {
-            effectiveThen = effectiveThen.flatMap { now in before.flatMap { now.intersect($0) } }
+            effectiveThen = EffectiveReleasability.narrower(effectiveThen, before)
         }
         try insertChange.run([
             .int(seq), .text(c.event.rawValue), .text(c.record), .text(c.kind.rawValue), SQLArgument(c.action?.rawValue),
@@ -237,7 +237,7 @@ final class PushApplier {
                                     arguments: [batchId, id])
         for row in rows {
             let was = EffectiveReleasability.decode(row[1])
-            let narrowed = was.flatMap { w in now.flatMap { w.intersect($0) } }
+            let narrowed = EffectiveReleasability.narrower(was, now)
             guard narrowed != was else { continue }
             try db.execute(sql: "UPDATE changes SET effective = ? WHERE seq = ?", arguments: [EffectiveReleasability.encode(narrowed), row[0] as Int64])
         }

@@ -38,7 +38,7 @@ extension ServerStore {
             // Before this change's own change of releasability; what a batch writes after
             // showing a record stays with who could see it before.
             var before = effective(record)
-            if let batch, let pre = shown["\(batch)|\(record)"] { before = before.flatMap { b in pre.flatMap { b.intersect($0) } } }
+            if let batch, let pre = shown["\(batch)|\(record)"] { before = EffectiveReleasability.narrower(before, pre) }
             found.append((seq, record, batch, before, row[8]))
             if let batch { inBatch["\(batch)|\(record)", default: []].append(found.count - 1) }
             // A set of `releasable`, or a restore (its fields are the record's as restored).
@@ -64,7 +64,7 @@ extension ServerStore {
             for id in [record] + notes {
                 let now = effective(id)
                 for i in inBatch["\(batch)|\(id)"] ?? [] where found[i].seq < seq {
-                    found[i].effective = found[i].effective.flatMap { w in now.flatMap { w.intersect($0) } }
+                    found[i].effective = EffectiveReleasability.narrower(found[i].effective, now)
                 }
             }
         }

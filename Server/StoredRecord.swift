@@ -102,4 +102,6 @@ struct StoredRecord {
 enum EffectiveReleasability {
     static func encode(_ r: Releasability?) -> String { r?.rawValue ?? "none" }
     static func decode(_ s: String?) -> Releasability? { s.flatMap(Releasability.init(rawValue:)) }
+    /// The narrower of two (nil: visible to nobody, narrower than any).
+    static func narrower(_ a: Releasability?, _ b: Releasability?) -> Releasability? { a.flatMap { x in b.flatMap { x.intersect($0) } } }
 }
