@@ -152,6 +152,14 @@ struct PullAheadTests {
 /// beneath waiting edits must stay the server's.
 @Suite("A set after element edits")
 struct SetAfterElementEditsTests {
+    /// A task tagged t1, created on `f`'s replica and synced; its id.
+    func syncedTaggedTask(_ f: StoreAndReplica) async throws -> String {
+        var fields = taskFields(f.area); fields["tags"] = .makeSet(["t1"])
+        let id = try f.replica.createRecord(.task, fields: fields)
+        _ = try await SyncEngine(replica: f.replica, transport: f.transport()).run()
+        return id
+    }
+
     @Test func theServerValueBeneathStaysTheServers() throws {
         let (r, _, id) = try replicaWithPulledTask()
         _ = try r.applyPull(PullResponse(storeId: "s", changes: [
@@ -166,9 +174,7 @@ struct SetAfterElementEditsTests {
     @Test func aDeleteInConflictBringsBackTheServersTags() async throws {
         let f = try StoreAndReplica(); defer { f.close() }
         let a = f.replica
-        var fields = taskFields(f.area); fields["tags"] = .makeSet(["t1"])
-        let id = try a.createRecord(.task, fields: fields)
-        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
+        let id = try await syncedTaggedTask(f)
         let b = try Replica.create(in: f.tmp.child("b"), staff: .EUMS, user: "Martin")
         _ = try await SyncEngine(replica: b, transport: f.transport("Martin")).run()
         try a.edit(.task, id: id, [.add("tags", "t2")])
@@ -185,10 +191,8 @@ struct SetAfterElementEditsTests {
     @Test func aSetAfterAnElementEditInFlightStandsOnIt() async throws {
         let f = try StoreAndReplica(); defer { f.close() }
         let r = f.replica
-        var fields = taskFields(f.area); fields["tags"] = .makeSet(["t1"])
-        let id = try r.createRecord(.task, fields: fields)
+        let id = try await syncedTaggedTask(f)
         let t = f.transport()
-        _ = try await SyncEngine(replica: r, transport: t).run()
         try r.edit(.task, id: id, [.add("tags", "t2")])
         t.dropNextReply()
         await #expect(throws: (any Error).self) { _ = try await SyncEngine(replica: r, transport: t).run() }
@@ -206,10 +210,8 @@ struct SetAfterElementEditsTests {
     @Test func aSetAfterAnElementEditInFlightStillMeetsTheOtherStaffsChange() async throws {
         let f = try StoreAndReplica(); defer { f.close() }
         let a = f.replica
-        var fields = taskFields(f.area); fields["tags"] = .makeSet(["t1"])
-        let id = try a.createRecord(.task, fields: fields)
+        let id = try await syncedTaggedTask(f)
         let t = f.transport()
-        _ = try await SyncEngine(replica: a, transport: t).run()
         let ims = try Replica.create(in: f.tmp.child("ims"), staff: .IMS, user: "Ivanov")
         let it = f.transport("Ivanov", .IMS)
         _ = try await SyncEngine(replica: ims, transport: it).run()
