@@ -74,6 +74,24 @@ extension PushApplier {
                                        field: op.field, resolved: w.text), at: op.at)
         let update = try db.cachedStatement(sql: "UPDATE conflicts SET open = 0, resolved_seq = ?, resolved_by = ? WHERE id = ?")
         for id in ids { try update.execute(arguments: [seq, user.name, id]) }
+        try keepWithWhoSawTheConflicts(ids, resolvedSeq: seq)
+    }
+
+    /// The end of a conflict goes only to those who were told it began: the staffs that
+    /// could see one of its opening changes (a conflict opened while its record was one
+    /// staff's only, or kept with who saw its base, is resolved out of the other's sight).
+    private func keepWithWhoSawTheConflicts(_ ids: [String], resolvedSeq: Int64) throws {
+        let opening = try db.cachedStatement(sql: "SELECT c.effective FROM conflicts k JOIN changes c ON c.seq = k.opened_seq WHERE k.id = ?")
+        var saw: Releasability?
+        for id in ids {
+            // A change not given its releasability (none is, once migration v2 ran) narrows nothing.
+            let stored = try String.fetchOne(opening, arguments: [id])
+            saw = EffectiveReleasability.wider(saw, stored.map(EffectiveReleasability.decode) ?? .both)
+        }
+        let now = try String.fetchOne(db.cachedStatement(sql: "SELECT effective FROM changes WHERE seq = ?"), arguments: [resolvedSeq])
+        let narrowed = EffectiveReleasability.narrower(EffectiveReleasability.decode(now), saw)
+        guard EffectiveReleasability.encode(narrowed) != now else { return }
+        try db.execute(sql: "UPDATE changes SET effective = ? WHERE seq = ?", arguments: [EffectiveReleasability.encode(narrowed), resolvedSeq])
     }
 
     /// The value `field` of record `id` had at `rev`, read from the change stream

@@ -7,7 +7,8 @@ extension ServerStore {
     /// replays the stream in seq order, following each record's own releasability (from its
     /// create, then each `set` or restore of it) and, for a note, its task's; a batch that
     /// hid a record hides its own earlier changes of it (and of a task's notes) too, and what
-    /// a batch writes after showing a record stays with who could see it before. One case is
+    /// a batch writes after showing a record stays with who could see it before, and the end
+    /// of a conflict goes only to who could see its beginning. One case is
     /// beyond the stored stream: a conflict opened by an edit based on a hidden-period value
     /// (the base's rev is not stored), which a push now keeps with who saw that value.
     static func fillChangeReleasability(_ db: Database) throws {
@@ -68,6 +69,18 @@ extension ServerStore {
                 }
             }
         }
+        // The end of a conflict goes only to who could see one of its opening changes.
+        let index = Dictionary(found.indices.map { (found[$0].seq, $0) }, uniquingKeysWith: { a, _ in a })
+        let resolutions = try Row.fetchAll(db, sql: """
+            SELECT c.seq, k.opened_seq FROM changes c JOIN json_each(c.resolved) j JOIN conflicts k ON k.id = j.value
+            WHERE c.event = 'conflict_resolved' ORDER BY c.seq
+            """)
+        var saw: [Int: Releasability?] = [:]
+        for row in resolutions {
+            guard let i = index[row[0]], let opened = index[row[1]] else { continue }
+            saw[i] = EffectiveReleasability.wider(saw[i] ?? nil, found[opened].effective)
+        }
+        for (i, who) in saw { found[i].effective = EffectiveReleasability.narrower(found[i].effective, who) }
         let update = try db.makeStatement(sql: "UPDATE changes SET effective = ? WHERE seq = ?")
         for f in found where f.missing {
             try update.execute(arguments: [EffectiveReleasability.encode(f.effective), f.seq])

@@ -104,4 +104,10 @@ enum EffectiveReleasability {
     static func decode(_ s: String?) -> Releasability? { s.flatMap(Releasability.init(rawValue:)) }
     /// The narrower of two (nil: visible to nobody, narrower than any).
     static func narrower(_ a: Releasability?, _ b: Releasability?) -> Releasability? { a.flatMap { x in b.flatMap { x.intersect($0) } } }
+    /// The wider of two: who could see either (nil: visible to nobody, narrower than any).
+    static func wider(_ a: Releasability?, _ b: Releasability?) -> Releasability? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return a == b ? a : .both
+    }
 }

@@ -195,6 +195,14 @@ struct PullTests {
             #expect(!String(decoding: try JSONEncoder().encode(sees), as: UTF8.self).contains("SECRET"))
             #expect(!sees.contains { $0.event == .conflictOpened })
             #expect(try await pullAll(f.eums).changes.contains { $0.event == .conflictOpened && $0.conflict?.base == .text("SECRET agent") })
+            // Its end stays with EUMS too: IMS was never told it began.
+            let conflict = try #require(c.results[0].conflicts?.first)
+            let r = try await push(f.eums, [PlanFixtures.set(task, "owner", .text("Bert"), baseRev: conflict.currentRev, resolves: [conflict.id])])
+            #expect(r.results[0].outcome == .accepted)
+            let after = try await pullAll(f.ims).changes
+            #expect(!after.contains { $0.event == .conflictResolved })
+            #expect(after.contains { $0.field == "owner" && $0.value == .text("Bert") })
+            #expect(try await pullAll(f.eums).changes.contains { $0.event == .conflictResolved && $0.resolved == [conflict.id] })
         }
     }
 
@@ -210,10 +218,12 @@ struct PullTests {
                                     PlanFixtures.set(task, "releasable", .text("EUMS"), baseRev: rev),
                                     PlanFixtures.createNote(task: hidden, text: "on a hidden task", author: "anna", staff: .EUMS)])
             try await push(f.eums, [PlanFixtures.set(hidden, "owner", .text("B"), baseRev: hiddenRev)])
-            try await push(f.eums2, [PlanFixtures.set(hidden, "owner", .text("C"), baseRev: hiddenRev)])   // a conflict
+            let hiddenConflict = try #require(try await push(f.eums2, [PlanFixtures.set(hidden, "owner", .text("C"), baseRev: hiddenRev)]).results[0].conflicts?.first)
             try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: try await currentRev(f, task, "releasable")),
                                     PlanFixtures.set(hidden, "releasable", .text("both"), baseRev: try await currentRev(f, hidden, "releasable"))])
             try await push(f.ims, [PlanFixtures.createNote(task: hidden, text: "IMS", author: "ivan", staff: .IMS, releasable: .IMS)])
+            // A conflict opened while its record was EUMS-only, resolved after it was shared.
+            try await push(f.eums, [PlanFixtures.set(hidden, "owner", .text("C"), baseRev: hiddenConflict.currentRev, resolves: [hiddenConflict.id])])
             // The second review: a restore that hides the record, after an edit in its batch
             // that met the delete as a conflict.
             let (gone, goneRev) = try await seedTask(f.eums)
@@ -229,7 +239,9 @@ struct PullTests {
                                     PlanFixtures.set(task, "owner", .text("after showing"), baseRev: r)])
             let pool = f.server.store.pool
             let live = try await pool.read { try Row.fetchAll($0, sql: "SELECT seq, effective FROM changes ORDER BY seq") }
-            #expect(live.count == 21 && !live.contains { ($0[1] as String?) == nil })
+            #expect(live.count == 23 && !live.contains { ($0[1] as String?) == nil })
+            let resolvedEvents = try await pool.read { try String.fetchAll($0, sql: "SELECT effective FROM changes WHERE event = 'conflict_resolved' ORDER BY seq") }
+            #expect(resolvedEvents == ["EUMS", "EUMS"])
             #expect(Set(live.map { $0[1] as String }) == ["both", "EUMS", "IMS"])
             try await pool.write { db in
                 try db.execute(sql: "UPDATE changes SET effective = NULL")
