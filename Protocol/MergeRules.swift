@@ -17,9 +17,7 @@ public enum MergeRules {
     /// `base` is the value at `baseRev` (used for long-text merges).
     public static func decideSet(spec: FieldSpec, baseRev: Int64, currentRev: Int64,
                                  base: FieldValue, current: FieldValue, proposed: FieldValue) -> Decision {
-        if proposed == current { return .unchanged }
-        // An empty set and no set are one value ("tags": [] in an export, none on the server).
-        if spec.isSet, proposed.elements.isEmpty, current.elements.isEmpty { return .unchanged }
+        if sameValue(spec: spec, proposed, current) { return .unchanged }
         if baseRev == currentRev { return .accept(proposed) }
         if spec.isLongText, baseRev < currentRev {
             let merged = TextMerge.merge(base: base.text ?? "", ours: current.text ?? "", theirs: proposed.text ?? "")
@@ -29,6 +27,20 @@ public enum MergeRules {
             }
         }
         return .conflict
+    }
+
+    /// Whether two values of a field are one value: equal, or (a set-valued field) both
+    /// empty — `"tags": []` in an export and no tags on the server.
+    public static func sameValue(spec: FieldSpec?, _ a: FieldValue, _ b: FieldValue) -> Bool {
+        a == b || (spec?.isSet == true && a.elements.isEmpty && b.elements.isEmpty)
+    }
+
+    /// A resolution of a conflict that someone else resolved first was decided without
+    /// seeing that decision (and keeping the current value moves no rev, so its base still
+    /// looks current). It stands only when it leaves the field as it now is; otherwise it
+    /// is a new conflict, never a silent overwrite of the first decision.
+    public static func decideLateResolution(spec: FieldSpec?, current: FieldValue, proposed: FieldValue) -> Decision {
+        sameValue(spec: spec, proposed, current) ? .unchanged : .conflict
     }
 
     /// Adds or removes one element of a set-valued field. Never a conflict: concurrent

@@ -49,6 +49,18 @@ extension PushApplier {
         try close(closing, of: op)
     }
 
+    /// The first conflict listed in `op.resolves` that someone already resolved (closed by
+    /// an earlier change), or nil: `op` is then a late resolution
+    /// (`MergeRules.decideLateResolution`).
+    func settledConflict(_ op: PlanOperation) throws -> Conflict? {
+        guard let ids = op.resolves, !ids.isEmpty else { return nil }
+        let select = try db.cachedStatement(sql: "SELECT body FROM conflicts WHERE id = ? AND record = ? AND open = 0")
+        for id in ids {
+            if let body = try String.fetchOne(select, arguments: [id, op.record]) { return try JSONText.decode(Conflict.self, body) }
+        }
+        return nil
+    }
+
     /// Once a record is restored, its open "bring it back?" conflicts (a create or a note
     /// that met the delete: `edit_deleted` on the field `deleted`) have no question left,
     /// whoever restored it and through whichever conflict: they are closed. Left open, they

@@ -12,8 +12,10 @@ extension PushApplier {
         // The base value matters only for a stale long-text merge; read it from history then.
         let needsBase = spec.isLongText && op.baseRev < currentRev && proposed != current
         let base = needsBase ? try value(of: field, in: r.id, atRev: op.baseRev) : .null
-        let decision = MergeRules.decideSet(spec: spec, baseRev: op.baseRev, currentRev: currentRev,
-                                            base: base, current: current, proposed: proposed)
+        let decision = try settledConflict(op) != nil
+            ? MergeRules.decideLateResolution(spec: spec, current: current, proposed: proposed)
+            : MergeRules.decideSet(spec: spec, baseRev: op.baseRev, currentRev: currentRev,
+                                   base: base, current: current, proposed: proposed)
         switch decision {
         case .unchanged:
             return OpResult(op: op.id, outcome: .unchanged, value: current, rev: currentRev)

@@ -7,6 +7,11 @@ extension PushApplier {
     func delete(_ op: PlanOperation) throws -> OpResult {
         var r = try record(op.record)
         if r.deleted { return OpResult(op: op.id, outcome: .unchanged, rev: r.rev) }
+        if try settledConflict(op) != nil {
+            // "Delete it anyway", decided while someone else settled the conflict by keeping it.
+            return try lateResolutionConflict(op, type: .deleteChanged, field: Conflict.deletedField,
+                                              current: .text("kept"), proposed: .text("deleted"), currentRev: try deleteRev(r))
+        }
         // Deleting anyway, as the decision on a delete conflict, is made against what that
         // conflict showed, whatever base the client sent (older clients send the task's rev,
         // which no note moves: their decision would meet the same note again, for ever).
@@ -64,7 +69,13 @@ extension PushApplier {
     /// edit's conflicts) it is a `set` of that field (or nothing).
     func restore(_ op: PlanOperation) throws -> OpResult {
         var r = try record(op.record)
+        if r.deleted, try settledConflict(op) != nil {
+            // "Bring it back", decided while someone else settled the conflict by leaving it deleted.
+            return try lateResolutionConflict(op, type: .editDeleted, field: op.field ?? Conflict.deletedField,
+                                              current: .text("deleted"), proposed: op.value ?? .text("restored"), currentRev: r.rev)
+        }
         guard r.deleted else {
+            // (A late resolution meets the set's own check.)
             guard let field = op.field else { return OpResult(op: op.id, outcome: .unchanged, rev: r.rev) }
             // The restore's base is the rev of the delete it answered, newer than every
             // field's rev then: a field not changed since takes the value as an edit of
@@ -99,9 +110,42 @@ extension PushApplier {
     /// keeping the current value is recorded as a resolution.
     func resolve(_ op: PlanOperation) throws -> OpResult {
         let r = try record(op.record)
+        if let settled = try settledConflict(op) {
+            // Keeping what the conflict showed, decided while someone else settled it otherwise.
+            switch settled.type {
+            case .editDeleted where !r.deleted:
+                return try lateResolutionConflict(op, type: .deleteChanged, field: Conflict.deletedField,
+                                                  current: .text("restored"), proposed: .text("deleted"), currentRev: try deleteRev(r))
+            case .deleteChanged where r.deleted:
+                return try lateResolutionConflict(op, type: .editDeleted, field: Conflict.deletedField,
+                                                  current: .text("deleted"), proposed: .text("kept"), currentRev: r.rev)
+            case .edit:
+                let current = try r.value(settled.field)
+                if MergeRules.decideLateResolution(spec: r.kind.field(settled.field), current: current, proposed: settled.current) == .conflict {
+                    return try lateResolutionConflict(op, type: .edit, field: settled.field, base: settled.current,
+                                                      current: current, proposed: settled.current, currentRev: r.rev(of: settled.field))
+                }
+            default:
+                break
+            }
+        }
         if let field = op.field, op.kind.field(field) != nil {
             return OpResult(op: op.id, outcome: .unchanged, value: try r.value(field), rev: r.rev(of: field))
         }
         return OpResult(op: op.id, outcome: .unchanged, rev: r.rev)
+    }
+
+    /// A late resolution (`MergeRules.decideLateResolution`) that would change what the first
+    /// one decided: a new conflict on the record, holding this decision.
+    private func lateResolutionConflict(_ op: PlanOperation, type: ConflictType, field: String, base: FieldValue = .null,
+                                        current: FieldValue, proposed: FieldValue, currentRev: Int64) throws -> OpResult {
+        let c = try openConflict(op, type: type, field: field, base: base, current: current, proposed: proposed, currentRev: currentRev)
+        return OpResult(op: op.id, outcome: .conflict, rev: currentRev, conflicts: [c])
+    }
+
+    /// The rev a delete of `r` must be made against: the record's, or its newest note by
+    /// someone else (a note moves no rev of its task).
+    private func deleteRev(_ r: StoredRecord) throws -> Int64 {
+        max(r.rev, r.kind == .task ? try newestNoteByOthers(r.id, since: 0) ?? 0 : 0)
     }
 }

@@ -80,6 +80,16 @@ extension Sync {
 }
 
 struct Conflicts: ReplicaCommand {
+    /// The resolutions `resolve` accepts for a conflict (a delete is kept or not: no `--value`).
+    static func choices(type: String, field: String) -> String {
+        switch (type, field) {
+        case (ConflictType.deleteChanged.rawValue, _): "--mine (delete it) | --theirs (keep it)"
+        case (ConflictType.editDeleted.rawValue, Conflict.deletedField): "--mine (bring it back) | --theirs (leave it deleted)"
+        default: "--mine|--theirs|--value V"
+        }
+    }
+
+
     static let configuration = CommandConfiguration(commandName: "conflicts", abstract: "Open conflicts: both values, who proposed what, when.")
     @OptionGroup var options: ReplicaOptions
     @Flag(help: "Print JSON.") var json = false
@@ -93,7 +103,7 @@ struct Conflicts: ReplicaCommand {
             Output.line("  base:     \(c.base)")
             Output.line("  current:  \(c.current)")
             Output.line("  proposed: \(c.proposed)   by \(c.proposedBy) (\(c.staff)) at \(c.at)")
-            Output.line("  resolve:  workplan resolve \(c.shortRecord) \(c.field) --mine|--theirs|--value V")
+            Output.line("  resolve:  workplan resolve \(c.shortRecord) \(c.field) \(Self.choices(type: c.type, field: c.field))")
         }
     }
 }

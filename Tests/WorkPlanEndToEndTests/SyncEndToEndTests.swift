@@ -67,6 +67,28 @@ struct SyncEndToEndTests {
         #expect(history.contains("conflict resolved"), "\(history)")
     }
 
+    /// The black-box tester: both staffs settle the same conflict, EUMS by keeping the
+    /// current value, IMS offline with its own. IMS's decision did not see EUMS's: a new
+    /// conflict on both sides, not a silent overwrite; `--mine` then settles it.
+    @Test func bothStaffsSettlingOneConflictDifferentlyIsANewConflict() throws {
+        let s = try SyncScenario()
+        let t = try statusConflict(s)
+        try s.eums.ok("resolve", t, "status", "--theirs")
+        try s.ims.ok("resolve", t, "status", "--mine")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let list = try o.json([ConflictJSON].self, "conflicts")
+            #expect(list.count == 1 && list.first?.current == .text("done") && list.first?.proposed == .text("blocked"), "\(list)")
+            #expect(try o.json(TaskJSON.self, "show", t).status == "done", "EUMS's decision stands until this one is settled")
+        }
+        try s.eums.ok("resolve", t, "status", "--value", "in-progress")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            #expect(try o.json([ConflictJSON].self, "conflicts").isEmpty)
+            #expect(try o.json(TaskJSON.self, "show", t).status == "in-progress")
+        }
+    }
+
     /// Three officers set one field: the second and third pushers each get a conflict, with
     /// different proposed values. `--mine` keeps the value its caller proposed; for someone
     /// who proposed neither it does not say which, and is refused with both values named
@@ -156,6 +178,9 @@ struct SyncEndToEndTests {
             #expect(list.count == 1, "the note meets the delete as a conflict: \(list)")
             #expect(list.first?.record.hasPrefix(t) == true && list.first?.field == "deleted", "\(list)")
             #expect(list.first?.proposed == .text("note added"), "\(list)")
+            // A delete is settled by keeping the task or not: no `--value` is offered.
+            let shown = try o.ok("conflicts")
+            #expect(shown.contains("--mine (bring it back) | --theirs (leave it deleted)") && !shown.contains("--value"), "\(shown)")
         }
         // Once the delete is pulled, another note says who deleted the task, not "no task".
         let again = try s.eums.run("note", t, "A second note")

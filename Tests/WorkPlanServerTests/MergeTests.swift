@@ -192,4 +192,65 @@ struct MergeTests {
             #expect(changes.contains { $0.event == .conflictResolved && $0.resolved == [c1.id] })
         }
     }
+
+    /// The black-box tester: EUMS settled a conflict by keeping the current value (which
+    /// moves no rev); IMS, offline, settled it with its own value. The second decision was
+    /// made without seeing the first: a new conflict, not a silent overwrite. And the other
+    /// way round: keeping what the conflict showed, after someone else chose otherwise.
+    @Test func aLateResolutionOfASettledConflictConflicts() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            try await push(f.eums, [PlanFixtures.set(task, "status", .text("blocked"), baseRev: rev)])
+            let c = try #require(try await push(f.ims, [PlanFixtures.set(task, "status", .text("done"), baseRev: rev)]).results[0].conflicts?.first)
+            let keep = PlanOperation(record: task, kind: .task, action: .resolve, baseRev: c.currentRev, resolves: [c.id], at: PlanFixtures.at)
+            #expect(try await push(f.eums, [keep]).results[0].outcome == .unchanged)
+            let late = try await push(f.ims, [PlanFixtures.set(task, "status", .text("done"), baseRev: c.currentRev, resolves: [c.id])])
+            #expect(late.results[0].outcome == .conflict)
+            let c2 = try #require(late.results[0].conflicts?.first)
+            #expect(c2.id != c.id && c2.current == .text("blocked") && c2.proposed == .text("done") && c2.staff == .IMS)
+            #expect(try await pullAll(f.eums).changes.last { $0.record == task && $0.event == .change && $0.field == "status" }?.value == .text("blocked"))
+            // A late resolution that leaves the field as it is stands (nothing to decide).
+            let same = try await push(f.eums2, [PlanFixtures.set(task, "status", .text("blocked"), baseRev: c.currentRev, resolves: [c.id])])
+            #expect(same.results[0].outcome == .unchanged)
+
+            // "Theirs" arriving after someone else's "mine": IMS kept "low", EUMS chose "high".
+            let (t2, rev2) = try await seedTask(f.eums)
+            try await push(f.ims, [PlanFixtures.set(t2, "priority", .text("low"), baseRev: rev2)])
+            let d = try #require(try await push(f.eums, [PlanFixtures.set(t2, "priority", .text("high"), baseRev: rev2)]).results[0].conflicts?.first)
+            #expect(try await push(f.eums, [PlanFixtures.set(t2, "priority", .text("high"), baseRev: d.currentRev, resolves: [d.id])]).results[0].outcome == .accepted)
+            let keepLow = PlanOperation(record: t2, kind: .task, action: .resolve, baseRev: d.currentRev, resolves: [d.id], at: PlanFixtures.at)
+            let r = try await push(f.ims, [keepLow])
+            #expect(r.results[0].outcome == .conflict)
+            let d2 = try #require(r.results[0].conflicts?.first)
+            #expect(d2.field == "priority" && d2.current == .text("high") && d2.proposed == .text("low"))
+        }
+    }
+
+    /// The same for a delete: one side leaves the record deleted ("theirs"), the other,
+    /// offline, brings it back ("mine"); and one keeps it, the other deletes it anyway.
+    @Test func aLateResolutionOfADeleteConflictConflicts() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            _ = try await push(f.eums, [PlanOperation(record: task, kind: .task, action: .delete, baseRev: rev, at: PlanFixtures.at)])
+            let c = try #require(try await push(f.ims, [PlanFixtures.set(task, "owner", .text("Ivan"), baseRev: rev)]).results[0].conflicts?.first)
+            let leave = PlanOperation(record: task, kind: .task, action: .resolve, baseRev: c.currentRev, resolves: [c.id], at: PlanFixtures.at)
+            #expect(try await push(f.eums, [leave]).results[0].outcome == .unchanged)
+            let back = PlanOperation(record: task, kind: .task, action: .restore, field: "owner", value: .text("Ivan"),
+                                     baseRev: c.currentRev, resolves: [c.id], at: PlanFixtures.at)
+            let late = try await push(f.ims, [back])
+            #expect(late.results[0].outcome == .conflict)
+            #expect(late.results[0].conflicts?.first?.type == .editDeleted)
+            #expect(try await pullAll(f.eums).changes.last { $0.record == task && $0.event == .change }?.action == .delete)
+
+            let (t2, rev2) = try await seedTask(f.eums)
+            try await push(f.ims, [PlanFixtures.set(t2, "owner", .text("Ivan"), baseRev: rev2)])
+            let d = try #require(try await push(f.eums, [PlanOperation(record: t2, kind: .task, action: .delete, baseRev: rev2, at: PlanFixtures.at)]).results[0].conflicts?.first)
+            let keep = PlanOperation(record: t2, kind: .task, action: .resolve, baseRev: d.currentRev, resolves: [d.id], at: PlanFixtures.at)
+            #expect(try await push(f.ims, [keep]).results[0].outcome == .unchanged)
+            let anyway = PlanOperation(record: t2, kind: .task, action: .delete, baseRev: d.currentRev, resolves: [d.id], at: PlanFixtures.at)
+            let r = try await push(f.eums, [anyway])
+            #expect(r.results[0].outcome == .conflict && r.results[0].conflicts?.first?.type == .deleteChanged)
+            #expect(try await pullAll(f.ims).changes.contains { $0.record == t2 && $0.action == .delete } == false)
+        }
+    }
 }
