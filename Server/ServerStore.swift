@@ -27,6 +27,11 @@ public final class ServerStore: Sendable {
         if !create, !FileManager.default.fileExists(atPath: path) {
             throw WorkPlanError(.notFound, "no server store at \(path) (run `workplan-server init` first)")
         }
+        // An emptied file (a full disk, a bad copy) would open as a new, empty store: users,
+        // plan and store id gone, and `serve` serving that. Refused, and left as it is.
+        if !create, (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) == 0 {
+            throw WorkPlanError(.corrupt, "the server store \(path) is an empty file; restore it from a backup (`workplan-server restore --from FILE`)")
+        }
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
@@ -43,6 +48,20 @@ public final class ServerStore: Sendable {
             pool = try DatabasePool(path: path, configuration: config)
         } catch {
             throw WorkPlanError(.corrupt, "cannot open the server store at \(path): \(error)")
+        }
+        if !create {
+            // Only a store `init` made (it has a store id) is migrated and opened.
+            let initialised: Bool
+            do {
+                initialised = try pool.read { db in
+                    try db.tableExists("meta") && String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'store_id'") != nil
+                }
+            } catch {
+                throw WorkPlanError(.corrupt, "cannot read the server store at \(path): \(error)")
+            }
+            guard initialised else {
+                throw WorkPlanError(.corrupt, "\(path) is not a WorkPlan server store (it has no store id); restore one from a backup (`workplan-server restore --from FILE`)")
+            }
         }
         try Self.migrator.migrate(pool)
         self.storeId = try pool.write { db in try Self.ensureStoreId(db) }

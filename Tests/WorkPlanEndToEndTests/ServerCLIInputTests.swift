@@ -39,6 +39,34 @@ struct ServerCLIInputTests {
         #expect(json?["server_url"] as? String == "https://workplan.example.org:8443")
     }
 
+    /// The black-box tester: an emptied store file passed `check` ("ok") and was turned into
+    /// a new, empty store (no users, a new store id) that `serve` would have served. Every
+    /// command that opens the store refuses it and leaves it as it is; so too a SQLite file
+    /// that is not a store.
+    @Test func anEmptiedOrForeignStoreFileIsRefusedAndLeftAlone() throws {
+        let tmp = try TemporaryDirectory()
+        let home = tmp.file("home")
+        #expect(try CLI.run("workplan-server", ["init", "--dir", home]).status == 0)
+        let store = home + "/store.sqlite"
+        #expect(FileManager.default.fileExists(atPath: store))
+        try Data().write(to: URL(fileURLWithPath: store))
+        // (`serve` opens the store the same way; a test of it would serve forever if it failed.)
+        for args in [["check"], ["user", "list"], ["backup", "--to", tmp.file("copy.sqlite")]] {
+            let r = try CLI.run("workplan-server", args + ["--dir", home])
+            #expect(r.status != 0, "\(args): \(r)")
+            #expect(r.stderr.contains("is an empty file; restore it from a backup"), "\(args): \(r)")
+            #expect(!r.stdout.contains("ok"), "\(r)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: store)).isEmpty, "nothing was written to it")
+
+        // A SQLite database of something else: an officer's replica copied in its place.
+        #expect(try CLI.run("workplan", ["init", "--staff", "EUMS", "--user", "anna", "--dir", tmp.file("replica")]).status == 0)
+        try FileManager.default.removeItem(atPath: store)
+        try FileManager.default.copyItem(atPath: tmp.file("replica") + "/replica.sqlite", toPath: store)
+        let r = try CLI.run("workplan-server", ["check", "--dir", home])
+        #expect(r.status != 0 && r.stderr.contains("is not a WorkPlan server store"), "\(r)")
+    }
+
     @Test func initNamesTheFileOrFolderInTheWayOfTheDataFolder() throws {
         let tmp = try TemporaryDirectory()
         let file = (tmp.file("a-file") as NSString).standardizingPath  // as the messages print it
