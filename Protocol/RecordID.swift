@@ -1,3 +1,5 @@
+import Foundation
+
 /// Record ids: lowercase UUID strings, with short ids for people and natural-key ids for
 /// records that have a natural key (DESIGN.md rule 3: two staffs creating the same area
 /// offline create one record).
@@ -33,9 +35,11 @@ public enum RecordID {
         }
     }
 
-    /// Folds case and runs of white space, so "Military  mobility" and "military mobility" are one key.
+    /// Folds case and runs of white space, so "Military  mobility" and "military mobility" are
+    /// one key, and Unicode's two spellings of an accented letter (NFC), so "Sécurité" typed
+    /// as é or as e + a combining accent is one key: the id is a hash of the key's bytes.
     public static func normalizedKey(_ name: String) -> String {
-        name.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        name.precomposedStringWithCanonicalMapping.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
     /// A deterministic id for a natural key (two FNV-1a 64-bit hashes, finalised; version nibble 8).

@@ -281,6 +281,9 @@ struct ValidationTests {
     @Test func naturalKeysIgnoreCaseAndSpacing() {
         #expect(RecordID.area(named: "Military Mobility") == RecordID.area(named: "military   mobility"))
         #expect(RecordID.area(named: "Military Mobility") != RecordID.area(named: "Medical Cooperation"))
+        // The black-box tester: one name, composed (é) and decomposed (e + U+0301), typed on
+        // two replicas gave two areas.
+        #expect(RecordID.area(named: "S\u{e9}curit\u{e9}") == RecordID.area(named: "SE\u{301}curite\u{301}"))
         #expect(RecordID.parse(RecordID.area(named: "x")) != nil)
         #expect(RecordID.conference(number: 20) != RecordID.conference(number: 21))
     }
