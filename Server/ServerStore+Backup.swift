@@ -15,6 +15,11 @@ extension ServerStore {
             throw WorkPlanError.invalid("cannot write the backup to \(path): the folder \(folder) does not exist")
         }
         do {
+            // Readable by its owner only, like the bundles and keys: a backup holds the whole
+            // plan, both staffs' one-staff records included, and is the file copied elsewhere.
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw WorkPlanError(.unavailable, "cannot create \(path)")
+            }
             let target = try DatabaseQueue(path: path)
             try pool.backup(to: target)
             try target.close()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorkPlanProtocol
 import WorkPlanServer
 
 /// `workplan-server`: the administrator's command (init, serve, user, backup).
@@ -10,6 +11,24 @@ struct WorkPlanServerCommand: AsyncParsableCommand {
         abstract: "The WorkPlan sync server: HTTPS with client certificates, versioned merge.",
         subcommands: [InitCommand.self, ServeCommand.self, UserCommand.self, BackupCommand.self,
                       RestoreCommand.self, CheckCommand.self])
+
+    /// argument-parser's `main`, with control characters in an error message shown as
+    /// escapes (`TerminalText`): messages quote what the administrator typed.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            FileHandle.standardError.write(Data((TerminalText.visible(fullMessage(for: error)) + "\n").utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 /// The data folder, shared by every subcommand.

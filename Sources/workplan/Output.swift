@@ -93,11 +93,11 @@ enum Output {
     }
 
     static func error(_ s: String) {
-        FileHandle.standardError.write(Data(("workplan: error: " + s + "\n").utf8))
+        FileHandle.standardError.write(Data(("workplan: error: " + TerminalText.visible(s) + "\n").utf8))
     }
 
     static func note(_ s: String) {
-        FileHandle.standardError.write(Data((s + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalText.visible(s) + "\n").utf8))
     }
 
     static let jsonEncoder: JSONEncoder = {

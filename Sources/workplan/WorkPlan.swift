@@ -31,12 +31,13 @@ struct WorkPlan: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
+            let code = exitCode(for: error)
+            // Help and version requests print as argument-parser prints them.
+            if code == .success { exit(withError: error) }
             let message = fullMessage(for: error)
-            guard let hint = DashValueHint.hint(for: message, arguments: Array(CommandLine.arguments.dropFirst())) else {
-                exit(withError: error)
-            }
-            FileHandle.standardError.write(Data((message + "\n" + hint + "\n").utf8))
-            Foundation.exit(exitCode(for: error).rawValue)
+            let hint = DashValueHint.hint(for: message, arguments: Array(CommandLine.arguments.dropFirst()))
+            FileHandle.standardError.write(Data((TerminalText.visible(message) + (hint.map { "\n" + TerminalText.visible($0) } ?? "") + "\n").utf8))
+            Foundation.exit(code.rawValue)
         }
     }
 }

@@ -20,6 +20,22 @@ struct UserMistakeTests {
         #expect(try o.ok("export") == before, "\(args) changed the replica", sourceLocation: sourceLocation)
     }
 
+    /// The black-box tester: error messages quoting the input echoed escape sequences to
+    /// the terminal (`unknown area '<ESC>[31mred'` recoloured it). They are shown as escapes.
+    @Test func controlCharactersInAnErrorMessageAreShownNotObeyed() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        try refused(o, ["list", "--area", "\u{1B}[31mred\u{202E}"], saying: ["\\u{1B}[31mred\\u{202E}"])
+        let r = try o.run("list", "--area", "\u{1B}[31mred")
+        #expect(!r.stderr.contains("\u{1B}") && r.stderr.hasSuffix("\n"), "\(r)")
+        let server = try CLI.run("workplan-server", ["user", "add", "\u{1B}[2Jx", "--staff", "EUMS", "--role", "editor",
+                                                     "--out", tmp.file("x.bundle"), "--dir", tmp.file("none")])
+        #expect(server.status != 0 && !server.stderr.contains("\u{1B}") && server.stderr.contains("\\u{1B}[2Jx"), "\(server)")
+        // Help still prints as it did.
+        let help = try o.run("list", "--help")
+        #expect(help.status == 0 && help.stdout.contains("USAGE"), "\(help)")
+    }
+
     @Test func exportAndBriefNeverWriteOverTheReplicasOwnFiles() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)

@@ -14,6 +14,9 @@ struct BackupTests {
             let file = f.server.directory.file("backup.sqlite")
             try f.server.store.backup(to: file)
             #expect(throws: WorkPlanError.self) { try f.server.store.backup(to: file) }
+            // Owner-only, like the bundles: it holds the whole plan.
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
 
             let copy = try ServerStore(path: file)
             #expect(try copy.contentDigest() == (try f.digest))

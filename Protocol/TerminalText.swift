@@ -1,0 +1,30 @@
+/// Text bound for a terminal. Error messages quote what the user typed or a file held; a
+/// control character in it (an escape sequence, a carriage return) would recolour the
+/// terminal or overwrite the line instead of being seen, and a bidirectional override would
+/// reorder what is shown. Each such character is shown as its `\u{…}` escape instead; line
+/// breaks and tabs stay.
+public enum TerminalText {
+    public static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isHidden) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 16)
+        for scalar in text.unicodeScalars {
+            if isHidden(scalar) {
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// C0 and C1 controls (but line feed and tab), DEL, and the bidirectional embeddings,
+    /// overrides and isolates (U+202A–U+202E, U+2066–U+2069).
+    static func isHidden(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x0A, 0x09: false
+        case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
+}
