@@ -109,7 +109,8 @@ extension Replica {
                 let value: FieldValue
                 if case .value(let v) = resolution {
                     guard let spec = c.kind.field(c.field) else { throw WorkPlanError.invalid("unknown field \(c.field)") }
-                    value = try Validation.normalize(spec.isSet ? .set(v.split(separator: ",").map { String($0) }) : .text(v), for: spec, kind: c.kind)
+                    // An empty value clears the field, as `edit --due ""` does.
+                    value = try Validation.normalize(spec.isSet ? .set(v.split(separator: ",").map { String($0) }) : .optionalText(v), for: spec, kind: c.kind)
                 } else {
                     value = c.proposed
                 }

@@ -39,7 +39,8 @@ extension Replica {
                 throw WorkPlanError.invalid("this replica belongs to \(s.staff.rawValue) but the bundle enrols \(bundle.user) of \(bundle.staff.rawValue)")
             }
             if let existing = s.serverURL, s.storeId != nil, (try? ServerURL.validated(existing)) ?? existing != url {
-                throw WorkPlanError(.alreadyExists, "this replica already syncs with \(existing), but the bundle names \(url); to keep syncing with \(existing), give --server \(existing)")
+                let named = serverURL == nil ? "the bundle names" : "--server names"
+                throw WorkPlanError(.alreadyExists, "this replica already syncs with \(existing), but \(named) \(url); to keep syncing with \(existing), give --server \(existing)")
             }
             // An enrolled replica is its officer's: a new bundle of theirs (re-enrolment) is
             // fine, another officer's would re-sign their waiting notes with the new name.

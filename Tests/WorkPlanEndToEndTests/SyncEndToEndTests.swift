@@ -89,6 +89,24 @@ struct SyncEndToEndTests {
         }
     }
 
+    /// The tester: `resolve --value ""` was refused for a due date, though `edit --due ""`
+    /// clears it; a disagreement on the date could not end in "no due date".
+    @Test func resolvingWithAnEmptyValueClearsTheField() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--due", "2026-12-01")
+        try s.ims.ok("edit", t, "--due", "2026-12-15")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        #expect(try s.ims.json([ConflictJSON].self, "conflicts").first?.field == "due")
+        try s.ims.ok("resolve", t, "due", "--value", "")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            #expect(try o.json([ConflictJSON].self, "conflicts").isEmpty)
+            #expect(try o.json(TaskJSON.self, "show", t).due == nil)
+        }
+    }
+
     /// Three officers set one field: the second and third pushers each get a conflict, with
     /// different proposed values. `--mine` keeps the value its caller proposed; for someone
     /// who proposed neither it does not say which, and is refused with both values named
@@ -499,6 +517,17 @@ struct SyncEndToEndTests {
         try s.eums.ok("sync")
         let notes = try s.eums.json(TaskJSON.self, "show", t).notes ?? []
         #expect(notes.map(\.author) == ["Lt Col. B. Smith"], "signed by who wrote it: \(notes)")
+    }
+
+    /// A re-enrolment naming another server is refused, and the message names where the
+    /// other URL came from (the tester: it blamed the bundle for what --server said).
+    @Test func reEnrolmentWithAnotherServerURLSaysWhichNamedIt() throws {
+        let s = try SyncScenario()
+        try s.ims.ok("sync")
+        let bundle = s.tmp.child("LtColBSmith-bundle.json").path   // the one the scenario joined with
+        #expect(FileManager.default.fileExists(atPath: bundle))
+        let r = try s.ims.run("join", bundle, "--server", "https://127.0.0.1:1")
+        #expect(r.status != 0 && r.stderr.contains("but --server names https://127.0.0.1:1;"), "\(r)")
     }
 
     @Test func clearingAFieldSyncs() throws {
