@@ -18,7 +18,7 @@ public enum BriefMarkdown {
 
         line("# " + BriefText.title(b))
         line()
-        line("**Conference \(b.conference.number)**: " + BriefText.conferenceLine(b.conference))
+        line("**Conference \(b.conference.number)**: " + inline(BriefText.conferenceLine(b.conference)))
         line()
         line("_" + BriefText.releasability(b) + "_")
         line()
@@ -97,7 +97,7 @@ public enum BriefMarkdown {
         out.append("")
         for (id, changes) in BriefText.taskChanges(b, ids) {
             var head = "- `\(id)` \(inline(BriefText.taskTitle(b, id)))"
-            if let t = b.task(id) { head += " — \(t.area), \(t.status)" + (t.owner.map { ", \(inline($0))" } ?? "") }
+            if let t = b.task(id) { head += " — \(inline(t.area)), \(t.status)" + (t.owner.map { ", \(inline($0))" } ?? "") }
             out.append(head)
             if details {
                 for c in changes { out.append("  - \(inline(BriefText.describe(c))) — \(inline(BriefText.who(c)))") }
@@ -106,9 +106,12 @@ public enum BriefMarkdown {
         out.append("")
     }
 
-    /// Text safe on one Markdown line.
+    /// Text safe on one Markdown line. Angle brackets are escaped: Markdown passes HTML
+    /// through, so a title holding `<script>` or `<img ...>` would be markup, not text,
+    /// wherever the brief is rendered (the HTML brief escapes them too).
     static func inline(_ s: String) -> String {
         s.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "<", with: "\\<").replacingOccurrences(of: ">", with: "\\>")
     }
 
     /// Text safe in a table cell.
