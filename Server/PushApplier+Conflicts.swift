@@ -31,7 +31,10 @@ extension PushApplier {
                                                             arguments: [op.baseRev, op.record]) else { return }
         let now = try meta(op.record)?.effective
         let narrowed = EffectiveReleasability.narrower(EffectiveReleasability.decode(then), now)
-        guard narrowed != now else { return }
+        // Never away from the proposer's staff: a base it could not see when it was written
+        // reached it in the snapshot of the record when shared, so it has seen that value
+        // (the review: hidden from IMS, IMS's own conflict and its end never reached IMS).
+        guard narrowed != now, AccessRules.canSee(user.staff, narrowed) else { return }
         try db.execute(sql: "UPDATE changes SET effective = ? WHERE seq = ?", arguments: [EffectiveReleasability.encode(narrowed), conflictSeq])
     }
 

@@ -119,11 +119,13 @@ extension PushApplier {
             case .deleteChanged where r.deleted:
                 return try lateResolutionConflict(op, type: .editDeleted, field: Conflict.deletedField,
                                                   current: .text("deleted"), proposed: .text("kept"), currentRev: r.rev)
-            case .edit:
-                let current = try r.value(settled.field)
-                if MergeRules.decideLateResolution(spec: r.kind.field(settled.field), current: current, proposed: settled.current) == .conflict {
-                    return try lateResolutionConflict(op, type: .edit, field: settled.field, base: settled.current,
-                                                      current: current, proposed: settled.current, currentRev: r.rev(of: settled.field))
+            case .edit where r.rev(of: settled.field) > op.baseRev:
+                // What the officer chose to keep is what they were shown (the field at the
+                // rev they resolved against, which may be newer than the conflict's opening).
+                let current = try r.value(settled.field), kept = try value(of: settled.field, in: r.id, atRev: op.baseRev)
+                if MergeRules.decideLateResolution(spec: r.kind.field(settled.field), current: current, proposed: kept) == .conflict {
+                    return try lateResolutionConflict(op, type: .edit, field: settled.field, base: kept,
+                                                      current: current, proposed: kept, currentRev: r.rev(of: settled.field))
                 }
             default:
                 break

@@ -25,7 +25,8 @@ struct WorkPlanServerCommand: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
-            FileHandle.standardError.write(Data((TerminalText.visible(fullMessage(for: error)) + "\n").utf8))
+            let text = TerminalText.visible(fullMessage(for: error))
+            if !text.isEmpty { FileHandle.standardError.write(Data((text + "\n").utf8)) }
             Foundation.exit(code.rawValue)
         }
     }

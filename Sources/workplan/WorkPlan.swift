@@ -34,9 +34,11 @@ struct WorkPlan: AsyncParsableCommand {
             let code = exitCode(for: error)
             // Help and version requests print as argument-parser prints them.
             if code == .success { exit(withError: error) }
+            // An `ExitCode` thrown after the message was written has no text of its own.
             let message = fullMessage(for: error)
             let hint = DashValueHint.hint(for: message, arguments: Array(CommandLine.arguments.dropFirst()))
-            FileHandle.standardError.write(Data((TerminalText.visible(message) + (hint.map { "\n" + TerminalText.visible($0) } ?? "") + "\n").utf8))
+            let text = TerminalText.visible(message) + (hint.map { "\n" + TerminalText.visible($0) } ?? "")
+            if !text.isEmpty { FileHandle.standardError.write(Data((text + "\n").utf8)) }
             Foundation.exit(code.rawValue)
         }
     }

@@ -253,4 +253,23 @@ struct MergeTests {
             #expect(try await pullAll(f.ims).changes.contains { $0.record == t2 && $0.action == .delete } == false)
         }
     }
+
+    /// The review: a late --theirs compares the field with the settled conflict's stored
+    /// `current`, which the server never refreshes when the field moves while the conflict is
+    /// open. Two officers both keeping the value they were shown get a new conflict that
+    /// proposes a value nobody chose.
+    @Test func twoIdenticalTheirsAfterTheFieldMovedAreNotAConflict() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            let s1 = try await push(f.eums, [PlanFixtures.set(task, "status", .text("blocked"), baseRev: rev)]).results[0].rev
+            let c = try #require(try await push(f.ims, [PlanFixtures.set(task, "status", .text("done"), baseRev: rev)]).results[0].conflicts?.first)
+            // An ordinary edit while the conflict is open: replicas now show it as current.
+            let s2 = try await push(f.eums2, [PlanFixtures.set(task, "status", .text("in-progress"), baseRev: s1)]).results[0].rev
+            let keep1 = PlanOperation(record: task, kind: .task, action: .resolve, baseRev: s2, resolves: [c.id], at: PlanFixtures.at)
+            #expect(try await push(f.eums, [keep1]).results[0].outcome == .unchanged)
+            let keep2 = PlanOperation(record: task, kind: .task, action: .resolve, baseRev: s2, resolves: [c.id], at: PlanFixtures.at)
+            let late = try await push(f.ims, [keep2]).results[0]
+            #expect(late.outcome == .unchanged, "got \(late.outcome), proposing \(String(describing: late.conflicts?.first?.proposed))")
+        }
+    }
 }

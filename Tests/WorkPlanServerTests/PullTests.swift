@@ -206,6 +206,31 @@ struct PullTests {
         }
     }
 
+    /// The review: IMS edits a field whose rev came to it in a snapshot, the rev of a change
+    /// made while the task was EUMS-only. The stale edit's conflict is kept with EUMS
+    /// (keepWithWhoSawTheBase), and since f0d15d7 so is its resolution: IMS, which holds the
+    /// conflict from its own push reply, never learns it was resolved.
+    @Test func imsConflictBasedOnASnapshotRevGetsItsResolution() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums, releasable: .EUMS)
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: rev)])
+            let snap = try #require(try await pullAll(f.ims).changes.first { $0.event == .snapshot && $0.record == task })
+            let base = try #require(snap.revs?["status"])
+            #expect(base == rev)
+            try await push(f.eums, [PlanFixtures.set(task, "status", .text("blocked"), baseRev: rev)])
+            let r = try await push(f.ims, [PlanFixtures.set(task, "status", .text("done"), baseRev: base)])
+            let c = try #require(r.results[0].conflicts?.first)
+            let imsSees = try await pullAll(f.ims).changes
+            #expect(imsSees.contains { $0.event == .conflictOpened && $0.conflict?.id == c.id },
+                    "IMS's own conflict is hidden from IMS")
+            let keep = PlanOperation(record: task, kind: .task, action: .resolve, baseRev: c.currentRev, resolves: [c.id], at: PlanFixtures.at)
+            try await push(f.eums, [keep])
+            let after = try await pullAll(f.ims).changes
+            #expect(after.contains { $0.event == .conflictResolved && ($0.resolved ?? []).contains(c.id) },
+                    "IMS holds the conflict (from its push reply) but never pulls its resolution")
+        }
+    }
+
     /// From the review: a store from before migration v2 (no releasability on its changes)
     /// still sent the tester's leak. The migration replays the stream; what it finds must be
     /// what a push stores now, in every case the rules above cover.
