@@ -29,13 +29,12 @@ extension PushApplier {
     private func keepWithWhoSawTheBase(_ op: PlanOperation, conflictSeq: Int64) throws {
         guard op.baseRev > 0, let then = try String.fetchOne(db.cachedStatement(sql: "SELECT effective FROM changes WHERE seq = ? AND record = ?"),
                                                             arguments: [op.baseRev, op.record]) else { return }
-        let now = try meta(op.record)?.effective
-        let narrowed = EffectiveReleasability.narrower(EffectiveReleasability.decode(then), now)
+        let now = try meta(op.record)?.effective, base = EffectiveReleasability.decode(then)
         // Never away from the proposer's staff: a base it could not see when it was written
         // reached it in the snapshot of the record when shared, so it has seen that value
         // (the review: hidden from IMS, IMS's own conflict and its end never reached IMS).
-        guard narrowed != now, AccessRules.canSee(user.staff, narrowed) else { return }
-        try db.execute(sql: "UPDATE changes SET effective = ? WHERE seq = ?", arguments: [EffectiveReleasability.encode(narrowed), conflictSeq])
+        guard AccessRules.canSee(user.staff, EffectiveReleasability.narrower(base, now)) else { return }
+        try narrowChange(conflictSeq, was: now, to: base)
     }
 
     /// Closes the open conflicts of this record listed in `op.resolves` (whatever the
@@ -103,10 +102,8 @@ extension PushApplier {
             let stored = try String.fetchOne(opening, arguments: [id])
             saw = EffectiveReleasability.wider(saw, stored.map(EffectiveReleasability.decode) ?? .both)
         }
-        let now = try String.fetchOne(db.cachedStatement(sql: "SELECT effective FROM changes WHERE seq = ?"), arguments: [resolvedSeq])
-        let narrowed = EffectiveReleasability.narrower(EffectiveReleasability.decode(now), saw)
-        guard EffectiveReleasability.encode(narrowed) != now else { return }
-        try db.execute(sql: "UPDATE changes SET effective = ? WHERE seq = ?", arguments: [EffectiveReleasability.encode(narrowed), resolvedSeq])
+        let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT effective FROM changes WHERE seq = ?"), arguments: [resolvedSeq])
+        try narrowChange(resolvedSeq, was: EffectiveReleasability.decode(stored), to: saw)
     }
 
     /// The value `field` of record `id` had at `rev`, read from the change stream

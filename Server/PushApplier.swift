@@ -236,11 +236,17 @@ final class PushApplier {
         let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, effective FROM changes WHERE batch = ? AND record = ?"),
                                     arguments: [batchId, id])
         for row in rows {
-            let was = EffectiveReleasability.decode(row[1])
-            let narrowed = EffectiveReleasability.narrower(was, now)
-            guard narrowed != was else { continue }
-            try db.execute(sql: "UPDATE changes SET effective = ? WHERE seq = ?", arguments: [EffectiveReleasability.encode(narrowed), row[0] as Int64])
+            try narrowChange(row[0], was: EffectiveReleasability.decode(row[1]), to: now)
         }
+    }
+
+    /// Narrows the releasability change `seq` is stored with (`was`) to who can also see
+    /// `other`: the one place a stored change is hidden from more readers after `append`.
+    func narrowChange(_ seq: Int64, was: Releasability?, to other: Releasability?) throws {
+        let narrowed = EffectiveReleasability.narrower(was, other)
+        guard narrowed != was else { return }
+        try db.cachedStatement(sql: "UPDATE changes SET effective = ? WHERE seq = ?")
+            .execute(arguments: [EffectiveReleasability.encode(narrowed), seq])
     }
 
     /// A record's effective releasability: its own, narrowed by its task for a note.
