@@ -100,6 +100,7 @@ extension Replica {
         guard plan.format == PlanExport.formatName else {
             throw WorkPlanError.invalid("not a WorkPlan export (format '\(plan.format)', expected '\(PlanExport.formatName)')")
         }
+        try Self.checkEachRecordOnce(plan.records)
         return try db.write { db in
             var report = ImportReport()
             let now = Clock.now()
@@ -116,8 +117,7 @@ extension Replica {
                 if kind == .task { (records, cut) = Self.followsFirst(records) }
                 // A bad id is reported at its record's turn, like any other error in it.
                 let ids = records.map { RecordID.parse($0.id) }
-                // Rows already here, looked up once; a record created below joins them, so a
-                // file naming one id twice updates the first copy, never overwrites it.
+                // Rows already here, looked up once; a record created below joins them.
                 var present = try RecordTable.of(kind).existing(db, among: ids.compactMap { $0 })
                 trace.lap("import \(kind.rawValue): \(records.count) ids, looked up")
                 // Each record is prepared as a create on a second thread (pure work: validation,
@@ -186,6 +186,19 @@ extension Replica {
     /// checks that a link names a task it has), and, for each loop of links, the task whose
     /// link closes it, with the loop (a task is created without that link: edits two staffs
     /// made offline can close a loop, which `edit` refuses and no order can create).
+    /// An export names each record once. A file naming one twice (hand-edited, or two files
+    /// joined) says two things of one record, and which should win is not the file's to
+    /// decide silently: it is refused, naming the record, before anything is written.
+    static func checkEachRecordOnce(_ records: [ExportedRecord]) throws {
+        var seen = Set<String>(minimumCapacity: records.count)
+        for r in records {
+            let id = RecordID.parse(r.id) ?? r.id
+            guard seen.insert(id).inserted else {
+                throw WorkPlanError.invalid("import: \(r.kind.displayName) \(RecordID.short(id)) (\(r.id)) appears twice in the file; an export names each record once, so nothing was imported")
+            }
+        }
+    }
+
     static func followsFirst(_ tasks: [ExportedRecord]) -> (ordered: [ExportedRecord], cut: [String: [String]]) {
         // The common case, and one pass: no task follows on from another.
         guard tasks.contains(where: { $0.fields["follows"] != nil }) else { return (tasks, [:]) }

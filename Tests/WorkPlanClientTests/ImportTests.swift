@@ -17,17 +17,24 @@ struct ImportTests {
         PlanExport(format: PlanExport.formatName, records: records)
     }
 
-    @Test func aFileNamingOneIDTwiceUpdatesTheFirstCopy() throws {
+    @Test func aFileNamingOneIDTwiceIsRefusedAndChangesNothing() throws {
         let (r, _, area) = try makeReplica()
+        let here = try r.createRecord(.task, fields: taskFields(area, title: "Here"))
+        let before = try pendingOps(r).count
         let id = RecordID.random()
-        let result = try r.importPlan(plan([
-            exported(id, taskFields(area, title: "First")),
-            exported(id, taskFields(area, title: "Second")),
-        ]))
-        #expect(result.created == 1 && result.updated == 1)
-        #expect(try r.tasks().filter { $0.id == id }.map(\.title) == ["Second"])
-        let ops = try pendingOps(r).filter { $0.record == id }
-        #expect(ops.filter { $0.action == .create }.count == 1)
+        for second in [id, id.uppercased()] {
+            let error = #expect(throws: WorkPlanError.self) {
+                try r.importPlan(plan([
+                    exported(here, taskFields(area, title: "Renamed")),
+                    exported(id, taskFields(area, title: "First")),
+                    exported(second, taskFields(area, title: "Second")),
+                ]))
+            }
+            #expect(error?.code == .invalidInput)
+            #expect(error?.message.contains("\(RecordID.short(id)) (\(second)) appears twice") == true)
+            #expect(try r.tasks().map(\.title) == ["Here"])
+            #expect(try pendingOps(r).count == before)
+        }
     }
 
     @Test func anIDInCapitalsFindsTheRecordAlreadyHere() throws {
