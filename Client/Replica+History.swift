@@ -30,13 +30,21 @@ extension Replica {
         if let n = Self.conferenceNumber(text) { return (.conference, try conference(number: n).id) }
         var firstError: WorkPlanError?
         for kind in [RecordKind.task, .note, .agendaItem, .conference, .area] {
+            let id: String
             do {
-                return (kind, try resolveID(kind, text))
+                id = try resolveID(kind, text)
             } catch let e as WorkPlanError where e.code == .notFound {
                 continue
             } catch let e as WorkPlanError {
                 firstError = firstError ?? e
+                continue
             }
+            // Digits can be both an id's start and a conference's number: say so rather than
+            // pick one silently.
+            if let n = Int(text), let c = try? conference(number: n), c.id != id {
+                throw WorkPlanError(.ambiguous, "'\(text)' is both conference \(n) (id \(RecordID.short(c.id))) and \(kind.withArticle) whose id starts with it (\(RecordID.short(id))): give more of the id")
+            }
+            return (kind, id)
         }
         if let n = Int(text), let c = try? conference(number: n) { return (.conference, c.id) }
         if firstError == nil, let gone = try recordInHistory(prefix: text) { return gone }
@@ -63,10 +71,14 @@ extension Replica {
     public func history(record id: String) throws -> [HistoryEntry] {
         try db.read { db in
             var out: [HistoryEntry] = []
+            // The field of each conflict opened: its end names the field too, also when the
+            // resolution (a "keep theirs") carried none.
+            var conflictField: [String: String] = [:]
             for body in try String.fetchAll(db, sql: "SELECT body FROM history WHERE record = ? ORDER BY seq", arguments: [id]) {
                 let c = try JSONText.decode(Change.self, body)
+                if let opened = c.conflict { conflictField[opened.id] = opened.field }
                 out.append(HistoryEntry(seq: c.seq, record: c.record, event: c.event.rawValue, action: c.action?.rawValue,
-                                        field: c.field ?? c.conflict?.field,
+                                        field: c.field ?? c.conflict?.field ?? c.resolved?.lazy.compactMap { conflictField[$0] }.first,
                                         old: c.old ?? c.conflict?.current, new: c.value ?? c.fields.map(Self.summary) ?? c.conflict?.proposed,
                                         user: c.user, staff: c.staff.rawValue, at: TimeFormat.iso(c.at), synced: true))
             }

@@ -152,9 +152,11 @@ struct History: ReplicaCommand {
             case ("change", "delete"?): Output.line("\(when) \(who) deleted it \(tag)")
             case ("change", "restore"?): Output.line("\(when) \(who) restored it \(tag)")
             case ("change", "resolve"?): Output.line("\(when) \(who) settled a conflict keeping the current value \(tag)")
+            case ("change", "add"?): Output.line("\(when) \(who) added \(e.new ?? .null) to \(e.field ?? "") \(tag)")
+            case ("change", "remove"?): Output.line("\(when) \(who) removed \(e.new ?? .null) from \(e.field ?? "") \(tag)")
             case ("change", _): Output.line("\(when) \(who) \(e.action ?? "set") \(e.field ?? ""): \(e.old.map { "\($0) → " } ?? "")\(e.new ?? .null) \(tag)")
             case ("conflict_opened", _): Output.line("\(when) \(who) conflict on \(e.field ?? ""): proposed \(e.new ?? .null), kept \(e.old ?? .null) \(tag)")
-            case ("conflict_resolved", _): Output.line("\(when) \(who) conflict resolved \(tag)")
+            case ("conflict_resolved", _): Output.line("\(when) \(who) conflict resolved\(e.field.map { " on \($0)" } ?? "") \(tag)")
             default: Output.line("\(when) \(who) \(e.event) \(tag)")
             }
         }

@@ -228,6 +228,22 @@ struct ReplicaTests {
         #expect(ops[0].baseRev == 7)
         #expect(ops[0].value == .text("blocked"))
     }
+
+    @Test func digitsNamingBothAConferenceAndAnIDStartAreAmbiguous() throws {
+        let (r, _, area) = try makeReplica()
+        let task = "74830000-0000-4000-8000-000000000001"
+        _ = try r.importPlan(PlanExport(format: PlanExport.formatName, records: [
+            ExportedRecord(id: task, kind: .task, fields: taskFields(area), createdAt: "2024-01-01T00:00:00Z", createdBy: "test"),
+        ]))
+        #expect(try r.resolveAnyRecord("7483").1 == task, "no conference 7483: the task")
+        let conference = try r.createRecord(.conference, fields: ["number": .text("7483"), "date": .text("2024-05-14"),
+                                                                 "host": .text("EUMS"), "status": .text("planned")])
+        let error = #expect(throws: WorkPlanError.self) { try r.resolveAnyRecord("7483") }
+        #expect(error?.code == .ambiguous)
+        #expect(error?.message.contains("conference 7483") == true && error?.message.contains("74830000") == true)
+        #expect(try r.resolveAnyRecord("748300").1 == task)
+        #expect(try r.resolveAnyRecord(String(conference.prefix(8))).1 == conference)
+    }
 }
 
 @Suite("Applying pulled changes")

@@ -64,7 +64,24 @@ struct SyncEndToEndTests {
         }
         // The resolution is in the history.
         let history = try s.eums.ok("history", t)
-        #expect(history.contains("conflict resolved"), "\(history)")
+        #expect(history.contains("conflict resolved on status"), "\(history)")
+    }
+
+    /// A tag added or removed reads as that, in `history` (the change carries the tag alone).
+    @Test func historySaysWhichTagWasAddedOrRemoved() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--add-tag", "med")
+        try s.eums.ok("sync")
+        try s.eums.ok("edit", t, "--add-tag", "eu", "--remove-tag", "med")
+        let waiting = try s.eums.ok("history", t)
+        #expect(waiting.contains("added eu to tags (not yet synced)"), "\(waiting)")
+        #expect(waiting.contains("removed med from tags (not yet synced)"), "\(waiting)")
+        try s.converge()
+        let synced = try s.ims.ok("history", t)
+        #expect(synced.contains("added med to tags #"), "\(synced)")
+        #expect(synced.contains("added eu to tags #"), "\(synced)")
+        #expect(synced.contains("removed med from tags #"), "\(synced)")
     }
 
     /// The black-box tester: both staffs settle the same conflict, EUMS by keeping the
