@@ -107,8 +107,11 @@ extension Replica {
             let me = try Settings.load(from: db)
             let run = BulkRun()
             var trace = SyncTrace()
+            // Records the other staff alone may see are not imported here (nor the links to them).
+            let withheld = Self.withholding(plan.records, from: me.staff)
+            report.otherStaffOnly = withheld.leftOut.count
             var byKind: [RecordKind: [ExportedRecord]] = [:]
-            for r in plan.records { byKind[r.kind, default: []].append(r) }
+            for r in withheld.records { byKind[r.kind, default: []].append(r) }
 
             for kind in Self.importOrder {
                 var records = byKind[kind] ?? []
@@ -139,6 +142,9 @@ extension Replica {
                         let existing = present.contains(id) ? try RecordTable.of(kind).fetch(db, id: id) : nil
                         if let existing, !existing.deleted {
                             var fields = records[i].fields
+                            if let unlinked = withheld.unlinked[records[i].id] {
+                                fields = Self.keepingLinks(fields, unlinked, of: existing, leftOut: withheld.leftOut)
+                            }
                             // A link that closes a loop is not made here either: the task keeps its own.
                             if let loop = cut[records[i].id] {
                                 let wanted = fields["follows"]?.text.flatMap(RecordID.parse)
@@ -182,10 +188,6 @@ extension Replica {
         }
     }
 
-    /// Tasks ordered so that a task comes after the task it follows on from (the server
-    /// checks that a link names a task it has), and, for each loop of links, the task whose
-    /// link closes it, with the loop (a task is created without that link: edits two staffs
-    /// made offline can close a loop, which `edit` refuses and no order can create).
     /// An export names each record once. A file naming one twice (hand-edited, or two files
     /// joined) says two things of one record, and which should win is not the file's to
     /// decide silently: it is refused, naming the record, before anything is written.
@@ -199,6 +201,10 @@ extension Replica {
         }
     }
 
+    /// Tasks ordered so that a task comes after the task it follows on from (the server
+    /// checks that a link names a task it has), and, for each loop of links, the task whose
+    /// link closes it, with the loop (a task is created without that link: edits two staffs
+    /// made offline can close a loop, which `edit` refuses and no order can create).
     static func followsFirst(_ tasks: [ExportedRecord]) -> (ordered: [ExportedRecord], cut: [String: [String]]) {
         // The common case, and one pass: no task follows on from another.
         guard tasks.contains(where: { $0.fields["follows"] != nil }) else { return (tasks, [:]) }

@@ -20,6 +20,9 @@ extension Replica {
         /// Notes in the file signed by another staff and not held here, left out: only
         /// their staff may send them, and they arrive by sync.
         public var otherStaffNotes = 0
+        /// Records in the file releasable to the other staff only (and notes of such tasks),
+        /// left out: not this staff's to hold (`Replica.withholding`).
+        public var otherStaffOnly = 0
     }
 
     /// The values each field of `record` held before, from the change stream: old values,

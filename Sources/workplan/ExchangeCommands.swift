@@ -120,6 +120,10 @@ struct Import: ReplicaCommand {
         if r.otherStaffNotes > 0 {
             Output.line(Output.yellow("left out \(r.otherStaffNotes) note\(r.otherStaffNotes == 1 ? "" : "s") signed by the other staff: only they may send \(r.otherStaffNotes == 1 ? "it" : "them"), and sync brings \(r.otherStaffNotes == 1 ? "it" : "them") here"))
         }
+        if r.otherStaffOnly > 0 {
+            let other = try replica.currentSettings().staff == .EUMS ? "IMS" : "EUMS"
+            Output.line(Output.yellow("left out \(r.otherStaffOnly) record\(r.otherStaffOnly == 1 ? "" : "s") only \(other) may see (releasable to \(other) only, or a note of such a task), and the links to \(r.otherStaffOnly == 1 ? "it" : "them")"))
+        }
         if r.leftDeleted > 0 {
             Output.line(Output.yellow("left \(r.leftDeleted) record\(r.leftDeleted == 1 ? "" : "s") deleted: deleted here since the file was exported"))
         }

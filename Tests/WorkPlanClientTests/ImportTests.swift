@@ -37,6 +37,61 @@ struct ImportTests {
         }
     }
 
+    /// An EUMS export imported by IMS: what only EUMS may see stays out, and so do the links to it.
+    @Test func recordsOnlyTheOtherStaffMaySeeAreLeftOutWithTheLinksToThem() throws {
+        let (r, _, area) = try makeReplica(staff: .IMS, user: "Cdr. Jansen")
+        let shared = RecordID.random(), secret = RecordID.random(), follower = RecordID.random()
+        let secretNote = RecordID.random(), eumsNote = RecordID.random(), item = RecordID.random()
+        var secretFields = taskFields(area, title: "EUMS only")
+        secretFields["releasable"] = .text("EUMS")
+        var followerFields = taskFields(area, title: "Follows the EUMS-only task")
+        followerFields["follows"] = .text(secret.uppercased())
+        func note(_ task: String, releasable: String) -> [String: FieldValue] {
+            ["task": .text(task), "text": .text("Seen"), "author": .text("Col. Dupont"), "staff": .text("EUMS"), "releasable": .text(releasable)]
+        }
+        let report = try r.importPlan(plan([
+            exported(RecordID.conference(number: 20), ["number": .text("20"), "date": .text("2024-05-14"), "host": .text("EUMS"),
+                                                       "status": .text("planned")], kind: .conference),
+            exported(shared, taskFields(area, title: "Shared")),
+            exported(secret, secretFields),
+            exported(follower, followerFields),
+            exported(secretNote, note(secret, releasable: "both"), kind: .note),
+            exported(eumsNote, note(shared, releasable: "EUMS"), kind: .note),
+            exported(item, ["conference": .text("20"), "topic": .text("Mobility"), "tasks": .set([shared, secret]),
+                            "position": .text(PositionKey.between(nil, nil)), "releasable": .text("both")], kind: .agendaItem),
+        ]))
+        #expect(report.otherStaffOnly == 3, "the EUMS-only task, its note, and the EUMS-only note")
+        #expect(report.created == 4)
+        #expect(try r.tasks().map(\.title).sorted() == ["Follows the EUMS-only task", "Shared"])
+        #expect(try r.tasks().first { $0.id == follower }?.follows == nil)
+        #expect(try r.agenda(number: 20).first?.tasks == [shared])
+        let sent = try pendingOps(r)
+        #expect(!sent.contains { [secret, secretNote, eumsNote].contains($0.record) })
+        #expect(!sent.contains { op in (op.fields ?? [:]).values.contains { $0.elements.contains(secret) || $0.text == secret.uppercased() } })
+    }
+
+    /// A record already here keeps its own link to a record the file's staff alone may see:
+    /// the import neither sends the record nor takes the link away for everyone.
+    @Test func aRecordHereKeepsItsLinkToARecordLeftOut() throws {
+        let (r, _, area) = try makeReplica(staff: .IMS, user: "Cdr. Jansen")
+        let secret = RecordID.random(), follower = RecordID.random()
+        var fields = taskFields(area, title: "Follows")
+        fields["follows"] = .text(secret)
+        _ = try r.applyPull(PullResponse(storeId: "s1", changes: [
+            Change(seq: 5, event: .change, record: follower, kind: .task, action: .create, fields: fields, user: "Col. Dupont", staff: .EUMS, at: 1000),
+        ], next: 5, more: false, maxSeq: 5))
+        var secretFields = taskFields(area, title: "EUMS only")
+        secretFields["releasable"] = .text("EUMS")
+        var renamed = fields
+        renamed["title"] = .text("Follows, renamed")
+        let report = try r.importPlan(plan([exported(secret, secretFields), exported(follower, renamed)]))
+        #expect(report.otherStaffOnly == 1 && report.updated == 1)
+        let here = try #require(try r.tasks().first { $0.id == follower })
+        #expect(here.title == "Follows, renamed")
+        #expect(here.follows == secret)
+        #expect(try pendingOps(r).filter { $0.record == follower }.map(\.field) == ["title"])
+    }
+
     @Test func anIDInCapitalsFindsTheRecordAlreadyHere() throws {
         let (r, _, area) = try makeReplica()
         let id = try r.createRecord(.task, fields: taskFields(area, title: "Here"))

@@ -1,0 +1,67 @@
+import WorkPlanProtocol
+
+/// An export swapped between staffs holds the records its staff alone may see (a task
+/// releasable to EUMS only, its notes). Those are not this staff's to hold, nor to send:
+/// the import leaves them out and says how many, and the links other records of the file
+/// have to them are left out with them (the records here keep theirs).
+extension Replica {
+    /// The file's records without those `staff` may not see, and what that took out.
+    struct WithheldRecords {
+        /// The records to import. A link to a record left out is taken out of the fields.
+        var records: [ExportedRecord]
+        /// Ids (lowercase) of the records left out.
+        var leftOut: Set<String> = []
+        /// For each record whose fields lost a link (keyed by its id as the file spells
+        /// it): the fields that did, so that a record already here keeps its own value.
+        var unlinked: [String: Set<String>] = [:]
+    }
+
+    /// Leaves out the records releasable to the other staff only, the notes of tasks left
+    /// out, and the links to them: a task's `follows`, an agenda item's `tasks`.
+    static func withholding(_ records: [ExportedRecord], from staff: Staff) -> WithheldRecords {
+        func id(_ text: String) -> String { RecordID.parse(text) ?? text }
+        var leftOut = Set<String>()
+        for r in records where r.kind.hasReleasability {
+            if let text = r.fields[FieldName.releasable]?.text, let releasable = Releasability(parsing: text),
+               !AccessRules.canSee(staff, releasable) {
+                leftOut.insert(id(r.id))
+            }
+        }
+        guard !leftOut.isEmpty else { return WithheldRecords(records: records) }
+        for r in records where r.kind == .note {
+            if let task = r.fields["task"]?.text, leftOut.contains(id(task)) { leftOut.insert(id(r.id)) }
+        }
+        var out = WithheldRecords(records: [], leftOut: leftOut)
+        out.records.reserveCapacity(records.count)
+        for var r in records where !leftOut.contains(id(r.id)) {
+            if r.kind == .task, let target = r.fields["follows"]?.text, leftOut.contains(id(target)) {
+                r.fields["follows"] = nil
+                out.unlinked[r.id, default: []].insert("follows")
+            }
+            if r.kind == .agendaItem, let tasks = r.fields["tasks"], tasks.elements.contains(where: { leftOut.contains(id($0)) }) {
+                r.fields["tasks"] = .set(tasks.elements.filter { !leftOut.contains(id($0)) })
+                out.unlinked[r.id, default: []].insert("tasks")
+            }
+            out.records.append(r)
+        }
+        return out
+    }
+
+    /// `fields` (of a record already here, whose links to records left out were taken out)
+    /// with the record's own value of those links: the file cannot say whether the link is
+    /// still wanted, and an import must not remove it for everyone.
+    static func keepingLinks(_ fields: [String: FieldValue], _ unlinked: Set<String>, of existing: StoredRecord,
+                             leftOut: Set<String>) -> [String: FieldValue] {
+        var fields = fields
+        for name in unlinked {
+            switch name {
+            case "tasks":
+                let hidden = existing[name].elements.filter { leftOut.contains(RecordID.parse($0) ?? $0) }
+                fields[name] = .set((fields[name]?.elements ?? []) + hidden)
+            default:
+                fields[name] = existing[name]
+            }
+        }
+        return fields
+    }
+}
