@@ -41,4 +41,10 @@ public struct Settings: Sendable {
 
     /// The identity edits are made under.
     public var identity: Identity { Identity(name: user, staff: staff, role: role) }
+
+    /// Whether this replica has pulled everything the server held when it said `hello`: the
+    /// same store, and the cursor at its newest seq. A pull would then bring an empty page.
+    func isCaughtUp(with hello: HelloResponse) -> Bool {
+        storeId == hello.storeId && cursor == hello.maxSeq
+    }
 }

@@ -78,7 +78,9 @@ public struct SyncEngine: Sendable {
         }
         try replica.updateRole(hello.user.role)
         let firstPage = try await push(&report, settings: try replica.currentSettings())
-        try await pull(&report, first: firstPage)
+        if try firstPage != nil || report.pushed > 0 || !replica.currentSettings().isCaughtUp(with: hello) {
+            try await pull(&report, first: firstPage)
+        }
         if report.returned > 0 {
             // Edits set aside earlier are waiting again (their record was shared again):
             // sent now rather than at the next sync.

@@ -144,6 +144,29 @@ struct PullAheadTests {
         // Asked while the push reply was stored, when the replica's work was still to come.
         #expect(pages.limits == [Limits.defaultPageSize])
     }
+
+    /// A sync with nothing to do asks for no page: `hello` said the server's newest seq, and
+    /// this replica's cursor is there. Once another replica pushes, the next sync pulls.
+    @Test func aReplicaCaughtUpAsksForNoPage() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let (a, area) = (f.replica, f.area)
+        let b = try Replica.create(in: f.tmp.child("b"), staff: .IMS, user: "Smith")
+        let pages = SmallPages(inner: f.transport("Smith", .IMS), limit: 1000)
+        _ = try await SyncEngine(replica: b, transport: pages).run()
+        #expect(pages.cursors == [0], "a first sync pulls, though the store is empty: it learns the store's id")
+        _ = try await SyncEngine(replica: b, transport: pages).run()
+        #expect(pages.cursors == [0], "caught up: no page asked for")
+        _ = try a.createRecord(.task, fields: taskFields(area))
+        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
+        let report = try await SyncEngine(replica: b, transport: pages).run()
+        #expect(pages.cursors == [0, 0])
+        #expect(report.pulled == 2)
+        #expect(try b.tasks().count == 1)
+        _ = try await SyncEngine(replica: b, transport: pages).run()
+        #expect(pages.cursors == [0, 0], "caught up again")
+        #expect(try b.currentSettings().cursor == (try await f.store.maxSeq()))
+    }
 }
 
 /// A fresh in-process store and an EUMS replica (Dupont) holding one area, not yet synced.
