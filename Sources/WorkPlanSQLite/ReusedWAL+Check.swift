@@ -49,7 +49,7 @@ extension ReusedWAL {
               let framePage = wal.firstPage, isMarkerPage(framePage) else { return nil }
         let (page, commitSize) = wal.headers[0]
         guard commitSize > 0 else { return nil }
-        let size = (try? FileManager.default.attributesOfItem(atPath: databasePath))?[.size] as? Int64 ?? -1
+        let size = fileSize(databasePath) ?? -1
         if size != Int64(commitSize) * Int64(wal.pageSize) {
             return "the database file has \(size) bytes but its write-ahead log was written for one of \(Int64(commitSize) * Int64(wal.pageSize))"
         }
@@ -91,5 +91,16 @@ extension ReusedWAL {
     private static func be32(_ d: Data, _ at: Int) -> UInt32 {
         let s = d.startIndex + at
         return UInt32(d[s]) << 24 | UInt32(d[s + 1]) << 16 | UInt32(d[s + 2]) << 8 | UInt32(d[s + 3])
+    }
+}
+
+extension ReusedWAL {
+    /// A file's size in bytes, or nil when it cannot be read. `stat` alone: Foundation's
+    /// `attributesOfItem` also looks up the owner's user and group names, reading the password
+    /// and group files, on every open and close of a replica.
+    static func fileSize(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int64(info.st_size)
     }
 }

@@ -41,7 +41,7 @@ public enum ReusedWAL {
         let timeout = (try? Int32.fetchOne(db, sql: "PRAGMA busy_timeout")).flatMap { $0 } ?? 0
         sqlite3_busy_timeout(handle, 0)
         defer { sqlite3_busy_timeout(handle, timeout) }
-        if let size = (try? FileManager.default.attributesOfItem(atPath: walPath))?[.size] as? Int64, size > keepLimit {
+        if let size = fileSize(walPath), size > keepLimit {
             setPersist(db, false)
             return
         }
