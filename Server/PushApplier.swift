@@ -89,7 +89,7 @@ final class PushApplier {
             if op.action == .create, loaded[op.record] == nil, metas[op.record] == nil {
                 try checkAccess(op, nil)
                 if let result = try createIfAbsent(op, fieldsJSON: fieldsJSON) {
-                    results.append(result)
+                    results.append(try visibleToPusher(result, of: op))
                     try closeConflicts(op)
                     applied += 1
                     ServerFaults.appliedInPush(applied)
@@ -115,7 +115,7 @@ final class PushApplier {
                 result = try resolve(op)
             }
             try closeConflicts(op)
-            results.append(result)
+            results.append(try visibleToPusher(result, of: op))
             applied += 1
             ServerFaults.appliedInPush(applied)
         }

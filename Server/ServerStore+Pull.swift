@@ -66,6 +66,11 @@ struct PullPage {
     let staff: Staff
     var body = JSONWriter(capacity: 64 * 1024)
     var count = 0
+    /// Whether this staff may see a record a link names (`PullPage+Links.swift`), by id.
+    var linkVisibility: [String: Bool] = [:]
+    /// Tasks this page shares with the staff or withdraws from it, with the change that did:
+    /// the records linking to them follow as snapshots.
+    var linkTargetsChanged: [String: Trigger] = [:]
 
     init(db: Database, staff: Staff) {
         self.db = db
@@ -89,6 +94,7 @@ struct PullPage {
             if let before = row.optionalText(15), let after = row.optionalText(16) {
                 let was = AccessRules.canSee(staff, EffectiveReleasability.decode(before))
                 let becomes = AccessRules.canSee(staff, EffectiveReleasability.decode(after))
+                if was != becomes, row.text(3) == RecordKind.task.rawValue { linkTargetsChanged[row.text(2)] = Trigger(row) }
                 if was && !becomes {
                     emitWithdrawn(row)
                     return
@@ -102,12 +108,13 @@ struct PullPage {
             // the staff got (or gets) the record as a snapshot when it was shared.
             let visibleThen = row.isNull(18) || AccessRules.canSee(staff, EffectiveReleasability.decode(row.text(18)))
             if visibleNow && visibleThen {
-                emit(row)
+                try emit(row)
                 // A restore brings a deleted record back: replicas that removed it need the
                 // whole record with its revs and creation time, as for a newly visible one.
                 if row.optionalText(4) == Action.restore.rawValue { try emitSnapshot(of: row.text(2), trigger: Trigger(row)) }
             }
         }
+        try emitLinkingSnapshots(to: linkTargetsChanged)
         return last
     }
 
@@ -123,15 +130,28 @@ struct PullPage {
         row.withText(column) { body.string(utf8: $0) }
     }
 
-    /// `,"name":` and the column's stored JSON as it is, when it is not NULL.
-    private mutating func json(_ name: String, _ row: SQLRow, _ column: Int32) {
+    /// `,"name":` and the column's stored JSON as it is (or as `replaced` has it), when it
+    /// is not NULL.
+    private mutating func json(_ name: String, _ row: SQLRow, _ column: Int32, _ replaced: [Int32: String?] = [:]) {
+        if let replacement = replaced[column] {
+            guard let replacement else { return }
+            body.raw(name)
+            body.json(replacement)
+            return
+        }
         guard !row.isNull(column) else { return }
         body.raw(name)
         row.withText(column) { body.json(utf8: $0) }
     }
 
-    /// A stored change, as `Change` JSON (stored JSON columns are spliced in as they are).
-    private mutating func emit(_ row: SQLRow) {
+    /// A stored change, as `Change` JSON (stored JSON columns are spliced in as they are,
+    /// unless they name records this staff may not see: `linkRedactions`).
+    private mutating func emit(_ row: SQLRow) throws {
+        var replaced: [Int32: String?] = [:]
+        if let kind = RecordKind(rawValue: row.text(3)), !LinkRules.fields(of: kind).isEmpty {
+            guard let r = try linkRedactions(row, kind: kind) else { return }
+            replaced = r
+        }
         separator()
         body.raw("{\"seq\":"); body.int(row.int(0))
         string(",\"event\":", row, 1)
@@ -139,14 +159,14 @@ struct PullPage {
         string(",\"kind\":", row, 3)
         string(",\"action\":", row, 4)
         string(",\"field\":", row, 5)
-        json(",\"old\":", row, 6)
-        json(",\"value\":", row, 7)
-        json(",\"fields\":", row, 8)
+        json(",\"old\":", row, 6, replaced)
+        json(",\"value\":", row, 7, replaced)
+        json(",\"fields\":", row, 8, replaced)
         string(",\"user\":", row, 9)
         string(",\"staff\":", row, 10)
         body.raw(",\"at\":"); body.int(row.int(11))
         string(",\"batch\":", row, 12)
-        json(",\"conflict\":", row, 13)
+        json(",\"conflict\":", row, 13, replaced)
         json(",\"resolved\":", row, 14)
         body.raw("}")
     }
@@ -200,9 +220,11 @@ struct PullPage {
         }
     }
 
-    private mutating func emitSnapshot(_ rec: Row, seq: Int64, trigger: Trigger) throws {
+    mutating func emitSnapshot(_ rec: Row, seq: Int64, trigger: Trigger) throws {
+        let fields: String = rec[2]
+        let shown = try RecordKind(rawValue: rec[1]).flatMap { try visibleFields(fields, kind: $0) } ?? fields
         header(seq: seq, event: .snapshot, record: rec[0], kind: rec[1])
-        body.raw(",\"fields\":"); body.json(rec[2])
+        body.raw(",\"fields\":"); body.json(shown)
         // Every field of the kind: its own rev, or the create's seq.
         let stored: String = rec[3], createdSeq: Int64 = rec[6]
         var revs = try JSONDecoder().decode([String: Int64].self, from: Data(stored.utf8))
@@ -228,7 +250,8 @@ struct PullPage {
         // A conflict opened while the record was hidden from this staff holds values of that
         // time: it stays with the staff that could see it (its resolution still arrives).
         for row in rows where (row[3] as String?).map({ AccessRules.canSee(staff, EffectiveReleasability.decode($0)) }) ?? true {
-            let text: String = row[0]
+            let stored: String = row[0]
+            let text = try RecordKind(rawValue: row[1]).flatMap { try visibleConflict(stored, kind: $0) } ?? stored
             guard let conflict = try? JSONDecoder().decode(Conflict.self, from: Data(text.utf8)) else { continue }
             header(seq: seq, event: .conflictOpened, record: id, kind: row[1])
             body.raw(",\"field\":"); body.string(row[2])

@@ -1,0 +1,31 @@
+import WorkPlanProtocol
+
+extension PushApplier {
+    /// `result` as the pushing staff may see it: the values it carries of a link field (the
+    /// field's value now, a conflict's values) without the records that staff may not see
+    /// (`LinkRules`): an IMS officer adding a task to a shared agenda item must not learn
+    /// the EUMS-only task it also covers.
+    func visibleToPusher(_ result: OpResult, of op: PlanOperation) throws -> OpResult {
+        let links = LinkRules.fields(of: op.kind)
+        guard !links.isEmpty else { return result }
+        let canSee = { (id: String) throws -> Bool in
+            AccessRules.canSee(self.user.staff, try self.meta(RecordID.parse(id) ?? id)?.effective)
+        }
+        var out = result
+        if let field = op.field, links.contains(field), let value = result.value,
+           let visible = try LinkRules.visible(value, canSee: canSee) {
+            out.value = visible
+        }
+        if let conflicts = result.conflicts {
+            out.conflicts = try conflicts.map { c in
+                guard links.contains(c.field) else { return c }
+                var shown = c
+                shown.base = try LinkRules.visible(c.base, canSee: canSee) ?? c.base
+                shown.current = try LinkRules.visible(c.current, canSee: canSee) ?? c.current
+                shown.proposed = try LinkRules.visible(c.proposed, canSee: canSee) ?? c.proposed
+                return shown
+            }
+        }
+        return out
+    }
+}

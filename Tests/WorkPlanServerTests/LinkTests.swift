@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import WorkPlanProtocol
+@testable import WorkPlanServer
+import WorkPlanTestSupport
+
+/// The black-box tester: a shared task following on from an EUMS-only task, and a shared
+/// agenda item covering one, gave IMS the hidden task's id (`show`, `agenda list`,
+/// `history`, `export`). `LinkRules`: the other staff gets such records without the link.
+@Suite("Links to records a staff may not see")
+struct LinkTests {
+    static let conference = PlanOperation(
+        record: RecordID.conference(number: 21), kind: .conference, action: .create,
+        fields: ["number": .text("21"), "date": .text("2024-05-14"), "host": .text("EUMS"), "status": .text("planned")],
+        baseRev: 0, at: PlanFixtures.at)
+
+    static func agendaItem(_ topic: String, tasks: [String]) -> PlanOperation {
+        PlanOperation(record: RecordID.random(), kind: .agendaItem, action: .create,
+                      fields: ["conference": .text("21"), "topic": .text(topic), "tasks": .set(tasks),
+                               "position": .text(PositionKey.between(nil, nil)), "releasable": .text("both")],
+                      baseRev: 0, at: PlanFixtures.at)
+    }
+
+    static func element(_ action: Action, _ item: String, _ task: String) -> PlanOperation {
+        PlanOperation(record: item, kind: .agendaItem, action: action, field: "tasks", value: .text(task), baseRev: 0, at: PlanFixtures.at)
+    }
+
+    /// Everything a staff's pulls hold, as one text.
+    static func text(_ changes: [Change]) throws -> String {
+        String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
+    }
+
+    /// A shared task `shared` following on from EUMS-only `secret`, a shared task created
+    /// following on from it, and two shared agenda items covering it (one from its create,
+    /// one by an element added later).
+    struct Plan {
+        var shared: String, sharedRev: Int64, secret: String, follower: String, item: String, item2: String
+    }
+
+    static func plan(_ f: ServerFixture) async throws -> Plan {
+        let (shared, created) = try await seedTask(f.eums)
+        let secret = PlanFixtures.createTask(title: "EUMS internal review", area: "Military Mobility", releasable: .EUMS)
+        let follower = PlanFixtures.createTask(title: "Follows the review", area: "Military Mobility", extra: ["follows": .text(secret.record)])
+        let item = agendaItem("Cyber", tasks: [shared, secret.record])
+        let item2 = agendaItem("Mobility", tasks: [shared])
+        let r = try await push(f.eums, [secret, follower, conference, item, item2, element(.add, item2.record, secret.record)])
+        #expect(r.results.allSatisfy { $0.outcome == .accepted })
+        let set = try await push(f.eums, [PlanFixtures.set(shared, "follows", .text(secret.record), baseRev: created)])
+        #expect(set.results[0].outcome == .accepted)
+        return Plan(shared: shared, sharedRev: set.results[0].rev, secret: secret.record, follower: follower.record,
+                    item: item.record, item2: item2.record)
+    }
+
+    @Test func theOtherStaffGetsSharedRecordsWithoutTheLinksToHiddenOnes() async throws {
+        try await ServerFixture.run { f in
+            let p = try await Self.plan(f)
+            let ims = try await pullAll(f.ims, limit: 3).changes
+            #expect(!(try Self.text(ims)).contains(p.secret), "IMS never sees the EUMS-only task's id")
+            #expect(ims.first { $0.record == p.follower }?.fields?["follows"] == nil)
+            #expect(ims.first { $0.record == p.item }?.fields?["tasks"] == .set([p.shared]))
+            #expect(!ims.contains { $0.record == p.item2 && $0.action == .add }, "adding the hidden task is not sent")
+            let follows = try #require(ims.first { $0.record == p.shared && $0.field == "follows" })
+            #expect((follows.value ?? .null) == .null && follows.seq == p.sharedRev, "the change still comes: the field's rev moves")
+            // EUMS, which may see the task, gets every link.
+            let eums = try await pullAll(f.eums).changes
+            #expect(eums.first { $0.record == p.follower }?.fields?["follows"] == .text(p.secret))
+            #expect(eums.first { $0.record == p.item }?.fields?["tasks"]?.elements.contains(p.secret) == true)
+            #expect(eums.contains { $0.record == p.item2 && $0.action == .add && $0.value == .text(p.secret) })
+        }
+    }
+
+    @Test func aPushReplyShowsThePusherNoHiddenLink() async throws {
+        try await ServerFixture.run { f in
+            let p = try await Self.plan(f)
+            let other = PlanFixtures.createTask(title: "IMS task", area: "Military Mobility", lead: "IMS")
+            let r = try await push(f.ims, [other, Self.element(.add, p.item, other.record)])
+            #expect(r.results[1].outcome == .accepted)
+            #expect(r.results[1].value?.elements.contains(other.record) == true)
+            #expect(r.results[1].value?.elements.contains(p.secret) == false)
+            // A conflict on a link shows the pusher no hidden value either.
+            let c = try await push(f.ims, [PlanFixtures.set(p.shared, "follows", .text(other.record), baseRev: 1)])
+            let conflict = try #require(c.results[0].conflicts?.first)
+            #expect(c.results[0].outcome == .conflict && conflict.current == .null && (c.results[0].value ?? .null) == .null)
+            let ims = try await pullAll(f.ims).changes
+            let leaks = try ims.filter { try Self.text([$0]).contains(p.secret) }.map { try Self.text([$0]) }
+            #expect(leaks.isEmpty, "\(leaks)")
+        }
+    }
+
+    @Test func sharingOrWithdrawingATaskSendsTheRecordsLinkingToItAgain() async throws {
+        try await ServerFixture.run { f in
+            let p = try await Self.plan(f)
+            let before = try await pullAll(f.ims).next
+            let rev = try await currentRev(f, p.secret, "releasable")
+            try await push(f.eums, [PlanFixtures.set(p.secret, "releasable", .text("both"), baseRev: rev)])
+            let shown = try await pullAll(f.ims, after: before)
+            let snaps = shown.changes.filter { $0.event == .snapshot }
+            #expect(Set(snaps.map(\.record)) == [p.secret, p.shared, p.follower, p.item, p.item2], "\(p) \(snaps.map(\.record))")
+            #expect(snaps.first { $0.record == p.follower }?.fields?["follows"] == .text(p.secret))
+            #expect(snaps.first { $0.record == p.item2 }?.fields?["tasks"]?.elements.contains(p.secret) == true)
+
+            let rev2 = try await currentRev(f, p.secret, "releasable")
+            try await push(f.eums, [PlanFixtures.set(p.secret, "releasable", .text("EUMS"), baseRev: rev2)])
+            let hidden = try await pullAll(f.ims, after: shown.next)
+            #expect(hidden.changes.first?.event == .withdrawn && hidden.changes.first?.record == p.secret)
+            let again = hidden.changes.filter { $0.event == .snapshot }
+            #expect(Set(again.map(\.record)) == [p.shared, p.follower, p.item, p.item2])
+            #expect(again.first { $0.record == p.follower }?.fields?["follows"] == nil)
+            #expect(!(try Self.text(hidden.changes.filter { $0.event == .snapshot })).contains(p.secret))
+        }
+    }
+}
