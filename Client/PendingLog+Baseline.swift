@@ -40,6 +40,20 @@ extension PendingLog {
         return i == 0 ? [entries[0]] : Array(entries[..<i])
     }
 
+    /// Cuts a batch before a `set` made against no rev (base 0) of a record whose create
+    /// goes earlier in it: such an edit stands on the create, and sent together the server
+    /// would meet it as made against an older rev than the create's. Sent next, it goes
+    /// against the rev the create was given (`rebase`). It was queued apart from the create
+    /// because it names a record created after it (`Replica.queue`).
+    static func cutBeforeEditsOfCreates(_ entries: [Entry]) -> [Entry] {
+        var created = Set<String>()
+        for (i, e) in entries.enumerated() {
+            if e.op.action == .set, e.op.baseRev == 0, created.contains(e.op.record) { return Array(entries[..<i]) }
+            if e.op.action == .create { created.insert(e.op.record) }
+        }
+        return entries
+    }
+
     /// After the server accepted `op` as `seq`, later waiting edits the officer made on top
     /// of it (kept apart from it by a baseline) stand on that rev: a `set` of the same field
     /// made against the same base, or any field edit of a record whose create this was.

@@ -269,9 +269,15 @@ extension Replica {
             SELECT max(seq) FROM pending WHERE record = ? AND field = 'releasable' AND batch IS NULL
             """), arguments: [op.record])
         var serverValue = serverValue
+        // Nor before the create of a record the edit names: folded into an earlier entry, it
+        // would reach the server ahead of that create and be refused as naming a record the
+        // server does not have (a task created, then a second task, then the first made to
+        // follow on from the second, all offline).
+        let namedCreate = try Self.newestCreate(db, namedBy: op)
         for entry in try PendingLog.unsent(db, record: op.record, field: op.field) {
             if let baseline, entry.seq < baseline { break }
             if let releasability, entry.seq < releasability { break }
+            if let namedCreate, entry.seq < namedCreate { break }
             if op.action == .set, op.resolves == nil, entry.op.resolves == nil, let field = op.field, entry.op.field == field,
                [.add, .remove].contains(entry.op.action) {
                 // The set gives the field's whole value, this element edit included. Sent
@@ -308,6 +314,24 @@ extension Replica {
             break
         }
         try PendingLog.append(db, op, author: author, serverValue: serverValue)
+    }
+
+    /// The seq of the newest waiting create of a record `op`'s value names (a reference, or
+    /// a link in a set: `LinkRules`), if any.
+    static func newestCreate(_ db: Database, namedBy op: PlanOperation) throws -> Int64? {
+        guard let field = op.field, let value = op.value, let spec = op.kind.field(field) else { return nil }
+        let names: [String]
+        if case .reference = spec.type {
+            names = value.text.map { [$0] } ?? []
+        } else if LinkRules.fields(of: op.kind).contains(field) {
+            names = value.elements
+        } else {
+            return nil
+        }
+        guard !names.isEmpty else { return nil }
+        return try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT max(seq) FROM pending WHERE action = 'create' AND record IN (SELECT value FROM json_each(?))
+            """), arguments: [JSONText.encode(names)])
     }
 
     func parseID(_ text: String) throws -> String {

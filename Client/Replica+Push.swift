@@ -11,7 +11,8 @@ extension Replica {
             if let id = try String.fetchOne(db, sql: "SELECT batch FROM pending WHERE batch IS NOT NULL ORDER BY seq LIMIT 1") {
                 return PushRequest(batchId: id, ops: try PendingLog.entries(db, where: "batch = ?", arguments: [id]).map(\.op))
             }
-            return try markBatch(db, PendingLog.cutAtBaseline(try PendingLog.entries(db, where: "batch IS NULL", limit: limit)))
+            let waiting = try PendingLog.entries(db, where: "batch IS NULL", limit: limit)
+            return try markBatch(db, PendingLog.cutBeforeEditsOfCreates(PendingLog.cutAtBaseline(waiting)))
         }
     }
 
@@ -26,7 +27,7 @@ extension Replica {
                                             arguments: [inFlight.batchId])
             guard other == nil else { return nil }
             let busy = Set(inFlight.ops.map(\.record))
-            let waiting = PendingLog.cutAtBaseline(try PendingLog.entries(db, where: "batch IS NULL", limit: limit))
+            let waiting = PendingLog.cutBeforeEditsOfCreates(PendingLog.cutAtBaseline(try PendingLog.entries(db, where: "batch IS NULL", limit: limit)))
             return try markBatch(db, waiting.prefix { !busy.contains($0.op.record) })
         }
     }

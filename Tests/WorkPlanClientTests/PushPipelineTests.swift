@@ -169,6 +169,29 @@ struct PullAheadTests {
     }
 }
 
+/// An edit queued after the create it names (`Replica.queue`) of a record whose own create
+/// waits too: sent in the next batch, against the rev the create was given.
+@Suite("An edit naming a record created after its own")
+struct LinkToALaterCreateTests {
+    @Test func itSyncsWithoutConflictOrSettingAnythingAside() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let (a, area) = (f.replica, f.area)
+        let first = try a.createRecord(.task, fields: taskFields(area, title: "First"))
+        let second = try a.createRecord(.task, fields: taskFields(area, title: "Second"))
+        try a.edit(.task, id: first, [.set("follows", .text(second))])
+        let batch = try #require(try a.nextBatch())
+        #expect(batch.ops.map(\.action) == [.create, .create, .create], "the link waits for the next batch")
+        try a.releaseBatch(batch.batchId)
+        let report = try await SyncEngine(replica: a, transport: f.transport()).run()
+        #expect(report.newConflicts == 0 && report.setAside == 0 && report.openConflicts == 0)
+        #expect(try a.setAsideEdits().isEmpty && a.pendingCount() == 0)
+        let b = try Replica.create(in: f.tmp.child("b"), staff: .IMS, user: "Smith")
+        _ = try await SyncEngine(replica: b, transport: f.transport("Smith", .IMS)).run()
+        #expect(try b.tasks().first { $0.id == first }?.follows == second)
+    }
+}
+
 /// A fresh in-process store and an EUMS replica (Dupont) holding one area, not yet synced.
 /// From the review of the fold of element edits into a set (e7f80cd): what the officer set
 /// must end as theirs, with no conflict against their own edits, and the server's value

@@ -229,6 +229,40 @@ struct ReplicaTests {
         #expect(ops[0].value == .text("blocked"))
     }
 
+    /// Found while checking links: a task created, a second task created, then the first
+    /// made to follow on from the second (all offline) folded the link into the first
+    /// create, which the server then met before the second existed: both creates were set
+    /// aside. An edit naming a record whose create waits is queued after that create.
+    @Test func anEditNamingARecordCreatedLaterIsNotFoldedAheadOfItsCreate() throws {
+        let (r, _, area) = try makeReplica()
+        let first = try r.createRecord(.task, fields: taskFields(area, title: "First"))
+        let second = try r.createRecord(.task, fields: taskFields(area, title: "Second"))
+        try r.edit(.task, id: first, [.set("follows", .text(second))])
+        var ops = try pendingOps(r)
+        let createFirst = try #require(ops.firstIndex { $0.record == first && $0.action == .create })
+        let createSecond = try #require(ops.firstIndex { $0.record == second && $0.action == .create })
+        let link = try #require(ops.firstIndex { $0.record == first && $0.field == "follows" })
+        #expect(ops[createFirst].fields?["follows"] == nil)
+        #expect(createFirst < createSecond && createSecond < link)
+        #expect(try r.tasks().first { $0.id == first }?.follows == second, "the view has the link at once")
+
+        // Nor into a waiting set of the same field made before the create.
+        let id = RecordID.random()
+        _ = try r.applyPull(PullResponse(storeId: "s1", changes: [
+            Change(seq: 7, event: .change, record: id, kind: .task, action: .create, fields: taskFields(area), user: "Smith", staff: .IMS, at: 1000),
+        ], next: 7, more: false, maxSeq: 7))
+        try r.edit(.task, id: id, [.set("follows", .text(first))])
+        let third = try r.createRecord(.task, fields: taskFields(area, title: "Third"))
+        try r.edit(.task, id: id, [.set("follows", .text(third))])
+        ops = try pendingOps(r).filter { $0.record == id || $0.record == third }
+        #expect(ops.map(\.action) == [.set, .create, .set])
+        #expect(ops.map { $0.value ?? .null } == [.text(first), .null, .text(third)])
+        // An edit naming a record created earlier still folds.
+        let fourth = try r.createRecord(.task, fields: taskFields(area, title: "Fourth"))
+        try r.edit(.task, id: fourth, [.set("follows", .text(first))])
+        #expect(try pendingOps(r).filter { $0.record == fourth }.map { $0.fields?["follows"] } == [.text(first)])
+    }
+
     @Test func digitsNamingBothAConferenceAndAnIDStartAreAmbiguous() throws {
         let (r, _, area) = try makeReplica()
         let task = "74830000-0000-4000-8000-000000000001"
