@@ -252,9 +252,15 @@ extension Replica {
 }
 
 /// RFC 4180 quoting.
+/// Cells of the CSV export (RFC 4180).
 enum CSV {
+    /// A cell: quoted when it holds a comma, quote or line break; and, when it begins as a
+    /// formula would (`=`, `+`, `-`, `@`, a tab or a carriage return), led by `'` so that a
+    /// spreadsheet opening the file shows it as text and never runs it (a title typed as
+    /// `=HYPERLINK(...)` by anyone who can edit the plan).
     static func field(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let text = s.first.map { "=+-@\t\r".contains($0) } == true ? "'" + s : s
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -92,6 +92,17 @@ struct ImportTests {
         #expect(try pendingOps(r).filter { $0.record == follower }.map(\.field) == ["title"])
     }
 
+    /// The black-box tester: a title `=HYPERLINK(...)` went into the CSV export as a formula.
+    @Test func csvCellsThatLookLikeFormulasAreWrittenAsText() throws {
+        #expect(CSV.field("=HYPERLINK(\"http://evil\",\"x\")") == "\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\"")
+        #expect(CSV.field("+1") == "'+1" && CSV.field("-5") == "'-5" && CSV.field("@SUM(A1)") == "'@SUM(A1)")
+        #expect(CSV.field("\tx") == "'\tx" && CSV.field("\rx") == "\"'\rx\"")
+        #expect(CSV.field("Plain, with a comma") == "\"Plain, with a comma\"" && CSV.field("2024-05-15") == "2024-05-15")
+        let (r, _, area) = try makeReplica()
+        _ = try r.createRecord(.task, fields: taskFields(area, title: "=1+2"))
+        #expect(try r.exportTasksCSV().contains(",'=1+2,"))
+    }
+
     @Test func anIDInCapitalsFindsTheRecordAlreadyHere() throws {
         let (r, _, area) = try makeReplica()
         let id = try r.createRecord(.task, fields: taskFields(area, title: "Here"))
