@@ -38,6 +38,7 @@ public enum Validation {
             guard !hasControlCharacter(t) else {
                 throw WorkPlanError.invalid("\(label) must be one line without control characters")
             }
+            try checkShownAsTyped(t, label: label, names: kind == .area && spec.name == FieldName.name)
             return .text(t)
         case .longText:
             guard raw.utf8.count <= Schema.maxLongTextBytes else {
@@ -90,7 +91,32 @@ public enum Validation {
         guard !hasControlCharacter(t) else {
             throw WorkPlanError.invalid("\(label) element must not contain control characters")
         }
+        try checkShownAsTyped(t, label: "\(label) element", names: false)
         return t
+    }
+
+    /// Refuses one-line text that is not shown as typed: characters that reorder what
+    /// follows them (bidirectional embeddings, overrides and isolates, U+202A-U+202E and
+    /// U+2066-U+2069: "Evil \u{202E}txt.exe" lists as "Evil exe.txt"), and, in a text that
+    /// `names` something (an area), any invisible formatting character (a zero-width space
+    /// made "Mobility" and "Mobility\u{200B}" two areas that look the same). The error
+    /// names the character.
+    public static func checkShownAsTyped(_ text: String, label: String, names: Bool) throws {
+        guard text.utf8.contains(where: { $0 >= 0x80 }) else { return }
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
+                throw WorkPlanError.invalid("\(label) must not contain U+\(hex(v)), which changes the order text is shown in")
+            }
+            if names, scalar.properties.generalCategory == .format {
+                throw WorkPlanError.invalid("\(label) must not contain the invisible character U+\(hex(v)): two names that look the same would name two different things")
+            }
+        }
+    }
+
+    static func hex(_ v: UInt32) -> String {
+        let digits = String(v, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     /// Whether `text` holds a Unicode control character (category Cc). ASCII text, the

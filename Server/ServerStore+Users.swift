@@ -54,6 +54,8 @@ extension ServerStore {
               !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw WorkPlanError.invalid("user name '\(name)' must be one line without surrounding spaces")
         }
+        // A user name signs notes and history: two that look the same must not be two users.
+        try Validation.checkShownAsTyped(name, label: "a user name", names: true)
     }
 
     /// Enrols a user with the certificate issued to them. Fails when the name is taken by a

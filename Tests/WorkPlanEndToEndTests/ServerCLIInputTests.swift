@@ -39,6 +39,19 @@ struct ServerCLIInputTests {
         #expect(json?["server_url"] as? String == "https://workplan.example.org:8443")
     }
 
+    /// The black-box tester: "Col. A. Dupont" and "Col. A. Dupont\u{200B}" were two users
+    /// who list the same.
+    @Test func aUserNameWithAnInvisibleCharacterIsRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.file("home"))
+        let bundle = tmp.file("dupont.json")
+        let r = try CLI.run("workplan-server", ["user", "add", "Col. A. Dupont\u{200B}", "--staff", "IMS", "--role", "editor",
+                                                "--out", bundle, "--server-url", "https://127.0.0.1:8443", "--dir", server.home])
+        #expect(r.status != 0 && r.stderr.contains("invisible character U+200B"), "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: bundle))
+        #expect(try server.admin("user", "list").stdout == "no users\n")
+    }
+
     /// The black-box tester: an emptied store file passed `check` ("ok") and was turned into
     /// a new, empty store (no users, a new store id) that `serve` would have served. Every
     /// command that opens the store refuses it and leaves it as it is; so too a SQLite file
