@@ -4,7 +4,8 @@ import WorkPlanProtocol
 
 /// How the officer settles a conflict.
 public enum Resolution: Sendable, Hashable {
-    /// Keep the value that was refused (theirs was the current one).
+    /// Keep this officer's value: the one refused when they (or their staff) proposed it,
+    /// the current one when they set it (`Replica.mineIsTheCurrentValue`).
     case mine
     /// Keep the current value (recorded as a resolution).
     case theirs
@@ -71,6 +72,21 @@ extension Replica {
         throw WorkPlanError(.ambiguous, "\(conflicts.count) different values were proposed for \(last.field) of \(RecordID.short(last.record)) (\(values.joined(separator: ", "))): choose one with --value, or keep the current \(Self.shown(last.current)) with --theirs")
     }
 
+    /// Whether `--mine` means the current value for this officer: they proposed none of the
+    /// values in conflict, and the current one is theirs (they set it), or their staff's
+    /// against proposals of the other staff only. The black-box tester: EUMS set priority
+    /// high, IMS low (refused, in conflict), and EUMS's `resolve --mine` kept IMS's low.
+    static func mineIsTheCurrentValue(_ db: Database, _ conflicts: [Conflict], me: Settings) throws -> Bool {
+        guard let last = conflicts.last, last.type == .edit,
+              !conflicts.contains(where: { $0.proposedBy.lowercased() == me.user.lowercased() }) else { return false }
+        // The change that set the current value: the field's, or the record's create.
+        let atRev = try String.fetchAll(db, sql: "SELECT body FROM history WHERE record = ? AND seq = ?", arguments: [last.record, last.currentRev])
+        guard let change = atRev.lazy.compactMap({ try? JSONText.decode(Change.self, $0) })
+                .first(where: { $0.event == .change && ($0.field == last.field || $0.action == .create) }) else { return false }
+        if change.user.lowercased() == me.user.lowercased() { return true }
+        return change.staff == me.staff && !conflicts.contains { $0.staff == me.staff }
+    }
+
     private static func shown(_ v: FieldValue) -> String {
         switch v {
         case .null: "(empty)"
@@ -98,6 +114,8 @@ extension Replica {
                 throw WorkPlanError.notFound("no open conflict on field '\(field)' of \(RecordID.short(onRecord[0].record)); open: \(Set(onRecord.map(\.field)).sorted().joined(separator: ", "))")
             }
             let me = try Settings.load(from: db)
+            var resolution = resolution
+            if resolution == .mine, try Self.mineIsTheCurrentValue(db, matching, me: me) { resolution = .theirs }
             let c = resolution == .mine ? try Self.proposalToKeep(matching, me: me) : newest
             let ids = matching.map(\.id)
             let held = try RecordTable.of(c.kind).fetch(db, id: c.record)

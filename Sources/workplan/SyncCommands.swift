@@ -110,11 +110,11 @@ struct Conflicts: ReplicaCommand {
 
 struct Resolve: ReplicaCommand {
     static let configuration = CommandConfiguration(commandName: "resolve",
-        abstract: "Settle a conflict: --mine (the proposed value), --theirs (the current value) or --value V.")
+        abstract: "Settle a conflict: --mine (your value), --theirs (the current value) or --value V.")
     @OptionGroup var options: ReplicaOptions
     @Argument(help: "The record's id.") var id: String
     @Argument(help: "The field in conflict.") var field: String
-    @Flag(help: "Keep the proposed value.") var mine = false
+    @Flag(help: "Keep your value: the one you (or your staff) proposed, or the current one if you set it.") var mine = false
     @Flag(help: "Keep the current value.") var theirs = false
     @Option(help: "Set this value instead.") var value: String?
 

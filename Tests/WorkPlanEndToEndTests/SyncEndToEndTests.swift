@@ -67,6 +67,20 @@ struct SyncEndToEndTests {
         #expect(history.contains("conflict resolved on status"), "\(history)")
     }
 
+    /// The black-box tester: the officer whose value is the current one ran `resolve --mine`
+    /// and got the other staff's value. `--mine` is the resolver's own value.
+    @Test func mineKeepsTheValueTheResolverSet() throws {
+        let s = try SyncScenario()
+        let t = try statusConflict(s)   // EUMS set done first; IMS's blocked is in conflict
+        let r = try s.eums.run("resolve", t, "status", "--mine")
+        #expect(r.status == 0, "\(r)")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            #expect(try o.json([ConflictJSON].self, "conflicts").isEmpty)
+            #expect(try o.json(TaskJSON.self, "show", t).status == "done")
+        }
+    }
+
     /// A tag added or removed reads as that, in `history` (the change carries the tag alone).
     @Test func historySaysWhichTagWasAddedOrRemoved() throws {
         let s = try SyncScenario()
