@@ -57,7 +57,8 @@ extension Replica {
         return rows[0]["id"]
     }
 
-    /// The id of an area named `name` (case-insensitive); the error lists the known areas.
+    /// The id of the area named `name` (case-insensitive), or whose id `name` starts; the
+    /// error lists the known areas, or the areas of one name.
     public func areaID(named name: String) throws -> String {
         try db.read { db in try self.areaID(db, named: name) }
     }
@@ -65,8 +66,19 @@ extension Replica {
     func areaID(_ db: Database, named name: String) throws -> String {
         let key = RecordID.normalizedKey(name)
         let areas = try RecordTable.of(.area).fetchAll(db)
-        if let match = areas.first(where: { RecordID.normalizedKey($0.text("name") ?? "") == key }) {
-            return match.id
+        let named = areas.filter { RecordID.normalizedKey($0.text("name") ?? "") == key }
+        if named.count == 1 { return named[0].id }
+        if named.count > 1 {
+            // Two staffs gave two areas one name offline (a rename met an `area add`): say
+            // so rather than pick one, and let the officer name it by its id.
+            let ids = named.map { RecordID.short($0.id) }.sorted()
+            throw WorkPlanError(.ambiguous, "\(named.count) areas are named '\(name)' (\(ids.joined(separator: ", "))): give the area's id instead, as in --area \(ids[0])")
+        }
+        // An area's id (or a unique prefix of 4 or more characters of it).
+        let prefix = name.lowercased()
+        if prefix.count >= RecordID.minimumPrefix, prefix.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+            let byID = areas.filter { $0.id.hasPrefix(prefix) }
+            if byID.count == 1 { return byID[0].id }
         }
         let known = areas.compactMap { $0.text("name") }.sorted()
         let hint = known.isEmpty ? "there are no areas yet; add one with 'workplan area add NAME'" : "known areas: \(known.joined(separator: ", "))"

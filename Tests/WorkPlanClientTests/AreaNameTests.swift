@@ -9,6 +9,25 @@ import WorkPlanTestSupport
 /// tasks by area, not by the name an area shows.
 @Suite("Area names")
 struct AreaNameTests {
+    /// The black-box tester: an area renamed (by import) to "Mobility" on one side while the
+    /// other added an area "Mobility": after the sync two areas bear the name, and
+    /// `--area Mobility` silently took one. It is now ambiguous, and an area's id names it.
+    @Test func twoAreasOfOneNameAreAmbiguousAndNamedByTheirIDs() throws {
+        let (r, _, mobility) = try makeReplica()
+        let other = RecordID.random()
+        _ = try r.applyPull(PullResponse(storeId: "s1", changes: [
+            Change(seq: 5, event: .change, record: other, kind: .area, action: .create, fields: ["name": .text("military MOBILITY")],
+                   user: "Smith", staff: .IMS, at: 1000),
+        ], next: 5, more: false, maxSeq: 5))
+        let e = #expect(throws: WorkPlanError.self) { try r.areaID(named: "Military Mobility") }
+        #expect(e?.code == .ambiguous)
+        #expect(e?.message.contains(RecordID.short(other)) == true && e?.message.contains(RecordID.short(mobility)) == true)
+        #expect(try r.areaID(named: String(other.prefix(6))) == other)
+        #expect(try r.areaID(named: mobility.uppercased()) == mobility)
+        let unknown = #expect(throws: WorkPlanError.self) { try r.areaID(named: "Cyber") }
+        #expect(unknown?.code == .notFound)
+    }
+
     @Test func aConflictResolvedToAnotherAreasNameIsRefused() throws {
         let (r, _, mobility) = try makeReplica()
         let medical = try r.createRecord(.area, fields: ["name": .text("Medical Cooperation")])
