@@ -66,7 +66,7 @@ public enum Validation {
             throw WorkPlanError.invalid("\(label) must be one of \(options.joined(separator: ", ")) (got '\(raw)')")
         case .date:
             guard isValidDate(raw) else {
-                throw WorkPlanError.invalid("\(label) must be a date YYYY-MM-DD (got '\(raw)')")
+                throw WorkPlanError.invalid("\(label) must be a date YYYY-MM-DD from 1900-01-01 to 2999-12-31 (got '\(raw)')")
             }
             return .text(raw)
         case .number:

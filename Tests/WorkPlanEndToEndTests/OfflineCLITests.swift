@@ -208,6 +208,7 @@ struct OfflineCLITests {
         try refused(["add", "T", "--area", "Military Mobility", "--priority", "urgent"], mentions: "priority must be one of")
         try refused(["add", "T", "--area", "Military Mobility", "--due", "2023-02-30"], mentions: "due must be a date")
         try refused(["add", "T", "--area", "Military Mobility", "--due", "tomorrow"], mentions: "due must be a date")
+        try refused(["add", "T", "--area", "Military Mobility", "--due", "9999-12-31"], mentions: "from 1900-01-01 to 2999-12-31 (got '9999-12-31')")
         try refused(["add", "  ", "--area", "Military Mobility"], mentions: "title must not be empty")
         try refused(["add", "T"], mentions: "--area is required")
         try refused(["add", "T", "--area", "Military Mobility", "--conference", "99"], mentions: "no conference 99")
