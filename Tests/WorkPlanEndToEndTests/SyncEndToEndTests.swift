@@ -140,13 +140,15 @@ struct SyncEndToEndTests {
 
     /// Three officers set one field: the second and third pushers each get a conflict, with
     /// different proposed values. `--mine` keeps the value its caller proposed; for someone
-    /// who proposed neither it does not say which, and is refused with both values named
-    /// (it took one of them, by conflict id, and dropped the other silently).
+    /// who proposed neither (nor set the current value) it does not say which, and is
+    /// refused with both values named (it took one of them, by conflict id, and dropped the
+    /// other silently).
     @Test func mineKeepsTheCallersOwnProposalAmongSeveral() throws {
         let s = try SyncScenario()
         let third = try SyncScenario.join(s.server, s.tmp, "Maj. E. Third", staff: "EUMS", dir: "third")
+        let fourth = try SyncScenario.join(s.server, s.tmp, "Capt. F. Fourth", staff: "EUMS", dir: "fourth")
         let t = try s.sharedTask()
-        let all = [s.eums, s.ims, third]
+        let all = [s.eums, s.ims, third, fourth]
         try s.converge(all)
         try s.eums.ok("edit", t, "--due", "2024-01-01")
         try s.ims.ok("edit", t, "--due", "2024-02-02")
@@ -156,11 +158,11 @@ struct SyncEndToEndTests {
         #expect(try third.json([ConflictJSON].self, "conflicts").map(\.proposed).sorted { "\($0)" < "\($1)" }
                 == [.text("2024-02-02"), .text("2024-03-03")])
 
-        let neither = try s.eums.run("resolve", t, "due", "--mine")
+        let neither = try fourth.run("resolve", t, "due", "--mine")
         #expect(neither.status != 0)
         #expect(neither.stderr.contains("'2024-02-02' by Lt Col. B. Smith") && neither.stderr.contains("'2024-03-03' by Maj. E. Third"),
                 "\(neither.stderr)")
-        #expect(try s.eums.json(StatusJSON.self, "status").pending == 0, "refused: nothing queued")
+        #expect(try fourth.json(StatusJSON.self, "status").pending == 0, "refused: nothing queued")
 
         try third.ok("resolve", t, "due", "--mine")
         try s.converge(all)
