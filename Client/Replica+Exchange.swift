@@ -251,7 +251,6 @@ extension Replica {
     }
 }
 
-/// RFC 4180 quoting.
 /// Cells of the CSV export (RFC 4180).
 enum CSV {
     /// A cell: quoted when it holds a comma, quote or line break; and, when it begins as a

@@ -15,8 +15,12 @@ public enum FollowOn {
         return nil
     }
 
-    /// The refusal of a link that closes `loop`.
-    public static func refusal(task: String, follows target: String, loop: [String]) -> WorkPlanError {
-        WorkPlanError(.invalidInput, "task \(RecordID.short(task)) cannot follow on from \(RecordID.short(target)): that task already follows on from it (\(loop.map(RecordID.short).joined(separator: " → "))), and the links would go round in a loop")
+    /// The refusal of a link that closes `loop`. `canSee` says which tasks of the loop the
+    /// officer may see: the others are named only as hidden (`LinkRules`: their ids are not
+    /// theirs to learn, not even from an error).
+    public static func refusal(task: String, follows target: String, loop: [String],
+                               canSee: (String) -> Bool = { _ in true }) -> WorkPlanError {
+        func shown(_ id: String) -> String { canSee(id) ? RecordID.short(id) : "(a task you may not see)" }
+        return WorkPlanError(.invalidInput, "task \(shown(task)) cannot follow on from \(shown(target)): that task already follows on from it (\(loop.map(shown).joined(separator: " → "))), and the links would go round in a loop")
     }
 }

@@ -87,6 +87,21 @@ struct LinkTests {
         }
     }
 
+    /// The reviewer: the refusal of a follow-on loop listed every task of the loop, one the
+    /// pusher may not see too.
+    @Test func aFollowOnLoopRefusalNamesNoHiddenTask() async throws {
+        try await ServerFixture.run { f in
+            let (b, bRev) = try await seedTask(f.eums)
+            let secret = PlanFixtures.createTask(title: "EUMS only", area: "Military Mobility", releasable: .EUMS, extra: ["follows": .text(b)])
+            let a = PlanFixtures.createTask(title: "Shared", area: "Military Mobility", extra: ["follows": .text(secret.record)])
+            try await push(f.eums, [secret, a])
+            let reply = try await f.ims.push(PushRequest(batchId: RecordID.random(), ops: [PlanFixtures.set(b, "follows", .text(a.record), baseRev: bRev)]))
+            #expect(reply.status == 400 && reply.text.contains("loop"), "\(reply.text)")
+            #expect(!reply.text.contains(RecordID.short(secret.record)) && reply.text.contains("a task you may not see"), "\(reply.text)")
+            #expect(reply.text.contains(RecordID.short(a.record)) && reply.text.contains(RecordID.short(b)))
+        }
+    }
+
     @Test func sharingOrWithdrawingATaskSendsTheRecordsLinkingToItAgain() async throws {
         try await ServerFixture.run { f in
             let p = try await Self.plan(f)
