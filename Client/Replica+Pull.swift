@@ -50,6 +50,7 @@ extension Replica {
                     // record is also told it is withdrawn, when it pulls the change).
                     if try RecordTable.of(change.kind).exists(db, id: change.record) { summary.withdrawn += 1 }
                     summary.setAside += try removeRecord(db, change.kind, change.record, withHistory: true)
+                    if change.kind == .task { try Self.forgetLinks(db, to: change.record) }
                 case .snapshot:
                     // Kept: `history` starts there, and `changes` takes later old values from it.
                     try keep(change)

@@ -33,4 +33,53 @@ public enum LinkRules {
             return kept.count == ids.count ? nil : .set(kept)
         }
     }
+
+    /// `conflict` without hidden records in its values (when its field is a link), or nil
+    /// when it shows none.
+    public static func visible(_ conflict: Conflict, canSee: (String) throws -> Bool) rethrows -> Conflict? {
+        guard fields(of: conflict.kind).contains(conflict.field) else { return nil }
+        var c = conflict, changed = false
+        for path in [\Conflict.base, \Conflict.current, \Conflict.proposed] {
+            if let shown = try visible(c[keyPath: path], canSee: canSee) {
+                c[keyPath: path] = shown
+                changed = true
+            }
+        }
+        return changed ? c : nil
+    }
+
+    /// What of `change` a reader may see, by the same rule as a pull page
+    /// (`Server/PullPage+Links.swift`, which works on the stored columns).
+    public enum Shown {
+        /// Nothing in it names a hidden record.
+        case asIs
+        /// It names one: this is it without.
+        case redacted(Change)
+        /// It adds or removes a hidden record in a set: the reader's copy never held it.
+        case nothing
+    }
+
+    /// `change` without the records `canSee` refuses (a replica forgetting a task withdrawn
+    /// from its staff applies it to the history it keeps of other records).
+    public static func visible(_ change: Change, canSee: (String) throws -> Bool) rethrows -> Shown {
+        let links = fields(of: change.kind)
+        guard !links.isEmpty else { return .asIs }
+        var c = change, changed = false
+        if let field = c.field, links.contains(field) {
+            if c.action == .add || c.action == .remove, let element = c.value?.text, try !canSee(element) { return .nothing }
+            if let old = c.old, let shown = try visible(old, canSee: canSee) { c.old = shown; changed = true }
+            if let value = c.value, let shown = try visible(value, canSee: canSee) { c.value = shown; changed = true }
+        }
+        if var all = c.fields {
+            for name in links {
+                if let value = all[name], let shown = try visible(value, canSee: canSee) {
+                    all[name] = shown == .null ? nil : shown
+                    changed = true
+                }
+            }
+            c.fields = all
+        }
+        if let conflict = c.conflict, let shown = try visible(conflict, canSee: canSee) { c.conflict = shown; changed = true }
+        return changed ? .redacted(c) : .asIs
+    }
 }

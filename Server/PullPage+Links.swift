@@ -49,16 +49,7 @@ extension PullPage {
     mutating func visibleConflict(_ text: String, kind: RecordKind) throws -> String? {
         let fields = LinkRules.fields(of: kind)
         guard !fields.isEmpty, fields.contains(where: { text.contains("\"\($0)\"") }) else { return nil }
-        var c = try JSONText.decode(Conflict.self, text)
-        guard fields.contains(c.field) else { return nil }
-        var changed = false
-        for path in [\Conflict.base, \Conflict.current, \Conflict.proposed] {
-            if let visible = try LinkRules.visible(c[keyPath: path], canSee: { try canSeeLinked($0) }) {
-                c[keyPath: path] = visible
-                changed = true
-            }
-        }
-        return changed ? JSONText.encode(c) : nil
+        return try LinkRules.visible(try JSONText.decode(Conflict.self, text), canSee: { try canSeeLinked($0) }).map(JSONText.encode)
     }
 
     /// What a change row of `kind` sends in place of its stored JSON columns (old, value,

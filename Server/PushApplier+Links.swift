@@ -17,14 +17,7 @@ extension PushApplier {
             out.value = visible
         }
         if let conflicts = result.conflicts {
-            out.conflicts = try conflicts.map { c in
-                guard links.contains(c.field) else { return c }
-                var shown = c
-                shown.base = try LinkRules.visible(c.base, canSee: canSee) ?? c.base
-                shown.current = try LinkRules.visible(c.current, canSee: canSee) ?? c.current
-                shown.proposed = try LinkRules.visible(c.proposed, canSee: canSee) ?? c.proposed
-                return shown
-            }
+            out.conflicts = try conflicts.map { try LinkRules.visible($0, canSee: canSee) ?? $0 }
         }
         return out
     }

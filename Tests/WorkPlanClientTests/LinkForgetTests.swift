@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import Testing
+import WorkPlanProtocol
+import WorkPlanTestSupport
+@testable import WorkPlanClient
+
+/// The reviewer of 4ebebe3: a task withdrawn from IMS and then taken off an agenda item
+/// before IMS pulled left its id in IMS's copy of the item for good (the pull leaves the
+/// removal out, and the item no longer links to it), and in the item's history.
+@Suite("A withdrawn task is forgotten in other records")
+struct LinkForgetTests {
+    @Test func noIDOfTheWithdrawnTaskStaysWithTheOtherStaff() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let (eums, area) = (f.replica, f.area)
+        let shared = try eums.createRecord(.task, fields: taskFields(area, title: "Shared"))
+        let hidden = try eums.createRecord(.task, fields: taskFields(area, title: "Soon hidden"))
+        var follower = taskFields(area, title: "Follows the one soon hidden")
+        follower["follows"] = .text(hidden)
+        let follows = try eums.createRecord(.task, fields: follower)
+        _ = try eums.createRecord(.conference, fields: ["number": .text("21"), "date": .text("2024-05-14"), "host": .text("EUMS"), "status": .text("planned")])
+        let item = try eums.createRecord(.agendaItem, fields: ["conference": .text("21"), "topic": .text("Cyber"), "tasks": .set([shared, hidden]),
+                                                              "position": .text(PositionKey.between(nil, nil)), "releasable": .text("both")])
+        _ = try await SyncEngine(replica: eums, transport: f.transport()).run()
+        let ims = try Replica.create(in: f.tmp.child("ims"), staff: .IMS, user: "Smith")
+        _ = try await SyncEngine(replica: ims, transport: f.transport("Smith", .IMS)).run()
+        #expect(try ims.agenda(number: 21).first?.tasks.contains(hidden) == true, "shared: IMS sees it")
+
+        try eums.edit(.task, id: hidden, [.set("releasable", .text("EUMS"))])
+        try eums.edit(.agendaItem, id: item, [.remove("tasks", hidden)])
+        _ = try await SyncEngine(replica: eums, transport: f.transport()).run()
+        _ = try await SyncEngine(replica: ims, transport: f.transport("Smith", .IMS)).run()
+
+        #expect(try ims.agenda(number: 21).first?.tasks == [shared])
+        #expect(try ims.tasks().first { $0.id == follows }?.follows == nil)
+        let held = try await ims.db.read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM history").joined() + String.fetchAll(db, sql: "SELECT body FROM conflict").joined()
+        }
+        let exported = String(decoding: try JSONEncoder().encode(try ims.exportPlan()), as: UTF8.self)
+        #expect(!held.contains(hidden) && !exported.contains(hidden))
+        // EUMS still has every link it made.
+        #expect(try eums.tasks().first { $0.id == follows }?.follows == hidden)
+    }
+}
