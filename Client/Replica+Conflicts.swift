@@ -76,15 +76,27 @@ extension Replica {
     /// values in conflict, and the current one is theirs (they set it), or their staff's
     /// against proposals of the other staff only. The black-box tester: EUMS set priority
     /// high, IMS low (refused, in conflict), and EUMS's `resolve --mine` kept IMS's low.
+    /// When this replica's history does not tell who set the current value (it starts at a
+    /// snapshot, say) and neither the officer nor their staff proposed a value, `--mine`
+    /// names no value: the officer is asked to choose, rather than given the other one.
     static func mineIsTheCurrentValue(_ db: Database, _ conflicts: [Conflict], me: Settings) throws -> Bool {
         guard let last = conflicts.last, last.type == .edit,
               !conflicts.contains(where: { $0.proposedBy.lowercased() == me.user.lowercased() }) else { return false }
-        // The change that set the current value: the field's, or the record's create.
+        let ourStaffProposed = conflicts.contains { $0.staff == me.staff }
+        // The change that set the current value: the field's, the record's create or restore.
         let atRev = try String.fetchAll(db, sql: "SELECT body FROM history WHERE record = ? AND seq = ?", arguments: [last.record, last.currentRev])
-        guard let change = atRev.lazy.compactMap({ try? JSONText.decode(Change.self, $0) })
-                .first(where: { $0.event == .change && ($0.field == last.field || $0.action == .create) }) else { return false }
+        func setsTheField(_ c: Change) -> Bool {
+            guard c.event == .change else { return false }
+            if c.field == last.field { return true }
+            return c.action == .create || c.action == .restore
+        }
+        let changes = atRev.compactMap { try? JSONText.decode(Change.self, $0) }
+        guard let change = changes.first(where: setsTheField) else {
+            if ourStaffProposed { return false }
+            throw WorkPlanError(.ambiguous, "this replica cannot tell who set the current \(Self.shown(last.current)) of \(last.field) (its history of \(RecordID.short(last.record)) starts later), so --mine names no value: keep it with --theirs, or choose one with --value")
+        }
         if change.user.lowercased() == me.user.lowercased() { return true }
-        return change.staff == me.staff && !conflicts.contains { $0.staff == me.staff }
+        return change.staff == me.staff && !ourStaffProposed
     }
 
     private static func shown(_ v: FieldValue) -> String {

@@ -263,6 +263,25 @@ struct ReplicaTests {
         #expect(try pendingOps(r).filter { $0.record == fourth }.map { $0.fields?["follows"] } == [.text(first)])
     }
 
+    /// The reviewer of d23656c: when the replica's history does not hold the change that set
+    /// the current value, `--mine` kept the other staff's proposal, the case it was meant
+    /// to stop. It now asks the officer to choose.
+    @Test func mineWithNoKnownSetterAndAnotherStaffsProposalAsksToChoose() throws {
+        let (r, _, area) = try makeReplica()
+        let id = RecordID.random()
+        let conflict = Conflict(id: RecordID.random(), record: id, kind: .task, type: .edit, field: "priority", base: .text("medium"),
+                                current: .text("high"), proposed: .text("low"), proposedBy: "Smith", staff: .IMS, at: 2000, currentRev: 9)
+        _ = try r.applyPull(PullResponse(storeId: "s1", changes: [
+            Change(seq: 7, event: .change, record: id, kind: .task, action: .create, fields: taskFields(area), user: "Smith", staff: .IMS, at: 1000),
+            Change(seq: 10, event: .conflictOpened, record: id, kind: .task, field: "priority", user: "Smith", staff: .IMS, at: 2000, conflict: conflict),
+        ], next: 10, more: false, maxSeq: 10))
+        let e = #expect(throws: WorkPlanError.self) { try r.resolve(record: id, field: "priority", with: .mine) }
+        #expect(e?.code == .ambiguous && e?.message.contains("--theirs") == true)
+        #expect(try r.conflicts().count == 1, "nothing settled")
+        _ = try r.resolve(record: id, field: "priority", with: .theirs)
+        #expect(try r.conflicts().isEmpty)
+    }
+
     @Test func digitsNamingBothAConferenceAndAnIDStartAreAmbiguous() throws {
         let (r, _, area) = try makeReplica()
         let task = "74830000-0000-4000-8000-000000000001"

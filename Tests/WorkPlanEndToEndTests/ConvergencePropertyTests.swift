@@ -76,7 +76,7 @@ struct ConvergencePropertyTests {
             edits += 1
             do {
                 try randomEdit(o, areas: areas, step: step, rng: &rng)
-            } catch let e as WorkPlanError where [.forbidden, .notFound, .invalidInput, .alreadyExists].contains(e.code) {
+            } catch let e as WorkPlanError where [.forbidden, .notFound, .invalidInput, .alreadyExists, .ambiguous].contains(e.code) {
                 trace("  refused: \(e.message)")
                 // A refused edit changes nothing; that is part of what is checked below.
             }
