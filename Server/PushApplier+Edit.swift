@@ -5,10 +5,11 @@ extension PushApplier {
     /// `set`: the three-way field decision of `MergeRules.decideSet`.
     func set(_ op: PlanOperation) throws -> OpResult {
         var r = try record(op.record)
-        let field = op.field!, proposed = op.value ?? .null
-        if r.deleted { return try editOfDeleted(op, r, proposed: proposed) }
+        let field = op.field!
+        if r.deleted { return try editOfDeleted(op, r, proposed: op.value ?? .null) }
         let spec = op.kind.field(field)!
         let current = try r.value(field), currentRev = r.rev(of: field)
+        let proposed = try keepingHiddenLinks(op, field: field, proposed: op.value ?? .null, current: current)
         // The base value matters only for a stale long-text merge; read it from history then.
         let needsBase = spec.isLongText && op.baseRev < currentRev && proposed != current
         let base = needsBase ? try value(of: field, in: r.id, atRev: op.baseRev) : .null

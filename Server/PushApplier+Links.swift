@@ -21,4 +21,15 @@ extension PushApplier {
         }
         return out
     }
+
+    /// The value a `set` of a link set (an agenda item's tasks) gives, keeping the elements
+    /// of `current` the pushing staff may not see: the officer chose the set without seeing
+    /// them, and their choice must not remove them for the staff that can. (A `follows` is
+    /// one value: what was not seen is replaced, docs/sync-model.md.)
+    func keepingHiddenLinks(_ op: PlanOperation, field: String, proposed: FieldValue, current: FieldValue) throws -> FieldValue {
+        guard LinkRules.fields(of: op.kind).contains(field), op.kind.field(field)?.isSet == true else { return proposed }
+        let hidden = try current.elements.filter { !AccessRules.canSee(user.staff, try meta(RecordID.parse($0) ?? $0)?.effective) }
+        guard !hidden.isEmpty else { return proposed }
+        return .makeSet(proposed.elements + hidden)
+    }
 }

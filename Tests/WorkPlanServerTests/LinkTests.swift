@@ -87,6 +87,23 @@ struct LinkTests {
         }
     }
 
+    /// The reviewer: IMS setting an agenda item's whole `tasks` (by `resolve --value`, or an
+    /// import) removed the EUMS-only task it could not see. The hidden elements stay.
+    @Test func aSetOfLinksKeepsTheOnesThePusherMayNotSee() async throws {
+        try await ServerFixture.run { f in
+            let p = try await Self.plan(f)
+            let other = PlanFixtures.createTask(title: "IMS task", area: "Military Mobility", lead: "IMS")
+            try await push(f.ims, [other])
+            let rev = try await currentRev(f, p.item, "tasks")
+            let r = try await push(f.ims, [PlanFixtures.set(p.item, kind: .agendaItem, "tasks", .set([other.record]), baseRev: rev)])
+            #expect(r.results[0].outcome == .accepted)
+            #expect(r.results[0].value == .set([other.record]), "the reply shows IMS its own choice only")
+            let eums = try await pullAll(f.eums).changes
+            let last = try #require(eums.last { $0.record == p.item && $0.field == "tasks" })
+            #expect(last.value?.elements.sorted() == [other.record, p.secret].sorted(), "EUMS keeps its hidden task, loses the shared one")
+        }
+    }
+
     /// The reviewer: the refusal of a follow-on loop listed every task of the loop, one the
     /// pusher may not see too.
     @Test func aFollowOnLoopRefusalNamesNoHiddenTask() async throws {
