@@ -19,6 +19,7 @@ extension Replica {
             // Fields with an open conflict here: a later change of one moves what the
             // conflict shows as current (`refreshConflicts`).
             var conflicted = Set(try Row.fetchAll(db, sql: "SELECT record, field FROM conflict").map { "\($0[0] as String)/\($0[1] as String)" })
+            var withdrawnTasks = Set<String>()
             let history = try db.cachedStatement(sql: "INSERT INTO history (seq, record, body) VALUES (?, ?, ?)")
             func keep(_ change: Change) throws { try history.run([.int(change.seq), .text(change.record), .text(JSONText.encode(change))]) }
             for change in page.changes {
@@ -50,10 +51,12 @@ extension Replica {
                     // record is also told it is withdrawn, when it pulls the change).
                     if try RecordTable.of(change.kind).exists(db, id: change.record) { summary.withdrawn += 1 }
                     summary.setAside += try removeRecord(db, change.kind, change.record, withHistory: true)
-                    if change.kind == .task { try Self.forgetLinks(db, to: change.record) }
+                    if change.kind == .task { withdrawnTasks.insert(change.record) }
                 case .snapshot:
                     // Kept: `history` starts there, and `changes` takes later old values from it.
                     try keep(change)
+                    // Shared again later in the same page: not to be forgotten.
+                    withdrawnTasks.remove(change.record)
                     try applySnapshot(db, change, hasPending: waiting.contains(change.record))
                     summary.applied += 1
                     let back = try Self.returnSetAsideEdits(db, revealed: change.record)
@@ -61,6 +64,8 @@ extension Replica {
                     waiting.formUnion(back)
                 }
             }
+            // What other records here said of the tasks withdrawn (`Replica+Links.swift`).
+            try Self.forgetLinks(db, to: withdrawnTasks)
             try Settings.store(["cursor": String(page.next), "store_id": page.storeId], in: db)
             return summary
         }

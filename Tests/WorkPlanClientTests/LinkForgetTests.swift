@@ -42,4 +42,25 @@ struct LinkForgetTests {
         // EUMS still has every link it made.
         #expect(try eums.tasks().first { $0.id == follows }?.follows == hidden)
     }
+
+    /// Withdrawn and shared again before the other staff pulls (one page): the links stay.
+    @Test func aTaskWithdrawnAndSharedAgainInOnePageKeepsItsLinks() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let (eums, area) = (f.replica, f.area)
+        let task = try eums.createRecord(.task, fields: taskFields(area, title: "Back and forth"))
+        var follower = taskFields(area, title: "Follows it")
+        follower["follows"] = .text(task)
+        let follows = try eums.createRecord(.task, fields: follower)
+        _ = try await SyncEngine(replica: eums, transport: f.transport()).run()
+        let ims = try Replica.create(in: f.tmp.child("ims"), staff: .IMS, user: "Smith")
+        _ = try await SyncEngine(replica: ims, transport: f.transport("Smith", .IMS)).run()
+        try eums.edit(.task, id: task, [.set("releasable", .text("EUMS"))])
+        _ = try await SyncEngine(replica: eums, transport: f.transport()).run()
+        try eums.edit(.task, id: task, [.set("releasable", .text("both"))])
+        _ = try await SyncEngine(replica: eums, transport: f.transport()).run()
+        _ = try await SyncEngine(replica: ims, transport: f.transport("Smith", .IMS)).run()
+        #expect(try ims.tasks().first { $0.id == follows }?.follows == task)
+        #expect(try ims.tasks().contains { $0.id == task })
+    }
 }
