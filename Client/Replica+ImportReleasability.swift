@@ -34,13 +34,11 @@ extension Replica {
         var out = WithheldRecords(records: [], leftOut: leftOut)
         out.records.reserveCapacity(records.count)
         for var r in records where !leftOut.contains(id(r.id)) {
-            if r.kind == .task, let target = r.fields["follows"]?.text, leftOut.contains(id(target)) {
-                r.fields["follows"] = nil
-                out.unlinked[r.id, default: []].insert("follows")
-            }
-            if r.kind == .agendaItem, let tasks = r.fields["tasks"], tasks.elements.contains(where: { leftOut.contains(id($0)) }) {
-                r.fields["tasks"] = .set(tasks.elements.filter { !leftOut.contains(id($0)) })
-                out.unlinked[r.id, default: []].insert("tasks")
+            for name in LinkRules.fields(of: r.kind) {
+                guard let value = r.fields[name],
+                      let shown = LinkRules.visible(value, canSee: { !leftOut.contains(id($0)) }) else { continue }
+                r.fields[name] = shown == .null ? nil : shown
+                out.unlinked[r.id, default: []].insert(name)
             }
             out.records.append(r)
         }
@@ -54,11 +52,10 @@ extension Replica {
                              leftOut: Set<String>) -> [String: FieldValue] {
         var fields = fields
         for name in unlinked {
-            switch name {
-            case "tasks":
+            if existing.kind.field(name)?.isSet == true {
                 let hidden = existing[name].elements.filter { leftOut.contains(RecordID.parse($0) ?? $0) }
                 fields[name] = .set((fields[name]?.elements ?? []) + hidden)
-            default:
+            } else {
                 fields[name] = existing[name]
             }
         }

@@ -76,7 +76,7 @@ extension Replica {
         }
         // An area's id (or a unique prefix of 4 or more characters of it).
         let prefix = name.lowercased()
-        if prefix.count >= RecordID.minimumPrefix, prefix.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+        if RecordID.isPlausiblePrefix(prefix) {
             let byID = areas.filter { $0.id.hasPrefix(prefix) }
             if byID.count == 1 { return byID[0].id }
         }

@@ -45,8 +45,7 @@ extension PushApplier {
     func checkNoFollowOnLoop(_ id: String, follows target: String, _ op: PlanOperation) throws {
         if let loop = try FollowOn.loop(task: id, follows: target, { try recordIfPresent($0)?.value(FieldName.follows).text }) {
             // Named, so the replica sets this edit aside and sends the rest.
-            let canSee = { (id: String) in AccessRules.canSee(self.user.staff, (try? self.meta(id))??.effective) }
-            var refusal = FollowOn.refusal(task: id, follows: target, loop: loop, canSee: canSee)
+            var refusal = FollowOn.refusal(task: id, follows: target, loop: loop, canSee: { (try? self.pusherCanSee($0)) ?? false })
             refusal.record = id
             refusal.operation = op.id
             throw refusal

@@ -8,9 +8,7 @@ extension PushApplier {
     func visibleToPusher(_ result: OpResult, of op: PlanOperation) throws -> OpResult {
         let links = LinkRules.fields(of: op.kind)
         guard !links.isEmpty else { return result }
-        let canSee = { (id: String) throws -> Bool in
-            AccessRules.canSee(self.user.staff, try self.meta(RecordID.parse(id) ?? id)?.effective)
-        }
+        let canSee = { (id: String) throws -> Bool in try self.pusherCanSee(id) }
         var out = result
         if let field = op.field, links.contains(field), let value = result.value,
            let visible = try LinkRules.visible(value, canSee: canSee) {
@@ -28,8 +26,14 @@ extension PushApplier {
     /// one value: what was not seen is replaced, docs/sync-model.md.)
     func keepingHiddenLinks(_ op: PlanOperation, field: String, proposed: FieldValue, current: FieldValue) throws -> FieldValue {
         guard LinkRules.fields(of: op.kind).contains(field), op.kind.field(field)?.isSet == true else { return proposed }
-        let hidden = try current.elements.filter { !AccessRules.canSee(user.staff, try meta(RecordID.parse($0) ?? $0)?.effective) }
+        let hidden = try current.elements.filter { try !pusherCanSee($0) }
         guard !hidden.isEmpty else { return proposed }
         return .makeSet(proposed.elements + hidden)
+    }
+
+    /// Whether the pushing staff may see record `id` as the batch has left it (no such
+    /// record: no). What the link rules ask of every id a reply or refusal would name.
+    func pusherCanSee(_ id: String) throws -> Bool {
+        AccessRules.canSee(user.staff, try meta(RecordID.parse(id) ?? id)?.effective)
     }
 }
