@@ -17,8 +17,13 @@ extension ServerHome {
 
         fileprivate init(fd: Int32) { self.fd = fd }
 
-        /// Releases the lock.
-        deinit { close(fd) }
+        /// Releases the lock. Explicitly, then closes: a process forked meanwhile (another
+        /// thread starting a child) shares this open file, and until that child execs, the
+        /// close alone would leave the lock held.
+        deinit {
+            flock(fd, LOCK_UN)
+            close(fd)
+        }
     }
 
     /// Takes the folder's lock, or throws `unavailable` naming what holds it when another

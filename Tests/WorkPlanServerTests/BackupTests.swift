@@ -73,6 +73,36 @@ struct BackupTests {
         }
     }
 
+    /// The lock goes when `serve` lets go of it, even while a copy of its open file lives on:
+    /// a child process forked by another thread holds one until it execs (the rare failure
+    /// of the test above, when other tests started processes). The copy is made with `dup`.
+    @Test func aReleasedLockIsFreeWhileACopyOfItsFileIsStillOpen() throws {
+        let dir = try TemporaryDirectory()
+        let home = try ServerHome.initialize(at: dir.file("served"))
+        let copy: Int32
+        do {
+            let lock = try home.lock(for: "serve it")
+            copy = try #require(try Self.duplicateOpenFile(home.lockPath))
+            withExtendedLifetime(lock) {}
+        }
+        defer { close(copy) }
+        let again = try home.lock(for: "serve it again")
+        withExtendedLifetime(again) {}
+    }
+
+    /// A second descriptor of this process's open file at `path`, as `fork` would leave in a child.
+    static func duplicateOpenFile(_ path: String) throws -> Int32? {
+        var file = stat()
+        guard stat(path, &file) == 0 else { return nil }
+        for name in try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+            var open = stat()
+            guard let fd = Int32(name), fstat(fd, &open) == 0,
+                  open.st_dev == file.st_dev, open.st_ino == file.st_ino else { continue }
+            return dup(fd)
+        }
+        return nil
+    }
+
     @Test func checkFindsAGapInTheSequence() async throws {
         try await ServerFixture.run { f in
             _ = try await seedTask(f.eums)
