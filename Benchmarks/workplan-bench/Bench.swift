@@ -12,8 +12,12 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Plan sizes (tasks), comma-separated.") var sizes: String = "1000,10000,50000"
     @Option(help: "Runs per measurement of a single command.") var runs: Int = 15
     @Option(help: "Which groups: local, store, transport, sync (comma-separated).") var only: String = "local,store,transport,sync"
+    @Option(help: ArgumentHelp("Only edits every tenth task of the replica in this folder, as the 10% sync does (for profiling one sync by hand).", visibility: .hidden))
+    var editTenth: String?
+    @Option(help: ArgumentHelp("Which tenth --edit-tenth edits (0-9).", visibility: .hidden)) var round: Int = 0
 
     func run() async throws {
+        if let editTenth { return try SyncBench.editEveryTenthTask(in: editTenth, round: round) }
         let sizes = self.sizes.split(separator: ",").compactMap { Int($0) }
         let groups = Set(only.split(separator: ","))
         var table = Table()
