@@ -25,14 +25,16 @@ public final class Replica: Sendable {
         FileManager.default.fileExists(atPath: databaseURL(in: folder).path)
     }
 
-    /// Creates a new replica. Throws `alreadyExists` if the folder already holds one.
+    /// Creates a new replica. Throws `alreadyExists` if the folder already holds one. A
+    /// replica whose making stopped before its staff and user were recorded (an `init` or
+    /// `join` killed midway: nothing can have been written to it since) is finished instead.
     public static func create(in folder: URL, staff: Staff, user: String, role: Role = .editor) throws -> Replica {
-        if exists(in: folder) {
-            throw WorkPlanError(.alreadyExists, "a replica already exists in \(folder.path)")
-        }
         let name = user.trimmingWhitespace()
         guard !name.isEmpty, name.count <= 120, !name.contains(where: { $0.isNewline }) else {
             throw WorkPlanError.invalid("the user name must be 1 to 120 characters on one line")
+        }
+        if exists(in: folder), try !isUnfinished(folder) {
+            throw WorkPlanError(.alreadyExists, "a replica already exists in \(folder.path)")
         }
         try makeFolder(folder)
         let db = try openDatabase(at: databaseURL(in: folder), create: true)
@@ -41,6 +43,13 @@ public final class Replica: Sendable {
                                 "created_at": String(Clock.now())], in: db)
         }
         return try Replica(folder: folder, db: db)
+    }
+
+    /// Whether the replica in `folder` was left unfinished: no staff and user recorded.
+    static func isUnfinished(_ folder: URL) throws -> Bool {
+        let db = try openDatabase(at: databaseURL(in: folder), create: false)
+        defer { try? db.close() }
+        return try db.read { try Settings.isUnfinished($0) }
     }
 
     /// Opens the replica in `folder`. Throws `notFound` when there is none and `corrupt`

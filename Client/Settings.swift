@@ -21,12 +21,19 @@ public struct Settings: Sendable {
         var map: [String: String] = [:]
         for row in rows { map[row["key"]] = row["value"] }
         guard let staff = map["staff"].flatMap(Staff.init(rawValue:)), let user = map["user"] else {
-            throw WorkPlanError(.corrupt, "the replica has no staff or user recorded")
+            throw WorkPlanError(.corrupt, "the replica has no staff or user recorded: its 'workplan init' or 'workplan join' stopped before the end; run that command again to finish it")
         }
         return Settings(staff: staff, user: user, role: map["role"].flatMap(Role.init(rawValue:)) ?? .editor,
                         serverURL: map["server_url"], storeId: map["store_id"],
                         cursor: map["cursor"].flatMap { Int64($0) } ?? 0,
                         lastSync: map["last_sync"].flatMap { Int64($0) })
+    }
+
+    /// Whether the replica's staff or user is missing: its making stopped before they were
+    /// recorded (they are the first thing written after the schema).
+    static func isUnfinished(_ db: Database) throws -> Bool {
+        let known = try String.fetchAll(db, sql: "SELECT key FROM setting WHERE key IN ('staff', 'user')")
+        return known.count < 2
     }
 
     static func store(_ values: [String: String?], in db: Database) throws {

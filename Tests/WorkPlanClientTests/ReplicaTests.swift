@@ -78,6 +78,23 @@ struct ReplicaTests {
         #expect(try Replica.open(in: folder).tasks().count == 50)
     }
 
+    /// An `init` killed after the schema but before the staff and user were recorded left a
+    /// replica every command refused, `init` included ("a replica already exists").
+    @Test func anInitStoppedBeforeItsSettingsIsFinishedByTheNextInit() throws {
+        let tmp = try TemporaryDirectory()
+        let folder = tmp.child("replica")
+        try withExtendedLifetime(try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")) {}
+        let file = try DatabaseQueue(path: Replica.databaseURL(in: folder).path)
+        try file.write { try $0.execute(sql: "DELETE FROM setting") }
+        try file.close()
+        let refused = #expect(throws: WorkPlanError.self) { try Replica.open(in: folder) }
+        #expect(refused?.message.contains("run that command again to finish it") == true)
+        let finished = try Replica.create(in: folder, staff: .IMS, user: "Maj. Smith")
+        #expect(finished.settings.staff == .IMS && finished.settings.user == "Maj. Smith")
+        // A finished replica is never made again.
+        #expect(throws: WorkPlanError.self) { try Replica.create(in: folder, staff: .IMS, user: "Maj. Smith") }
+    }
+
     @Test func createWritesRecordAndPendingOperationTogether() throws {
         let (r, _, area) = try makeReplica()
         let id = try r.createRecord(.task, fields: taskFields(area))
