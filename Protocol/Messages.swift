@@ -96,7 +96,8 @@ public struct OpResult: Codable, Sendable, Hashable {
     public var op: String
     public var outcome: Outcome
     public var seq: Int64?
-    /// The field's (or record's) value now, after this operation.
+    /// The field's (or record's) value now, after this operation: `.null` when the field
+    /// is empty (sent as `"value": null`), nil when the result carries no value (left out).
     public var value: FieldValue?
     /// The field's (or, for record-level operations, the record's) rev now.
     public var rev: Int64
@@ -111,6 +112,18 @@ public struct OpResult: Codable, Sendable, Hashable {
         self.value = value
         self.rev = rev
         self.conflicts = conflicts
+    }
+
+    /// As the synthesised decoder, except that a `null` value is the empty value, not "no
+    /// value": a conflict kept an emptied field, and the replica must show it empty.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        op = try c.decode(String.self, forKey: .op)
+        outcome = try c.decode(Outcome.self, forKey: .outcome)
+        seq = try c.decodeIfPresent(Int64.self, forKey: .seq)
+        value = c.contains(.value) ? try c.decode(FieldValue.self, forKey: .value) : nil
+        rev = try c.decode(Int64.self, forKey: .rev)
+        conflicts = try c.decodeIfPresent([Conflict].self, forKey: .conflicts)
     }
 }
 

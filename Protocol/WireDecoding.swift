@@ -85,9 +85,9 @@ package enum WireDecoding {
         guard case .object = v, case .string(let op)? = v["op"],
               case .string(let outcomeText)? = v["outcome"], let outcome = OpResult.Outcome(rawValue: outcomeText),
               case .int(let rev)? = v["rev"], let seq = optionalInt(v["seq"]) else { return nil }
-        // As the synthesised decoder: a null value is "no value".
+        // As `OpResult`'s decoder: a null value is the empty value, an absent one "no value".
         var value: FieldValue?
-        if let x = v["value"], !x.isNull {
+        if let x = v["value"] {
             guard let fv = fieldValue(x) else { return nil }
             value = fv
         }

@@ -10,9 +10,9 @@ extension ServerStore {
         /// Whether this is the stored reply of a batch already applied.
         public var replayed: Bool
 
-        /// The reply decoded (for tests and in-process callers).
+        /// The reply decoded as a replica decodes it (for tests and in-process callers).
         public func decoded() throws -> PushResponse {
-            try JSONDecoder().decode(PushResponse.self, from: Data(json))
+            try WireDecoding.pushResponse(json)
         }
     }
 

@@ -75,6 +75,8 @@ struct FastWireCodecTests {
             OpResult(op: "b", outcome: .merged, seq: 11, value: .text("merged\ntext"), rev: 11),
             OpResult(op: "c", outcome: .unchanged, value: .makeSet(["x", "y"]), rev: 3),
             OpResult(op: "d", outcome: .conflict, rev: 12, conflicts: [Self.conflict]),
+            // The field is empty now: not the same as no value.
+            OpResult(op: "e", outcome: .conflict, value: .null, rev: 12, conflicts: [Self.conflict]),
         ]
         // Both writers: the server's and JSONEncoder's.
         let fromWriter = JSONWriter.pushResponse(batchId: "b", storeId: "s", resultsJSON: JSONWriter.encode(results: results), replayed: true)
