@@ -90,9 +90,10 @@ extension Replica {
         }
         let fresh = try create(in: folder, staff: staff, user: user, role: settings["role"].flatMap(Role.init(rawValue:)) ?? bundle?.role ?? .editor)
         try fresh.db.write { db in
-            var keep: [String: String?] = [:]
-            for key in ["server_url", "store_id"] { keep[key] = settings[key] ?? (key == "server_url" ? bundle?.serverURL : nil) }
-            try Settings.store(keep, in: db)
+            // Spelled out: assigned into a `[String: String?]`, `settings[key] ?? fallback`
+            // wraps the left side once more, and the fallback is never taken.
+            let serverURL: String? = settings["server_url"] ?? bundle?.serverURL
+            try Settings.store(["server_url": serverURL, "store_id": settings["store_id"]], in: db)
             try copy(setAside, into: "set_aside", columns: "title, reason, set_at, " + PendingLog.operationColumns, in: db)
             try copy(pending, into: "pending", columns: PendingLog.operationColumns + ", batch", in: db)
         }

@@ -30,4 +30,24 @@ struct SalvageTests {
         #expect(first.savedEdits == 1 && second.savedEdits == 1)
         #expect(try Replica.open(in: folder).pendingCount() == 1)
     }
+
+    /// Tester, 2026-11-30: with the settings unreadable, the server URL was not taken from the
+    /// enrolment bundle kept in the folder, so `status` called the recovered replica offline.
+    @Test func aReplicaWhoseSettingsAreLostTakesItsServerFromTheBundle() throws {
+        let tmp = try TemporaryDirectory()
+        let folder = tmp.child("replica")
+        withExtendedLifetime(try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")) {}
+        let bundle = EnrolmentBundle(user: "Col. Dupont", staff: .EUMS, role: .editor, serverURL: "https://127.0.0.1:7443",
+                                     certificate: "cert", key: "key", ca: "ca")
+        try JSONEncoder().encode(bundle).write(to: folder.appendingPathComponent(Replica.bundleFileName))
+        let file = Replica.databaseURL(in: folder).path
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+        try Data(repeating: 0x5a, count: 8192).write(to: URL(fileURLWithPath: file))
+
+        let report = try Replica.salvage(folder: folder)
+        #expect(report.enrolled && report.pendingUnreadable)
+        let recovered = try Replica.open(in: folder).currentSettings()
+        #expect(recovered.serverURL == "https://127.0.0.1:7443")
+        #expect(recovered.user == "Col. Dupont" && recovered.staff == .EUMS)
+    }
 }
