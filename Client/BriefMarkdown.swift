@@ -33,7 +33,9 @@ public enum BriefMarkdown {
         }
         if !b.agenda.isEmpty { line() }
         if let g = b.conference.guidance {
-            line("**Guidance of the Director Generals:** \(inline(g))")
+            // Each line of the guidance stays a line (a hard break: two spaces at the end).
+            let lines = g.split(separator: "\n", omittingEmptySubsequences: false).map { inline(String($0)) }
+            line("**Guidance of the Director Generals:** " + lines.joined(separator: "  \n"))
             line()
         }
 

@@ -43,7 +43,8 @@ enum BriefStyle {
     .s-proposed { background: #8c9bad; } .s-blocked { background: #c0392b; } .s-cancelled { background: #5f6b76; }
     .field { font-weight: bold; font-size: 8.5pt; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); margin-right: 4px; }
     del { color: #8a3b30; } ins { color: #1f6b3c; text-decoration: none; font-weight: bold; }
-    blockquote { margin: 8px 0; padding: 6px 10px; background: var(--band); border-left: 4px solid var(--navy); }
+    blockquote { margin: 8px 0; padding: 6px 10px; background: var(--band); border-left: 4px solid var(--navy); white-space: pre-line; }
+    .lines { white-space: pre-line; }
     .lead { color: var(--muted); margin: 4px 0 8px; } .none { color: var(--muted); font-style: italic; }
     footer { margin-top: 20px; padding-top: 6px; border-top: 1px solid var(--rule); font-size: 8pt; color: var(--muted); }
     @page { size: A4; margin: 14mm 12mm; }

@@ -150,6 +150,19 @@ struct BriefCLITests {
         #expect(html.contains("<b class=\"only\">[EUMS only]</b> EUMS internal: budget line 4"))
     }
 
+    /// Tester, 2026-11-30: the guidance and notes lost their line breaks in the brief.
+    @Test func linesOfTheGuidanceAndOfNotesStayLines() throws {
+        let p = try CLIPlan()
+        try p.o.ok("conference", "guidance", "21", "Line one\nLine two")
+        try p.o.ok("note", p.medical, "Step 1 done.\nStep 2 pending.")
+        let md = try p.o.ok("brief", "--conference", "21")
+        #expect(md.contains("**Guidance of the Director Generals:** Line one  \nLine two\n"), "\(md)")
+        let html = try p.o.ok("brief", "--conference", "21", "--format", "html")
+        #expect(html.contains("blockquote { margin: 8px 0; padding: 6px 10px; background: var(--band); border-left: 4px solid var(--navy); white-space: pre-line; }"))
+        #expect(html.contains("<blockquote><b>Guidance of the Director Generals.</b> Line one\nLine two</blockquote>"))
+        #expect(html.contains("<span class=\"lines\">Step 1 done.\nStep 2 pending.</span>"))
+    }
+
     @Test func htmlBriefToAFile() throws {
         let p = try CLIPlan()
         let out = p.tmp.child("brief.html")
