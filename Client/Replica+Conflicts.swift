@@ -52,11 +52,26 @@ extension Replica {
                 .sorted { ($0.at, $0.id) < ($1.at, $1.id) }
                 .map { c in
                     let title = try RecordTable.of(c.kind).fetch(db, id: c.record).flatMap { $0.text("title") ?? $0.text("topic") ?? $0.text("name") ?? $0.text("number") }
+                        ?? Self.lastTitle(db, of: c.record)
                     return ConflictView(id: c.id, record: c.record, shortRecord: RecordID.short(c.record), kind: c.kind.rawValue,
                                         title: title, type: c.type.rawValue, field: c.field, base: c.base, current: c.current,
                                         proposed: c.proposed, proposedBy: c.proposedBy, staff: c.staff.rawValue, at: TimeFormat.iso(c.at))
                 }
         }
+    }
+
+    /// The last title (or topic) a record had in its history here: what names a task deleted
+    /// on the server in its conflicts, the view holding it no more.
+    static func lastTitle(_ db: Database, of record: String) throws -> String? {
+        let bodies = try String.fetchAll(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq DESC"), arguments: [record])
+        for body in bodies {
+            guard let change = WireDecoding.change(text: body) else { continue }
+            for name in ["title", "topic"] {
+                if change.field == name, let text = change.value?.text { return text }
+                if let text = change.fields?[name]?.text { return text }
+            }
+        }
+        return nil
     }
 
     /// The conflict whose proposed value `--mine` keeps, among the open conflicts on one
