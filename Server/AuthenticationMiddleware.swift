@@ -17,7 +17,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         let fingerprint = CertificateFingerprint.sha256(der: der)
         guard let user = try await store.user(fingerprint: fingerprint) else {
-            throw WorkPlanError(.unauthenticated, "this client certificate is not enrolled on this server")
+            // Issued by this CA, so once enrolled here, most likely: enrolling a user again
+            // replaces their certificate, and an older bundle stops working.
+            throw WorkPlanError(.unauthenticated, "this client certificate is not enrolled on this server; if you were enrolled again, join with your newest bundle ('workplan join BUNDLE'), else ask an administrator to enrol you")
         }
         if let revoked = user.revokedAt {
             throw WorkPlanError(.revoked, "the certificate of user \(user.name) was revoked on \(TimeFormat.iso(revoked)); ask an administrator to enrol you again")

@@ -38,6 +38,8 @@ struct SecurityTests {
             defer { Task { await client.shutdown() } }
             let r = try await client.hello()
             #expect(r.status == 401 && r.error?.code == .unauthenticated)
+            // Tester: a bundle replaced by enrolling again was told only "not enrolled".
+            #expect(r.error?.message.contains("join with your newest bundle") == true)
         }
     }
 
