@@ -128,7 +128,14 @@ extension Replica {
         try db.write { db in
             let open = try String.fetchAll(db, sql: "SELECT body FROM conflict").map { try JSONText.decode(Conflict.self, $0) }
             var p = prefix.lowercased()
-            if let n = Self.conferenceNumber(prefix), let c = try conferenceRecord(db, number: n) { p = c.id }
+            if let n = Self.conferenceNumber(prefix), let c = try conferenceRecord(db, number: n) {
+                p = c.id
+            } else {
+                // Digits of 4 or more may be a conference's number as well as the start of the
+                // id of a record in conflict: read as `history` reads them (both is an error).
+                let starting = open.filter { $0.record.hasPrefix(p) }.map { (kind: $0.kind, id: $0.record) }.sorted { $0.id < $1.id }
+                if let c = try conference(db, namedBy: prefix, besides: starting) { p = c.id }
+            }
             let onRecord = open.filter { $0.record.hasPrefix(p) }
             guard !onRecord.isEmpty else { throw WorkPlanError.notFound("no open conflict on a record with id \(prefix)") }
             let records = Set(onRecord.map(\.record))

@@ -39,14 +39,11 @@ extension Replica {
                 firstError = firstError ?? e
                 continue
             }
-            // Digits can be both an id's start and a conference's number: say so rather than
-            // pick one silently.
-            if let n = Int(text), let c = try? conference(number: n), c.id != id {
-                throw WorkPlanError(.ambiguous, "'\(text)' is both conference \(n) (id \(RecordID.short(c.id))) and \(kind.withArticle) whose id starts with it (\(RecordID.short(id))): give more of the id")
-            }
+            // Digits can be both an id's start and a conference's number.
+            if let c = try db.read({ db in try conference(db, namedBy: text, besides: [(kind, id)]) }) { return (.conference, c.id) }
             return (kind, id)
         }
-        if let n = Int(text), let c = try? conference(number: n) { return (.conference, c.id) }
+        if let c = try db.read({ db in try conference(db, namedBy: text, besides: []) }) { return (.conference, c.id) }
         if firstError == nil, let gone = try recordInHistory(prefix: text) { return gone }
         if let firstError { throw firstError }
         throw WorkPlanError.notFound("no record with id \(text)")

@@ -91,6 +91,18 @@ extension Replica {
         text.count < RecordID.minimumPrefix ? Int(text) : nil
     }
 
+    /// The conference that digits name when they may also start the id of a record (a
+    /// conference number of 4 or more digits; CLI.md names conferences by number): nil when
+    /// no conference has that number, and an `ambiguous` error when one of `records` (those
+    /// whose id starts with the digits) is another record: say so rather than pick one silently.
+    func conference(_ db: Database, namedBy text: String, besides records: [(kind: RecordKind, id: String)]) throws -> StoredRecord? {
+        guard let n = Int(text), let c = try conferenceRecord(db, number: n) else { return nil }
+        if let other = records.first(where: { $0.id != c.id }) {
+            throw WorkPlanError(.ambiguous, "'\(text)' is both conference \(n) (id \(RecordID.short(c.id))) and \(other.kind.withArticle) whose id starts with it (\(RecordID.short(other.id))): give more of the id")
+        }
+        return c
+    }
+
     /// The conference with this number, or a `notFound` error.
     public func conference(number: Int) throws -> StoredRecord {
         try db.read { db in

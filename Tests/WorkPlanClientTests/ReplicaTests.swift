@@ -314,6 +314,36 @@ struct ReplicaTests {
         #expect(try r.resolveAnyRecord("748300").1 == task)
         #expect(try r.resolveAnyRecord(String(conference.prefix(8))).1 == conference)
     }
+
+    /// `resolve` reads digits as `history` does: a conference's number that also starts the
+    /// id of a record in conflict is refused as ambiguous, not settled on one of them.
+    @Test func resolveRefusesDigitsNamingBothAConferenceAndAConflictedIDStart() throws {
+        let (r, _, area) = try makeReplica()
+        let task = "74830000-0000-4000-8000-000000000001"
+        let conference = RecordID.conference(number: 7483)
+        let conferenceFields: [String: FieldValue] = ["number": .text("7483"), "date": .text("2024-05-14"),
+                                                      "host": .text("EUMS"), "status": .text("planned")]
+        func conflict(_ record: String, _ kind: RecordKind, _ field: String, current: String, proposed: String) -> Conflict {
+            Conflict(id: RecordID.random(), record: record, kind: kind, type: .edit, field: field, base: .null, current: .text(current),
+                     proposed: .text(proposed), proposedBy: "Smith", staff: .IMS, at: 2000, currentRev: 9)
+        }
+        _ = try r.applyPull(PullResponse(storeId: "s1", changes: [
+            Change(seq: 7, event: .change, record: task, kind: .task, action: .create, fields: taskFields(area), user: "Smith", staff: .IMS, at: 1000),
+            Change(seq: 8, event: .change, record: conference, kind: .conference, action: .create, fields: conferenceFields, user: "Smith", staff: .IMS, at: 1000),
+            Change(seq: 10, event: .conflictOpened, record: task, kind: .task, field: "priority", user: "Smith", staff: .IMS, at: 2000,
+                   conflict: conflict(task, .task, "priority", current: "high", proposed: "low")),
+            Change(seq: 11, event: .conflictOpened, record: conference, kind: .conference, field: "place", user: "Smith", staff: .IMS, at: 2000,
+                   conflict: conflict(conference, .conference, "place", current: "Brussels", proposed: "Madrid")),
+        ], next: 11, more: false, maxSeq: 11))
+        let error = #expect(throws: WorkPlanError.self) { try r.resolve(record: "7483", field: "priority", with: .theirs) }
+        #expect(error?.code == .ambiguous)
+        #expect(error?.message.contains("conference 7483") == true && error?.message.contains("74830000") == true, "\(String(describing: error))")
+        #expect(try r.conflicts().count == 2, "nothing settled")
+        // More of the id names the task; with its conflict settled, the digits name the conference.
+        #expect(try r.resolve(record: "748300", field: "priority", with: .theirs).record == task)
+        #expect(try r.resolve(record: "7483", field: "place", with: .theirs).record == conference)
+        #expect(try r.conflicts().isEmpty)
+    }
 }
 
 @Suite("Applying pulled changes")
