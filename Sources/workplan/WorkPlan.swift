@@ -20,11 +20,11 @@ struct WorkPlan: AsyncParsableCommand {
     )
 
     /// argument-parser's `main`, with a hint when a value that starts with '-' was read as
-    /// an option ("--conference -3", a note "- done"): its own message only says a value
+    /// an option (`--owner -Smith`, a note "- done"): its own message only says a value
     /// is missing.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parse(Array(CommandLine.arguments.dropFirst()))
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
@@ -44,8 +44,44 @@ struct WorkPlan: AsyncParsableCommand {
     }
 }
 
+extension WorkPlan {
+    /// `parseAsRoot`, reading a negative number after an option as that option's value:
+    /// argument-parser takes "-1" for an option and says the value is missing, while
+    /// WorkPlan has no option that looks like a number, so `--conference -1` gets the value
+    /// check's own message, as `--conference 0` does.
+    static func parse(_ arguments: [String]) throws -> any ParsableCommand {
+        do {
+            return try parseAsRoot(arguments)
+        } catch {
+            guard let joined = DashValueHint.joiningNegativeNumber(in: arguments, message: fullMessage(for: error)) else { throw error }
+            return try parse(joined)
+        }
+    }
+}
+
 /// Values that start with '-' are read as options by the command line's parser.
 enum DashValueHint {
+    /// `arguments` with the option that `message` says has no value joined to the negative
+    /// number after it (`--conference=-1`), or nil when no negative number follows it.
+    static func joiningNegativeNumber(in arguments: [String], message: String) -> [String]? {
+        guard let option = optionMissingValue(message) else { return nil }
+        let end = arguments.firstIndex(of: "--") ?? arguments.count
+        guard let i = arguments[..<end].indices.first(where: {
+            arguments[$0] == option && $0 + 1 < end && isNegativeNumber(arguments[$0 + 1])
+        }) else { return nil }
+        var joined = arguments
+        joined[i] = option + "=" + arguments[i + 1]
+        joined.remove(at: i + 1)
+        return joined
+    }
+
+    /// "-1", "-0.5": a minus sign, then digits (and a decimal point).
+    static func isNegativeNumber(_ arg: String) -> Bool {
+        let rest = arg.dropFirst()
+        return arg.hasPrefix("-") && rest.first?.isASCII == true && rest.first?.isNumber == true
+            && rest.allSatisfy { ($0.isASCII && $0.isNumber) || $0 == "." }
+    }
+
     /// A hint naming the value, when `message` says a value is missing (or an option is
     /// unknown) and the value given starts with '-': the word after the option named
     /// (`--owner -Smith`), or a word that looks like text, not an option (`looksLikeText`).

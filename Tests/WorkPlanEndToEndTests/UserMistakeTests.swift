@@ -141,7 +141,7 @@ struct UserMistakeTests {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
         let t = String(try o.ok("add", "Harmonise permissions", "--area", "Military Mobility").split(separator: "\n")[0])
-        try refused(o, ["edit", t, "--conference", "-3"], saying: ["hint: '-3' starts with '-'", "--conference=-3"])
+        try refused(o, ["edit", t, "--conference", "-3"], saying: ["must be a whole number from 1 to 999999 (got '-3')"])
         try refused(o, ["edit", t, "--owner", "-Smith"], saying: ["hint: '-Smith' starts with '-'", "--owner=-Smith"])
         try refused(o, ["edit", t, "--add-tag", "-urgent"], saying: ["--add-tag=-urgent"])
         try refused(o, ["edit", t, "--conference=-3"], saying: ["must be a whole number from 1 to 999999 (got '-3')"])
@@ -154,6 +154,28 @@ struct UserMistakeTests {
         let r = try CLI.run("workplan", ["note", t, "--dir", o.dir, "--", "- done"])
         #expect(r.status == 0, "\(r)")
         #expect(try o.json(TaskJSON.self, "show", t).notes?.map(\.text) == ["- done"])
+    }
+
+    /// A negative number after a number option was read as an option, and the error only
+    /// said the value was missing: it gets the number check's message, the one 0 gets.
+    @Test func aNegativeNumberGetsTheNumberCheckNotAMissingValue() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let t = String(try o.ok("add", "Harmonise permissions", "--area", "Military Mobility").split(separator: "\n")[0])
+        let cases: [[String]] = [
+            ["add", "Task", "--area", "Military Mobility", "--conference", "-1"],
+            ["add", "Task", "--area", "Military Mobility", "--origin-conference", "-1"],
+            ["edit", t, "--conference", "-1"],
+            ["brief", "--conference", "-1"],
+            ["changes", "--since-conference", "-1"],
+        ]
+        for args in cases {
+            try refused(o, args, saying: ["must be a whole number from 1 to 999999 (got '-1')"])
+            let negative = try o.run(args), zero = try o.run(args.map { $0 == "-1" ? "0" : $0 })
+            #expect(!negative.stderr.contains("Missing value"), "\(args): \(negative)")
+            #expect(negative.stderr.replacingOccurrences(of: "'-1'", with: "'0'") == zero.stderr, "\(args): as for 0: \(negative) \(zero)")
+        }
+        try refused(o, ["edit", t, "--origin-conference", "-2.5"], saying: ["must be a whole number", "got '-2.5'"])
     }
 
     @Test func initNamesTheFileInTheWay() throws {
