@@ -178,6 +178,30 @@ struct UserMistakeTests {
         try refused(o, ["edit", t, "--origin-conference", "-2.5"], saying: ["must be a whole number", "got '-2.5'"])
     }
 
+    /// argument-parser kept the last of two values without a word (`--follows A --follows B`
+    /// followed B): a single-valued option given twice with different values is refused.
+    @Test func aSingleValuedOptionGivenTwiceIsRefusedNamingIt() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let ids = try ["A", "B"].map { String(try o.ok("add", "Task \($0)", "--area", "Military Mobility").split(separator: "\n")[0]) }
+        try refused(o, ["add", "Task C", "--area", "Military Mobility", "--follows", ids[0], "--follows", ids[1]],
+                    saying: ["--follows was given twice ('\(ids[0])' and '\(ids[1])'); give it once"])
+        try refused(o, ["edit", ids[1], "--follows", ids[0], "--follows=\(ids[1])"], saying: ["--follows was given twice"])
+        try refused(o, ["edit", ids[0], "--conference", "3", "--conference", "4"], saying: ["--conference was given twice ('3' and '4')"])
+        try refused(o, ["edit", ids[0], "--title", "X", "--title", "Y"], saying: ["--title was given twice"])
+        try refused(o, ["list", "--status", "open", "--status", "done"], saying: ["--status was given twice"])
+        try refused(o, ["conference", "add", "21", "--date", "2024-05-14", "--host", "EUMS", "--host", "IMS"], saying: ["--host was given twice"])
+        try refused(o, ["list", "--dir", tmp.file("other")], saying: ["--dir was given twice"])
+        // One value given twice is one value, and the options meant to repeat repeat.
+        _ = try o.ok("edit", ids[0], "--priority", "high", "--priority", "high")
+        #expect(try o.json(TaskJSON.self, "show", ids[0]).priority == "high")
+        let c = String(try o.ok("add", "Task C", "--area", "Military Mobility", "--tag", "x", "--tag", "y").split(separator: "\n")[0])
+        _ = try o.ok("edit", c, "--add-tag", "p", "--add-tag", "q", "--remove-tag", "x", "--remove-tag", "y")
+        #expect(try o.json(TaskJSON.self, "show", c).tags.sorted() == ["p", "q"])
+        _ = try o.ok("conference", "add", "21", "--date", "2024-05-14", "--host", "EUMS")
+        _ = try o.ok("agenda", "add", "21", "Movement permissions", "--task", ids[0], "--task", ids[1])
+    }
+
     @Test func initNamesTheFileInTheWay() throws {
         let tmp = try TemporaryDirectory()
         let file = tmp.child("plain-file")
