@@ -45,11 +45,17 @@ public final class Replica: Sendable {
         return try Replica(folder: folder, db: db)
     }
 
-    /// Whether the replica in `folder` was left unfinished: no staff and user recorded.
-    static func isUnfinished(_ folder: URL) throws -> Bool {
-        let db = try openDatabase(at: databaseURL(in: folder), create: false)
-        defer { try? db.close() }
-        return try db.read { try Settings.isUnfinished($0) }
+    /// Whether the replica in `folder` was left unfinished: its making stopped before the
+    /// settings were written (`Settings.isUnfinished`). Read only, and never when the WAL
+    /// beside the file is another file's (`ReusedWAL.mismatch`): nothing is written.
+    public static func isUnfinished(_ folder: URL) throws -> Bool {
+        let path = databaseURL(in: folder).path
+        guard ReusedWAL.mismatch(databasePath: path) == nil else { return false }
+        var config = Configuration()
+        config.readonly = true
+        guard let queue = try? DatabaseQueue(path: path, configuration: config) else { return false }
+        defer { try? queue.close() }
+        return (try? queue.read { try Settings.isUnfinished($0) }) ?? false
     }
 
     /// Opens the replica in `folder`. Throws `notFound` when there is none and `corrupt`

@@ -21,7 +21,10 @@ public struct Settings: Sendable {
         var map: [String: String] = [:]
         for row in rows { map[row["key"]] = row["value"] }
         guard let staff = map["staff"].flatMap(Staff.init(rawValue:)), let user = map["user"] else {
-            throw WorkPlanError(.corrupt, "the replica has no staff or user recorded: its 'workplan init' or 'workplan join' stopped before the end; run that command again to finish it")
+            if try isUnfinished(db) {
+                throw WorkPlanError(.corrupt, "the replica was not finished: its 'workplan init' or 'workplan join' stopped before the end; run that command again to finish it")
+            }
+            throw WorkPlanError(.corrupt, "the replica does not say whose it is (its staff or user is missing or unreadable); run 'workplan recover' (see docs/operations.md)")
         }
         return Settings(staff: staff, user: user, role: map["role"].flatMap(Role.init(rawValue:)) ?? .editor,
                         serverURL: map["server_url"], storeId: map["store_id"],
@@ -29,11 +32,17 @@ public struct Settings: Sendable {
                         lastSync: map["last_sync"].flatMap { Int64($0) })
     }
 
-    /// Whether the replica's staff or user is missing: its making stopped before they were
-    /// recorded (they are the first thing written after the schema).
+    /// Whether the replica holds nothing at all: no settings, no record, no edit. That is
+    /// what an `init` or `join` killed between the schema and the settings leaves (the
+    /// settings are the first thing written, in one transaction). A replica with anything in
+    /// it and no staff or user is damaged, not unfinished: it is never made anew over its data.
     static func isUnfinished(_ db: Database) throws -> Bool {
-        let known = try String.fetchAll(db, sql: "SELECT key FROM setting WHERE key IN ('staff', 'user')")
-        return known.count < 2
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('grdb_migrations', ?)",
+                                         arguments: [Replica.walRestartTable])
+        for table in tables where try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table.quotedDatabaseIdentifier))") == true {
+            return false
+        }
+        return true
     }
 
     static func store(_ values: [String: String?], in db: Database) throws {

@@ -19,7 +19,11 @@ struct Join: AsyncParsableCommand {
         let options = self.options, path = bundle, server = self.server
         try await Output.reportingErrors {
             let b = try Replica.readBundle(at: path)
-            let before = Replica.exists(in: options.folder) ? try Replica.open(in: options.folder).currentSettings().user : nil
+            // A replica whose making stopped midway has no user yet: `join` finishes it.
+            var before: String?
+            if Replica.exists(in: options.folder), try !Replica.isUnfinished(options.folder) {
+                before = try Replica.open(in: options.folder).currentSettings().user
+            }
             let replica = try Replica.join(folder: options.folder, bundle: b, serverURL: server)
             if let before, before != b.user {
                 Output.line("this replica was made as '\(before)'; your bundle enrols '\(b.user)', so your offline notes are signed '\(b.user)'")

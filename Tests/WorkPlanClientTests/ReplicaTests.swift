@@ -95,6 +95,24 @@ struct ReplicaTests {
         #expect(throws: WorkPlanError.self) { try Replica.create(in: folder, staff: .IMS, user: "Maj. Smith") }
     }
 
+    /// Reviewer: a replica holding records or edits whose staff or user went missing is
+    /// damaged, not unfinished: it is not given a new identity over its data.
+    @Test func aReplicaWithDataButNoSettingsIsNotMadeAgain() throws {
+        let tmp = try TemporaryDirectory()
+        let folder = tmp.child("replica")
+        do {
+            let r = try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")
+            _ = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        }
+        let file = try DatabaseQueue(path: Replica.databaseURL(in: folder).path)
+        try file.write { try $0.execute(sql: "DELETE FROM setting WHERE key IN ('staff', 'user')") }
+        try file.close()
+        let refused = #expect(throws: WorkPlanError.self) { try Replica.open(in: folder) }
+        #expect(refused?.message.contains("workplan recover") == true)
+        let notAgain = #expect(throws: WorkPlanError.self) { try Replica.create(in: folder, staff: .IMS, user: "Maj. Smith") }
+        #expect(notAgain?.code == .alreadyExists)
+    }
+
     @Test func createWritesRecordAndPendingOperationTogether() throws {
         let (r, _, area) = try makeReplica()
         let id = try r.createRecord(.task, fields: taskFields(area))

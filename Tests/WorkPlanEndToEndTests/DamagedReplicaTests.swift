@@ -91,11 +91,38 @@ struct DamagedReplicaTests {
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("does not match the write-ahead log") && refused.stderr.contains("delete replica.sqlite-wal"), "\(refused.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: o.dir + "/replica.sqlite")) == before, "the file put back is untouched")
+        // Reviewer: `init` asked whether the replica was unfinished by opening it, which read
+        // the other file's log into it and cut it short.
+        let again = try o.run("init", "--staff", "EUMS", "--user", "Col. Dupont")
+        #expect(again.status != 0 && again.stderr.contains("a replica already exists"), "\(again)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: o.dir + "/replica.sqlite")) == before, "the file put back is untouched")
 
         // recover reads it as it is (the other file's log moved out of the way) and keeps its edits.
         let recovered = try o.run("recover")
         #expect(recovered.status == 0, "\(recovered)")
         #expect(recovered.stdout.contains("kept 41 unpushed edits"), "\(recovered.stdout)")
+    }
+
+    /// An `init` or `join` killed before the settings were written (the schema is made, the
+    /// settings are not): running the command again finishes the replica.
+    @Test func anUnfinishedReplicaIsFinishedByJoinOrInit() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.child("server").path)
+        let bundle = try server.enrol("Col. A. Dupont", staff: "EUMS", in: tmp)
+        try server.start()
+        for command in [["join", bundle, "--server", server.url], ["init", "--staff", "EUMS", "--user", "Col. A. Dupont"]] {
+            let o = Officer(dir: tmp.child("r-\(command[0])").path)
+            try o.ok("init", "--staff", "EUMS", "--user", "Col. A. Dupont")
+            let q = try DatabaseQueue(path: o.dir + "/replica.sqlite")
+            try q.write { try $0.execute(sql: "DELETE FROM setting") }
+            try q.close()
+            let stopped = try o.run("status")
+            #expect(stopped.status != 0 && stopped.stderr.contains("run that command again to finish it"), "\(stopped)")
+            let finished = try o.run(command)
+            #expect(finished.status == 0, "\(command[0]): \(finished)")
+            #expect(try o.run("status").status == 0)
+        }
+        #expect(try Officer(dir: tmp.child("r-join").path).ok("sync").contains("synced"))
     }
 
     @Test func aFileThatIsNotSQLiteIsAClearError() throws {
