@@ -54,11 +54,13 @@ extension Replica {
         // moved further aside, under a name SQLite does not read, so that reading the file
         // does not mix the two (`ReusedWAL.mismatch`).
         let foreignLog = ReusedWAL.mismatch(databasePath: db.path) != nil
+        var moved: [(from: URL, to: URL)] = []
         for suffix in ["", "-wal", "-shm"] {
             let from = URL(fileURLWithPath: db.path + suffix)
             if FileManager.default.fileExists(atPath: from.path) {
-                let to = aside.path + suffix + (foreignLog && suffix != "" ? "-of-another-file" : "")
-                try FileManager.default.moveItem(at: from, to: URL(fileURLWithPath: to))
+                let to = URL(fileURLWithPath: aside.path + suffix + (foreignLog && suffix != "" ? "-of-another-file" : ""))
+                try FileManager.default.moveItem(at: from, to: to)
+                moved.append((from, to))
             }
         }
         // Read what can be read: settings and the pending log, row by row.
@@ -86,7 +88,9 @@ extension Replica {
         let bundle = try? readBundle(at: folder.appendingPathComponent(bundleFileName).path)
         guard let staff = settings["staff"].flatMap(Staff.init(rawValue:)) ?? bundle?.staff ?? staff,
               let user = settings["user"] ?? bundle?.user ?? user else {
-            throw WorkPlanError(.corrupt, "the damaged replica (kept at \(aside.path)) does not say whose it was, and the folder has no enrolment bundle; give --staff and --user")
+            // Put back as it was: the command run again with --staff and --user finds it.
+            for m in moved.reversed() { try? FileManager.default.moveItem(at: m.to, to: m.from) }
+            throw WorkPlanError(.corrupt, "the damaged replica does not say whose it was, and the folder has no enrolment bundle; nothing was changed: give --staff and --user")
         }
         let fresh = try create(in: folder, staff: staff, user: user, role: settings["role"].flatMap(Role.init(rawValue:)) ?? bundle?.role ?? .editor)
         try fresh.db.write { db in

@@ -31,6 +31,25 @@ struct SalvageTests {
         #expect(try Replica.open(in: folder).pendingCount() == 1)
     }
 
+    /// Reviewer: when nothing said whose the damaged replica was, `recover` had already moved
+    /// it aside, and the same command with --staff and --user then found no replica.
+    @Test func notKnowingWhoseItWasChangesNothing() throws {
+        let tmp = try TemporaryDirectory()
+        let folder = tmp.child("replica")
+        withExtendedLifetime(try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")) {}
+        let file = Replica.databaseURL(in: folder).path
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+        let damaged = Data(repeating: 0x5a, count: 8192)
+        try damaged.write(to: URL(fileURLWithPath: file))
+
+        let refused = #expect(throws: WorkPlanError.self) { try Replica.salvage(folder: folder) }
+        #expect(refused?.message.contains("give --staff and --user") == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == [Replica.fileName])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == damaged)
+        let report = try Replica.salvage(folder: folder, staff: .EUMS, user: "Col. Dupont")
+        #expect(report.pendingUnreadable && FileManager.default.fileExists(atPath: report.damagedCopy))
+    }
+
     /// Tester, 2026-11-30: with the settings unreadable, the server URL was not taken from the
     /// enrolment bundle kept in the folder, so `status` called the recovered replica offline.
     @Test func aReplicaWhoseSettingsAreLostTakesItsServerFromTheBundle() throws {
