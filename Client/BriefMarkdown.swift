@@ -34,7 +34,7 @@ public enum BriefMarkdown {
         if !b.agenda.isEmpty { line() }
         if let g = b.conference.guidance {
             // Each line of the guidance stays a line (a hard break: two spaces at the end).
-            let lines = g.split(separator: "\n", omittingEmptySubsequences: false).map { inline(String($0)) }
+            let lines = g.split(separator: "\n", omittingEmptySubsequences: false).map { lineStart(inline(String($0))) }
             line("**Guidance of the Director Generals:** " + lines.joined(separator: "  \n"))
             line()
         }
@@ -114,6 +114,21 @@ public enum BriefMarkdown {
     static func inline(_ s: String) -> String {
         s.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
             .replacingOccurrences(of: "<", with: "\\<").replacingOccurrences(of: ">", with: "\\>")
+    }
+
+    /// A line of user text that stays text at the start of a Markdown line: a first character
+    /// that would begin a list, a heading, a quote, a rule or a setext underline ("- ", "#",
+    /// "1.", "---") is escaped with a backslash.
+    static func lineStart(_ s: String) -> String {
+        let body = s.drop { $0 == " " }
+        let indent = s.prefix(s.count - body.count)
+        guard let first = body.first else { return s }
+        if "#-+*=>_|`~".contains(first) { return String(indent) + "\\" + String(body) }
+        let digits = body.prefix { $0.isASCII && $0.isNumber }
+        if !digits.isEmpty, let after = body.dropFirst(digits.count).first, after == "." || after == ")" {
+            return String(indent) + String(digits) + "\\" + String(body.dropFirst(digits.count))
+        }
+        return s
     }
 
     /// Text safe in a table cell.

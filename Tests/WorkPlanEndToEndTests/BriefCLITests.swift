@@ -161,6 +161,10 @@ struct BriefCLITests {
         #expect(html.contains("blockquote { margin: 8px 0; padding: 6px 10px; background: var(--band); border-left: 4px solid var(--navy); white-space: pre-line; }"))
         #expect(html.contains("<blockquote><b>Guidance of the Director Generals.</b> Line one\nLine two</blockquote>"))
         #expect(html.contains("<span class=\"lines\">Step 1 done.\nStep 2 pending.</span>"))
+        // Reviewer: a line that begins like Markdown (a list, a rule) stays text.
+        try p.o.ok("conference", "guidance", "21", "Priorities:\n- logistics\n2. medical\n---")
+        let again = try p.o.ok("brief", "--conference", "21")
+        #expect(again.contains("**Guidance of the Director Generals:** Priorities:  \n\\- logistics  \n2\\. medical  \n\\---\n"), "\(again)")
     }
 
     @Test func htmlBriefToAFile() throws {
