@@ -51,7 +51,7 @@ extension Replica {
             return try rows.map { try JSONText.decode(Conflict.self, $0) }
                 .sorted { ($0.at, $0.id) < ($1.at, $1.id) }
                 .map { c in
-                    let title = try RecordTable.of(c.kind).fetch(db, id: c.record).flatMap { $0.text("title") ?? $0.text("topic") ?? $0.text("name") ?? $0.text("number") }
+                    let title = try RecordTable.of(c.kind).fetch(db, id: c.record).map { r in Self.titleFields.lazy.compactMap { r.text($0) }.first }
                         ?? Self.lastTitle(db, of: c.record)
                     return ConflictView(id: c.id, record: c.record, shortRecord: RecordID.short(c.record), kind: c.kind.rawValue,
                                         title: title, type: c.type.rawValue, field: c.field, base: c.base, current: c.current,
@@ -60,13 +60,16 @@ extension Replica {
         }
     }
 
-    /// The last title (or topic) a record had in its history here: what names a task deleted
-    /// on the server in its conflicts, the view holding it no more.
+    /// The fields that name a record in the list of conflicts, the first one it has.
+    static let titleFields = ["title", "topic", "name", "number"]
+
+    /// The last name a record had in its history here (`titleFields`): what names a record
+    /// deleted on the server in its conflicts, the view holding it no more.
     static func lastTitle(_ db: Database, of record: String) throws -> String? {
         let bodies = try String.fetchAll(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq DESC"), arguments: [record])
         for body in bodies {
             guard let change = WireDecoding.change(text: body) else { continue }
-            for name in ["title", "topic"] {
+            for name in titleFields {
                 if change.field == name, let text = change.value?.text { return text }
                 if let text = change.fields?[name]?.text { return text }
             }
