@@ -94,7 +94,7 @@ struct BackupTests {
     static func duplicateOpenFile(_ path: String) throws -> Int32? {
         var file = stat()
         guard stat(path, &file) == 0 else { return nil }
-        for name in try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+        for name in try FileManager.default.contentsOfDirectory(atPath: "/dev/fd") {
             var open = stat()
             guard let fd = Int32(name), fstat(fd, &open) == 0,
                   open.st_dev == file.st_dev, open.st_ino == file.st_ino else { continue }
