@@ -51,8 +51,14 @@ extension Replica {
             return try rows.map { try JSONText.decode(Conflict.self, $0) }
                 .sorted { ($0.at, $0.id) < ($1.at, $1.id) }
                 .map { c in
-                    let title = try RecordTable.of(c.kind).fetch(db, id: c.record).map { r in Self.titleFields.lazy.compactMap { r.text($0) }.first }
-                        ?? Self.lastTitle(db, of: c.record)
+                    // A record in the view: its name, if it has one (a note has none); a record
+                    // gone from the view: the last name its history here gives it.
+                    let title: String?
+                    if let r = try RecordTable.of(c.kind).fetch(db, id: c.record) {
+                        title = Self.titleFields.lazy.compactMap { r.text($0) }.first
+                    } else {
+                        title = try Self.lastTitle(db, of: c.record)
+                    }
                     return ConflictView(id: c.id, record: c.record, shortRecord: RecordID.short(c.record), kind: c.kind.rawValue,
                                         title: title, type: c.type.rawValue, field: c.field, base: c.base, current: c.current,
                                         proposed: c.proposed, proposedBy: c.proposedBy, staff: c.staff.rawValue, at: TimeFormat.iso(c.at))
