@@ -137,9 +137,14 @@ extension Replica {
         try db.write { db in
             let open = try String.fetchAll(db, sql: "SELECT body FROM conflict").map { try JSONText.decode(Conflict.self, $0) }
             var p = prefix.lowercased()
-            if let n = Self.conferenceNumber(prefix), let c = try conferenceRecord(db, number: n) {
+            if let n = Self.conferenceNumber(prefix) {
+                // Too short for an id (CLI.md): a conference's number, or nothing.
+                guard let c = try conferenceRecord(db, number: n) else { throw WorkPlanError.notFound("no conference \(n)") }
                 p = c.id
             } else {
+                guard RecordID.isPlausiblePrefix(p) else {
+                    throw WorkPlanError.invalid("'\(prefix)' is neither a conference number nor an id (give at least \(RecordID.minimumPrefix) characters of the id)")
+                }
                 // Digits of 4 or more may be a conference's number as well as the start of the
                 // id of a record in conflict: read as `history` reads them (both is an error).
                 let starting = open.filter { $0.record.hasPrefix(p) }.map { (kind: $0.kind, id: $0.record) }.sorted { $0.id < $1.id }

@@ -88,7 +88,13 @@ extension Replica {
     /// The conference number a record argument names, if it is one: a number shorter than
     /// an id prefix can be (CLI.md names conferences by number).
     static func conferenceNumber(_ text: String) -> Int? {
-        text.count < RecordID.minimumPrefix ? Int(text) : nil
+        text.count < RecordID.minimumPrefix ? number(text) : nil
+    }
+
+    /// The number `text` is written as, digits only ("07" and "+7" are not 7).
+    static func number(_ text: String) -> Int? {
+        guard let n = Int(text), String(n) == text else { return nil }
+        return n
     }
 
     /// The conference that digits name when they may also start the id of a record (a
@@ -96,7 +102,7 @@ extension Replica {
     /// no conference has that number, and an `ambiguous` error when one of `records` (those
     /// whose id starts with the digits) is another record: say so rather than pick one silently.
     func conference(_ db: Database, namedBy text: String, besides records: [(kind: RecordKind, id: String)]) throws -> StoredRecord? {
-        guard let n = Int(text), let c = try conferenceRecord(db, number: n) else { return nil }
+        guard let n = Self.number(text), let c = try conferenceRecord(db, number: n) else { return nil }
         if let other = records.first(where: { $0.id != c.id }) {
             throw WorkPlanError(.ambiguous, "'\(text)' is both conference \(n) (id \(RecordID.short(c.id))) and \(other.kind.withArticle) whose id starts with it (\(RecordID.short(other.id))): give more of the id")
         }

@@ -95,6 +95,23 @@ struct ReplicaTests {
         #expect(throws: WorkPlanError.self) { try Replica.create(in: folder, staff: .IMS, user: "Maj. Smith") }
     }
 
+    /// Reviewer: `resolve 7` with no conference 7 settled the conflict of a task whose id
+    /// starts with 7; an id needs 4 characters (CLI.md), and "07" is not conference 7.
+    @Test func resolveTakesShortDigitsAsAConferenceOnly() throws {
+        let (r, _, _) = try makeReplica()
+        try r.db.write { db in
+            let c = Conflict(id: "c1", record: "74830000-0000-4000-8000-000000000001", kind: .task, type: .edit, field: "status",
+                             base: .text("open"), current: .text("blocked"), proposed: .text("done"), proposedBy: "Bob", staff: .EUMS,
+                             at: 1, currentRev: 5)
+            try db.execute(sql: "INSERT INTO conflict (id, record, field, body) VALUES (?, ?, ?, ?)", arguments: [c.id, c.record, c.field, JSONText.encode(c)])
+        }
+        let noConference = #expect(throws: WorkPlanError.self) { try r.resolve(record: "7", field: "status", with: .theirs) }
+        #expect(noConference?.message == "no conference 7")
+        let tooShort = #expect(throws: WorkPlanError.self) { try r.resolve(record: "07", field: "status", with: .theirs) }
+        #expect(tooShort?.message.contains("at least 4 characters") == true)
+        #expect(try r.conflicts().count == 1, "nothing settled")
+    }
+
     /// Reviewer: a replica holding records or edits whose staff or user went missing is
     /// damaged, not unfinished: it is not given a new identity over its data.
     @Test func aReplicaWithDataButNoSettingsIsNotMadeAgain() throws {
