@@ -45,10 +45,10 @@ struct WorkPlan: AsyncParsableCommand {
 }
 
 extension WorkPlan {
-    /// `parseAsRoot`, reading a negative number after an option as that option's value:
-    /// argument-parser takes "-1" for an option and says the value is missing, while
-    /// WorkPlan has no option that looks like a number, so `--conference -1` gets the value
-    /// check's own message, as `--conference 0` does.
+    /// `parseAsRoot`, reading a negative number after an option that takes a number as that
+    /// option's value: argument-parser takes "-1" for an option and says the value is
+    /// missing, so `--conference -1` gets the value check's own message, as `--conference 0`
+    /// does. Other options keep the hint to attach the value with '='.
     static func parse(_ arguments: [String]) throws -> any ParsableCommand {
         do {
             return try parseAsRoot(arguments)
@@ -64,7 +64,7 @@ enum DashValueHint {
     /// `arguments` with the option that `message` says has no value joined to the negative
     /// number after it (`--conference=-1`), or nil when no negative number follows it.
     static func joiningNegativeNumber(in arguments: [String], message: String) -> [String]? {
-        guard let option = optionMissingValue(message) else { return nil }
+        guard let option = optionMissingValue(message), numberOptions.contains(option) else { return nil }
         let end = arguments.firstIndex(of: "--") ?? arguments.count
         guard let i = arguments[..<end].indices.first(where: {
             arguments[$0] == option && $0 + 1 < end && isNegativeNumber(arguments[$0 + 1])
@@ -74,6 +74,9 @@ enum DashValueHint {
         joined.remove(at: i + 1)
         return joined
     }
+
+    /// The options whose value is a number (a conference's).
+    static let numberOptions: Set = ["--conference", "--origin-conference", "--since-conference"]
 
     /// "-1", "-0.5": a minus sign, then digits (and a decimal point).
     static func isNegativeNumber(_ arg: String) -> Bool {
@@ -87,7 +90,7 @@ enum DashValueHint {
     /// (`--owner -Smith`), or a word that looks like text, not an option (`looksLikeText`).
     static func hint(for message: String, arguments: [String]) -> String? {
         if let option = optionMissingValue(message), let i = arguments.firstIndex(of: option),
-           i + 1 < arguments.count, arguments[i + 1].hasPrefix("-") {
+           i + 1 < arguments.count, arguments[i + 1].hasPrefix("-"), arguments[i + 1] != "--" {
             let value = arguments[i + 1]
             return "hint: '\(value)' starts with '-', so it was read as an option; attach it with '=': \(option)=\(value)"
         }

@@ -176,6 +176,11 @@ struct UserMistakeTests {
             #expect(negative.stderr.replacingOccurrences(of: "'-1'", with: "'0'") == zero.stderr, "\(args): as for 0: \(negative) \(zero)")
         }
         try refused(o, ["edit", t, "--origin-conference", "-2.5"], saying: ["must be a whole number", "got '-2.5'"])
+        // Only number options (reviewer): another option's value starting with '-' keeps the
+        // hint, rather than becoming a title "-1" or a folder "./-1".
+        try refused(o, ["edit", t, "--title", "-1"], saying: ["attach it with '=': --title=-1"])
+        let dashes = try o.run("edit", t, "--conference", "--", "-1")
+        #expect(dashes.status != 0 && !dashes.stderr.contains("--conference=--"), "\(dashes)")
     }
 
     /// argument-parser kept the last of two values without a word (`--follows A --follows B`
