@@ -34,8 +34,8 @@ public enum BriefMarkdown {
         if !b.agenda.isEmpty { line() }
         if let g = b.conference.guidance {
             // Each line of the guidance stays a line (a hard break: two spaces at the end).
-            let lines = g.split(separator: "\n", omittingEmptySubsequences: false).map { lineStart(inline(String($0))) }
-            line("**Guidance of the Director Generals:** " + lines.joined(separator: "  \n"))
+            let lines = g.split(separator: "\n", omittingEmptySubsequences: false).map { inline(String($0)) }
+            line("**Guidance of the Director Generals:** " + ([lines[0]] + lines.dropFirst().map(lineStart)).joined(separator: "  \n"))
             line()
         }
 
@@ -116,17 +116,29 @@ public enum BriefMarkdown {
             .replacingOccurrences(of: "<", with: "\\<").replacingOccurrences(of: ">", with: "\\>")
     }
 
-    /// A line of user text that stays text at the start of a Markdown line: a first character
-    /// that would begin a list, a heading, a quote, a rule or a setext underline ("- ", "#",
-    /// "1.", "---") is escaped with a backslash.
-    static func lineStart(_ s: String) -> String {
-        let body = s.drop { $0 == " " }
-        let indent = s.prefix(s.count - body.count)
-        guard let first = body.first else { return s }
-        if "#-+*=>_|`~".contains(first) { return String(indent) + "\\" + String(body) }
-        let digits = body.prefix { $0.isASCII && $0.isNumber }
-        if !digits.isEmpty, let after = body.dropFirst(digits.count).first, after == "." || after == ")" {
-            return String(indent) + String(digits) + "\\" + String(body.dropFirst(digits.count))
+    /// A line of user text that stays text at the start of a Markdown line. Leading spaces
+    /// go (Markdown shows none, and four would make code), and what would begin a block
+    /// there gets a backslash before it, nothing else (a backslash shows in some renderers):
+    /// "- ", "+ ", "* " (a list), "1. ", "1) " (a numbered list), "# " to "###### " (a
+    /// heading), ">" (a quote), "[" (a link definition), "```" or "~~~" (code), and a line
+    /// of only "-", "=", "*" or "_" (a rule or a heading's underline).
+    static func lineStart(_ line: String) -> String {
+        let s = String(line.drop { $0 == " " || $0 == "\t" })
+        guard let first = s.first else { return s }
+        let rest = s.dropFirst()
+        let endsWord = { (t: Substring) in t.first.map { $0 == " " || $0 == "\t" } ?? true }
+        let hashes = s.prefix { $0 == "#" }
+        let digits = s.prefix { $0.isASCII && $0.isNumber }
+        let afterDigits = s.dropFirst(digits.count)
+        let escapeFirst =
+            ("-+*".contains(first) && endsWord(rest))
+            || (!hashes.isEmpty && hashes.count <= 6 && endsWord(s.dropFirst(hashes.count)))
+            || first == ">" || first == "["
+            || s.hasPrefix("```") || s.hasPrefix("~~~")
+            || ("-=*_".contains(first) && s.allSatisfy { $0 == first || $0 == " " })
+        if escapeFirst { return "\\" + s }
+        if (1...9).contains(digits.count), let mark = afterDigits.first, mark == "." || mark == ")", endsWord(afterDigits.dropFirst()) {
+            return String(digits) + "\\" + String(afterDigits)
         }
         return s
     }

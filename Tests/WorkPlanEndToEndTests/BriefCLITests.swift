@@ -162,9 +162,9 @@ struct BriefCLITests {
         #expect(html.contains("<blockquote><b>Guidance of the Director Generals.</b> Line one\nLine two</blockquote>"))
         #expect(html.contains("<span class=\"lines\">Step 1 done.\nStep 2 pending.</span>"))
         // Reviewer: a line that begins like Markdown (a list, a rule) stays text.
-        try p.o.ok("conference", "guidance", "21", "Priorities:\n- logistics\n2. medical\n---")
+        try p.o.ok("conference", "guidance", "21", "Priorities:\n- logistics\n2. medical\n---\n\n    [ref]: note\n-5 degrees, ~50 personnel, #1 aim")
         let again = try p.o.ok("brief", "--conference", "21")
-        #expect(again.contains("**Guidance of the Director Generals:** Priorities:  \n\\- logistics  \n2\\. medical  \n\\---\n"), "\(again)")
+        #expect(again.contains("**Guidance of the Director Generals:** Priorities:  \n\\- logistics  \n2\\. medical  \n\\---  \n  \n\\[ref]: note  \n-5 degrees, ~50 personnel, #1 aim\n"), "\(again)")
     }
 
     @Test func htmlBriefToAFile() throws {
