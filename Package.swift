@@ -40,6 +40,13 @@ let package = Package(
         ),
         // Binding values straight to GRDB's prepared statements: the replica's and the
         // store's bulk inserts share it (docs/server.md, "Performance").
+        // What both command-line programs check of their arguments (argument-parser only).
+        .target(
+            name: "WorkPlanCommandLine",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/WorkPlanCommandLine",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "WorkPlanSQLite",
             dependencies: [
@@ -86,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "WorkPlanCLI",
             dependencies: [
-                "WorkPlanClient",
+                "WorkPlanClient", "WorkPlanCommandLine",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -96,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "WorkPlanServerCLI",
             dependencies: [
-                "WorkPlanServer",
+                "WorkPlanServer", "WorkPlanCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import ArgumentParser
+import WorkPlanCommandLine
 import Foundation
 import WorkPlanProtocol
 import WorkPlanServer
@@ -40,6 +41,8 @@ struct HomeOptions: ParsableArguments {
     func validate() throws {
         // Not the current folder, nor $WORKPLAN_SERVER_HOME: an empty --dir is a mistake.
         if dir?.isEmpty == true { throw ValidationError("--dir is empty; give the data folder's path") }
+        // Every subcommand has these options: the check of what the others were given goes here.
+        try RepeatedOptions.check(Array(CommandLine.arguments.dropFirst()), root: WorkPlanServerCommand.self)
         if resolved == nil {
             throw ValidationError("no data folder: pass --dir PATH or set WORKPLAN_SERVER_HOME")
         }

@@ -41,6 +41,23 @@ struct ServerCLIInputTests {
 
     /// The black-box tester: "Col. A. Dupont" and "Col. A. Dupont\u{200B}" were two users
     /// who list the same.
+    /// A single-valued option given twice with different values is refused, as in
+    /// `workplan`: argument-parser kept the last, so `--staff EUMS --staff IMS` enrolled an
+    /// officer of IMS without a word.
+    @Test func aSingleValuedOptionGivenTwiceIsRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.file("home"))
+        let bundle = tmp.file("anna.json")
+        let r = try CLI.run("workplan-server", ["user", "add", "anna", "--staff", "EUMS", "--staff", "IMS", "--role", "editor",
+                                                "--out", bundle, "--dir", server.home])
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.contains("--staff was given twice ('EUMS' and 'IMS'); give it once"), "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: bundle))
+        #expect(try server.admin("user", "list").stdout == "no users\n")
+        // One value twice is not a mistake.
+        #expect(try CLI.run("workplan-server", ["user", "list", "--dir", server.home, "--dir", server.home]).status == 0)
+    }
+
     @Test func aUserNameWithAnInvisibleCharacterIsRefused() throws {
         let tmp = try TemporaryDirectory()
         let server = try ServerProcess(home: tmp.file("home"))
