@@ -32,7 +32,7 @@ extension Replica {
         }
         try Transport.checkBundle(bundle)
         let replica: Replica
-        if exists(in: folder), try !isUnfinished(folder) {
+        if exists(in: folder), !isUnfinished(folder) {
             replica = try open(in: folder)
             let s = try replica.currentSettings()
             guard s.staff == bundle.staff else {

@@ -117,14 +117,9 @@ extension Replica {
     /// Whether the replica in `folder` opens, reads its settings and passes `PRAGMA
     /// quick_check`. Read only: nothing is written.
     static func isIntact(folder: URL) -> Bool {
-        guard ReusedWAL.mismatch(databasePath: databaseURL(in: folder).path) == nil else { return false }
-        var config = Configuration()
-        config.readonly = true
-        guard let queue = try? DatabaseQueue(path: databaseURL(in: folder).path, configuration: config) else { return false }
-        defer { try? queue.close() }
-        return (try? queue.read { db -> Bool in
+        readingOnly(folder) { db -> Bool in
             _ = try Settings.load(from: db)
             return try String.fetchAll(db, sql: "PRAGMA quick_check") == ["ok"]
-        }) ?? false
+        } ?? false
     }
 }

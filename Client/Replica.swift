@@ -33,7 +33,7 @@ public final class Replica: Sendable {
         guard !name.isEmpty, name.count <= 120, !name.contains(where: { $0.isNewline }) else {
             throw WorkPlanError.invalid("the user name must be 1 to 120 characters on one line")
         }
-        if exists(in: folder), try !isUnfinished(folder) {
+        if exists(in: folder), !isUnfinished(folder) {
             throw WorkPlanError(.alreadyExists, "a replica already exists in \(folder.path)")
         }
         try makeFolder(folder)
@@ -46,16 +46,22 @@ public final class Replica: Sendable {
     }
 
     /// Whether the replica in `folder` was left unfinished: its making stopped before the
-    /// settings were written (`Settings.isUnfinished`). Read only, and never when the WAL
-    /// beside the file is another file's (`ReusedWAL.mismatch`): nothing is written.
-    public static func isUnfinished(_ folder: URL) throws -> Bool {
+    /// settings were written (`Settings.isUnfinished`). Read only (`readingOnly`).
+    public static func isUnfinished(_ folder: URL) -> Bool {
+        readingOnly(folder) { try Settings.isUnfinished($0) } ?? false
+    }
+
+    /// `read` on the replica file in `folder`, opened read-only: nothing is written to it.
+    /// Nil when the WAL beside it is another file's (`ReusedWAL.mismatch`: SQLite would read
+    /// it in), when the file does not open, or when `read` throws.
+    static func readingOnly<T>(_ folder: URL, _ read: (Database) throws -> T) -> T? {
         let path = databaseURL(in: folder).path
-        guard ReusedWAL.mismatch(databasePath: path) == nil else { return false }
+        guard ReusedWAL.mismatch(databasePath: path) == nil else { return nil }
         var config = Configuration()
         config.readonly = true
-        guard let queue = try? DatabaseQueue(path: path, configuration: config) else { return false }
+        guard let queue = try? DatabaseQueue(path: path, configuration: config) else { return nil }
         defer { try? queue.close() }
-        return (try? queue.read { try Settings.isUnfinished($0) }) ?? false
+        return try? queue.read(read)
     }
 
     /// Opens the replica in `folder`. Throws `notFound` when there is none and `corrupt`

@@ -21,7 +21,7 @@ struct Join: AsyncParsableCommand {
             let b = try Replica.readBundle(at: path)
             // A replica whose making stopped midway has no user yet: `join` finishes it.
             var before: String?
-            if Replica.exists(in: options.folder), try !Replica.isUnfinished(options.folder) {
+            if Replica.exists(in: options.folder), !Replica.isUnfinished(options.folder) {
                 before = try Replica.open(in: options.folder).currentSettings().user
             }
             let replica = try Replica.join(folder: options.folder, bundle: b, serverURL: server)
