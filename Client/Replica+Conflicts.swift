@@ -139,8 +139,7 @@ extension Replica {
             var p = prefix.lowercased()
             if let n = Self.conferenceNumber(prefix) {
                 // Too short for an id (CLI.md): a conference's number, or nothing.
-                guard let c = try conferenceRecord(db, number: n) else { throw WorkPlanError.notFound("no conference \(n)") }
-                p = c.id
+                p = try conference(db, number: n).id
             } else {
                 guard RecordID.isPlausiblePrefix(p) else {
                     throw WorkPlanError.invalid("'\(prefix)' is neither a conference number nor an id (give at least \(RecordID.minimumPrefix) characters of the id)")

@@ -111,12 +111,15 @@ extension Replica {
 
     /// The conference with this number, or a `notFound` error.
     public func conference(number: Int) throws -> StoredRecord {
-        try db.read { db in
-            guard let c = try conferenceRecord(db, number: number) else {
-                throw WorkPlanError.notFound("no conference \(number)")
-            }
-            return c
+        try db.read { db in try conference(db, number: number) }
+    }
+
+    /// The conference with this number, or a `notFound` error, inside an access.
+    func conference(_ db: Database, number: Int) throws -> StoredRecord {
+        guard let c = try conferenceRecord(db, number: number) else {
+            throw WorkPlanError.notFound("no conference \(number)")
         }
+        return c
     }
 
     /// One record by id (nil when absent or deleted here).
