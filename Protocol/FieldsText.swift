@@ -17,6 +17,23 @@ package enum FieldsText {
         }
     }
 
+    /// The value of `field` in fields text of any shape: read in place when the writer wrote
+    /// it (`value(of:in:)`), else from the whole object decoded. Nil when the text is not a
+    /// fields object at all.
+    package static func anyValue(of field: String, in text: String) -> FieldValue? {
+        if let v = value(of: field, in: text) { return v }
+        return (try? JSONText.decode([String: FieldValue].self, text)).map { $0[field] ?? .null }
+    }
+
+    /// `setting(_:to:in:)` for fields text of any shape: text in another shape is decoded
+    /// and written anew. Nil when the text is not a fields object at all.
+    package static func anySetting(_ field: String, to value: FieldValue, in text: String) -> String? {
+        if let changed = setting(field, to: value, in: text) { return changed }
+        guard var all = try? JSONText.decode([String: FieldValue].self, text) else { return nil }
+        all[field] = value == .null ? nil : value
+        return JSONWriter.encode(fields: all)
+    }
+
     /// The text with `field` set to `value` (removed for `.null`), the keys still sorted:
     /// what `JSONWriter.encode(fields:)` writes for the changed fields. Nil when the text is
     /// not in the writer's shape.

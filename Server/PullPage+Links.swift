@@ -29,16 +29,12 @@ extension PullPage {
     mutating func visibleFields(_ text: String, kind: RecordKind) throws -> String? {
         var out = text, changed = false
         for name in LinkRules.fields(of: kind) {
-            guard let value = FieldsText.value(of: name, in: out) ?? WireDecoding.fields(text: out)?[name],
+            guard let value = FieldsText.anyValue(of: name, in: out),
                   let visible = try LinkRules.visible(value, canSee: { try canSeeLinked($0) }) else { continue }
-            if let replaced = FieldsText.setting(name, to: visible, in: out) {
-                out = replaced
-            } else if var all = WireDecoding.fields(text: out) {
-                all[name] = visible == .null ? nil : visible
-                out = JSONWriter.encode(fields: all)
-            } else {
+            guard let replaced = FieldsText.anySetting(name, to: visible, in: out) else {
                 throw WorkPlanError(.corrupt, "a stored record's fields cannot be read")
             }
+            out = replaced
             changed = true
         }
         return changed ? out : nil
@@ -92,7 +88,7 @@ extension PullPage {
             let fields: String = rec[2]
             var linked: [String] = []
             for name in LinkRules.fields(of: kind) {
-                let value = FieldsText.value(of: name, in: fields) ?? WireDecoding.fields(text: fields)?[name] ?? .null
+                let value = FieldsText.anyValue(of: name, in: fields) ?? .null
                 linked += value.elements.map { RecordID.parse($0) ?? $0 }.filter { changed[$0] != nil }
             }
             // Under the seq of the latest such change among its links.

@@ -29,28 +29,17 @@ struct StoredRecord {
 
     /// The value of a field now (`.null` when unset).
     func value(_ field: String) throws -> FieldValue {
-        if let v = FieldsText.value(of: field, in: fieldsJSON) { return v }
-        return try decodedFields()[field] ?? .null
+        guard let v = FieldsText.anyValue(of: field, in: fieldsJSON) else { throw unreadable }
+        return v
     }
 
     /// Sets a field's value (`.null`: unset).
     mutating func setValue(_ value: FieldValue, of field: String) throws {
-        if let changed = FieldsText.setting(field, to: value, in: fieldsJSON) {
-            fieldsJSON = changed
-            return
-        }
-        var all = try decodedFields()
-        all[field] = value == .null ? nil : value
-        fieldsJSON = JSONWriter.encode(fields: all)
+        guard let changed = FieldsText.anySetting(field, to: value, in: fieldsJSON) else { throw unreadable }
+        fieldsJSON = changed
     }
 
-    private func decodedFields() throws -> [String: FieldValue] {
-        do {
-            return try JSONText.decode([String: FieldValue].self, fieldsJSON)
-        } catch {
-            throw WorkPlanError(.corrupt, "record \(id) has unreadable fields")
-        }
-    }
+    private var unreadable: WorkPlanError { WorkPlanError(.corrupt, "record \(id) has unreadable fields") }
 
     /// The rev of a field now.
     func rev(of field: String) -> Int64 { revs[field] ?? createdSeq }
