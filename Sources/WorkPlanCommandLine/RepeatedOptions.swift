@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 
 /// Options given more than once with different values: argument-parser keeps the last
-/// one without a word (`--follows A --follows B` followed B; `user add --staff EUMS --staff IMS`
-/// enrolled IMS), so every single-valued option of every command is refused when repeated,
-/// naming it. Options meant to repeat (`--tag`),
-/// flags, and one value given twice are left alone.
+/// one without a word (`--follows A --follows B` followed B; `user add --staff EUMS --staff
+/// IMS` enrolled IMS), so every single-valued option of every command is refused when
+/// repeated, naming it. Options meant to repeat (`--tag`), flags, and one value given twice
+/// are left alone.
 public enum RepeatedOptions {
     /// Refuses a single-valued option given twice with different values in `arguments`, the
     /// command line after the program's name (`root`): the names of a subcommand, then its
