@@ -23,27 +23,32 @@ public struct HistoryEntry: Codable, Sendable, Hashable {
 }
 
 extension Replica {
-    /// Resolves any record's id prefix (tasks first, then notes, agenda items, conferences,
-    /// areas), a conference number, or the id prefix of a record no longer here (deleted or
-    /// withdrawn) whose history this replica still holds.
+    /// Resolves any record's id prefix (a task, note, agenda item, conference or area), a
+    /// conference number, or the id prefix of a record no longer here (deleted or withdrawn)
+    /// whose history this replica still holds. A prefix that starts the ids of records of
+    /// two kinds is ambiguous, as one that starts two tasks' ids is.
     public func resolveAnyRecord(_ text: String) throws -> (RecordKind, String) {
         if let n = Self.conferenceNumber(text) { return (.conference, try conference(number: n).id) }
         var firstError: WorkPlanError?
+        var found: [(kind: RecordKind, id: String)] = []
         for kind in [RecordKind.task, .note, .agendaItem, .conference, .area] {
-            let id: String
             do {
-                id = try resolveID(kind, text)
+                found.append((kind, try resolveID(kind, text)))
             } catch let e as WorkPlanError where e.code == .notFound {
                 continue
             } catch let e as WorkPlanError {
                 firstError = firstError ?? e
-                continue
             }
-            // Digits can be both an id's start and a conference's number.
-            if let c = try db.read({ db in try conference(db, namedBy: text, besides: [(kind, id)]) }) { return (.conference, c.id) }
-            return (kind, id)
         }
-        if let c = try db.read({ db in try conference(db, namedBy: text, besides: []) }) { return (.conference, c.id) }
+        if found.count > 1 {
+            let list = found.map { "  \($0.id.prefix(12))  \($0.kind.displayName)" }.joined(separator: "\n")
+            throw WorkPlanError(.ambiguous, "id \(text) is ambiguous; it matches:\n\(list)")
+        }
+        // Digits can be both an id's start and a conference's number.
+        if let c = try db.read({ db in try conference(db, namedBy: text, besides: found.map { ($0.kind, $0.id) }) }) {
+            return (.conference, c.id)
+        }
+        if let only = found.first, firstError == nil { return only }
         if firstError == nil, let gone = try recordInHistory(prefix: text) { return gone }
         if let firstError { throw firstError }
         throw WorkPlanError.notFound("no record with id \(text)")

@@ -350,6 +350,24 @@ struct ReplicaTests {
         #expect(try r.resolveAnyRecord(String(conference.prefix(8))).1 == conference)
     }
 
+    /// `history ID` names one record: a prefix starting a task's id and a note's id is
+    /// ambiguous, as CLI.md says of any prefix that names two records.
+    @Test func aPrefixStartingTheIDsOfRecordsOfTwoKindsIsAmbiguous() throws {
+        let (r, _, area) = try makeReplica()
+        let task = "5e1a0000-0000-4000-8000-000000000001", note = "5e1a0000-0000-4000-8000-000000000002"
+        _ = try r.importPlan(PlanExport(format: PlanExport.formatName, records: [
+            ExportedRecord(id: task, kind: .task, fields: taskFields(area), createdAt: "2024-01-01T00:00:00Z", createdBy: "test"),
+            ExportedRecord(id: note, kind: .note, fields: ["task": .text(task), "text": .text("Seen at DG20"), "author": .text("Col. Dupont"),
+                                                           "staff": .text("EUMS"), "releasable": .text("both")],
+                           createdAt: "2024-01-01T00:00:00Z", createdBy: "test"),
+        ]))
+        let error = #expect(throws: WorkPlanError.self) { try r.resolveAnyRecord("5e1a") }
+        #expect(error?.code == .ambiguous)
+        #expect(error?.message.contains("task") == true && error?.message.contains("note") == true)
+        #expect(try r.resolveAnyRecord(String(task.prefix(36))) == (.task, task))
+        #expect(try r.resolveAnyRecord(String(note.prefix(36))) == (.note, note))
+    }
+
     /// `resolve` reads digits as `history` does: a conference's number that also starts the
     /// id of a record in conflict is refused as ambiguous, not settled on one of them.
     @Test func resolveRefusesDigitsNamingBothAConferenceAndAConflictedIDStart() throws {
