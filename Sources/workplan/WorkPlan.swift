@@ -95,13 +95,25 @@ enum DashValueHint {
             return "hint: '\(value)' starts with '-', so it was read as an option; attach it with '=': \(option)=\(value)"
         }
         let textHint = { (value: String) in
-            "hint: '\(value)' starts with '-', so it was read as an option; put text that starts with '-' after '--', last: workplan note ID --dir DIR -- '\(value)'"
+            "hint: '\(value)' starts with '-', so it was read as an option; put a value that starts with '-' after '--', last: workplan \(commandPath(arguments)) ... -- '\(value)'"
         }
         if let unknown = quoted(after: "Unknown option '", in: message), looksLikeText(unknown) {
             return textHint(unknown)
         }
         guard message.contains("Missing expected argument"), let value = arguments.first(where: looksLikeText) else { return nil }
         return textHint(value)
+    }
+
+    /// The subcommand names `arguments` start with ("conference show"), for the hint's example.
+    static func commandPath(_ arguments: [String]) -> String {
+        var path: [String] = []
+        var commands = WorkPlan.configuration.subcommands
+        for arg in arguments {
+            guard let sub = commands.first(where: { $0.configuration.commandName == arg }) else { break }
+            path.append(arg)
+            commands = sub.configuration.subcommands
+        }
+        return path.isEmpty ? "COMMAND" : path.joined(separator: " ")
     }
 
     /// The text between `prefix` and the next quote in `message`.

@@ -147,7 +147,8 @@ struct UserMistakeTests {
         try refused(o, ["edit", t, "--conference=-3"], saying: ["must be a whole number from 1 to 999999 (got '-3')"])
         try refused(o, ["edit", t, "--conference", "1000000"], saying: ["must be a whole number from 1 to 999999 (got '1000000')"])
         try refused(o, ["note", t, "- done"], saying: ["hint: '- done' starts with '-'", "after '--'"])
-        try refused(o, ["area", "add", "-Cyber"], saying: ["hint: '-Cyber' starts with '-'", "after '--'"])
+        try refused(o, ["area", "add", "-Cyber"], saying: ["hint: '-Cyber' starts with '-'", "after '--'", "workplan area add ... -- '-Cyber'"])
+        try refused(o, ["conference", "show", "-1"], saying: ["hint: '-1' starts with '-'", "workplan conference show ... -- '-1'"])
         try refused(o, ["add", "-x", "--area", "Military Mobility"], saying: ["hint: '-x' starts with '-'"])
         #expect(!(try o.run("note", t, "- done").stderr.contains("attach it with")), "no '=' advice for a text argument")
         // As the hint says: after '--', it is the note's text.
