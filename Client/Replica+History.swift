@@ -16,6 +16,9 @@ public struct HistoryEntry: Codable, Sendable, Hashable {
     public var at: String
     /// False for the officer's own edits not yet synced.
     public var synced: Bool
+    /// A create's fields, for a reader to show as it likes (`new` holds them as one text;
+    /// not in the JSON).
+    public var fields: [String: FieldValue]? = nil
 
     enum CodingKeys: String, CodingKey {
         case seq, record, event, action, field, old, new, user, staff, at, synced
@@ -82,13 +85,15 @@ extension Replica {
                 out.append(HistoryEntry(seq: c.seq, record: c.record, event: c.event.rawValue, action: c.action?.rawValue,
                                         field: c.field ?? c.conflict?.field ?? c.resolved?.lazy.compactMap { conflictField[$0] }.first,
                                         old: c.old ?? c.conflict?.current, new: c.value ?? c.fields.map(Self.summary) ?? c.conflict?.proposed,
-                                        user: c.user, staff: c.staff.rawValue, at: TimeFormat.iso(c.at), synced: true))
+                                        user: c.user, staff: c.staff.rawValue, at: TimeFormat.iso(c.at), synced: true,
+                                        fields: c.fields))
             }
             let me = try Settings.load(from: db)
             for e in try PendingLog.entries(db, where: "record = ?", arguments: [id]) {
                 out.append(HistoryEntry(seq: nil, record: id, event: "change", action: e.op.action.rawValue, field: e.op.field,
                                         old: nil, new: e.op.value ?? e.op.fields.map(Self.summary),
-                                        user: e.author, staff: me.staff.rawValue, at: TimeFormat.iso(e.op.at), synced: false))
+                                        user: e.author, staff: me.staff.rawValue, at: TimeFormat.iso(e.op.at), synced: false,
+                                        fields: e.op.fields))
             }
             return out
         }
@@ -113,6 +118,28 @@ extension Replica {
     }
 
     static func summary(_ fields: [String: FieldValue]) -> FieldValue {
-        .text(fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
+        .text(summary(fields, showing: { _, value in value.description }))
+    }
+
+    /// A create's fields on one line, `name=value; ...` in name order, each value as `show`
+    /// writes it.
+    public static func summary(_ fields: [String: FieldValue], showing show: (String, FieldValue) -> String) -> String {
+        fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(show($0.key, $0.value))" }.joined(separator: "; ")
+    }
+
+    /// How a history line reads a value of `field` of a `kind` record: an area by its name,
+    /// a task (`follows`, a note's task, an agenda item's tasks) by its short id; any other
+    /// value as it is. `areas`: `areaNames()`.
+    public static func readable(_ value: FieldValue, field: String, of kind: RecordKind, areas: [String: String]) -> String {
+        switch kind.field(field)?.type {
+        case .reference(.area)?:
+            return value.text.map { areas[$0] ?? RecordID.short($0) } ?? value.description
+        case .reference?:
+            return value.text.map(RecordID.short) ?? value.description
+        case .set? where LinkRules.fields(of: kind).contains(field):
+            return value.isNull ? value.description : value.elements.map(RecordID.short).joined(separator: ", ")
+        default:
+            return value.description
+        }
     }
 }

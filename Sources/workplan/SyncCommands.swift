@@ -143,23 +143,32 @@ struct History: ReplicaCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run(_ replica: Replica) async throws {
-        let (_, recordID) = try replica.resolveAnyRecord(id)
+        let (kind, recordID) = try replica.resolveAnyRecord(id)
         let entries = try replica.history(record: recordID)
         if json { return try Output.json(entries) }
         if entries.isEmpty { return Output.line("no history for \(RecordID.short(recordID))") }
+        // Areas by name, tasks by short id (the JSON keeps the ids).
+        let areas = try replica.areaNames()
+        let show = { (field: String?, value: FieldValue?) -> String in
+            guard let value else { return FieldValue.null.description }
+            guard let field else { return value.description }
+            return Replica.readable(value, field: field, of: kind, areas: areas)
+        }
         for e in entries {
             let who = "\(e.user) (\(e.staff))"
             let when = e.at.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
             let tag = e.synced ? Output.dim("#\(e.seq ?? 0)") : Output.yellow("(not yet synced)")
             switch (e.event, e.action) {
-            case ("change", "create"?): Output.line("\(when) \(who) created: \(e.new ?? .null) \(tag)")
+            case ("change", "create"?):
+                let created = e.fields.map { Replica.summary($0, showing: show) } ?? show(nil, e.new)
+                Output.line("\(when) \(who) created: \(created) \(tag)")
             case ("change", "delete"?): Output.line("\(when) \(who) deleted it \(tag)")
             case ("change", "restore"?): Output.line("\(when) \(who) restored it \(tag)")
             case ("change", "resolve"?): Output.line("\(when) \(who) settled a conflict keeping the current value \(tag)")
-            case ("change", "add"?): Output.line("\(when) \(who) added \(e.new ?? .null) to \(e.field ?? "") \(tag)")
-            case ("change", "remove"?): Output.line("\(when) \(who) removed \(e.new ?? .null) from \(e.field ?? "") \(tag)")
-            case ("change", _): Output.line("\(when) \(who) \(e.action ?? "set") \(e.field ?? ""): \(e.old.map { "\($0) → " } ?? "")\(e.new ?? .null) \(tag)")
-            case ("conflict_opened", _): Output.line("\(when) \(who) conflict on \(e.field ?? ""): proposed \(e.new ?? .null), kept \(e.old ?? .null) \(tag)")
+            case ("change", "add"?): Output.line("\(when) \(who) added \(show(e.field, e.new)) to \(e.field ?? "") \(tag)")
+            case ("change", "remove"?): Output.line("\(when) \(who) removed \(show(e.field, e.new)) from \(e.field ?? "") \(tag)")
+            case ("change", _): Output.line("\(when) \(who) \(e.action ?? "set") \(e.field ?? ""): \(e.old.map { "\(show(e.field, $0)) → " } ?? "")\(show(e.field, e.new)) \(tag)")
+            case ("conflict_opened", _): Output.line("\(when) \(who) conflict on \(e.field ?? ""): proposed \(show(e.field, e.new)), kept \(show(e.field, e.old)) \(tag)")
             case ("conflict_resolved", _): Output.line("\(when) \(who) conflict resolved\(e.field.map { " on \($0)" } ?? "") \(tag)")
             default: Output.line("\(when) \(who) \(e.event) \(tag)")
             }

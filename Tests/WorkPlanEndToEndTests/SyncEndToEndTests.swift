@@ -81,6 +81,24 @@ struct SyncEndToEndTests {
         }
     }
 
+    /// `history` names an area by its name and a linked task by its short id, not by UUID;
+    /// its JSON keeps the ids.
+    @Test func historyNamesAreasAndLinkedTasks() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("area", "add", "Medical Cooperation")
+        try s.eums.ok("edit", t, "--area", "Medical Cooperation")
+        let follow = try s.eums.run("add", "Follow-on", "--area", "Military Mobility", "--follows", t).firstLine
+        try s.converge()
+        let moved = try s.ims.ok("history", t)
+        #expect(moved.contains("area=Military Mobility;"), "\(moved)")
+        #expect(moved.contains("set area: Military Mobility → Medical Cooperation #"), "\(moved)")
+        let created = try s.ims.ok("history", follow)
+        #expect(created.contains("follows=\(t); "), "\(created)")
+        let json = try s.ims.ok("history", t, "--json")
+        #expect(!json.contains("Medical Cooperation"), "the JSON keeps the area's id: \(json)")
+    }
+
     /// A tag added or removed reads as that, in `history` (the change carries the tag alone).
     @Test func historySaysWhichTagWasAddedOrRemoved() throws {
         let s = try SyncScenario()
