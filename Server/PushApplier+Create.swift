@@ -53,9 +53,11 @@ extension PushApplier {
         }
         var conflicts: [Conflict] = []
         var lastSeq: Int64?
-        for (name, proposed) in (op.fields ?? [:]).sorted(by: { $0.key < $1.key }) {
+        for (name, sent) in (op.fields ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let spec = op.kind.field(name) else { continue }
             let current = try r.value(name), currentRev = r.rev(of: name)
+            // Linked records the pusher cannot see were not left out by choice (as in `set`).
+            let proposed = try keepingHiddenLinks(op, field: name, proposed: sent, current: current)
             switch MergeRules.decideSet(spec: spec, baseRev: 0, currentRev: currentRev,
                                         base: .null, current: current, proposed: proposed) {
             case .unchanged:

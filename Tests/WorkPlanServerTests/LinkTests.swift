@@ -87,6 +87,25 @@ struct LinkTests {
         }
     }
 
+    /// The black-box tester: an IMS officer imported an EUMS export (the import leaves out
+    /// the link to the EUMS-only task) and synced. The create of the agenda item, which the
+    /// store already held, met a conflict on `tasks` whose two values IMS saw as the same.
+    /// The hidden elements are kept, as for a `set`, so the create agrees.
+    @Test func aCreateOfAnExistingRecordKeepsTheLinksThePusherMayNotSee() async throws {
+        try await ServerFixture.run { f in
+            let p = try await Self.plan(f)
+            let seen = try #require(try await pullAll(f.ims).changes.first { $0.record == p.item && $0.action == .create })
+            #expect(seen.fields?["tasks"] == .set([p.shared]))
+            let create = PlanOperation(record: p.item, kind: .agendaItem, action: .create, fields: seen.fields,
+                                       baseRev: 0, at: PlanFixtures.at)
+            let r = try await push(f.ims, [create])
+            #expect(r.results[0].outcome == .unchanged, "\(r.results[0])")
+            #expect(r.results[0].conflicts == nil)
+            let eums = try await pullAll(f.eums).changes
+            #expect(!eums.contains { $0.record == p.item && $0.event == .conflictOpened })
+        }
+    }
+
     /// The reviewer: IMS setting an agenda item's whole `tasks` (by `resolve --value`, or an
     /// import) removed the EUMS-only task it could not see. The hidden elements stay.
     @Test func aSetOfLinksKeepsTheOnesThePusherMayNotSee() async throws {
