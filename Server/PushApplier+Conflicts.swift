@@ -78,14 +78,34 @@ extension PushApplier {
         try close(answered, of: op)
     }
 
+    /// Closes the open conflicts on `field` of `op`'s record that hold an earlier proposal
+    /// of this same officer, once `op` left the field at the value it proposes (stored, or
+    /// there already): the officer's later value answers their own question. Two staffs
+    /// that both add conference 20 and both close it offline send the create (status
+    /// planned) and the close in separate batches (`PendingLog+Baseline`); the create met the
+    /// other staff's held conference as a conflict that the close then made moot. Conflicts
+    /// that `op` resolves by id are left to `closeConflicts`.
+    func closeConflictsSuperseded(by op: PlanOperation, field: String) throws {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, body FROM conflicts WHERE record = ? AND field = ? AND open = 1"),
+                                    arguments: [op.record, field])
+        guard !rows.isEmpty else { return }
+        let superseded = try rows.compactMap { row -> String? in
+            let id: String = row[0]
+            guard !(op.resolves ?? []).contains(id) else { return nil }
+            let c = try JSONText.decode(Conflict.self, row[1] as String)
+            return c.proposedBy == user.name && c.staff == user.staff && c.type == .edit ? id : nil
+        }
+        try close(superseded, of: op, field: field)
+    }
+
     /// Closes open conflicts `ids` of `op`'s record, announced as one `conflict_resolved`
     /// change.
-    private func close(_ ids: [String], of op: PlanOperation) throws {
+    private func close(_ ids: [String], of op: PlanOperation, field: String? = nil) throws {
         guard !ids.isEmpty else { return }
         var w = JSONWriter()
         w.stringArray(ids)
         let seq = try append(ChangeRow(event: .conflictResolved, record: op.record, kind: op.kind,
-                                       field: op.field, resolved: w.text), at: op.at)
+                                       field: field ?? op.field, resolved: w.text), at: op.at)
         let update = try db.cachedStatement(sql: "UPDATE conflicts SET open = 0, resolved_seq = ?, resolved_by = ? WHERE id = ?")
         for id in ids { try update.execute(arguments: [seq, user.name, id]) }
         try keepWithWhoSawTheConflicts(ids, resolvedSeq: seq)

@@ -61,6 +61,7 @@ extension PushApplier {
             switch MergeRules.decideSet(spec: spec, baseRev: 0, currentRev: currentRev,
                                         base: .null, current: current, proposed: proposed) {
             case .unchanged:
+                if proposed == current { try closeConflictsSuperseded(by: op, field: name) }
                 continue
             case .accept(let v), .merged(let v):
                 let seq = nextSeq
@@ -69,6 +70,7 @@ extension PushApplier {
                                      old: JSONWriter.encode(current), value: JSONWriter.encode(v),
                                      oldEffective: eff?.0, newEffective: eff?.1), at: op.at)
                 try save(r)
+                if v == proposed { try closeConflictsSuperseded(by: op, field: name) }
                 lastSeq = seq
             case .conflict:
                 conflicts.append(try openConflict(op, type: .edit, field: name, base: .null,

@@ -19,6 +19,7 @@ extension PushApplier {
                                    base: base, current: current, proposed: proposed)
         switch decision {
         case .unchanged:
+            if proposed == current { try closeConflictsSuperseded(by: op, field: field) }
             return OpResult(op: op.id, outcome: .unchanged, value: current, rev: currentRev)
         case .accept(let v), .merged(let v):
             if op.kind == .task, field == FieldName.follows, let target = v.text {
@@ -30,6 +31,7 @@ extension PushApplier {
                                  old: JSONWriter.encode(current), value: JSONWriter.encode(v),
                                  oldEffective: eff?.0, newEffective: eff?.1), at: op.at)
             try save(r)
+            if v == proposed { try closeConflictsSuperseded(by: op, field: field) }
             let outcome: OpResult.Outcome = if case .merged = decision { .merged } else { .accepted }
             return OpResult(op: op.id, outcome: outcome, seq: seq, value: v, rev: seq)
         case .conflict:
