@@ -213,9 +213,17 @@ extension Replica {
                     reason = refused.reason
                 }
                 for (field, value) in op.namedValues where reason == nil {
-                    guard let spec = op.kind.field(field), case .reference(let target) = spec.type, let ref = value.text,
-                          try !Self.isHere(db, target, ref) else { continue }
-                    reason = "it refers to \(target.displayName) \(RecordID.short(ref)), which is not releasable to \(me.staff.rawValue)"
+                    guard let spec = op.kind.field(field) else { continue }
+                    // A reference, or the tasks of a link set (an agenda item's).
+                    let targets: [(RecordKind, String)]
+                    switch spec.type {
+                    case .reference(let target): targets = value.text.map { [(target, $0)] } ?? []
+                    case .set where LinkRules.fields(of: op.kind).contains(field): targets = value.elements.map { (.task, $0) }
+                    default: targets = []
+                    }
+                    for (target, ref) in targets where try reason == nil && !Self.isHere(db, target, ref) {
+                        reason = "it refers to \(target.displayName) \(RecordID.short(ref)), which is not releasable to \(me.staff.rawValue)"
+                    }
                 }
                 if let reason {
                     if op.action == .create {

@@ -290,6 +290,28 @@ struct AccessEndToEndTests {
         #expect(try s.ims.json(TaskJSON.self, "show", c).title == "C edited by IMS")
     }
 
+    /// An agenda item covering a task withdrawn meanwhile is refused by the server, as a
+    /// `follows` is: it is set aside with the reason, and the rest still syncs.
+    @Test func anAgendaItemCoveringAWithdrawnTaskIsSetAsideAndTheRestSyncs() throws {
+        let s = try SyncScenario()
+        let a = try s.sharedTask()
+        let b = try s.eums.run("add", "Task B", "--area", "Military Mobility").firstLine
+        try s.eums.ok("conference", "add", "21", "--date", "2024-05-14", "--host", "EUMS")
+        try s.converge()
+        try s.ims.ok("agenda", "add", "21", "Covers B", "--task", b)
+        try s.ims.ok("edit", a, "--title", "A edited by IMS")
+        try s.eums.ok("edit", b, "--releasable", "EUMS")
+        try s.eums.ok("sync")
+
+        let r = try s.ims.run("sync")
+        #expect(r.status == 0, "\(r)")
+        #expect(try s.ims.json(StatusJSON.self, "status").pending == 0)
+        #expect(try s.ims.ok("status").contains("refers to task \(b)"))
+        try s.eums.ok("sync")
+        #expect(try s.eums.json(TaskJSON.self, "show", a).title == "A edited by IMS")
+        #expect(!(try s.eums.ok("agenda", "list", "21").contains("Covers B")))
+    }
+
     /// A task created offline that refers to a task withdrawn meanwhile: the create (with
     /// the note on it) is set aside and leaves the view, since the server never had it;
     /// the replica goes on syncing its other edits.

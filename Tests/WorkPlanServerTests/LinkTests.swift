@@ -106,6 +106,29 @@ struct LinkTests {
         }
     }
 
+    /// The black-box tester: an agenda item covering a task id the store does not hold was
+    /// stored; EUMS then showed the id and IMS did not, for good. Each task of a link set must
+    /// exist and be visible to the pusher, as `follows` must; the batch changes nothing.
+    @Test func anAgendaItemMayCoverOnlyTasksThePusherCanSee() async throws {
+        try await ServerFixture.run { f in
+            let p = try await Self.plan(f)
+            let unknown = RecordID.random()
+            let before = try await pullAll(f.eums).changes.count
+            let refusals: [(TestHTTPSClient, [PlanOperation])] = [
+                (f.eums, [Self.agendaItem("Dangling", tasks: [p.shared, unknown])]),
+                (f.eums, [Self.element(.add, p.item2, unknown)]),
+                (f.ims, [Self.element(.add, p.item2, p.secret)]),
+                (f.ims, [PlanFixtures.set(p.item2, kind: .agendaItem, "tasks", .set([p.shared, p.secret]), baseRev: 0)]),
+            ]
+            for (client, ops) in refusals {
+                let reply = try await client.push(PushRequest(batchId: RecordID.random(), ops: ops))
+                #expect(reply.status == 403, "\(reply.text)")
+                #expect(reply.text.contains("no task"), "\(reply.text)")
+            }
+            #expect(try await pullAll(f.eums).changes.count == before, "nothing stored")
+        }
+    }
+
     /// The reviewer: IMS setting an agenda item's whole `tasks` (by `resolve --value`, or an
     /// import) removed the EUMS-only task it could not see. The hidden elements stay.
     @Test func aSetOfLinksKeepsTheOnesThePusherMayNotSee() async throws {
