@@ -20,7 +20,7 @@ public enum BriefMarkdown {
         line()
         line("**Conference \(b.conference.number)**: " + inline(BriefText.conferenceLine(b.conference)))
         line()
-        line("_" + BriefText.releasability(b) + "_")
+        line("_" + inline(BriefText.releasability(b)) + "_")
         line()
 
         line("## Agenda")
@@ -53,7 +53,7 @@ public enum BriefMarkdown {
 
         line("## Changes since the last conference")
         line()
-        line(BriefText.window(b))
+        line(inline(BriefText.window(b)))
         line()
         let c = b.changes
         line("Created: \(c.created.count) · Closed: \(c.closed.count) · Changed: \(c.changed.count) · Deleted: \(c.deleted.count)")

@@ -167,6 +167,21 @@ struct BriefCLITests {
         #expect(again.contains("**Guidance of the Director Generals:** Priorities:  \n\\- logistics  \n2\\. medical  \n\\---  \n  \n\\[ref]: note  \n-5 degrees, ~50 personnel, #1 aim\n"), "\(again)")
     }
 
+    /// Tester: the preparing officer's name went into the Markdown unescaped, twice (the
+    /// "Prepared for" line and the baseline, which names who closed the conference).
+    @Test func theOfficersNameIsTextInTheMarkdownBrief() throws {
+        let tmp = try TemporaryDirectory(prefix: "workplan-brief")
+        let o = Officer(dir: tmp.child("replica").path)
+        try o.ok("init", "--staff", "EUMS", "--user", "Col <img src=x onerror=alert(1)>")
+        try o.ok("conference", "add", "20", "--date", "2023-12-01", "--host", "EUMS")
+        try o.ok("conference", "close", "20")
+        try o.ok("conference", "add", "21", "--date", "2024-05-14", "--host", "IMS")
+        let md = try o.ok("brief", "--conference", "21")
+        #expect(!md.replacingOccurrences(of: "\\<", with: "").contains("<"), "every '<' escaped: \(md)")
+        #expect(md.contains("Prepared for EUMS by Col \\<img src=x onerror=alert(1)\\> on "), "\(md)")
+        #expect(md.contains("marked held by Col \\<img"), "\(md)")
+    }
+
     @Test func htmlBriefToAFile() throws {
         let p = try CLIPlan()
         let out = p.tmp.child("brief.html")
