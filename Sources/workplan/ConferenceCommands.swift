@@ -175,7 +175,7 @@ struct AgendaList: ReplicaCommand {
             if let p = item.presenter { line += " — \(p)" }
             if !item.tasks.isEmpty { line += " [tasks: \(item.tasks.map(RecordID.short).joined(separator: ", "))]" }
             Output.line(line)
-            if let o = item.outcome { Output.line("   outcome: \(o)") }
+            if let o = item.outcome { Output.line("   outcome: " + Output.continued(o, indent: 12)) }
         }
     }
 }

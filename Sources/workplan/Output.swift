@@ -63,6 +63,15 @@ enum Output {
         return name.hasPrefix(Replica.fileName) || name == Replica.bundleFileName ? name : nil
     }
 
+    /// `text` with its later lines indented by `width` spaces, so that a multi-line value
+    /// printed after a label ("   outcome: ") stays under it instead of starting a line that
+    /// reads as the next entry.
+    static func continued(_ text: String, indent width: Int) -> String {
+        let pad = String(repeating: " ", count: width)
+        return text.split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated().map { $0.offset == 0 ? String($0.element) : pad + $0.element }.joined(separator: "\n")
+    }
+
     static func line(_ s: String = "") {
         out(Data((s + "\n").utf8))
     }

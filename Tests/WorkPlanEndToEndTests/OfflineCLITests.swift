@@ -159,6 +159,25 @@ struct OfflineCLITests {
         #expect(try o.run("conference", "close", "20").status != 0, "closing twice is refused")
     }
 
+    /// Tester: an outcome "Agreed.\n2. Follow-on task to IMS" printed its second line at
+    /// column 0, where it read as agenda item 2. Later lines of an outcome or a note stay
+    /// indented under their entry.
+    @Test func multiLineOutcomesAndNotesStayUnderTheirEntry() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        try o.ok("conference", "add", "21", "--date", "2024-05-14", "--host", "IMS")
+        let item = try o.run("agenda", "add", "21", "Military Mobility progress").firstLine
+        try o.ok("agenda", "outcome", item, "Agreed.\n2. Follow-on task to IMS")
+        for args in [["agenda", "list", "21"], ["conference", "show", "21"]] {
+            let out = try o.run(args).stdout
+            #expect(out.contains("   outcome: Agreed.\n            2. Follow-on task to IMS\n"), "\(out)")
+        }
+        let t = try o.run("add", "Exchange of classified information", "--area", "Military Mobility").firstLine
+        try o.ok("note", t, "Step 1 done.\nStep 2 pending.")
+        let shown = try o.ok("show", t)
+        #expect(shown.contains(": Step 1 done.\n    Step 2 pending.\n"), "\(shown)")
+    }
+
     @Test func exportThenImportGivesTheSamePlan() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
