@@ -9,7 +9,17 @@ public enum PositionKey {
     public static func between(_ a: String?, _ b: String?) -> String {
         let lo = a ?? ""
         if let b, !(lo < b) { return lo + "i" } // equal keys (concurrent inserts): go just after
-        return midpoint(Array(lo), b.map(Array.init))
+        guard let b else { return after(Array(lo)) }
+        return midpoint(Array(lo), Array(b))
+    }
+
+    /// A key above `a` with nothing after it (an item appended): one step up, not halfway to
+    /// the end, so that a key grows by a digit only every dozen or so appends (halving, it
+    /// grew one every three, and an agenda was full after about 640 items).
+    static func after(_ a: [Character]) -> String {
+        guard let first = a.first, let d = index[first] else { return "i" }  // the first item: the middle
+        if d + 1 < digits.count { return String(digits[d + 1]) }
+        return String(first) + after(Array(a.dropFirst()))
     }
 
     static func midpoint(_ a: [Character], _ b: [Character]?) -> String {

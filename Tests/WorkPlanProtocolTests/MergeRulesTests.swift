@@ -145,6 +145,20 @@ struct PositionKeyTests {
         #expect(PositionKey.between("m", "m") > "m")
     }
 
+    /// The tester: appended items' keys grew a character every three items, and `agenda add`
+    /// failed after about 640. Appending now steps up, and inserting at one spot still halves.
+    @Test func appendedKeysStayShort() {
+        var rng = FixedSeed(state: 11)
+        var last: String? = nil
+        for _ in 0..<2000 {
+            let k = PositionKey.forNewItem(after: last, before: nil, using: &rng)
+            #expect(PositionKey.isValid(k) && last.map { $0 < k } ?? true)
+            last = k
+        }
+        #expect(last!.count < 200, "\(last!.count) characters after 2000 items")
+        #expect(last!.count < 2000 / 12 + 3, "\(last!.count) characters after 2000 items")
+    }
+
     /// The tester's agenda: EUMS and IMS both inserted after item A offline and got the same
     /// key, so "after the IMS item" landed after the EUMS item too. New items' keys now
     /// differ, and a key fits between any two of them.
