@@ -23,6 +23,23 @@ public struct HistoryEntry: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case seq, record, event, action, field, old, new, user, staff, at, synced
     }
+
+    /// Every key present, an unset one as `null` (a stable document: an edit not yet synced
+    /// has no `seq` and no `old`).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(record, forKey: .record)
+        try c.encode(event, forKey: .event)
+        try c.encode(action, forKey: .action)
+        try c.encode(field, forKey: .field)
+        try c.encode(old, forKey: .old)
+        try c.encode(new, forKey: .new)
+        try c.encode(user, forKey: .user)
+        try c.encode(staff, forKey: .staff)
+        try c.encode(at, forKey: .at)
+        try c.encode(synced, forKey: .synced)
+    }
 }
 
 extension Replica {

@@ -122,6 +122,24 @@ public struct ConferenceView: Codable, Sendable, Hashable {
     public var guidance: String?
     public var agenda: [AgendaItemView]?
 
+    enum CodingKeys: String, CodingKey {
+        case id, number, date, host, place, status, guidance, agenda
+    }
+
+    /// Every field present, an unset one as `null`, as a task's are (a stable document);
+    /// `agenda` only where `conference show` adds it.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(number, forKey: .number)
+        try c.encode(date, forKey: .date)
+        try c.encode(host, forKey: .host)
+        try c.encode(place, forKey: .place)
+        try c.encode(status, forKey: .status)
+        try c.encode(guidance, forKey: .guidance)
+        try c.encodeIfPresent(agenda, forKey: .agenda)
+    }
+
     init(_ r: StoredRecord) {
         id = r.id
         number = Int(r.text("number") ?? "") ?? 0
@@ -149,6 +167,20 @@ public struct AgendaItemView: Codable, Sendable, Hashable {
         case id
         case shortId = "short_id"
         case conference, topic, tasks, presenter, position, outcome, releasable
+    }
+
+    /// Every field present, an unset one as `null` (a stable document).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(shortId, forKey: .shortId)
+        try c.encode(conference, forKey: .conference)
+        try c.encode(topic, forKey: .topic)
+        try c.encode(tasks, forKey: .tasks)
+        try c.encode(presenter, forKey: .presenter)
+        try c.encode(position, forKey: .position)
+        try c.encode(outcome, forKey: .outcome)
+        try c.encode(releasable, forKey: .releasable)
     }
 
     init(_ r: StoredRecord) {
