@@ -28,6 +28,9 @@ public struct ConflictView: Codable, Sendable, Hashable {
     public var proposedBy: String
     public var staff: String
     public var at: String
+    /// Whether `resolve --mine` keeps the current value for this officer, who made it
+    /// (`Replica.mineIsTheCurrentValue`); not in the JSON.
+    public var mineKeepsCurrent = false
 
     enum CodingKeys: String, CodingKey {
         case id, record
@@ -47,6 +50,7 @@ extension Replica {
     /// Every open conflict, oldest first.
     public func conflicts() throws -> [ConflictView] {
         try db.read { db in
+            let me = try Settings.load(from: db)
             let rows = try String.fetchAll(db, sql: "SELECT body FROM conflict")
             return try rows.map { try JSONText.decode(Conflict.self, $0) }
                 .sorted { ($0.at, $0.id) < ($1.at, $1.id) }
@@ -61,7 +65,8 @@ extension Replica {
                     }
                     return ConflictView(id: c.id, record: c.record, shortRecord: RecordID.short(c.record), kind: c.kind.rawValue,
                                         title: title, type: c.type.rawValue, field: c.field, base: c.base, current: c.current,
-                                        proposed: c.proposed, proposedBy: c.proposedBy, staff: c.staff.rawValue, at: TimeFormat.iso(c.at))
+                                        proposed: c.proposed, proposedBy: c.proposedBy, staff: c.staff.rawValue, at: TimeFormat.iso(c.at),
+                                        mineKeepsCurrent: (try? Self.mineIsTheCurrentValue(db, [c], me: me)) ?? false)
                 }
         }
     }
@@ -103,16 +108,28 @@ extension Replica {
     /// When this replica's history does not tell who set the current value (it starts at a
     /// snapshot, say) and neither the officer nor their staff proposed a value, `--mine`
     /// names no value: the officer is asked to choose, rather than given the other one.
+    ///
+    /// The same holds for the two delete conflicts (the second tester): the officer whose
+    /// change met another's delete (`delete_changed`), and the officer who deleted the record
+    /// another then edited (`edit_deleted`), keep their own with `--mine`: the record, or its
+    /// deletion.
     static func mineIsTheCurrentValue(_ db: Database, _ conflicts: [Conflict], me: Settings) throws -> Bool {
-        guard let last = conflicts.last, last.type == .edit,
+        guard let last = conflicts.last,
               !conflicts.contains(where: { $0.proposedBy.lowercased() == me.user.lowercased() }) else { return false }
         let ourStaffProposed = conflicts.contains { $0.staff == me.staff }
-        // The change that set the current value: the field's, the record's create or restore.
-        let atRev = try String.fetchAll(db, sql: "SELECT body FROM history WHERE record = ? AND seq = ?", arguments: [last.record, last.currentRev])
+        // The change that made the current value: for an edit, the field's change or the
+        // record's create or restore; for a changed record, its last change or the note added
+        // to it (a note is a record of its own); for a deleted one, the delete.
+        let sql = last.type == .deleteChanged ? "SELECT body FROM history WHERE seq = ?" : "SELECT body FROM history WHERE record = ? AND seq = ?"
+        let arguments: StatementArguments = last.type == .deleteChanged ? [last.currentRev] : [last.record, last.currentRev]
+        let atRev = try String.fetchAll(db, sql: sql, arguments: arguments)
         func setsTheField(_ c: Change) -> Bool {
             guard c.event == .change else { return false }
-            if c.field == last.field { return true }
-            return c.action == .create || c.action == .restore
+            switch last.type {
+            case .edit: return c.field == last.field || c.action == .create || c.action == .restore
+            case .deleteChanged: return true
+            case .editDeleted: return c.action == .delete
+            }
         }
         let changes = atRev.compactMap { try? JSONText.decode(Change.self, $0) }
         guard let change = changes.first(where: setsTheField) else {

@@ -85,10 +85,15 @@ extension Sync {
 
 struct Conflicts: ReplicaCommand {
     /// The resolutions `resolve` accepts for a conflict (a delete is kept or not: no `--value`).
-    static func choices(type: String, field: String) -> String {
-        switch (type, field) {
-        case (ConflictType.deleteChanged.rawValue, _): "--mine (delete it) | --theirs (keep it)"
-        case (ConflictType.editDeleted.rawValue, Conflict.deletedField): "--mine (bring it back) | --theirs (leave it deleted)"
+    /// `mineKeepsCurrent`: this officer made the current value, so `--mine` keeps it too.
+    static func choices(type: String, field: String, mineKeepsCurrent: Bool = false) -> String {
+        switch (type, field, mineKeepsCurrent) {
+        case (ConflictType.deleteChanged.rawValue, _, false): "--mine (delete it) | --theirs (keep it)"
+        case (ConflictType.deleteChanged.rawValue, _, true): "--mine or --theirs (keep it, with your changes)"
+        case (ConflictType.editDeleted.rawValue, Conflict.deletedField, false): "--mine (bring it back) | --theirs (leave it deleted)"
+        case (ConflictType.editDeleted.rawValue, Conflict.deletedField, true): "--mine or --theirs (leave it deleted, as you did)"
+        case (ConflictType.editDeleted.rawValue, _, true): "--mine or --theirs (leave it deleted, as you did) | --value V (bring it back with V)"
+        case (_, _, true): "--mine or --theirs (keep the current value, yours) | --value V"
         default: "--mine|--theirs|--value V"
         }
     }
@@ -107,7 +112,7 @@ struct Conflicts: ReplicaCommand {
             Output.line("  base:     \(c.base)")
             Output.line("  current:  \(c.current)")
             Output.line("  proposed: \(c.proposed)   by \(c.proposedBy) (\(c.staff)) at \(c.at)")
-            Output.line("  resolve:  workplan resolve \(c.shortRecord) \(c.field) \(Self.choices(type: c.type, field: c.field))")
+            Output.line("  resolve:  workplan resolve \(c.shortRecord) \(c.field) \(Self.choices(type: c.type, field: c.field, mineKeepsCurrent: c.mineKeepsCurrent))")
         }
     }
 }

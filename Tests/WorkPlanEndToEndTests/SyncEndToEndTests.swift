@@ -249,8 +249,11 @@ struct SyncEndToEndTests {
             #expect(list.first?.proposed == .text("note added"), "\(list)")
             // A delete is settled by keeping the task or not: no `--value` is offered.
             let shown = try o.ok("conflicts")
-            #expect(shown.contains("--mine (bring it back) | --theirs (leave it deleted)") && !shown.contains("--value"), "\(shown)")
+            #expect(!shown.contains("--value"), "\(shown)")
         }
+        // The deleter's own value is the deletion: `--mine` leaves it deleted for IMS.
+        #expect(try s.eums.ok("conflicts").contains("--mine (bring it back) | --theirs (leave it deleted)"))
+        #expect(try s.ims.ok("conflicts").contains("--mine or --theirs (leave it deleted, as you did)"))
         // Once the delete is pulled, another note says who deleted the task, not "no task".
         let again = try s.eums.run("note", t, "A second note")
         #expect(again.status != 0)
@@ -264,6 +267,42 @@ struct SyncEndToEndTests {
         for o in [s.eums, s.ims] {
             let task = try o.json(TaskJSON.self, "show", t)
             #expect(task.notes?.map(\.text) == ["Slipped two weeks: host nation approval pending"])
+        }
+    }
+
+    /// The second tester: in a delete conflict, `--mine` took the proposer's side even for
+    /// the officer who made the current state. EUMS changed the task IMS then deleted: EUMS's
+    /// `--mine` deleted it. EUMS deleted the task IMS then edited: EUMS's `--mine` brought it
+    /// back with IMS's value. Each now keeps the resolver's own.
+    @Test func mineInADeleteConflictKeepsTheResolversOwnSide() throws {
+        let s = try SyncScenario()
+        let changed = try s.sharedTask()
+        try s.eums.ok("edit", changed, "--priority", "high")
+        try s.ims.ok("delete", changed)
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        try s.eums.ok("sync")
+        #expect(try s.eums.ok("conflicts").contains("--mine or --theirs (keep it, with your changes)"))
+        #expect(try s.ims.ok("conflicts").contains("--mine (delete it) | --theirs (keep it)"))
+        try s.eums.ok("resolve", changed, "deleted", "--mine")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            #expect(try o.json(TaskJSON.self, "show", changed).priority == "high", "EUMS kept its changed task")
+            #expect(try o.json([ConflictJSON].self, "conflicts").isEmpty)
+        }
+
+        let deleted = try s.eums.run("add", "Exercise planning", "--area", "Military Mobility").firstLine
+        try s.converge()
+        try s.eums.ok("delete", deleted)
+        try s.ims.ok("edit", deleted, "--status", "done")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        try s.eums.ok("sync")
+        try s.eums.ok("resolve", deleted, "status", "--mine")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            #expect(try o.run("show", deleted).status != 0, "EUMS's deletion stands")
+            #expect(try o.json([ConflictJSON].self, "conflicts").isEmpty)
         }
     }
 
