@@ -303,9 +303,12 @@ extension Replica {
             }
             // A change of releasability is never folded into an earlier one: hiding and
             // showing again would become one no-op, and what was written in between would
-            // go out as if never hidden.
+            // go out as if never hidden. A set after the officer's own resolution of the
+            // field (`resolve --mine` or `--value`) changes the value that resolution settles
+            // on: sent apart, it stood on the rev before the resolution and met the officer's
+            // own resolved value as a conflict (the second tester).
             if entry.op.action == .set, op.action == .set, entry.op.field == op.field, op.field != FieldName.releasable,
-               op.resolves == nil, entry.op.resolves == nil {
+               op.resolves == nil {
                 folded.value = op.value
                 folded.at = op.at
                 try PendingLog.replace(db, seq: entry.seq, with: folded)

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import WorkPlanProtocol
+import WorkPlanTestSupport
+@testable import WorkPlanClient
+
+/// The second tester: an officer settled a conflict with `--value` (or `--mine`) and then,
+/// before syncing, edited the same field again. The edit was queued apart from the
+/// resolution against the rev before it, so it met the officer's own resolved value as a
+/// new conflict. It now changes the value the waiting resolution settles on.
+@Suite("An edit after the officer's own resolution")
+struct ResolveThenEditTests {
+    @Test func theLaterEditIsTheValueTheConflictSettlesOn() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let alice = f.replica
+        let task = try alice.createRecord(.task, fields: taskFields(f.area, title: "Resolve then edit"))
+        _ = try await SyncEngine(replica: alice, transport: f.transport()).run()
+        let bob = try Replica.create(in: f.tmp.child("bob"), staff: .EUMS, user: "Bob")
+        _ = try await SyncEngine(replica: bob, transport: f.transport("Bob")).run()
+
+        try alice.edit(.task, id: task, [.set("status", .text("blocked"))])
+        _ = try await SyncEngine(replica: alice, transport: f.transport()).run()
+        try bob.edit(.task, id: task, [.set("status", .text("done"))])
+        #expect(try await SyncEngine(replica: bob, transport: f.transport("Bob")).run().newConflicts == 1)
+
+        _ = try bob.resolve(record: task, field: "status", with: .value("in-progress"))
+        try bob.edit(.task, id: task, [.set("status", .text("cancelled"))])
+        let report = try await SyncEngine(replica: bob, transport: f.transport("Bob")).run()
+        _ = try await SyncEngine(replica: alice, transport: f.transport()).run()
+        #expect(report.newConflicts == 0)
+        for r in [alice, bob] {
+            #expect(try r.taskView(id: task).status == "cancelled")
+            #expect(try r.conflicts().isEmpty)
+        }
+    }
+}
