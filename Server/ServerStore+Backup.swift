@@ -53,16 +53,31 @@ extension ServerHome {
         }
     }
 
+    /// What a restore did.
+    public struct Restored: Sendable {
+        /// The restored store's new id.
+        public var storeId: String
+        /// Where the store it replaced was kept, when that one was no database at all.
+        public var damagedStoreKeptAt: String?
+    }
+
     /// Replaces the store with a backup (run while the server is stopped). The restored
     /// store gets a new store id, so replicas notice the history may have moved back.
-    /// Returns the new store id.
+    ///
+    /// The folder needs the server's keys, not a store: after a lost disk, the keys put back
+    /// from their copy and a backup rebuild the server (the second tester found `restore`
+    /// and `init` each sending the administrator to the other). A store file that is not a
+    /// database at all is kept beside, renamed, and replaced.
     @discardableResult
-    public func restore(from path: String) throws -> String {
-        try requireInitialized()
+    public func restore(from path: String) throws -> Restored {
+        for key in allPaths where key != storePath && !FileManager.default.fileExists(atPath: key) {
+            throw WorkPlanError(.notFound, "\(directory) holds no server keys (missing \((key as NSString).lastPathComponent)): put back the folder's .pem files from their copy, or run `workplan-server init --dir \(directory)` for a new server")
+        }
         let lock = try lock(for: "restore (docs/operations.md, \"Restore\")")
         defer { withExtendedLifetime(lock) {} }
         let source = try Self.openBackup(at: path)
         defer { try? source.close() }
+        var keptAt: String?
         do {
             // The copy gets its new identity before it takes the store's place, in one rename:
             // a crash at any point leaves either the old store or the whole restored one,
@@ -89,16 +104,22 @@ extension ServerHome {
                 try? Self.removeDatabaseFiles(at: staging)
                 throw error
             }
-            // The old store's WAL (a server that was killed leaves one) goes into its file
-            // first: left beside the new file, SQLite would read it as the new file's.
-            let old = try DatabaseQueue(path: storePath)
-            _ = try old.writeWithoutTransaction { try $0.checkpoint(.truncate) }
-            try old.close()
-            try Self.removeDatabaseFiles(at: storePath, keepingFile: true)
+            if FileManager.default.fileExists(atPath: storePath) {
+                do {
+                    // The old store's WAL (a server that was killed leaves one) goes into its
+                    // file first: left beside the new file, SQLite would read it as the new file's.
+                    let old = try DatabaseQueue(path: storePath)
+                    defer { try? old.close() }
+                    _ = try old.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+                } catch let e as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(e.resultCode) {
+                    keptAt = try keepDamagedStore()
+                }
+                try Self.removeDatabaseFiles(at: storePath, keepingFile: true)
+            }
             guard rename(staging, storePath) == 0 else {
                 throw WorkPlanError(.unavailable, "cannot put the restored store in place: \(String(cString: strerror(errno)))")
             }
-            return id
+            return Restored(storeId: id, damagedStoreKeptAt: keptAt)
         } catch let e as WorkPlanError {
             throw e
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CORRUPT {
@@ -109,6 +130,19 @@ extension ServerHome {
     }
 
     /// The error for a backup SQLite finds damaged (a truncated or partly overwritten copy).
+    /// Moves a store file that is no database (and its WAL and shared-memory files) aside,
+    /// to `store.sqlite.damaged-<time>`: kept, never deleted. Returns where it went.
+    private func keepDamagedStore() throws -> String {
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let aside = storePath + ".damaged-" + stamp
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: storePath + suffix) {
+            guard rename(storePath + suffix, aside + suffix) == 0 else {
+                throw WorkPlanError(.unavailable, "cannot move the damaged store \(storePath + suffix) aside: \(String(cString: strerror(errno)))")
+            }
+        }
+        return aside
+    }
+
     static func damagedBackup(_ path: String) -> WorkPlanError {
         WorkPlanError(.corrupt, "\(path) is a damaged or incomplete backup; nothing was restored (use another backup)")
     }

@@ -14,8 +14,11 @@ struct RestoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let id = try options.home.restore(from: from)
-        print("restored from \(from); new store id \(id)")
+        let restored = try options.home.restore(from: from)
+        if let aside = restored.damagedStoreKeptAt {
+            print("the store in place was not a database; it was kept as \(aside)")
+        }
+        print("restored from \(from); new store id \(restored.storeId)")
     }
 }
 

@@ -26,12 +26,50 @@ struct BackupTests {
 
             // Restore into a second, stopped data folder: same content, new store id.
             let other = try ServerHome.initialize(at: f.server.directory.file("other"))
-            let newId = try other.restore(from: file)
+            let newId = try other.restore(from: file).storeId
             let restored = try other.openStore()
             defer { try? restored.close() }
             #expect(restored.storeId == newId && newId != f.server.store.storeId)
             #expect(try restored.contentDigest() == (try f.digest))
             #expect(try restored.users().map(\.name).sorted() == ["anna", "bert", "ivan", "vera"])
+        }
+    }
+
+    /// The second tester: after a lost disk (the keys put back, no store) `restore` sent the
+    /// administrator to `init`, which refused the folder; over a store file that is no
+    /// database it blamed the good backup. Both now restore; the bad file is kept aside.
+    @Test func restoreRebuildsALostOrGarbledStore() async throws {
+        try await ServerFixture.run { f in
+            _ = try await seedTask(f.eums)
+            let file = f.server.directory.file("backup.sqlite")
+            try f.server.store.backup(to: file)
+            let digest = try f.digest
+            let source = try ServerHome.initialize(at: f.server.directory.file("source"))
+            let keys = [source.caCertificatePath, source.caKeyPath, source.serverCertificatePath, source.serverKeyPath]
+            for (name, garbage) in [("lost", nil), ("garbled", Data(repeating: 0x5a, count: 65536))] as [(String, Data?)] {
+                let home = ServerHome(directory: f.server.directory.file(name))
+                try FileManager.default.createDirectory(atPath: home.directory, withIntermediateDirectories: true)
+                for key in keys {
+                    try FileManager.default.copyItem(atPath: key, toPath: home.directory + "/" + (key as NSString).lastPathComponent)
+                }
+                if let garbage { FileManager.default.createFile(atPath: home.storePath, contents: garbage) }
+                let restored = try home.restore(from: file)
+                let store = try home.openStore()
+                #expect(store.storeId == restored.storeId)
+                #expect(try store.contentDigest() == digest)
+                #expect(try store.check().isEmpty)
+                try store.close()
+                if let garbage {
+                    let aside = try #require(restored.damagedStoreKeptAt)
+                    #expect(FileManager.default.contents(atPath: aside) == garbage, "the bad file is kept, as it was")
+                } else {
+                    #expect(restored.damagedStoreKeptAt == nil)
+                }
+            }
+            // A folder without the keys is still refused, saying what to do.
+            let empty = ServerHome(directory: f.server.directory.file("empty"))
+            let refused = #expect(throws: WorkPlanError.self) { try empty.restore(from: file) }
+            #expect(refused?.message.contains("put back the folder's .pem files") == true)
         }
     }
 
@@ -61,7 +99,7 @@ struct BackupTests {
             }
             // Once the server has stopped (its lock goes with it), the restore goes ahead: the
             // copy is made beside the store and renamed over it, nothing left behind.
-            let restoredId = try home.restore(from: file)
+            let restoredId = try home.restore(from: file).storeId
             #expect(restoredId != storeId)
             #expect(!FileManager.default.fileExists(atPath: home.storePath + ".restoring"))
             let restored = try home.openStore()
