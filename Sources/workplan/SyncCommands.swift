@@ -110,7 +110,9 @@ struct Conflicts: ReplicaCommand {
         for c in list {
             Output.line(Output.bold("\(c.kind) \(c.shortRecord)") + (c.title.map { " \($0)" } ?? "") + " — field \(c.field)" + (c.type == "edit" ? "" : " (\(c.type.replacingOccurrences(of: "_", with: " ")))"))
             Output.line("  base:     \(c.base)")
-            Output.line("  current:  \(c.current)")
+            // A record deleted meanwhile: its field's last value is not a current one.
+            let deletedField = c.type == ConflictType.editDeleted.rawValue && c.field != Conflict.deletedField
+            Output.line("  current:  " + (deletedField ? "(deleted; it was \(c.current))" : "\(c.current)"))
             Output.line("  proposed: \(c.proposed)   by \(c.proposedBy) (\(c.staff)) at \(c.at)")
             Output.line("  resolve:  workplan resolve \(c.shortRecord) \(c.field) \(Self.choices(type: c.type, field: c.field, mineKeepsCurrent: c.mineKeepsCurrent))")
         }

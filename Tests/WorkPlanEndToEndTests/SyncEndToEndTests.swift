@@ -298,6 +298,9 @@ struct SyncEndToEndTests {
         try s.eums.ok("sync")
         try s.ims.ok("sync")
         try s.eums.ok("sync")
+        // The task is deleted: its last status is not shown as the current value.
+        let shown = try s.eums.ok("conflicts")
+        #expect(shown.contains("current:  (deleted; it was open)"), "\(shown)")
         try s.eums.ok("resolve", deleted, "status", "--mine")
         try s.converge()
         for o in [s.eums, s.ims] {
