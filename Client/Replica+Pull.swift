@@ -11,6 +11,7 @@ extension Replica {
     func applyPull(_ page: PullResponse, acknowledged: Set<Int64> = []) throws -> PullSummary {
         try db.write { db in
             var summary = PullSummary()
+            let me = try Settings.load(from: db)
             var waiting = Set(try String.fetchAll(db, sql: "SELECT DISTINCT record FROM pending"))
             // The other staff's notes kept aside after a restore (`finishRecovery`): each
             // leaves the list when it arrives.
@@ -30,7 +31,13 @@ extension Replica {
                         try db.execute(sql: "DELETE FROM set_aside WHERE record = ? AND reason LIKE ? || '%'",
                                        arguments: [change.record, Self.otherStaffNotePrefix])
                     }
-                    if try applyChange(db, change, hasPending: waiting.contains(change.record), acknowledged: acknowledged) { summary.applied += 1 }
+                    // Counted when it changed this replica, or when someone else made it: the
+                    // reply to this replica's own push may have shown it already (a conflict
+                    // tells the current value), and it still arrived (the second tester).
+                    if try applyChange(db, change, hasPending: waiting.contains(change.record), acknowledged: acknowledged)
+                        || change.user.lowercased() != me.user.lowercased() {
+                        summary.applied += 1
+                    }
                     if let field = change.field, conflicted.contains("\(change.record)/\(field)") {
                         try refreshConflicts(db, after: change, field: field)
                     }

@@ -35,3 +35,26 @@ struct ResolveThenEditTests {
         }
     }
 }
+
+/// The second tester: "pulled 0 changes" for a sync that brought another officer's change,
+/// because the reply to this replica's push (a conflict) had already shown its value.
+@Suite("What a sync says it pulled")
+struct PulledCountTests {
+    @Test func anotherOfficersChangeCountsThoughThePushReplyShowedIt() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let alice = f.replica
+        let task = try alice.createRecord(.task, fields: taskFields(f.area, title: "Counted"))
+        _ = try await SyncEngine(replica: alice, transport: f.transport()).run()
+        let bob = try Replica.create(in: f.tmp.child("bob"), staff: .EUMS, user: "Bob")
+        _ = try await SyncEngine(replica: bob, transport: f.transport("Bob")).run()
+
+        try alice.edit(.task, id: task, [.set("status", .text("done"))])
+        _ = try await SyncEngine(replica: alice, transport: f.transport()).run()
+        try bob.edit(.task, id: task, [.set("status", .text("blocked"))])
+        let report = try await SyncEngine(replica: bob, transport: f.transport("Bob")).run()
+        #expect(report.newConflicts == 1)
+        #expect(report.pulled == 1, "alice's status change arrived")
+        #expect(try await SyncEngine(replica: bob, transport: f.transport("Bob")).run().pulled == 0, "nothing new")
+    }
+}
