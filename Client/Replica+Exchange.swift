@@ -164,6 +164,9 @@ extension Replica {
                             if !edits.isEmpty {
                                 report.updated += try self.edit(db, kind, id: id, edits, resolves: nil, at: now) > 0 ? 1 : 0
                             }
+                        } else if existing?.deleted == true {
+                            // Deleted here, the delete not yet synced: it stays deleted, like one synced.
+                            report.leftDeleted += 1
                         } else if existing == nil, me.storeId != nil, try Self.deletedInHistory(db, record: id) {
                             report.leftDeleted += 1
                         } else if kind == .note, existing == nil,
@@ -172,8 +175,7 @@ extension Replica {
                             // anyone else); it reaches this replica by sync.
                             report.otherStaffNotes += 1
                         } else {
-                            // A deleted row still there makes the commit refuse, as it should.
-                            try commit(db, prepared.get(), me: me, run: run, knownAbsent: existing == nil)
+                            try commit(db, prepared.get(), me: me, run: run, knownAbsent: true)
                             present.insert(id)
                             report.created += 1
                             if let loop = cut[records[i].id] { report.loopsCut.append(loop) }
