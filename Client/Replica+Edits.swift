@@ -138,6 +138,8 @@ extension Replica {
                     try checkAreaNameFree(db, name, for: id)
                 }
             }
+            // The value replaced is work this edit undid: an import must not bring it back.
+            if next != current { try ReplacedHere.replaced(db, record: id, field: valid.field!, value: current) }
             newFields[valid.field!] = next
             changed += 1
             try queue(db, valid, author: me.user, serverValue: record.revs.isEmpty ? nil : current)
@@ -184,6 +186,8 @@ extension Replica {
             }
             if record.revs.isEmpty && inFlight.isEmpty {
                 try table.remove(db, id: id)
+                // Nothing else says it was here: an import must not create it again.
+                try ReplacedHere.deleted(db, record: id)
                 return
             }
             for (field, server) in fallback {

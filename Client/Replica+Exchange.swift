@@ -94,8 +94,9 @@ extension Replica {
     /// has get the differing fields as edits. All or nothing: a bad file changes nothing.
     /// Notes signed by the other staff that this replica lacks are left out (counted).
     /// A record already here takes the file's values, except those its fields held before
-    /// their current ones (the file is older than the work done since); a record deleted
-    /// here since the file was written stays deleted (`Replica+ImportHistory.swift`).
+    /// their current ones (the file is older than the work done since, pulled or done here);
+    /// a record deleted since the file was written stays deleted, whether or not its delete
+    /// or the record was ever synced (`Replica+ImportHistory.swift`).
     public func importPlan(_ plan: PlanExport) throws -> ImportReport {
         guard plan.format == PlanExport.formatName else {
             throw WorkPlanError.invalid("not a WorkPlan export (format '\(plan.format)', expected '\(PlanExport.formatName)')")
@@ -110,6 +111,8 @@ extension Replica {
             // Records the other staff alone may see are not imported here (nor the links to them).
             let withheld = Self.withholding(plan.records, from: me.staff)
             report.otherStaffOnly = withheld.leftOut.count
+            // Records deleted here before they were ever synced: gone, rows and all.
+            let deletedHere = try ReplacedHere.deletedRecords(db)
             var byKind: [RecordKind: [ExportedRecord]] = [:]
             for r in withheld.records { byKind[r.kind, default: []].append(r) }
 
@@ -164,10 +167,7 @@ extension Replica {
                             if !edits.isEmpty {
                                 report.updated += try self.edit(db, kind, id: id, edits, resolves: nil, at: now) > 0 ? 1 : 0
                             }
-                        } else if existing?.deleted == true {
-                            // Deleted here, the delete not yet synced: it stays deleted, like one synced.
-                            report.leftDeleted += 1
-                        } else if existing == nil, me.storeId != nil, try Self.deletedInHistory(db, record: id) {
+                        } else if try Self.deletedSince(db, record: id, existing: existing, deletedHere: deletedHere, synced: me.storeId != nil) {
                             report.leftDeleted += 1
                         } else if kind == .note, existing == nil,
                                   AccessRules.noteSignatureRefusal(me.identity, record: id, fields: records[i].fields) != nil {

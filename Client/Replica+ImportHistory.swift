@@ -1,9 +1,10 @@
 import GRDB
 import WorkPlanProtocol
 
-/// What an import learns from the pulled change stream (`history`): whether a value in the
-/// file is one a field held before its current one, and whether a record was deleted since.
-/// Re-importing an old export must not undo the work done after it was written.
+/// What an import learns from the pulled change stream (`history`) and from the work done
+/// here (`ReplacedHere`, the pending log's deletes): whether a value in the file is one a
+/// field held before its current one, and whether a record was deleted since. Re-importing
+/// an old export must not undo the work done after it was written, synced or not.
 extension Replica {
     /// What an import did.
     public struct ImportReport: Sendable, Equatable {
@@ -25,10 +26,11 @@ extension Replica {
         public var otherStaffOnly = 0
     }
 
-    /// The values each field of `record` held before, from the change stream: old values,
-    /// values set, and the fields of creates, restores and snapshots.
+    /// The values each field of `record` held before: those this replica's own edits
+    /// replaced, and from the change stream old values, values set, and the fields of
+    /// creates, restores and snapshots.
     static func formerValues(_ db: Database, record: String) throws -> [String: Set<FieldValue>] {
-        var out: [String: Set<FieldValue>] = [:]
+        var out = try ReplacedHere.values(db, record: record)
         for body in try String.fetchAll(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq"), arguments: [record]) {
             let c = try JSONText.decode(Change.self, body)
             guard c.event == .change || c.event == .snapshot else { continue }
@@ -49,13 +51,24 @@ extension Replica {
         try lastChange(db, record: record)?.action == .delete
     }
 
+    /// Whether a record of the file was deleted since it was written: here as `existing`,
+    /// its delete waits (a deleted row stays until the delete is synced); not here, it was
+    /// deleted here before it was ever synced (`deletedHere`, read once for the whole
+    /// import: `ReplacedHere.deletedRecords`), or, on a `synced` replica, the change
+    /// stream's last word on it is its delete.
+    static func deletedSince(_ db: Database, record: String, existing: StoredRecord?, deletedHere: Set<String>, synced: Bool) throws -> Bool {
+        if let existing { return existing.deleted }
+        if deletedHere.contains(record) { return true }
+        return try synced && deletedInHistory(db, record: record)
+    }
+
     /// `edits` without those that would undo later work; `kept` counts what is left alone.
     /// A field set back to a value it held before its current one is left alone. A set
     /// (tags) changes element by element: an element the file adds that the field once held
     /// was removed since, and stays out; on a synced record, elements the file lacks stay
     /// in (they may have been added since: a record that came whole, as a snapshot, has no
-    /// history of its fields to tell). On a record never synced, the file's set is taken as
-    /// it is.
+    /// history of its fields to tell). On a record never synced whose set was never edited
+    /// here, the file's set is taken as it is.
     static func withoutUndoingLaterWork(_ db: Database, _ existing: StoredRecord, _ edits: [FieldEdit], kept: inout Int) throws -> [FieldEdit] {
         let former = try formerValues(db, record: existing.id)
         var out: [FieldEdit] = []

@@ -96,6 +96,18 @@ enum ReplicaSchema {
                 INSERT INTO wal_restart (id, n) VALUES (1, 0);
                 """)
         }
+        // What this replica's own edits replaced, and the records it deleted that left no row:
+        // work done here that neither the pulled history nor the pending log keeps (edits of
+        // a record not yet pushed fold into its create; such a record, deleted, goes with its
+        // operations). An import must not bring those values or records back
+        // (`Replica+ImportHistory.swift`, `ReplacedHere`).
+        m.registerMigration("v5: values replaced here") { db in
+            try db.execute(sql: """
+                CREATE TABLE replaced_here (record TEXT NOT NULL, field TEXT, value TEXT);
+                CREATE INDEX replaced_here_record ON replaced_here(record);
+                CREATE INDEX replaced_here_deleted ON replaced_here(record) WHERE field IS NULL;
+                """)
+        }
         return m
     }
 }

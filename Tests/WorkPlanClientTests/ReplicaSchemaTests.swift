@@ -1,5 +1,6 @@
 import GRDB
 import Testing
+import WorkPlanProtocol
 @testable import WorkPlanClient
 
 @Suite("Replica schema migrations")
@@ -38,5 +39,24 @@ struct ReplicaSchemaTests {
         try ReplicaSchema.migrator.migrate(db, upTo: "v3: edits set aside")
         try ReplicaSchema.migrator.migrate(db)
         #expect(try db.read { try Row.fetchAll($0, sql: "SELECT id, n FROM \(Replica.walRestartTable)") }.map { [$0[0] as Int, $0[1] as Int] } == [[1, 0]])
+    }
+
+    /// A replica made before v5 gets the empty table of values replaced here, and keeps its
+    /// log; an import reads the records deleted here through their own index.
+    @Test func v5AddsTheTableOfValuesReplacedHere() throws {
+        let db = try DatabaseQueue()
+        try ReplicaSchema.migrator.migrate(db, upTo: "v4: WAL restart marker")
+        try db.write { try $0.execute(sql: "INSERT INTO pending (op_id, record, kind, action, base_rev, at, author) VALUES ('op', 'r', 'task', 'delete', 0, 0, 'a')") }
+        try ReplicaSchema.migrator.migrate(db)
+        try db.write { db in
+            #expect(try PendingLog.count(db) == 1)
+            #expect(try ReplacedHere.deletedRecords(db).isEmpty)
+            try ReplacedHere.deleted(db, record: "r")
+            try ReplacedHere.replaced(db, record: "s", field: "title", value: .text("Old"))
+            #expect(try ReplacedHere.deletedRecords(db) == ["r"])
+            let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT record FROM replaced_here WHERE field IS NULL").map { $0["detail"] as String }
+            #expect(plan.joined().contains("replaced_here_deleted"), "read through its own index: \(plan)")
+            #expect(try ReplacedHere.values(db, record: "s") == ["title": [.text("Old")]])
+        }
     }
 }
