@@ -41,8 +41,21 @@ extension Replica {
         let references: [Reference]
     }
 
+    /// A record's fields validated and normalized, with its id: what makes a record valid,
+    /// whoever writes it and whatever the replica holds.
+    struct ValidRecord: Sendable {
+        let kind: RecordKind
+        let id: String
+        let fields: [String: FieldValue]
+    }
+
     /// Validates and normalizes the fields, picks the id, checks the officer may write it.
     func prepareCreate(_ kind: RecordKind, id: String?, fields: [String: FieldValue], at: Timestamp, me: Settings) throws -> PreparedCreate {
+        try prepareCreate(validRecord(kind, id: id, fields: fields), at: at, me: me)
+    }
+
+    /// Validates and normalizes the fields and picks the id (pure, as `prepareCreate`).
+    func validRecord(_ kind: RecordKind, id: String?, fields: [String: FieldValue]) throws -> ValidRecord {
         let normalized = try Validation.normalizeRecord(kind: kind, fields: fields)
         let natural = RecordID.naturalKey(of: kind, fields: normalized)
         let recordID = try id.map { try parseID($0) } ?? natural ?? RecordID.random()
@@ -50,6 +63,12 @@ extension Replica {
         if let natural, recordID != natural {
             throw WorkPlanError.invalid("\(kind.withArticle)'s id comes from its \(kind == .area ? "name" : "number") (expected \(natural), got \(recordID))")
         }
+        return ValidRecord(kind: kind, id: recordID, fields: normalized)
+    }
+
+    /// A valid record as a create: checks the officer may write it, lays out the rows.
+    func prepareCreate(_ valid: ValidRecord, at: Timestamp, me: Settings) throws -> PreparedCreate {
+        let kind = valid.kind, recordID = valid.id, normalized = valid.fields
         let op = PlanOperation(record: recordID, kind: kind, action: .create, fields: normalized, baseRev: 0, at: at)
         try AccessRules.checkWrite(user: me.identity, op: op, current: nil)
         if kind == .note, let refusal = AccessRules.noteSignatureRefusal(me.identity, record: recordID, fields: normalized) {

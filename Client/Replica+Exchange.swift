@@ -126,24 +126,29 @@ extension Replica {
                 // Rows already here, looked up once; a record created below joins them.
                 var present = try RecordTable.of(kind).existing(db, among: ids.compactMap { $0 })
                 trace.lap("import \(kind.rawValue): \(records.count) ids, looked up")
-                // Each record is prepared as a create on a second thread (pure work: validation,
-                // normalization, rows) while this thread writes the ones before it. A record
-                // that turns out to exist already is edited instead, its preparation unused.
+                // Each record is validated and prepared as a create on a second thread (pure
+                // work: validation, normalization, rows) while this thread writes the ones
+                // before it. A record that turns out to exist already is edited instead, its
+                // create unused, but it must be valid all the same (`CheckedRecord`).
                 try Pipeline.run(count: records.count, prepare: { [records, ids, cut] i in
-                    Result<PreparedCreate, any Error> {
+                    Result<CheckedRecord, any Error> {
                         var fields = records[i].fields
                         if cut[records[i].id] != nil { fields["follows"] = nil }
+                        let valid = try self.validRecord(kind, id: ids[i] ?? records[i].id, fields: fields)
                         // The record keeps the time it was first created (so a re-import is identical).
-                        return try self.prepareCreate(kind, id: ids[i] ?? records[i].id, fields: fields,
-                                               at: TimeFormat.parse(records[i].createdAt) ?? now, me: me)
+                        return CheckedRecord(valid: valid, create: Result {
+                            try self.prepareCreate(valid, at: TimeFormat.parse(records[i].createdAt) ?? now, me: me)
+                        })
                     }
                 }, consume: { i, prepared in
                     guard let id = ids[i] else {
                         throw WorkPlanError.invalid("import: '\(records[i].id)' is not a record id")
                     }
                     do {
+                        let checked = try prepared.get()
                         let existing = present.contains(id) ? try RecordTable.of(kind).fetch(db, id: id) : nil
                         if let existing, !existing.deleted {
+                            try checkFixedFields(db, existing, checked.valid, me: me, run: run)
                             var fields = records[i].fields
                             if let unlinked = withheld.unlinked[records[i].id] {
                                 fields = Self.keepingLinks(fields, unlinked, of: existing, leftOut: withheld.leftOut)
@@ -175,7 +180,7 @@ extension Replica {
                             // anyone else); it reaches this replica by sync.
                             report.otherStaffNotes += 1
                         } else {
-                            try commit(db, prepared.get(), me: me, run: run, knownAbsent: true)
+                            try commit(db, checked.create.get(), me: me, run: run, knownAbsent: true)
                             present.insert(id)
                             report.created += 1
                             if let loop = cut[records[i].id] { report.loopsCut.append(loop) }
@@ -236,6 +241,28 @@ extension Replica {
             }
         }
         return (out, cut)
+    }
+
+    /// A record of the file as the second thread of an import leaves it: valid (else the
+    /// whole file is refused, whatever the replica holds: a fresh replica and one holding
+    /// the record refuse the same file), and prepared as a create, which fails when this
+    /// officer may not create it (that matters only if it is not here).
+    struct CheckedRecord: Sendable {
+        let valid: ValidRecord
+        let create: Result<PreparedCreate, any Error>
+    }
+
+    /// A record already here keeps the values fixed when it was created (a conference's
+    /// number, an agenda item's conference, a note's task and text), which its edits never
+    /// touch: a file giving another is refused, as a fresh replica would refuse a reference
+    /// to a record that does not exist, else as a change that cannot be made.
+    func checkFixedFields(_ db: Database, _ existing: StoredRecord, _ valid: ValidRecord, me: Settings, run: BulkRun) throws {
+        for spec in existing.kind.fields where spec.immutable {
+            let value = valid.fields[spec.name] ?? .null
+            guard value != existing[spec.name] else { continue }
+            try check(db, Self.references(existing.kind, [spec.name: value]), of: existing.kind, me: me, run: run)
+            throw WorkPlanError.invalid("its \(spec.name) is \(existing[spec.name]) here and cannot change (the file says \(value))")
+        }
     }
 
     static func differences(_ kind: RecordKind, _ existing: StoredRecord, _ fields: [String: FieldValue]) throws -> [FieldEdit] {

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import WorkPlanProtocol
+import WorkPlanTestSupport
+@testable import WorkPlanClient
+
+/// Whether a file is valid does not depend on what the replica holds: a replica that has
+/// the file's records refuses what a fresh one refuses, with the same words, and changes
+/// nothing.
+@Suite("Import: invalid files")
+struct ImportValidityTests {
+    /// A replica holding conference 20, conference 21 and an agenda item of 20.
+    func usedReplica() throws -> (Replica, TemporaryDirectory, PlanExport) {
+        let (r, tmp, _) = try makeReplica()
+        for number in ["20", "21"] {
+            try r.createRecord(.conference, fields: ["number": .text(number), "date": .text("2024-05-14"), "host": .text("EUMS"),
+                                                     "status": .text("planned")])
+        }
+        try r.createRecord(.agendaItem, fields: ["conference": .text("20"), "topic": .text("Mobility"),
+                                                 "position": .text(PositionKey.between(nil, nil)), "releasable": .text("both")])
+        return (r, tmp, try r.exportPlan())
+    }
+
+    /// `plan` with `change` made to the fields of its records of `kind`.
+    func changing(_ plan: PlanExport, _ kind: RecordKind, _ change: (inout [String: FieldValue]) -> Void) -> PlanExport {
+        var plan = plan
+        for i in plan.records.indices where plan.records[i].kind == kind && plan.records[i].fields["number"] != .text("21") {
+            change(&plan.records[i].fields)
+        }
+        return plan
+    }
+
+    /// The refusal of `plan` by a fresh replica and by `used`, which is left as it was.
+    func refusals(_ plan: PlanExport, fresh: Replica, used: Replica) throws -> (fresh: String?, used: String?) {
+        let before = try used.exportPlan(), pending = try pendingOps(used)
+        let onFresh = #expect(throws: WorkPlanError.self) { try fresh.importPlan(plan) }
+        let onUsed = #expect(throws: WorkPlanError.self) { try used.importPlan(plan) }
+        #expect(try used.exportPlan() == before && pendingOps(used) == pending, "nothing changed")
+        #expect(try fresh.records(.conference).isEmpty, "nothing imported")
+        return (onFresh?.message, onUsed?.message)
+    }
+
+    /// The tester's three files: a conference number 0, an agenda item of a conference that
+    /// does not exist, a conference whose id is not its number's.
+    @Test(arguments: ["number 0", "conference 99", "id of another number"])
+    func aFileAFreshReplicaRefusesIsRefusedByOneHoldingItsRecords(_ fault: String) throws {
+        let (used, _, plan) = try usedReplica()
+        let (fresh, _, _) = try makeReplica()
+        let bad = switch fault {
+        case "number 0": changing(plan, .conference) { $0["number"] = .text("0") }
+        case "conference 99": changing(plan, .agendaItem) { $0["conference"] = .text("99") }
+        default: changing(plan, .conference) { $0["number"] = .text("25") }
+        }
+        let (onFresh, onUsed) = try refusals(bad, fresh: fresh, used: used)
+        #expect(onFresh != nil && onUsed == onFresh, "fresh: \(onFresh ?? "-"); used: \(onUsed ?? "-")")
+    }
+
+    /// A value fixed at creation that the file gives otherwise, naming a record that exists:
+    /// the replica cannot take it, and says so rather than ignore it.
+    @Test func aFixedValueTheFileChangesIsRefused() throws {
+        let (used, _, plan) = try usedReplica()
+        let before = try used.exportPlan()
+        let e = #expect(throws: WorkPlanError.self) {
+            try used.importPlan(changing(plan, .agendaItem) { $0["conference"] = .text("21") })
+        }
+        #expect(e?.message.contains("conference is 20 here and cannot change (the file says 21)") == true, "\(e?.message ?? "")")
+        #expect(try used.exportPlan() == before)
+    }
+}
