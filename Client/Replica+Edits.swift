@@ -148,8 +148,9 @@ extension Replica {
                 next = MergeRules.applyElement(valid.action, element: valid.value!.text!, to: current) ?? current
             }
             if next == current && resolves == nil { continue }
+            // What the edit links to exists here (an agenda item's task added one by one too).
+            try checkReferences(db, kind: kind, fields: [valid.field!: Self.brought(next, over: current)], me: me)
             if valid.action == .set {
-                try checkReferences(db, kind: kind, fields: [valid.field!: next], me: me)
                 if kind == .task, valid.field == "follows", let target = next.text {
                     try checkNoFollowOnLoop(db, task: id, follows: target)
                 }
@@ -380,18 +381,32 @@ extension Replica {
     }
 
     /// What `fields` of a `kind` refer to, in the kind's field order (pure: an import works
-    /// this out while preparing).
+    /// this out while preparing): references, conference numbers, and the tasks in a set
+    /// of links (an agenda item's `tasks`, `LinkRules`).
     static func references(_ kind: RecordKind, _ fields: [String: FieldValue]) -> [Reference] {
         var out: [Reference] = []
         for spec in kind.fields {
-            guard let text = fields[spec.name]?.text else { continue }
+            guard let value = fields[spec.name] else { continue }
             switch spec.type {
-            case .reference(let target): out.append(.record(target, text))
-            case .number where spec.name == FieldName.conference || spec.name == "origin_conference": out.append(.conference(text))
+            case .reference(let target):
+                if let text = value.text { out.append(.record(target, text)) }
+            case .number where spec.name == FieldName.conference || spec.name == "origin_conference":
+                if let text = value.text { out.append(.conference(text)) }
+            case .set where LinkRules.fields(of: kind).contains(spec.name):
+                for task in value.elements { out.append(.record(.task, task)) }
             default: break
             }
         }
         return out
+    }
+
+    /// Of `next`, what an edit from `current` brings into the field: the new elements of a
+    /// set (a link already held, to a task deleted since, is not this edit's to check), or
+    /// the whole value.
+    static func brought(_ next: FieldValue, over current: FieldValue) -> FieldValue {
+        guard case .set(let elements) = next else { return next }
+        let held = Set(current.elements)
+        return .set(elements.filter { !held.contains($0) })
     }
 
     /// References must name records that exist here (and that the officer may see).

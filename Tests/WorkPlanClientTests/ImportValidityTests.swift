@@ -66,4 +66,41 @@ struct ImportValidityTests {
         #expect(e?.message.contains("conference is 20 here and cannot change (the file says 21)") == true, "\(e?.message ?? "")")
         #expect(try used.exportPlan() == before)
     }
+
+    /// An agenda item covering a task that is neither in the file nor here is refused, as a
+    /// task following on from one is, naming the item and the task.
+    @Test func anAgendaItemCoveringATaskThatIsNowhereIsRefused() throws {
+        let missing = RecordID.random()
+        let (used, _, plan) = try usedReplica()
+        let item = try #require(plan.records.first { $0.kind == .agendaItem })
+        let (fresh, _, _) = try makeReplica()
+        let (onFresh, onUsed) = try refusals(changing(plan, .agendaItem) { $0["tasks"] = .set([missing]) }, fresh: fresh, used: used)
+        for message in [onFresh, onUsed] {
+            #expect(message?.contains("agenda item \(RecordID.short(item.id)): no task \(RecordID.short(missing))") == true, "\(message ?? "-")")
+        }
+    }
+
+    /// The same on a synced agenda item, whose covered tasks the file changes one by one.
+    @Test func aSyncedAgendaItemIsNotGivenATaskThatIsNowhere() throws {
+        let (r, _, _) = try makeReplica()
+        let conference = RecordID.conference(number: 20), item = RecordID.random(), missing = RecordID.random()
+        var fields: [String: FieldValue] = ["conference": .text("20"), "topic": .text("Mobility"),
+                                            "position": .text(PositionKey.between(nil, nil)), "releasable": .text("both")]
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 1, event: .change, record: conference, kind: .conference, action: .create,
+                   fields: ["number": .text("20"), "date": .text("2024-05-14"), "host": .text("IMS"), "status": .text("planned")],
+                   user: "a", staff: .IMS, at: 0),
+            Change(seq: 2, event: .change, record: item, kind: .agendaItem, action: .create, fields: fields, user: "a", staff: .IMS, at: 0),
+        ], next: 2, more: false, maxSeq: 2))
+        let pending = try pendingOps(r)
+        fields["tasks"] = .set([missing])
+        let e = #expect(throws: WorkPlanError.self) {
+            try r.importPlan(PlanExport(format: PlanExport.formatName, records: [
+                ExportedRecord(id: item, kind: .agendaItem, fields: fields, createdAt: "2024-01-01T00:00:00Z", createdBy: "a"),
+            ]))
+        }
+        #expect(e?.message.contains("agenda item \(RecordID.short(item)): no task \(RecordID.short(missing))") == true, "\(e?.message ?? "-")")
+        #expect(try r.agenda(number: 20).first?.tasks == [])
+        #expect(try pendingOps(r) == pending)
+    }
 }
