@@ -115,6 +115,10 @@ extension Replica {
             let deletedHere = try ReplacedHere.deletedRecords(db)
             var byKind: [RecordKind: [ExportedRecord]] = [:]
             for r in withheld.records { byKind[r.kind, default: []].append(r) }
+            // A held conference is closed once everything else is in: its close marks its
+            // baseline (docs/sync-model.md "Baselines"), and marked before the tasks, every
+            // task the file holds counted as created since it (the tester's brief).
+            let closeAfter = Self.heldConferences(&byKind)
 
             for kind in Self.importOrder {
                 var records = byKind[kind] ?? []
@@ -159,6 +163,8 @@ extension Replica {
                                 if wanted != existing.text("follows") { report.loopsCut.append(loop) }
                                 fields["follows"] = existing["follows"]
                             }
+                            // Closed at the end, if it is not held here already (nor reopened).
+                            if closeAfter.contains(id) { fields[FieldName.status] = existing[FieldName.status] }
                             var edits = try Self.differences(kind, existing, fields)
                             if !edits.isEmpty {
                                 edits = try Self.withoutUndoingLaterWork(db, existing, edits, kept: &report.keptNewer)
@@ -191,8 +197,24 @@ extension Replica {
                 })
                 trace.lap("import \(kind.rawValue): written")
             }
+            for id in closeAfter {
+                guard let c = try RecordTable.of(.conference).fetch(db, id: id), !c.deleted, c.text(FieldName.status) != "held" else { continue }
+                report.updated += try self.edit(db, .conference, id: id, [.set(FieldName.status, .text("held"))], resolves: nil, at: now) > 0 ? 1 : 0
+            }
             return report
         }
+    }
+
+    /// The conferences the file says are held, imported as planned: the import closes them
+    /// once everything else is in. Their ids.
+    static func heldConferences(_ byKind: inout [RecordKind: [ExportedRecord]]) -> [String] {
+        var held: [String] = []
+        for (i, r) in (byKind[.conference] ?? []).enumerated() where r.fields[FieldName.status] == .text("held") {
+            guard let id = RecordID.parse(r.id) else { continue }
+            byKind[.conference]![i].fields[FieldName.status] = .text("planned")
+            held.append(id)
+        }
+        return held
     }
 
     /// An export names each record once. A file naming one twice (hand-edited, or two files

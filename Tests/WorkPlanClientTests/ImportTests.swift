@@ -70,6 +70,32 @@ struct ImportTests {
         #expect(!sent.contains { op in (op.fields ?? [:]).values.contains { $0.elements.contains(secret) || $0.text == secret.uppercased() } })
     }
 
+    /// The tester: an export holding a held conference, imported, made every task of the
+    /// file count as created since that conference (the brief listed them all as new): the
+    /// conference was created held before the tasks. It is now closed after them.
+    @Test func aHeldConferenceIsClosedAfterTheRecordsOfTheFile() throws {
+        let (r, _, area) = try makeReplica()
+        let old = RecordID.random(), item = RecordID.random()
+        let report = try r.importPlan(plan([
+            exported(RecordID.conference(number: 20), ["number": .text("20"), "date": .text("2023-12-01"), "host": .text("EUMS"),
+                                                       "status": .text("held")], kind: .conference),
+            exported(old, taskFields(area, title: "Old task")),
+            exported(item, ["conference": .text("20"), "topic": .text("Mobility"), "tasks": .set([old]),
+                            "position": .text(PositionKey.between(nil, nil)), "releasable": .text("both")], kind: .agendaItem),
+        ]))
+        #expect(report.created == 3)
+        #expect(try r.conference(number: 20).text("status") == "held")
+        let since = try r.changes(sinceConference: 20)
+        #expect(since.created.isEmpty && since.changes.isEmpty, "\(since.changes)")
+        // A conference held here already is left held, and one the file holds planned stays so.
+        let again = try r.importPlan(plan([
+            exported(RecordID.conference(number: 20), ["number": .text("20"), "date": .text("2023-12-01"), "host": .text("EUMS"),
+                                                       "status": .text("held")], kind: .conference),
+        ]))
+        #expect(again.updated == 0 && again.created == 0)
+        #expect(try pendingOps(r).filter { $0.kind == .conference }.count == 2, "the create and one close")
+    }
+
     /// A record already here keeps its own link to a record the file's staff alone may see:
     /// the import neither sends the record nor takes the link away for everyone.
     @Test func aRecordHereKeepsItsLinkToARecordLeftOut() throws {
