@@ -170,7 +170,13 @@ struct History: ReplicaCommand {
                 let created = e.fields.map { Replica.summary($0, showing: show) } ?? show(nil, e.new)
                 Output.line("\(when) \(who) created: \(created) \(tag)")
             case ("change", "delete"?): Output.line("\(when) \(who) deleted it \(tag)")
-            case ("change", "restore"?): Output.line("\(when) \(who) restored it \(tag)")
+            case ("change", "restore"?):
+                let with = e.field.map { f in ", with \(f): \(e.old.map { "\(show(f, $0)) → " } ?? "")\(show(f, e.new))" } ?? ""
+                Output.line("\(when) \(who) restored it\(with) \(tag)")
+            case ("snapshot", _):
+                // The whole record, sent when it became visible here (shared, or brought back).
+                let fields = e.fields.map { Replica.summary($0, showing: show) } ?? show(nil, e.new)
+                Output.line("\(when) \(who) the record as it then stood: \(fields) \(tag)")
             case ("change", "resolve"?): Output.line("\(when) \(who) settled a conflict keeping the current value \(tag)")
             case ("change", "add"?): Output.line("\(when) \(who) added \(show(e.field, e.new)) to \(e.field ?? "") \(tag)")
             case ("change", "remove"?): Output.line("\(when) \(who) removed \(show(e.field, e.new)) from \(e.field ?? "") \(tag)")

@@ -309,6 +309,25 @@ struct SyncEndToEndTests {
         }
     }
 
+    /// The second tester: after a restore by `--mine`, `history` said only "restored it"
+    /// and a bare "snapshot"; the restored value and the record as it came back were in the
+    /// JSON only.
+    @Test func historyTellsWhatARestoreBroughtBack() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("delete", t)
+        try s.ims.ok("edit", t, "--status", "done")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        try s.ims.ok("resolve", t, "status", "--mine")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let h = try o.ok("history", t)
+            #expect(h.contains("restored it, with status: open → done #"), "\(h)")
+            #expect(!h.contains(") snapshot #"), "\(h)")
+        }
+    }
+
     /// Re-importing an old export: the values changed since stay, a task deleted since stays
     /// deleted, and a value written into the file by hand is still imported.
     @Test func reimportingAnOldExportDoesNotUndoLaterWork() throws {
