@@ -18,6 +18,7 @@ extension PushApplier {
         try db.cachedStatement(sql: """
             INSERT INTO conflicts(id, record, field, body, open, opened_seq) VALUES (?, ?, ?, ?, 1, ?)
             """).execute(arguments: [c.id, c.record, field, body, seq])
+        recordsInConflict?.insert(c.record)
         try keepWithWhoSawTheBase(op, conflictSeq: seq)
         return c
     }
@@ -86,6 +87,10 @@ extension PushApplier {
     /// other staff's held conference as a conflict that the close then made moot. Conflicts
     /// that `op` resolves by id are left to `closeConflicts`.
     func closeConflictsSuperseded(by op: PlanOperation, field: String) throws {
+        if recordsInConflict == nil {
+            recordsInConflict = Set(try String.fetchAll(db, sql: "SELECT record FROM conflicts WHERE open = 1"))
+        }
+        guard recordsInConflict!.contains(op.record) else { return }
         let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, body FROM conflicts WHERE record = ? AND field = ? AND open = 1"),
                                     arguments: [op.record, field])
         guard !rows.isEmpty else { return }

@@ -49,6 +49,10 @@ final class PushApplier {
     /// the batch writes to them after that stays with who could see them before (the staff
     /// shown gets the record whole, as a snapshot, with those values in it).
     var shownByThisBatch: [String: Releasability?] = [:]
+    /// Records with an open conflict, read once for the batch when first asked (and those
+    /// the batch opens one on): most sets meet none, and skip looking
+    /// (`closeConflictsSuperseded`).
+    var recordsInConflict: Set<String>?
 
     private var insertChange: Statement
     private var insertRecord: Statement
