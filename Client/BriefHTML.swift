@@ -81,7 +81,7 @@ public enum BriefHTML {
             h += "<table class=\"plan\"><colgroup><col style=\"width:10%\"><col style=\"width:26%\"><col style=\"width:7%\"><col style=\"width:14%\"><col style=\"width:12%\"><col style=\"width:11%\"><col style=\"width:20%\"></colgroup>"
             h += "<thead><tr><th>Task</th><th>Title</th><th>Lead</th><th>Owner</th><th>Status</th><th>Due</th><th>Last note</th></tr></thead><tbody>\n"
             for t in area.tasks {
-                let note = t.lastNote.map { "<span class=\"lines\">" + (BriefText.staffOnly($0.releasable).map { "<b class=\"only\">[\(e($0))]</b> " } ?? "") + "\(e($0.text))</span><div class=\"by\">\(e($0.author)) (\(e($0.staff))), \(e(String($0.createdAt.prefix(10))))</div>" } ?? "—"
+                let note = t.lastNote.map { "<span class=\"lines\">" + (BriefText.staffOnly($0.releasable).map { "<b class=\"only\">[\(e($0))]</b> " } ?? "") + "\(e($0.text))</span><div class=\"by\">\(e($0.author)) (\(e($0.staff))\(BriefText.enteredBy($0).map { e($0) } ?? "")), \(e(String($0.createdAt.prefix(10))))</div>" } ?? "—"
                 let only = BriefText.staffOnly(t.releasable).map { " <b class=\"only\">[\(e($0))]</b>" } ?? ""
                 h += "<tr><td><code>\(e(t.shortId))</code></td><td>\(e(t.title))\(only)</td><td>\(e(t.lead))</td><td>\(e(t.owner ?? "—"))</td><td>\(pill(t.status))</td><td class=\"date\">\(e(t.dueText))</td><td class=\"note\">\(note)</td></tr>\n"
             }

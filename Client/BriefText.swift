@@ -24,6 +24,11 @@ enum BriefText {
         "Prepared for \(b.staff) by \(b.preparedBy) on \(b.preparedAt). Holds only records releasable to \(b.staff)."
     }
 
+    /// ", entered by X" after a note's author and staff, when someone else entered it.
+    static func enteredBy(_ n: NoteView) -> String? {
+        n.enteredBy.map { ", entered by \($0)" }
+    }
+
     static func overdueRule(_ b: Brief) -> String {
         "Due before \(b.conference.date), or to be reported at an earlier conference, and neither done nor cancelled."
     }

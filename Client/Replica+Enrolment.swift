@@ -80,7 +80,9 @@ extension Replica {
             var op = e.op
             op.fields?[FieldName.author] = .text(new)
             try PendingLog.replace(db, seq: e.seq, with: op)
-            try db.execute(sql: "UPDATE note SET author = ? WHERE id = ?", arguments: [new, e.op.record])
+            // Entered by the officer too, under the new name (else it read "entered by" the old one).
+            try db.execute(sql: "UPDATE note SET author = ?, created_by = CASE WHEN created_by = ? THEN ? ELSE created_by END WHERE id = ?",
+                           arguments: [new, old, new, e.op.record])
         }
         try db.execute(sql: "UPDATE pending SET author = ? WHERE author = ?", arguments: [new, old])
     }

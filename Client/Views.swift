@@ -87,10 +87,15 @@ public struct NoteView: Codable, Sendable, Hashable {
     public var staff: String
     public var releasable: String
     public var createdAt: String
+    /// Who entered the note, when not its author: a note signed with another name (an
+    /// import of a colleague's export) shows who sent it (the tester: a note signed
+    /// "Gen. IMS Boss" by an EUMS editor read as his). The server records the sender.
+    public var enteredBy: String?
 
     enum CodingKeys: String, CodingKey {
         case id, task, text, author, staff, releasable
         case createdAt = "created_at"
+        case enteredBy = "entered_by"
     }
 
     init(_ r: StoredRecord) {
@@ -101,6 +106,21 @@ public struct NoteView: Codable, Sendable, Hashable {
         staff = r.text("staff") ?? ""
         releasable = r.text("releasable") ?? "both"
         createdAt = TimeFormat.iso(r.createdAt)
+        let by = r.createdBy ?? ""
+        enteredBy = by.isEmpty || by.lowercased() == author.lowercased() ? nil : by
+    }
+
+    /// Every key present, `entered_by` as `null` when the author entered the note.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(task, forKey: .task)
+        try c.encode(text, forKey: .text)
+        try c.encode(author, forKey: .author)
+        try c.encode(staff, forKey: .staff)
+        try c.encode(releasable, forKey: .releasable)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(enteredBy, forKey: .enteredBy)
     }
 }
 

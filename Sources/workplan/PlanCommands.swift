@@ -230,7 +230,7 @@ struct Show: ReplicaCommand {
             Output.line("")
             Output.line(Output.bold("Notes"))
             for n in notes {
-                Output.line("  \(n.createdAt.prefix(10)) \(n.author) (\(n.staff))\(n.releasable == "both" ? "" : " [\(n.releasable) only]"): " + Output.continued(n.text, indent: 4))
+                Output.line("  \(n.createdAt.prefix(10)) \(n.author) (\(n.staff)\(n.enteredBy.map { ", entered by \($0)" } ?? ""))\(n.releasable == "both" ? "" : " [\(n.releasable) only]"): " + Output.continued(n.text, indent: 4))
             }
         }
     }

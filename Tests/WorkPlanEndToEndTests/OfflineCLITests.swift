@@ -199,6 +199,30 @@ struct OfflineCLITests {
         }
     }
 
+    /// Tester: an editor imported a note signed "Gen. IMS Boss" and synced it; everyone
+    /// read it as his. A note entered by someone other than its author says who entered it
+    /// (the server records the sender), in `show`, its JSON and the brief.
+    @Test func aNoteEnteredByAnotherThanItsAuthorSaysWho() throws {
+        let tmp = try TemporaryDirectory()
+        let author = Officer(dir: tmp.child("author").path)
+        try author.ok("init", "--staff", "EUMS", "--user", "Gen. Boss")
+        try author.ok("area", "add", "Military Mobility")
+        let t = try author.run("add", "Exchange of classified information", "--area", "Military Mobility").firstLine
+        try author.ok("note", t, "Agreed in principle")
+        let file = tmp.child("plan.json").path
+        try author.ok("export", "--output", file)
+
+        let o = try offlineOfficer(tmp)
+        try o.ok("import", file)
+        try o.ok("note", t, "My own note")
+        let shown = try o.ok("show", t)
+        #expect(shown.contains("Gen. Boss (EUMS, entered by Col. Dupont): Agreed in principle"), "\(shown)")
+        #expect(shown.contains("Col. Dupont (EUMS): My own note"), "\(shown)")
+        let json = try o.ok("show", t, "--json")
+        #expect(json.contains("\"entered_by\" : \"Col. Dupont\"") && json.contains("\"entered_by\" : null"), "\(json)")
+        #expect(try author.ok("show", t).contains("Gen. Boss (EUMS): Agreed in principle"), "the author's own replica")
+    }
+
     @Test func exportThenImportGivesTheSamePlan() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)

@@ -578,6 +578,7 @@ struct SyncEndToEndTests {
         let joined = try offline.ok("join", try s.server.enrol("Lt J. Berg", staff: "IMS", in: s.tmp))
         #expect(joined.contains("signed 'Lt J. Berg'"), "\(joined)")
         #expect(try offline.json(TaskJSON.self, "show", own).notes?.map(\.author) == ["Lt J. Berg"])
+        #expect(!(try offline.ok("show", own)).contains("entered by"), "the officer entered it, under either name")
         try offline.ok("sync")
         try s.converge([s.eums, s.ims, offline])
         let shown = try s.eums.json(TaskJSON.self, "show", own)
