@@ -46,6 +46,23 @@ struct MergeRulesTests {
         #expect(d == .conflict)
     }
 
+    /// The tester: 700 lines added at the top on one side and 700 at the bottom on the other
+    /// merged into a description over the 64 KB limit, which no edit or import accepted
+    /// afterwards. A merge over the limit is a conflict.
+    @Test func aMergeOverTheLongTextLimitConflicts() {
+        let base = String(repeating: "base line of the description, long enough to count\n", count: 900)
+        let top = String(repeating: "EUMS line added at the top of the description text\n", count: 280)
+        let bottom = String(repeating: "IMS line added at the bottom of the description text\n", count: 280)
+        let ours = top + base, theirs = base + bottom
+        #expect(ours.utf8.count <= Schema.maxLongTextBytes && theirs.utf8.count <= Schema.maxLongTextBytes)
+        #expect((top + base + bottom).utf8.count > Schema.maxLongTextBytes)
+        let d = MergeRules.decideSet(spec: description, baseRev: 1, currentRev: 4, base: .text(base), current: .text(ours), proposed: .text(theirs))
+        #expect(d == .conflict)
+        // Within the limit, the same edits merge.
+        let small = MergeRules.decideSet(spec: description, baseRev: 1, currentRev: 4, base: .text("b\n"), current: .text("t\nb\n"), proposed: .text("b\nz\n"))
+        #expect(small == .merged(.text("t\nb\nz\n")))
+    }
+
     @Test func longTextMergeEqualToCurrentIsUnchanged() {
         // The proposal only repeats an edit the current value already has.
         let d = MergeRules.decideSet(spec: description, baseRev: 1, currentRev: 4, base: .text("a\nb\nc\nd"), current: .text("a\nX\nc\nY"), proposed: .text("a\nX\nc\nd"))
