@@ -39,4 +39,22 @@ enum ReplacedHere {
     static func deletedRecords(_ db: Database) throws -> Set<String> {
         try Set(String.fetchAll(db.cachedStatement(sql: "SELECT record FROM replaced_here WHERE field IS NULL")))
     }
+
+    /// A record deleted here before it ever synced, pulled from the server all the same
+    /// (another officer imported an export that held it, and synced first): the delete this
+    /// officer made goes out now, made against the create pulled, so the record stays deleted,
+    /// unless someone changed it after that create (a delete conflict, for people). The
+    /// tester saw such a task come back for good.
+    static func deleteAgain(_ db: Database, _ kind: RecordKind, _ id: String, createdAt seq: Int64, me: Settings, at: Timestamp) throws {
+        let table = RecordTable.of(kind)
+        guard var r = try table.fetch(db, id: id), !r.deleted else { return }
+        let op = PlanOperation(record: id, kind: kind, action: .delete, baseRev: seq, at: at)
+        // A viewer's replica (or a record now one staff's) cannot send it: it stays.
+        guard (try? AccessRules.checkWrite(user: me.identity, op: op, current: Releasability(rawValue: r.text(FieldName.releasable) ?? "both"))) != nil else { return }
+        r.deleted = true
+        r.updatedAt = at
+        try table.write(db, r)
+        try PendingLog.append(db, op, author: me.user)
+        try db.cachedStatement(sql: "DELETE FROM replaced_here WHERE record = ? AND field IS NULL").execute(arguments: [id])
+    }
 }

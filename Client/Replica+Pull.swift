@@ -12,6 +12,9 @@ extension Replica {
         try db.write { db in
             var summary = PullSummary()
             let me = try Settings.load(from: db)
+            // Records deleted here before they ever synced (`ReplacedHere.deleteAgain`).
+            let deletedHere = try ReplacedHere.deletedRecords(db)
+            var deleteAgain: [(RecordKind, String, Int64)] = []
             var waiting = Set(try String.fetchAll(db, sql: "SELECT DISTINCT record FROM pending"))
             // The other staff's notes kept aside after a restore (`finishRecovery`): each
             // leaves the list when it arrives.
@@ -37,6 +40,9 @@ extension Replica {
                     if try applyChange(db, change, hasPending: waiting.contains(change.record), acknowledged: acknowledged)
                         || change.user.lowercased() != me.user.lowercased() {
                         summary.applied += 1
+                    }
+                    if change.action == .create, deletedHere.contains(change.record) {
+                        deleteAgain.append((change.kind, change.record, change.seq))
                     }
                     if let field = change.field, conflicted.contains("\(change.record)/\(field)") {
                         try refreshConflicts(db, after: change, field: field)
@@ -73,6 +79,9 @@ extension Replica {
             }
             // What other records here said of the tasks withdrawn (`Replica+Links.swift`).
             try Self.forgetLinks(db, to: withdrawnTasks)
+            for (kind, id, seq) in deleteAgain {
+                try ReplacedHere.deleteAgain(db, kind, id, createdAt: seq, me: me, at: Clock.now())
+            }
             try Settings.store(["cursor": String(page.next), "store_id": page.storeId], in: db)
             return summary
         }

@@ -58,3 +58,29 @@ struct PulledCountTests {
         #expect(try await SyncEngine(replica: bob, transport: f.transport("Bob")).run().pulled == 0, "nothing new")
     }
 }
+
+/// The third tester: a task its creator deleted before ever syncing came back for good
+/// when a colleague imported an older export holding it and synced first.
+@Suite("A record deleted here before it ever synced")
+struct DeletedBeforeSyncedTests {
+    @Test func itIsDeletedAgainWhenItArrivesFromTheServer() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let alice = f.replica
+        _ = try await SyncEngine(replica: alice, transport: f.transport()).run()
+        let gone = try alice.createRecord(.task, fields: taskFields(f.area, title: "Deleted before syncing"))
+        let file = try alice.exportPlan()
+        try alice.deleteRecord(.task, id: gone)
+
+        let bob = try Replica.create(in: f.tmp.child("bob"), staff: .EUMS, user: "Bob")
+        _ = try bob.importPlan(file)
+        _ = try await SyncEngine(replica: bob, transport: f.transport("Bob")).run()
+        _ = try await SyncEngine(replica: alice, transport: f.transport()).run()
+        #expect(try alice.record(.task, id: gone) == nil, "alice's delete stands here")
+        // Her delete goes out with her next sync, and reaches bob.
+        _ = try await SyncEngine(replica: alice, transport: f.transport()).run()
+        _ = try await SyncEngine(replica: bob, transport: f.transport("Bob")).run()
+        #expect(try bob.record(.task, id: gone) == nil)
+        #expect(try alice.conflicts().isEmpty && bob.conflicts().isEmpty)
+    }
+}
