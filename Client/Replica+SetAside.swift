@@ -205,6 +205,7 @@ extension Replica {
     func setAsideUnreachableReferences(inBatch id: String, refused: (record: String, operation: String?, reason: String)? = nil) throws -> Int {
         try db.write { db in
             let me = try Settings.load(from: db)
+            let deletedHere = try ReplacedHere.deletedRecords(db)
             var moved = 0
             for entry in try PendingLog.entries(db, where: "batch = ?", arguments: [id]) {
                 let op = entry.op
@@ -222,7 +223,11 @@ extension Replica {
                     default: targets = []
                     }
                     for (target, ref) in targets where try reason == nil && !Self.isHere(db, target, ref) {
-                        reason = "it refers to \(target.displayName) \(RecordID.short(ref)), which is not releasable to \(me.staff.rawValue)"
+                        // Deleted here before it was ever sent: the server never had it (the
+                        // third tester read "not releasable" of a task of their own staff).
+                        reason = deletedHere.contains(ref)
+                            ? "it refers to \(target.displayName) \(RecordID.short(ref)), which was deleted here before it reached the server"
+                            : "it refers to \(target.displayName) \(RecordID.short(ref)), which is not releasable to \(me.staff.rawValue)"
                     }
                 }
                 if let reason {

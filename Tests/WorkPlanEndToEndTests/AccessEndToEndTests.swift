@@ -312,6 +312,20 @@ struct AccessEndToEndTests {
         #expect(!(try s.eums.ok("agenda", "list", "21").contains("Covers B")))
     }
 
+    /// The third tester: an agenda item naming a task deleted before it was ever sent was
+    /// set aside saying the task was "not releasable" to the officer's own staff.
+    @Test func anEditNamingATaskDeletedBeforeItWasSentSaysSo() throws {
+        let s = try SyncScenario()
+        _ = try s.sharedTask()
+        try s.eums.ok("conference", "add", "21", "--date", "2024-05-14", "--host", "EUMS")
+        let t = try s.eums.run("add", "Short-lived", "--area", "Military Mobility").firstLine
+        try s.eums.ok("agenda", "add", "21", "Covers it", "--task", t)
+        try s.eums.ok("delete", t)
+        #expect(try s.eums.run("sync").status == 0)
+        let status = try s.eums.ok("status")
+        #expect(status.contains("refers to task \(t), which was deleted here before it reached the server"), "\(status)")
+    }
+
     /// A task created offline that refers to a task withdrawn meanwhile: the create (with
     /// the note on it) is set aside and leaves the view, since the server never had it;
     /// the replica goes on syncing its other edits.
