@@ -91,9 +91,9 @@ struct RecordTable: Sendable {
     }
 
     /// Which of `ids` have a row here, deleted or not: one query for a whole import, not one per record.
-    func existing(_ db: Database, among ids: [String]) throws -> Set<String> {
+    func existing(_ db: Database, among ids: [String], live: Bool = false) throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
-        let sql = "SELECT id FROM \(name) WHERE id IN (SELECT value FROM json_each(?))"
+        let sql = "SELECT id FROM \(name) WHERE id IN (SELECT value FROM json_each(?))" + (live ? " AND deleted = 0" : "")
         return try Set(String.fetchAll(db, sql: sql, arguments: [JSONText.encodeArray(ids)]))
     }
 

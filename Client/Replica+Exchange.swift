@@ -119,6 +119,7 @@ extension Replica {
             // baseline (docs/sync-model.md "Baselines"), and marked before the tasks, every
             // task the file holds counted as created since it (the tester's brief).
             let closeAfter = Self.heldConferences(&byKind)
+            report.danglingLinks = try Self.droppingDanglingLinks(db, &byKind)
 
             for kind in Self.importOrder {
                 var records = byKind[kind] ?? []
@@ -203,6 +204,26 @@ extension Replica {
             }
             return report
         }
+    }
+
+    /// Takes out of the file's agenda items the tasks that neither the file nor this replica
+    /// holds live: an agenda item keeps the ids of tasks deleted since it covered them, so
+    /// a replica's own export holds such links (the review: refused, it could not be
+    /// imported again). Returns how many were left out.
+    static func droppingDanglingLinks(_ db: Database, _ byKind: inout [RecordKind: [ExportedRecord]]) throws -> Int {
+        guard let items = byKind[.agendaItem], !items.isEmpty else { return 0 }
+        let inFile = Set((byKind[.task] ?? []).compactMap { RecordID.parse($0.id) })
+        let named = Set(items.flatMap { $0.fields[FieldName.tasks]?.elements ?? [] }.compactMap(RecordID.parse)).subtracting(inFile)
+        let live = try RecordTable.of(.task).existing(db, among: Array(named), live: true)
+        var dropped = 0
+        for (i, item) in items.enumerated() {
+            guard let tasks = item.fields[FieldName.tasks], case .set(let elements) = tasks else { continue }
+            let kept = elements.filter { e in RecordID.parse(e).map { inFile.contains($0) || live.contains($0) } ?? true }
+            guard kept.count < elements.count else { continue }
+            dropped += elements.count - kept.count
+            byKind[.agendaItem]![i].fields[FieldName.tasks] = .set(kept)
+        }
+        return dropped
     }
 
     /// The conferences the file says are held, imported as planned: the import closes them

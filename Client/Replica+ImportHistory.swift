@@ -24,6 +24,10 @@ extension Replica {
         /// Records in the file releasable to the other staff only (and notes of such tasks),
         /// left out: not this staff's to hold (`Replica.withholding`).
         public var otherStaffOnly = 0
+        /// Tasks an agenda item of the file covers that neither the file nor this replica
+        /// holds (deleted since, most often: an agenda item keeps the ids it covered), left
+        /// out of the item.
+        public var danglingLinks = 0
     }
 
     /// The values each field of `record` held before: those this replica's own edits
