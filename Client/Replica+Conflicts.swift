@@ -31,6 +31,9 @@ public struct ConflictView: Codable, Sendable, Hashable {
     /// Whether `resolve --mine` keeps the current value for this officer, who made it
     /// (`Replica.mineIsTheCurrentValue`); not in the JSON.
     public var mineKeepsCurrent = false
+    /// Whether the record is gone from this replica's view (deleted); not in the JSON. An
+    /// edit that met a delete is about a live record again once someone brought it back.
+    public var recordGone = false
 
     enum CodingKeys: String, CodingKey {
         case id, record
@@ -58,15 +61,18 @@ extension Replica {
                     // A record in the view: its name, if it has one (a note has none); a record
                     // gone from the view: the last name its history here gives it.
                     let title: String?
-                    if let r = try RecordTable.of(c.kind).fetch(db, id: c.record) {
+                    let held = try RecordTable.of(c.kind).fetch(db, id: c.record)
+                    if let r = held {
                         title = Self.titleFields.lazy.compactMap { r.text($0) }.first
                     } else {
                         title = try Self.lastTitle(db, of: c.record)
                     }
+                    let gone = held.map(\.deleted) ?? true
                     return ConflictView(id: c.id, record: c.record, shortRecord: RecordID.short(c.record), kind: c.kind.rawValue,
                                         title: title, type: c.type.rawValue, field: c.field, base: c.base, current: c.current,
                                         proposed: c.proposed, proposedBy: c.proposedBy, staff: c.staff.rawValue, at: TimeFormat.iso(c.at),
-                                        mineKeepsCurrent: (try? Self.mineIsTheCurrentValue(db, [c], me: me)) ?? false)
+                                        mineKeepsCurrent: c.type == .editDeleted && !gone ? false : (try? Self.mineIsTheCurrentValue(db, [c], me: me)) ?? false,
+                                        recordGone: gone)
                 }
         }
     }

@@ -111,10 +111,10 @@ struct Conflicts: ReplicaCommand {
             Output.line(Output.bold("\(c.kind) \(c.shortRecord)") + (c.title.map { " \($0)" } ?? "") + " — field \(c.field)" + (c.type == "edit" ? "" : " (\(c.type.replacingOccurrences(of: "_", with: " ")))"))
             Output.line("  base:     \(c.base)")
             // A record deleted meanwhile: its field's last value is not a current one.
-            let deletedField = c.type == ConflictType.editDeleted.rawValue && c.field != Conflict.deletedField
+            let deletedField = c.type == ConflictType.editDeleted.rawValue && c.field != Conflict.deletedField && c.recordGone
             Output.line("  current:  " + (deletedField ? "(deleted; it was \(c.current))" : "\(c.current)"))
             Output.line("  proposed: \(c.proposed)   by \(c.proposedBy) (\(c.staff)) at \(c.at)")
-            Output.line("  resolve:  workplan resolve \(c.shortRecord) \(c.field) \(Self.choices(type: c.type, field: c.field, mineKeepsCurrent: c.mineKeepsCurrent))")
+            Output.line("  resolve:  workplan resolve \(c.shortRecord) \(c.field) \(Self.choices(type: c.type == ConflictType.editDeleted.rawValue && !c.recordGone ? ConflictType.edit.rawValue : c.type, field: c.field, mineKeepsCurrent: c.mineKeepsCurrent))")
         }
     }
 }

@@ -328,6 +328,26 @@ struct SyncEndToEndTests {
         }
     }
 
+    /// The third tester: once `resolve ID deleted --mine` brought the task back, its other
+    /// conflict (an edit that met the delete) still read "(deleted; it was open)" and
+    /// offered the deleter "leave it deleted". The record is live: it reads as an edit.
+    @Test func anEditThatMetADeleteReadsAsAnEditOnceTheRecordIsBack() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("delete", t)
+        try s.ims.ok("edit", t, "--status", "done")
+        try s.ims.ok("note", t, "Finished")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        try s.ims.ok("resolve", t, "deleted", "--mine")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let shown = try o.ok("conflicts")
+            #expect(shown.contains("current:  open\n"), "\(shown)")
+            #expect(!shown.contains("(deleted;") && !shown.contains("leave it deleted"), "\(shown)")
+        }
+    }
+
     /// Re-importing an old export: the values changed since stay, a task deleted since stays
     /// deleted, and a value written into the file by hand is still imported.
     @Test func reimportingAnOldExportDoesNotUndoLaterWork() throws {
