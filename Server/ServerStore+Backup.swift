@@ -115,6 +115,10 @@ extension ServerHome {
                     keptAt = try keepDamagedStore()
                 }
                 try Self.removeDatabaseFiles(at: storePath, keepingFile: true)
+            } else if ["-wal", "-shm"].contains(where: { FileManager.default.fileExists(atPath: storePath + $0) }) {
+                // A log left without its store would be read into the restored file, old
+                // store id and all (the review): kept aside with it.
+                keptAt = try keepDamagedStore()
             }
             guard rename(staging, storePath) == 0 else {
                 throw WorkPlanError(.unavailable, "cannot put the restored store in place: \(String(cString: strerror(errno)))")
