@@ -206,8 +206,10 @@ extension Replica {
             }
             if record.revs.isEmpty && inFlight.isEmpty {
                 try table.remove(db, id: id)
-                // Nothing else says it was here: an import must not create it again.
-                try ReplacedHere.deleted(db, record: id)
+                // Nothing else says it was here: an import must not create it again. An area
+                // or a conference is named by its name or number, not by what it holds: one
+                // added by mistake and deleted must not keep a file holding it out (the review).
+                if RecordID.naturalKey(of: kind, fields: record.fields) == nil { try ReplacedHere.deleted(db, record: id) }
                 return
             }
             for (field, server) in fallback {

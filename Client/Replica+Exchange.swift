@@ -200,6 +200,11 @@ extension Replica {
             }
             for id in closeAfter {
                 guard let c = try RecordTable.of(.conference).fetch(db, id: id), !c.deleted, c.text(FieldName.status) != "held" else { continue }
+                // Held before and reopened since: the file is older than that (the review).
+                if try Self.formerValues(db, record: id)[FieldName.status]?.contains(.text("held")) == true {
+                    report.keptNewer += 1
+                    continue
+                }
                 report.updated += try self.edit(db, .conference, id: id, [.set(FieldName.status, .text("held"))], resolves: nil, at: now) > 0 ? 1 : 0
             }
             return report

@@ -96,6 +96,36 @@ struct ImportTests {
         #expect(try pendingOps(r).filter { $0.kind == .conference }.count == 2, "the create and one close")
     }
 
+    /// The review: an older export holding conference 20 held, imported after 20 was
+    /// reopened here, closed it again (a new baseline for everyone). It stays reopened.
+    @Test func anOldExportDoesNotCloseAConferenceReopenedHere() throws {
+        let (r, _, _) = try makeReplica()
+        let c = try r.createRecord(.conference, fields: ["number": .text("20"), "date": .text("2023-12-01"), "host": .text("EUMS"),
+                                                         "status": .text("planned")])
+        try r.edit(.conference, id: c, [.set("status", .text("held"))])
+        let file = try r.exportPlan()
+        try r.edit(.conference, id: c, [.set("status", .text("planned"))])
+        let report = try r.importPlan(file)
+        #expect(try r.conference(number: 20).text("status") == "planned")
+        #expect(report.keptNewer == 1 && report.updated == 0)
+    }
+
+    /// The review: conference 21 added by mistake and deleted before any sync kept every
+    /// file holding conference 21 (and its agenda) out ("left deleted", then "no conference
+    /// 21"). Records named by their name or number are not held back that way.
+    @Test func aConferenceDeletedBeforeSyncingDoesNotKeepAFileHoldingItOut() throws {
+        let (r, _, _) = try makeReplica()
+        let fields: [String: FieldValue] = ["number": .text("21"), "date": .text("2024-05-14"), "host": .text("IMS"), "status": .text("planned")]
+        try r.deleteRecord(.conference, id: try r.createRecord(.conference, fields: fields))
+        let report = try r.importPlan(plan([
+            exported(RecordID.conference(number: 21), fields, kind: .conference),
+            exported(RecordID.random(), ["conference": .text("21"), "topic": .text("Mobility"),
+                                         "position": .text(PositionKey.between(nil, nil)), "releasable": .text("both")], kind: .agendaItem),
+        ]))
+        #expect(report.created == 2 && report.leftDeleted == 0)
+        #expect(try r.agenda(number: 21).count == 1)
+    }
+
     /// A record already here keeps its own link to a record the file's staff alone may see:
     /// the import neither sends the record nor takes the link away for everyone.
     @Test func aRecordHereKeepsItsLinkToARecordLeftOut() throws {
