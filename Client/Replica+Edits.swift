@@ -210,6 +210,7 @@ extension Replica {
                 // or a conference is named by its name or number, not by what it holds: one
                 // added by mistake and deleted must not keep a file holding it out (the review).
                 if RecordID.naturalKey(of: kind, fields: record.fields) == nil { try ReplacedHere.deleted(db, record: id) }
+                if kind == .task { try Self.forgetUnsentTask(db, id) }
                 return
             }
             for (field, server) in fallback {

@@ -46,3 +46,35 @@ extension Replica {
         }
     }
 }
+
+extension Replica {
+    /// A task deleted here before it was ever sent: the server never has it, so the links
+    /// other records here make to it go too, in their rows and in the edits waiting to be
+    /// sent (a `follows`, an agenda item's tasks). Kept, such an edit was refused by the
+    /// server, and a whole agenda item was set aside and left the plan (the review).
+    static func forgetUnsentTask(_ db: Database, _ id: String) throws {
+        let mentioning = try PendingLog.entries(db, where: "batch IS NULL AND (instr(value, ?) > 0 OR instr(fields, ?) > 0)",
+                                                arguments: [id, id])
+        let without = { (v: FieldValue) in FieldValue.makeSet(v.elements.filter { $0 != id }) }
+        for e in mentioning {
+            var op = e.op
+            switch op.action {
+            case .create:
+                if op.fields?[FieldName.follows] == .text(id) { op.fields?[FieldName.follows] = nil }
+                if let tasks = op.fields?[FieldName.tasks], tasks.elements.contains(id) { op.fields?[FieldName.tasks] = without(tasks) }
+            case .set where op.field == FieldName.follows && op.value == .text(id):
+                op.value = .null
+            case .set where op.field == FieldName.tasks:
+                op.value = op.value.map(without)
+            case .add where op.value == .text(id):
+                try PendingLog.remove(db, seq: e.seq)
+                continue
+            default:
+                continue
+            }
+            try PendingLog.replace(db, seq: e.seq, with: op)
+        }
+        try db.execute(sql: "UPDATE task SET follows = NULL WHERE follows = ?", arguments: [id])
+        try forgetLinks(db, to: [id])
+    }
+}

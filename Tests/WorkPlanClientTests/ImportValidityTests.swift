@@ -93,9 +93,11 @@ struct ImportValidityTests {
         let gone = try r.createRecord(.task, fields: taskFields(area, title: "Gone"))
         try r.createRecord(.agendaItem, fields: ["conference": .text("20"), "topic": .text("Mobility"), "tasks": .set([kept, gone]),
                                                  "position": .text(PositionKey.between(nil, nil)), "releasable": .text("both")])
-        try r.deleteRecord(.task, id: gone)
+        // As an export reads once the task's delete has synced: the item still names it.
+        var file = try r.exportPlan()
+        file.records.removeAll { $0.id == gone }
         let (fresh, _, _) = try makeReplica()
-        let report = try fresh.importPlan(try r.exportPlan())
+        let report = try fresh.importPlan(file)
         #expect(report.danglingLinks == 1)
         #expect(try fresh.agenda(number: 20).first?.tasks == [kept])
     }

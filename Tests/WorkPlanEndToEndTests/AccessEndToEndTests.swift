@@ -312,18 +312,27 @@ struct AccessEndToEndTests {
         #expect(!(try s.eums.ok("agenda", "list", "21").contains("Covers B")))
     }
 
-    /// The third tester: an agenda item naming a task deleted before it was ever sent was
-    /// set aside saying the task was "not releasable" to the officer's own staff.
-    @Test func anEditNamingATaskDeletedBeforeItWasSentSaysSo() throws {
+    /// The third tester and the review: an agenda item naming a task deleted before it was
+    /// ever sent was refused by the server, set aside (saying the task was "not releasable"
+    /// to the officer's own staff) and left the plan. The deleted task now leaves the item,
+    /// and the item syncs.
+    @Test func aTaskDeletedBeforeItWasSentLeavesTheAgendaItemsCoveringIt() throws {
         let s = try SyncScenario()
-        _ = try s.sharedTask()
+        let kept = try s.sharedTask()
         try s.eums.ok("conference", "add", "21", "--date", "2024-05-14", "--host", "EUMS")
         let t = try s.eums.run("add", "Short-lived", "--area", "Military Mobility").firstLine
-        try s.eums.ok("agenda", "add", "21", "Covers it", "--task", t)
+        let follower = try s.eums.run("add", "Follows it", "--area", "Military Mobility", "--follows", t).firstLine
+        try s.eums.ok("agenda", "add", "21", "Covers it", "--task", t, "--task", kept)
         try s.eums.ok("delete", t)
         #expect(try s.eums.run("sync").status == 0)
-        let status = try s.eums.ok("status")
-        #expect(status.contains("refers to task \(t), which was deleted here before it reached the server"), "\(status)")
+        #expect(!(try s.eums.ok("status")).contains("set aside"))
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            struct Item: Decodable { var topic: String; var tasks: [String] }
+            let items = try o.json([Item].self, "agenda", "list", "21")
+            #expect(items.map(\.topic) == ["Covers it"] && items.first?.tasks.map { String($0.prefix(8)) } == [kept])
+            #expect(try o.json(TaskJSON.self, "show", follower).follows == nil)
+        }
     }
 
     /// A task created offline that refers to a task withdrawn meanwhile: the create (with
