@@ -118,23 +118,31 @@ extension Replica {
         return returned
     }
 
-    /// One step of `returnSetAsideEdits`: the edits set aside that name `id`. Returns the
-    /// records whose create went back.
+    /// One step of `returnSetAsideEdits`: the edits set aside that name `id` (as their
+    /// record, or anywhere in their value or fields, a link set's elements included).
+    /// Returns the records whose create went back.
     private static func returnSetAsideEdits(_ db: Database, needing id: String, into returned: inout [String]) throws -> [String] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT seq, op_id, record, kind, action, field, base_rev, resolves, at, author, NULL, value, fields
             FROM set_aside
-            WHERE (record = ? OR value = ? OR EXISTS (SELECT 1 FROM json_each(set_aside.fields) WHERE json_each.value = ?))
+            WHERE (record = ?
+                   OR EXISTS (SELECT 1 FROM json_tree(set_aside.value) WHERE json_tree.atom = ?)
+                   OR EXISTS (SELECT 1 FROM json_tree(set_aside.fields) WHERE json_tree.atom = ?))
               AND (reason LIKE '%no longer releasable to%' OR reason LIKE '%which is not releasable to%')
             ORDER BY seq
-            """, arguments: [id, JSONText.encode(FieldValue.text(id)), id])
+            """, arguments: [id, id, id])
         var created: [String] = []
         for row in rows {
             let entry = try PendingLog.entry(from: row)
             let op = entry.op, table = RecordTable.of(op.kind)
+            // Every record it names is here again: a reference, and each task of a link set
+            // (an agenda item's: the review found those never came back).
             let reachable = try op.namedValues.allSatisfy { name, value in
-                guard case .reference(let target)? = op.kind.field(name)?.type, let ref = value.text else { return true }
-                return try Self.isHere(db, target, ref)
+                switch op.kind.field(name)?.type {
+                case .reference(let target)?: return try value.text.map { try Self.isHere(db, target, $0) } ?? true
+                case .set? where LinkRules.fields(of: op.kind).contains(name): return try value.elements.allSatisfy { try Self.isHere(db, .task, $0) }
+                default: return true
+                }
             }
             guard reachable else { continue }
             switch op.action {

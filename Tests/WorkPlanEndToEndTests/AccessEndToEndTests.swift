@@ -310,6 +310,13 @@ struct AccessEndToEndTests {
         try s.eums.ok("sync")
         #expect(try s.eums.json(TaskJSON.self, "show", a).title == "A edited by IMS")
         #expect(!(try s.eums.ok("agenda", "list", "21").contains("Covers B")))
+        // Shared again, task B brings the agenda item set aside back (the review: a link
+        // set's tasks were not looked at, and it stayed set aside for good).
+        try s.eums.ok("edit", b, "--releasable", "both")
+        try s.eums.ok("sync")
+        #expect(try s.ims.ok("sync").contains("set aside earlier went out"))
+        try s.converge()
+        #expect(try s.eums.ok("agenda", "list", "21").contains("Covers B"))
     }
 
     /// The third tester and the review: an agenda item naming a task deleted before it was
