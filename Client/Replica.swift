@@ -73,7 +73,7 @@ public final class Replica: Sendable {
         let url = databaseURL(in: folder)
         if let problem = ReusedWAL.mismatch(databasePath: url.path) {
             // SQLite would read the kept WAL into this file and cut it to the WAL's size.
-            throw WorkPlanError(.corrupt, "the replica file \(url.path) does not match the write-ahead log beside it (\(problem)); if you put replica.sqlite back by hand, delete replica.sqlite-wal and replica.sqlite-shm in \(folder.path) and run the command again (see docs/operations.md, \"A replica's files\")")
+            throw WorkPlanError(.corrupt, "the replica file \(url.path) does not match the write-ahead log beside it (\(problem)); if you put replica.sqlite back by hand, delete replica.sqlite-wal and replica.sqlite-shm in \(folder.path) and run the command again; if nobody did, the file is damaged: run 'workplan recover' (see docs/operations.md, \"A replica's files\")")
         }
         let db = try openDatabase(at: url, create: false)
         return try Replica(folder: folder, db: db)

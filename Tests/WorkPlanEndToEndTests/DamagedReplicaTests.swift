@@ -90,6 +90,8 @@ struct DamagedReplicaTests {
         let refused = try o.run("list")
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("does not match the write-ahead log") && refused.stderr.contains("delete replica.sqlite-wal"), "\(refused.stderr)")
+        // Third tester: a file cut short by damage meets the same check; the way out is named too.
+        #expect(refused.stderr.contains("run 'workplan recover'"), "\(refused.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: o.dir + "/replica.sqlite")) == before, "the file put back is untouched")
         // Reviewer: `init` asked whether the replica was unfinished by opening it, which read
         // the other file's log into it and cut it short.
