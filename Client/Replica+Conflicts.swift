@@ -34,6 +34,9 @@ public struct ConflictView: Codable, Sendable, Hashable {
     /// Whether the record is gone from this replica's view (deleted); not in the JSON. An
     /// edit that met a delete is about a live record again once someone brought it back.
     public var recordGone = false
+    /// Whether `resolve --mine` cannot tell which value is this officer's (several were
+    /// proposed, none or more than one by them): it is then not offered; not in the JSON.
+    public var mineUnclear = false
 
     enum CodingKeys: String, CodingKey {
         case id, record
@@ -55,9 +58,11 @@ extension Replica {
         try db.read { db in
             let me = try Settings.load(from: db)
             let rows = try String.fetchAll(db, sql: "SELECT body FROM conflict")
-            return try rows.map { try JSONText.decode(Conflict.self, $0) }
-                .sorted { ($0.at, $0.id) < ($1.at, $1.id) }
-                .map { c in
+            let all = try rows.map { try JSONText.decode(Conflict.self, $0) }.sorted { ($0.at, $0.id) < ($1.at, $1.id) }
+            // What `resolve` decides from: every conflict open on the same field (the review).
+            let onField = Dictionary(grouping: all) { "\($0.record)/\($0.field)" }
+            return try all.map { c in
+                    let group = onField["\(c.record)/\(c.field)"] ?? [c]
                     // A record in the view: its name, if it has one (a note has none); a record
                     // gone from the view: the last name its history here gives it.
                     let title: String?
@@ -68,11 +73,12 @@ extension Replica {
                         title = try Self.lastTitle(db, of: c.record)
                     }
                     let gone = held.map(\.deleted) ?? true
+                    let mineKeeps = c.type == .editDeleted && !gone ? false : (try? Self.mineIsTheCurrentValue(db, group, me: me)) ?? false
                     return ConflictView(id: c.id, record: c.record, shortRecord: RecordID.short(c.record), kind: c.kind.rawValue,
                                         title: title, type: c.type.rawValue, field: c.field, base: c.base, current: c.current,
                                         proposed: c.proposed, proposedBy: c.proposedBy, staff: c.staff.rawValue, at: TimeFormat.iso(c.at),
-                                        mineKeepsCurrent: c.type == .editDeleted && !gone ? false : (try? Self.mineIsTheCurrentValue(db, [c], me: me)) ?? false,
-                                        recordGone: gone)
+                                        mineKeepsCurrent: mineKeeps, recordGone: gone,
+                                        mineUnclear: !mineKeeps && (try? Self.proposalToKeep(group, me: me)) == nil)
                 }
         }
     }

@@ -114,7 +114,11 @@ struct Conflicts: ReplicaCommand {
             let deletedField = c.type == ConflictType.editDeleted.rawValue && c.field != Conflict.deletedField && c.recordGone
             Output.line("  current:  " + (deletedField ? "(deleted; it was \(c.current))" : "\(c.current)"))
             Output.line("  proposed: \(c.proposed)   by \(c.proposedBy) (\(c.staff)) at \(c.at)")
-            Output.line("  resolve:  workplan resolve \(c.shortRecord) \(c.field) \(Self.choices(type: c.type == ConflictType.editDeleted.rawValue && !c.recordGone ? ConflictType.edit.rawValue : c.type, field: c.field, mineKeepsCurrent: c.mineKeepsCurrent))")
+            let choices = c.mineUnclear && c.type == ConflictType.edit.rawValue
+                ? "--theirs | --value V (several values were proposed: choose one)"
+                : Self.choices(type: c.type == ConflictType.editDeleted.rawValue && !c.recordGone ? ConflictType.edit.rawValue : c.type,
+                               field: c.field, mineKeepsCurrent: c.mineKeepsCurrent)
+            Output.line("  resolve:  workplan resolve \(c.shortRecord) \(c.field) \(choices)")
         }
     }
 }

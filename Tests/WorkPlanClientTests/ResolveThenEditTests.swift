@@ -84,3 +84,34 @@ struct DeletedBeforeSyncedTests {
         #expect(try alice.conflicts().isEmpty && bob.conflicts().isEmpty)
     }
 }
+
+/// The review and the third tester: `conflicts` offered `--mine` on a field where the
+/// officer had proposed two different values, and `resolve --mine` then refused as
+/// ambiguous. The choices now come from every conflict open on the field, as `resolve`'s do.
+@Suite("The choices a conflict offers")
+struct ConflictChoicesTests {
+    @Test func mineIsNotOfferedWhenTheOfficerProposedTwoValues() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let alice = f.replica
+        let task = try alice.createRecord(.task, fields: taskFields(f.area, title: "Owner"))
+        _ = try await SyncEngine(replica: alice, transport: f.transport()).run()
+        let bob = try Replica.create(in: f.tmp.child("bob"), staff: .EUMS, user: "Bob")
+        _ = try await SyncEngine(replica: bob, transport: f.transport("Bob")).run()
+
+        try alice.edit(.task, id: task, [.set("owner", .text("O1"))])
+        _ = try await SyncEngine(replica: alice, transport: f.transport()).run()
+        try bob.edit(.task, id: task, [.set("owner", .text("O2"))])
+        _ = try await SyncEngine(replica: bob, transport: f.transport("Bob")).run()
+        #expect(try bob.conflicts().allSatisfy { !$0.mineUnclear }, "one value proposed: --mine keeps it")
+        try alice.edit(.task, id: task, [.set("owner", .text("O3"))])
+        _ = try await SyncEngine(replica: alice, transport: f.transport()).run()
+        try bob.edit(.task, id: task, [.set("owner", .text("O4"))])
+        _ = try await SyncEngine(replica: bob, transport: f.transport("Bob")).run()
+
+        let open = try bob.conflicts()
+        #expect(Set(open.map(\.proposed)) == [.text("O2"), .text("O4")])
+        #expect(open.allSatisfy { $0.mineUnclear })
+        #expect(throws: WorkPlanError.self) { try bob.resolve(record: task, field: "owner", with: .mine) }
+    }
+}
