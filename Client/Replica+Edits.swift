@@ -302,7 +302,7 @@ extension Replica {
         // follow on from the second, all offline).
         let namedCreate = try Self.newestCreate(db, namedBy: op)
         for entry in try PendingLog.unsent(db, record: op.record, field: op.field) {
-            if let baseline, entry.seq < baseline { break }
+            if let baseline, entry.seq <= baseline { break }
             if let releasability, entry.seq < releasability { break }
             if let namedCreate, entry.seq < namedCreate { break }
             if op.action == .set, op.resolves == nil, entry.op.resolves == nil, let field = op.field, entry.op.field == field,

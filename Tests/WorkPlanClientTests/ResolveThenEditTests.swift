@@ -115,3 +115,18 @@ struct ConflictChoicesTests {
         #expect(throws: WorkPlanError.self) { try bob.resolve(record: task, field: "owner", with: .mine) }
     }
 }
+
+/// The review: a later `set` of a conference's status folded into the waiting close that
+/// marks its baseline, and the baseline was gone. A baseline marker is never folded into.
+@Suite("A waiting baseline marker")
+struct BaselineMarkerFoldTests {
+    @Test func aLaterStatusEditIsNotFoldedIntoTheClose() throws {
+        let (r, _, _) = try makeReplica()
+        let c = try r.createRecord(.conference, fields: ["number": .text("20"), "date": .text("2023-12-01"), "host": .text("EUMS"),
+                                                         "status": .text("planned")])
+        try r.edit(.conference, id: c, [.set("status", .text("held"))])
+        try r.edit(.conference, id: c, [.set("status", .text("planned"))])
+        let statuses = try pendingOps(r).filter { $0.record == c && $0.field == "status" }.map(\.value)
+        #expect(statuses == [.text("held"), .text("planned")], "the close stays, and the edit after it")
+    }
+}
