@@ -391,13 +391,10 @@ extension Replica {
         for spec in kind.fields {
             guard let value = fields[spec.name] else { continue }
             switch spec.type {
-            case .reference(let target):
-                if let text = value.text { out.append(.record(target, text)) }
             case .number where spec.name == FieldName.conference || spec.name == "origin_conference":
                 if let text = value.text { out.append(.conference(text)) }
-            case .set where LinkRules.fields(of: kind).contains(spec.name):
-                for task in value.elements { out.append(.record(.task, task)) }
-            default: break
+            default:
+                out += LinkRules.namedRecords(kind, field: spec.name, value: value).map { .record($0.kind, $0.id) }
             }
         }
         return out

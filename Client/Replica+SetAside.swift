@@ -138,11 +138,7 @@ extension Replica {
             // Every record it names is here again: a reference, and each task of a link set
             // (an agenda item's: the review found those never came back).
             let reachable = try op.namedValues.allSatisfy { name, value in
-                switch op.kind.field(name)?.type {
-                case .reference(let target)?: return try value.text.map { try Self.isHere(db, target, $0) } ?? true
-                case .set? where LinkRules.fields(of: op.kind).contains(name): return try value.elements.allSatisfy { try Self.isHere(db, .task, $0) }
-                default: return true
-                }
+                try LinkRules.namedRecords(op.kind, field: name, value: value).allSatisfy { try Self.isHere(db, $0.kind, $0.id) }
             }
             guard reachable else { continue }
             switch op.action {
@@ -222,15 +218,8 @@ extension Replica {
                     reason = refused.reason
                 }
                 for (field, value) in op.namedValues where reason == nil {
-                    guard let spec = op.kind.field(field) else { continue }
                     // A reference, or the tasks of a link set (an agenda item's).
-                    let targets: [(RecordKind, String)]
-                    switch spec.type {
-                    case .reference(let target): targets = value.text.map { [(target, $0)] } ?? []
-                    case .set where LinkRules.fields(of: op.kind).contains(field): targets = value.elements.map { (.task, $0) }
-                    default: targets = []
-                    }
-                    for (target, ref) in targets where try reason == nil && !Self.isHere(db, target, ref) {
+                    for (target, ref) in LinkRules.namedRecords(op.kind, field: field, value: value) where try reason == nil && !Self.isHere(db, target, ref) {
                         // Deleted here before it was ever sent: the server never had it (the
                         // third tester read "not releasable" of a task of their own staff).
                         reason = deletedHere.contains(ref)

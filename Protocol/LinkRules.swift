@@ -18,6 +18,17 @@ public enum LinkRules {
         }
     }
 
+    /// The records a value of `field` of a `kind` record names: a reference's one record, and
+    /// each task of a set of links (an agenda item's `tasks`). Empty for any other field. What
+    /// the server checks a pusher may see, and what a replica looks for before sending.
+    public static func namedRecords(_ kind: RecordKind, field: String, value: FieldValue) -> [(kind: RecordKind, id: String)] {
+        switch kind.field(field)?.type {
+        case .reference(let target)?: value.text.map { [(target, $0)] } ?? []
+        case .set? where fields(of: kind).contains(field): value.elements.map { (.task, $0) }
+        default: []
+        }
+    }
+
     /// `value` of a link field without the records `canSee` refuses: a reference to one
     /// becomes no value, a set loses those elements. Nil when nothing was left out.
     public static func visible(_ value: FieldValue, canSee: (String) throws -> Bool) rethrows -> FieldValue? {

@@ -53,23 +53,13 @@ extension PushApplier {
     /// created earlier in the same batch counts), and so must each task a link set (an agenda
     /// item's tasks) names or gains: an unknown id stored there reached one staff and not
     /// the other, and the replicas never agreed.
-    private func checkReference(_ op: PlanOperation, field: String, value: FieldValue) throws {
-        guard let spec = op.kind.field(field) else { return }
-        switch spec.type {
-        case .reference(let target):
-            if let id = value.text { try checkLinked(id, kind: target) }
-        case .set where LinkRules.fields(of: op.kind).contains(field):
-            for id in value.elements { try checkLinked(id, kind: .task) }
-        default:
-            return
-        }
-    }
-
     /// The refusal names the record linked to: a replica that does not have it either sets
     /// aside its edits referring to it (`Replica.setAsideUnreachableReferences`).
-    private func checkLinked(_ id: String, kind target: RecordKind) throws {
-        guard let m = try meta(id), m.kind == target, AccessRules.canSee(user.staff, m.effective) else {
-            throw AccessRules.notVisible(target, id, staff: user.staff)
+    private func checkReference(_ op: PlanOperation, field: String, value: FieldValue) throws {
+        for (target, id) in LinkRules.namedRecords(op.kind, field: field, value: value) {
+            guard let m = try meta(id), m.kind == target, AccessRules.canSee(user.staff, m.effective) else {
+                throw AccessRules.notVisible(target, id, staff: user.staff)
+            }
         }
     }
 
