@@ -115,6 +115,8 @@ let package = Package(
             dependencies: [
                 "WorkPlanClient",
                 "WorkPlanServer",
+                "WorkPlanSQLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/workplan-bench",

@@ -65,19 +65,10 @@ final class PushApplier {
         self.user = user
         self.batchId = batchId
         self.nextSeq = try ServerStore.maxSeq(db) + 1
-        insertChange = try db.cachedStatement(sql: """
-            INSERT INTO changes(seq, event, record, kind, action, field, old, value, fields, user, staff, at,
-                                batch, conflict, resolved, old_effective, new_effective, effective)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        insertRecord = try db.cachedStatement(sql: """
-            INSERT INTO records(\(StoredRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO NOTHING
-            """)
-        updateRecordRow = try db.cachedStatement(sql: """
-            UPDATE records SET fields = ?, revs = ?, rev = ?, releasable = ?, effective = ?, deleted = ? WHERE rowid = ? AND id = ?
-            """)
-        selectRecord = try db.cachedStatement(sql: "SELECT \(StoredRecord.columns), rowid FROM records WHERE id = ?")
+        insertChange = try db.cachedStatement(sql: StoreSQL.insertChange)
+        insertRecord = try db.cachedStatement(sql: StoreSQL.insertRecord)
+        updateRecordRow = try db.cachedStatement(sql: StoreSQL.updateRecord)
+        selectRecord = try db.cachedStatement(sql: StoreSQL.selectRecord)
         selectMeta = try db.cachedStatement(sql: "SELECT kind, releasable, effective, deleted FROM records WHERE id = ?")
     }
 

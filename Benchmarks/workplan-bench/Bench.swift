@@ -11,7 +11,7 @@ struct Bench: AsyncParsableCommand {
 
     @Option(help: "Plan sizes (tasks), comma-separated.") var sizes: String = "1000,10000,50000"
     @Option(help: "Runs per measurement of a single command.") var runs: Int = 15
-    @Option(help: "Which groups: local, store, transport, sync (comma-separated).") var only: String = "local,store,transport,sync"
+    @Option(help: "Which groups: local, store, floor, transport, sync (comma-separated).") var only: String = "local,store,floor,transport,sync"
     @Option(help: ArgumentHelp("Only edits every tenth task of the replica in this folder, as the 10% sync does (for profiling one sync by hand).", visibility: .hidden))
     var editTenth: String?
     @Option(help: ArgumentHelp("Which tenth --edit-tenth edits (0-9).", visibility: .hidden)) var round: Int = 0
@@ -38,6 +38,9 @@ struct Bench: AsyncParsableCommand {
         }
         if groups.contains("store") {
             try await StoreBench(sizes: sizes.filter { $0 >= 10000 }, work: work).run(into: &table)
+        }
+        if groups.contains("floor") {
+            try await FloorBench(sizes: sizes.filter { $0 >= 10000 }, work: work).run(into: &table)
         }
         if groups.contains("transport") || groups.contains("sync") {
             try await SyncBench(sizes: sizes, runs: runs, work: work,
