@@ -9,11 +9,12 @@ extension Replica {
         let me = try currentSettings()
         let tasks = try visibleTasks(staff: me.staff)
 
-        let agenda = try (conference.agenda ?? [])
+        let agenda = (conference.agenda ?? [])
             .filter { (Releasability(parsing: $0.releasable) ?? .both).isVisible(to: me.staff) }
             .map { item in
-                BriefAgendaItem(shortId: item.shortId, topic: item.topic, presenter: item.presenter, outcome: item.outcome,
-                                tasks: tasks.filter { Set(item.tasks).contains($0.id) })
+                let covered = Set(item.tasks)
+                return BriefAgendaItem(shortId: item.shortId, topic: item.topic, presenter: item.presenter, outcome: item.outcome,
+                                       tasks: tasks.filter { covered.contains($0.id) })
             }
         // By area id, not name: two areas may still show one name (two renames made offline).
         let areaOf = try db.read { db in

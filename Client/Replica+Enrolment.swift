@@ -61,7 +61,10 @@ extension Replica {
         var kept = bundle
         kept.serverURL = url
         let data = try JSONEncoder().encode(kept)
-        FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        // Created owner-only before the key is written into it; not written at all otherwise.
+        guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw WorkPlanError(.internal, "cannot create \(file.path) to keep the enrolment bundle (check the replica folder's permissions)")
+        }
         try data.write(to: file)
         try replica.db.write { db in
             let previous = try Settings.load(from: db).user

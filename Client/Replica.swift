@@ -85,7 +85,7 @@ public final class Replica: Sendable {
     deinit {
         // The WAL file is kept for the next command, emptied (`ReusedWAL`).
         // Reentrant: safe even if the last reference goes inside a database access.
-        try? db.unsafeReentrantWrite { db in ReusedWAL.settle(db, table: Self.walRestartTable) }
+        db.unsafeReentrantWrite { db in ReusedWAL.settle(db, table: Self.walRestartTable) }
     }
 
     private init(folder: URL, db: DatabasePool) throws {

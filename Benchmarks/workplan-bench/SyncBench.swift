@@ -28,7 +28,7 @@ struct SyncBench {
             process.standardOutput = out
             // WORKPLAN_BENCH_SERVER_LOG=path keeps the server's request log (durations per request).
             let log = ProcessInfo.processInfo.environment["WORKPLAN_BENCH_SERVER_LOG"]
-            if let log { FileManager.default.createFile(atPath: log, contents: nil) }
+            if let log { _ = FileManager.default.createFile(atPath: log, contents: nil) }
             process.standardError = FileHandle(forWritingAtPath: log ?? "/dev/null")
             try process.run()
             var line = Data()

@@ -52,7 +52,7 @@ struct BackupTests {
                 for key in keys {
                     try FileManager.default.copyItem(atPath: key, toPath: home.directory + "/" + (key as NSString).lastPathComponent)
                 }
-                if let garbage { FileManager.default.createFile(atPath: home.storePath, contents: garbage) }
+                if let garbage { #expect(FileManager.default.createFile(atPath: home.storePath, contents: garbage)) }
                 let restored = try home.restore(from: file)
                 let store = try home.openStore()
                 #expect(store.storeId == restored.storeId)
