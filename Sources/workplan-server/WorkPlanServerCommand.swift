@@ -16,6 +16,7 @@ struct WorkPlanServerCommand: AsyncParsableCommand {
     /// argument-parser's `main`, with control characters in an error message shown as
     /// escapes (`TerminalText`): messages quote what the administrator typed.
     static func main() async {
+        ArgumentEncoding.exitUnlessText()
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WorkPlanClient
+import WorkPlanCommandLine
 import WorkPlanProtocol
 
 /// `workplan`: the officer's command-line client.
@@ -23,6 +24,7 @@ struct WorkPlan: AsyncParsableCommand {
     /// an option (`--owner -Smith`, a note "- done"): its own message only says a value
     /// is missing.
     static func main() async {
+        ArgumentEncoding.exitUnlessText()
         do {
             var command = try parse(Array(CommandLine.arguments.dropFirst()))
             if var command = command as? any AsyncParsableCommand {
