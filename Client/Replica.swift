@@ -30,13 +30,17 @@ public final class Replica: Sendable {
     /// `join` killed midway: nothing can have been written to it since) is finished instead.
     public static func create(in folder: URL, staff: Staff, user: String, role: Role = .editor) throws -> Replica {
         let name = user.trimmingWhitespace()
-        guard !name.isEmpty, name.count <= 120, !name.contains(where: { $0.isNewline }) else {
-            throw WorkPlanError.invalid("the user name must be 1 to 120 characters on one line")
-        }
-        if exists(in: folder), !isUnfinished(folder) {
-            throw WorkPlanError(.alreadyExists, "a replica already exists in \(folder.path)")
-        }
+        try Validation.checkUserName(name)
+        let taken = WorkPlanError(.alreadyExists, "a replica already exists in \(folder.path)")
+        if exists(in: folder), !isUnfinished(folder) { throw taken }
         try makeFolder(folder)
+        // One making at a time: of two `init`s (or `join`s) of one new folder at once, both
+        // said they made it, and the folder was the last one's (or the second failed on the
+        // first's half-made schema). The folder is locked while the replica is made, and the
+        // second, once it has the lock, finds the first's replica.
+        let lock = try FolderLock(folder)
+        defer { lock.release() }
+        if exists(in: folder), !isUnfinished(folder) { throw taken }
         let db = try openDatabase(at: databaseURL(in: folder), create: true)
         try db.write { db in
             try Settings.store(["staff": staff.rawValue, "user": name, "role": role.rawValue,

@@ -114,6 +114,20 @@ public enum Validation {
         }
     }
 
+    /// Checks a user name, the server's (`user add`) and the one typed at `workplan init`: 1
+    /// to 120 characters, one line, no surrounding spaces. A user name signs notes and
+    /// history: two that look the same must not be two users (`checkShownAsTyped`).
+    public static func checkUserName(_ name: String) throws {
+        guard !name.isEmpty, name.count <= 120 else {
+            throw WorkPlanError.invalid("a user name must be 1 to 120 characters")
+        }
+        guard name.trimmingWhitespace() == name,
+              !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw WorkPlanError.invalid("user name '\(name)' must be one line without surrounding spaces")
+        }
+        try checkShownAsTyped(name, label: "a user name", names: true)
+    }
+
     static func hex(_ v: UInt32) -> String {
         let digits = String(v, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits

@@ -45,17 +45,9 @@ public struct ServerUser: Codable, Sendable, Hashable {
 }
 
 extension ServerStore {
-    /// Checks a user name: 1 to 120 characters, one line, no surrounding spaces.
+    /// Checks a user name (`Validation.checkUserName`).
     public static func validateUserName(_ name: String) throws {
-        guard !name.isEmpty, name.count <= 120 else {
-            throw WorkPlanError.invalid("a user name must be 1 to 120 characters")
-        }
-        guard name.trimmingWhitespace() == name,
-              !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw WorkPlanError.invalid("user name '\(name)' must be one line without surrounding spaces")
-        }
-        // A user name signs notes and history: two that look the same must not be two users.
-        try Validation.checkShownAsTyped(name, label: "a user name", names: true)
+        try Validation.checkUserName(name)
     }
 
     /// Enrols a user with the certificate issued to them. Fails when the name is taken by a
