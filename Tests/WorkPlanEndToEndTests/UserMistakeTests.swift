@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 import WorkPlanTestSupport
 
@@ -270,5 +271,60 @@ struct UserMistakeTests {
         let forced = try o.run("recover", "--force")
         #expect(forced.status == 0, "\(forced)")
         #expect(forced.stdout.contains("kept"), "\(forced.stdout)")
+    }
+
+    /// The bad-input tester: a title typed with bytes that are not UTF-8 was stored with
+    /// U+FFFD in their place, exit 0 (also names, notes, and `workplan-server user add`).
+    /// Both programs refuse such an argument, naming it, and change nothing.
+    @Test func argumentsThatAreNotUTF8AreRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let before = try o.ok("export")
+        let r = try CLI.bash(#""$0" add "$(printf 'bad \377\376 title')" --area "Military Mobility" --dir "$1""#, [o.dir])
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.contains(#"argument 2 ('bad \xFF\xFE title') is not UTF-8 text"#), "\(r.stderr)")
+        #expect(try o.ok("export") == before, "nothing stored")
+        let server = try CLI.bash(#""$(dirname "$0")/workplan-server" user add "$(printf 'A\303(')" --staff EUMS --role editor --out "$1/x.bundle" --dir "$1/server""#, [tmp.path])
+        #expect(server.status == 64 && server.stderr.contains(#"('A\xC3(')"#), "\(server)")
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("x.bundle")))
+    }
+
+    /// The bad-input tester: `workplan init --user` took a zero-width space or a
+    /// right-to-left override, which `workplan-server user add` refuses: one rule now
+    /// (`Validation.checkUserName`), and no replica is made.
+    @Test func initRefusesTheUserNamesTheServerRefuses() throws {
+        let tmp = try TemporaryDirectory()
+        for (name, reason) in [("A\u{200B}B", "must not contain the invisible character U+200B"), ("A\u{202E}B", "must not contain U+202E"),
+                               (" ", "--user must not be empty"), (String(repeating: "x", count: 121), "1 to 120 characters")] {
+            let o = Officer(dir: tmp.child("r").path)
+            let r = try o.run("init", "--staff", "EUMS", "--user", name)
+            #expect(r.status != 0 && r.stderr.contains(reason), "\(name.unicodeScalars.map(\.value)): \(r)")
+            #expect(!FileManager.default.fileExists(atPath: tmp.file("r/replica.sqlite")), "no replica made for a refused name")
+        }
+    }
+
+    /// The bad-input tester: five `workplan init`s of one new folder at once, and up to
+    /// three said "created replica … for U<i>" while the folder was another's. Exactly one
+    /// succeeds now, and the replica is that one's.
+    @Test func concurrentInitsOfOneFolderMakeOneReplica() throws {
+        let tmp = try TemporaryDirectory()
+        for round in 0..<3 {
+            let dir = tmp.child("r\(round)").path
+            let results = Mutex<[(String, CLI.Result)]>([])
+            DispatchQueue.concurrentPerform(iterations: 5) { i in
+                let r = try? CLI.run("workplan", ["init", "--staff", "EUMS", "--user", "U\(i)", "--dir", dir])
+                if let r { results.withLock { $0.append(("U\(i)", r)) } }
+            }
+            let all = results.withLock { $0 }
+            let made = all.filter { $0.1.status == 0 }
+            #expect(all.count == 5 && made.count == 1, "\(all.map { "\($0.0): \($0.1)" })")
+            for (_, r) in all where r.status != 0 {
+                #expect(r.stderr.contains("a replica already exists"), "\(r)")
+            }
+            if let (user, _) = made.first {
+                let status = try Officer(dir: dir).ok("status")
+                #expect(status.contains(user), "the replica is the one said made: \(status)")
+            }
+        }
     }
 }
