@@ -57,11 +57,10 @@ extension Replica {
     /// Validates and normalizes the fields and picks the id (pure, as `prepareCreate`).
     func validRecord(_ kind: RecordKind, id: String?, fields: [String: FieldValue]) throws -> ValidRecord {
         let normalized = try Validation.normalizeRecord(kind: kind, fields: fields)
-        let natural = RecordID.naturalKey(of: kind, fields: normalized)
-        let recordID = try id.map { try parseID($0) } ?? natural ?? RecordID.random()
+        let recordID = try id.map { try parseID($0) } ?? RecordID.naturalKey(of: kind, fields: normalized) ?? RecordID.random()
         // An id of another shape would be refused by the server with the whole push behind it.
-        if let natural, recordID != natural {
-            throw WorkPlanError.invalid("\(kind.withArticle)'s id comes from its \(kind == .area ? "name" : "number") (expected \(natural), got \(recordID))")
+        if let required = RecordID.requiredID(of: kind, fields: normalized), recordID != required {
+            throw WorkPlanError.invalid("\(kind.withArticle)'s id comes from its number (expected \(required), got \(recordID))")
         }
         return ValidRecord(kind: kind, id: recordID, fields: normalized)
     }
@@ -91,6 +90,11 @@ extension Replica {
         if !knownAbsent, try table.exists(db, id: create.record.id), let existing = try table.fetch(db, id: create.record.id) {
             if existing.deleted {
                 throw WorkPlanError(.alreadyExists, "\(kind.displayName) \(describe(existing)) was deleted here and the delete is not yet synced")
+            }
+            if kind == .area, let was = create.record.text(FieldName.name), let now = existing.text(FieldName.name),
+               RecordID.normalizedKey(was) != RecordID.normalizedKey(now) {
+                // Renamed: an area keeps the id its first name gave it (`RecordID.requiredID`).
+                throw WorkPlanError(.alreadyExists, "area \(now) (\(RecordID.short(existing.id))) was created as '\(was)' and keeps that name's id: rename it back with 'workplan area rename', or choose another name")
             }
             throw WorkPlanError(.alreadyExists, "\(kind.displayName) \(describe(existing)) already exists")
         }

@@ -25,14 +25,24 @@ public enum RecordID {
         natural("conference:\(number)")
     }
 
-    /// The id a record of `kind` with these fields must have: areas by name, conferences
-    /// by number; nil for kinds without a natural key. The one rule client and server check.
+    /// The id a new record of `kind` with these fields gets: areas by name, conferences by
+    /// number; nil for kinds without a natural key (a random id).
     public static func naturalKey(of kind: RecordKind, fields: [String: FieldValue]) -> String? {
         switch kind {
         case .area: fields[FieldName.name]?.text.map { area(named: $0) }
         case .conference: fields[FieldName.number]?.text.flatMap { Int($0) }.map { conference(number: $0) }
         default: nil
         }
+    }
+
+    /// The id a create of `kind` with these fields must name, or nil when any id will do. The
+    /// one rule client and server check. A conference's number never changes, so its id is
+    /// always its number's. An area keeps the id of the name it was first given when it is
+    /// renamed, so a create of a renamed area (an import of an export, a record sent back to
+    /// a restored server) names an id its current name does not give: any id will do, and
+    /// an area made new here gets its name's id (`naturalKey`).
+    public static func requiredID(of kind: RecordKind, fields: [String: FieldValue]) -> String? {
+        kind == .area ? nil : naturalKey(of: kind, fields: fields)
     }
 
     /// Folds case and runs of white space, so "Military  mobility" and "military mobility" are

@@ -63,11 +63,11 @@ extension PushApplier {
         }
     }
 
-    /// A create must use the id derived from its natural key (areas, conferences), so that
-    /// two staffs creating the same one offline create one record.
+    /// A create must use the id derived from its natural key (`RecordID.requiredID`), so that
+    /// two staffs creating the same conference offline create one record.
     static func checkNaturalKey(_ op: PlanOperation) throws {
         guard op.action == .create else { return }
-        if let expected = RecordID.naturalKey(of: op.kind, fields: op.fields ?? [:]), expected != op.record {
+        if let expected = RecordID.requiredID(of: op.kind, fields: op.fields ?? [:]), expected != op.record {
             throw WorkPlanError.invalid("operation \(op.id): \(op.kind.withArticle)'s id comes from its natural key (expected \(expected), got \(op.record))")
         }
     }

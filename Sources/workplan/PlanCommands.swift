@@ -24,7 +24,7 @@ struct Init: AsyncParsableCommand {
 }
 
 struct Area: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "area", abstract: "Cooperation areas.", subcommands: [AreaAdd.self, AreaList.self])
+    static let configuration = CommandConfiguration(commandName: "area", abstract: "Cooperation areas.", subcommands: [AreaAdd.self, AreaRename.self, AreaList.self])
 }
 
 struct AreaAdd: ReplicaCommand {
@@ -37,6 +37,26 @@ struct AreaAdd: ReplicaCommand {
     func run(_ replica: Replica) async throws {
         let id = try replica.createRecord(.area, fields: ["name": .text(name)])
         Output.line("added area \(name.trimmingWhitespace()) (\(RecordID.short(id)))")
+    }
+}
+
+struct AreaRename: ReplicaCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rename", abstract: "Rename a cooperation area (its tasks stay in it).",
+        discussion: "The area keeps its id, so links to it hold; the other staff sees the new name after both have synced.")
+    @OptionGroup var options: ReplicaOptions
+    @Argument(help: "The area: its name (any case) or id.") var area: String
+    @Argument(help: "The new name.") var name: String
+
+    func validate() throws { try checkField(.area, "name", name) }
+
+    func run(_ replica: Replica) async throws {
+        let id = try replica.areaID(named: area)
+        let old = try replica.areas().first { $0.id == id }?.name ?? area
+        let changed = try replica.edit(.area, id: id, [.set("name", .text(name))])
+        let new = try replica.areas().first { $0.id == id }?.name ?? name
+        Output.line(changed == 0 ? "area \(old) is already named so; nothing changed"
+                                 : "renamed area \(old) to \(new) (\(RecordID.short(id)))")
     }
 }
 

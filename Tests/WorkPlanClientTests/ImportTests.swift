@@ -233,22 +233,42 @@ struct ImportTests {
         #expect(e?.message.contains(RecordID.short(first)) == true)
     }
 
-    /// An area or conference whose id is not the one its name or number gives would be
-    /// refused by the server, with every other edit behind it: refused at import.
-    @Test func areasAndConferencesMustCarryTheirNaturalIDs() throws {
+    /// A conference whose id is not the one its number gives would be refused by the
+    /// server, with every other edit behind it: refused at import. An area's id is the one
+    /// of the name it was first given, and a renamed area keeps it, so an area's id may be
+    /// any (`RecordID.requiredID`): an export holding a renamed area imports.
+    @Test func conferencesMustCarryTheirNaturalIDsAndRenamedAreasImport() throws {
         let (r, _, _) = try makeReplica()
         let before = try r.exportPlan()
         let wrong = "11111111-1111-4111-8111-111111111111"
-        let area = #expect(throws: WorkPlanError.self) {
-            try r.importPlan(plan([exported(wrong, ["name": .text("Cyber Defence")], kind: .area)]))
-        }
-        #expect(area?.message.contains("an area's id comes from its name (expected \(RecordID.area(named: "Cyber Defence"))") == true, "\(area?.message ?? "")")
         let conference = #expect(throws: WorkPlanError.self) {
             try r.importPlan(plan([exported(wrong, ["number": .text("21"), "date": .text("2024-06-12"), "host": .text("IMS"), "status": .text("planned")], kind: .conference)]))
         }
         #expect(conference?.message.contains("a conference's id comes from its number") == true, "\(conference?.message ?? "")")
         #expect(try r.exportPlan() == before, "nothing imported")
         #expect(try r.pendingCount() == 1, "only the area made by makeReplica waits")
+
+        _ = try r.importPlan(plan([exported(wrong, ["name": .text("Cyber Defence")], kind: .area)]))
+        #expect(try r.areaID(named: "cyber defence") == wrong, "the renamed area keeps its id")
+    }
+
+    /// The docs tester: `area rename`, then `export`, then `import` into a new replica was
+    /// refused ("an area's id comes from its name"). The area keeps its id and its tasks,
+    /// and `area add` of its first name says why that name's id is taken.
+    @Test func aRenamedAreaExportsAndImportsWithItsTasks() throws {
+        let (r, tmp, mobility) = try makeReplica()
+        let task = try r.createRecord(.task, fields: taskFields(mobility, title: "Permits"))
+        try r.edit(.area, id: mobility, [.set("name", .text("Military Mobility & Transport"))])
+        let file = try r.exportPlan()
+
+        let fresh = try Replica.create(in: tmp.child("fresh"), staff: .IMS, user: "Smith")
+        _ = try fresh.importPlan(file)
+        #expect(try fresh.areaID(named: "military mobility & transport") == mobility)
+        #expect(try fresh.record(.task, id: task)?.text("area") == mobility)
+
+        let taken = #expect(throws: WorkPlanError.self) { try r.createRecord(.area, fields: ["name": .text("military mobility")]) }
+        #expect(taken?.code == .alreadyExists && taken?.message.contains("was created as 'military mobility'") == true,
+                "\(String(describing: taken))")
     }
 
     /// Links that go round in a loop (two staffs' offline edits can close one): the task

@@ -51,6 +51,28 @@ func offlineOfficer(_ tmp: TemporaryDirectory, staff: String = "EUMS", user: Str
 
 @Suite("Offline CLI, as a real process")
 struct OfflineCLITests {
+    /// DOMAIN.md: "staffs add and rename areas". The docs tester found no command to
+    /// rename one. `area rename` keeps the area's id and its tasks; another area's name, an
+    /// unknown area and an empty name are refused and change nothing.
+    @Test func anAreaIsRenamedWithItsTasks() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let task = try o.ok("add", "Permits", "--area", "military mobility").split(separator: "\n")[0]
+        let renamed = try o.ok("area", "rename", "military mobility", "Military Mobility & Transport")
+        #expect(renamed.hasPrefix("renamed area Military Mobility to Military Mobility & Transport ("), "\(renamed)")
+        #expect(try o.ok("list", "--area", "military mobility & transport").contains(String(task)))
+        let before = try o.ok("export")
+        for (args, reason) in [(["Military Mobility & Transport", "medical cooperation"], "already has that name"),
+                               (["Cyber", "Cyber Defence"], "unknown area 'Cyber'"),
+                               (["Medical Cooperation", " "], "must not be empty")] {
+            let r = try o.run(["area", "rename"] + args)
+            #expect(r.status != 0 && r.stderr.contains(reason), "\(args): \(r)")
+        }
+        let add = try o.run("area", "add", "Military Mobility")
+        #expect(add.status != 0 && add.stderr.contains("was created as 'Military Mobility'"), "\(add)")
+        #expect(try o.ok("export") == before, "nothing changed by the refused commands")
+    }
+
     /// The third tester: a note written without --releasable on an EUMS-only task went to
     /// IMS with the task the day it was shared. It takes its task's one staff unless told.
     @Test func aNoteOnAOneStaffTaskIsThatStaffsUnlessSaidOtherwise() throws {

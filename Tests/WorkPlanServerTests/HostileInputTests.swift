@@ -176,9 +176,10 @@ struct HostileInputs {
                            setOp(shared, "title", ["a", "b"]), setOp(shared, "title", "")])
             return HostileCase(label: "bad set (\(op["field"]!))", body: json(batch([taskCreate(), op])))
         case 18:
-            // An area whose id is not the one its name gives.
-            let op: [String: Any] = ["id": RecordID.random(), "record": RecordID.random(), "kind": "area", "action": "create",
-                                     "base_rev": 0, "at": 1, "fields": ["name": "Fuzzed Area \(int(0..<1000))"]]
+            // A conference whose id is not the one its number gives.
+            let op: [String: Any] = ["id": RecordID.random(), "record": RecordID.random(), "kind": "conference", "action": "create",
+                                     "base_rev": 0, "at": 1, "fields": ["number": "\(int(1..<1000))", "date": "2024-05-14",
+                                                                         "host": "EUMS", "status": "planned"]]
             return HostileCase(label: "natural key mismatch", body: json(batch([op])))
         case 19:
             // Valid JSON, valid ops, then garbage after the document.

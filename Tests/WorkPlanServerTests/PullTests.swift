@@ -263,7 +263,7 @@ struct PullTests {
             try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: try await currentRev(f, task, "releasable")),
                                     PlanFixtures.set(task, "owner", .text("after showing"), baseRev: r)])
             let pool = f.server.store.pool
-            let live = try await pool.read { try Row.fetchAll($0, sql: "SELECT seq, effective FROM changes ORDER BY seq") }
+            let live = try pool.read { try Row.fetchAll($0, sql: "SELECT seq, effective FROM changes ORDER BY seq") }
             #expect(live.count == 23 && !live.contains { ($0[1] as String?) == nil })
             let resolvedEvents = try await pool.read { try String.fetchAll($0, sql: "SELECT effective FROM changes WHERE event = 'conflict_resolved' ORDER BY seq") }
             #expect(resolvedEvents == ["EUMS", "EUMS"])
@@ -272,7 +272,7 @@ struct PullTests {
                 try db.execute(sql: "UPDATE changes SET effective = NULL")
                 try ServerStore.fillChangeReleasability(db)
             }
-            let filled = try await pool.read { try Row.fetchAll($0, sql: "SELECT seq, effective FROM changes ORDER BY seq") }
+            let filled = try pool.read { try Row.fetchAll($0, sql: "SELECT seq, effective FROM changes ORDER BY seq") }
             #expect(filled == live)
         }
     }

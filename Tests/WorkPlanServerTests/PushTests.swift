@@ -83,6 +83,17 @@ struct PushTests {
         }
     }
 
+    /// A renamed area keeps the id of its first name: sent back to a restored server, or
+    /// imported, its create names an id its current name does not give, and is accepted.
+    @Test func aRenamedAreasCreateIsAccepted() async throws {
+        try await ServerFixture.run { f in
+            var renamed = PlanFixtures.createArea("Gender Perspectives (renamed)")
+            renamed.record = RecordID.area(named: "Gender Perspectives")
+            let r = try await f.eums.push(PushRequest(batchId: "renamed-area", ops: [renamed]))
+            #expect(r.status == 200 && (try? r.decode(PushResponse.self))?.results.first?.outcome == .accepted, "\(r.text)")
+        }
+    }
+
     @Test func validationFailures() async throws {
         try await ServerFixture.run { f in
             let (task, rev) = try await seedTask(f.eums)
@@ -104,10 +115,10 @@ struct PushTests {
             // A viewer may not write.
             r = try await f.viewer.push(PushRequest(batchId: "viewer", ops: [op]))
             #expect(r.status == 403 && r.error?.message.contains("viewer") == true)
-            // An area whose id is not derived from its name.
-            var area = PlanFixtures.createArea("Gender Perspectives")
-            area.record = RecordID.random()
-            r = try await f.eums.push(PushRequest(batchId: "area-id", ops: [area]))
+            // A conference whose id is not derived from its number.
+            var conference = PlanFixtures.createConference(number: 31)
+            conference.record = RecordID.random()
+            r = try await f.eums.push(PushRequest(batchId: "conference-id", ops: [conference]))
             #expect(r.status == 400 && r.error?.message.contains("natural key") == true)
             // Making a record releasable to the other staff only.
             r = try await f.eums.push(PushRequest(batchId: "other", ops: [PlanFixtures.set(task, "releasable", .text("IMS"), baseRev: rev)]))

@@ -10,6 +10,14 @@ public enum PlanFixtures {
                       fields: ["name": .text(name)], baseRev: 0, at: at)
     }
 
+    /// A create of conference `number`, planned (its id comes from the number).
+    public static func createConference(number: Int, date: String = "2024-05-14", host: Staff = .EUMS) -> PlanOperation {
+        PlanOperation(record: RecordID.conference(number: number), kind: .conference, action: .create,
+                      fields: ["number": .text(String(number)), "date": .text(date), "host": .text(host.rawValue),
+                               "status": .text("planned")],
+                      baseRev: 0, at: at)
+    }
+
     /// A create of a task in `area` with the given extra fields.
     public static func createTask(id: String = RecordID.random(), title: String, area: String,
                                   releasable: Releasability = .both, lead: String = "EUMS",
