@@ -158,6 +158,12 @@ struct Edit: ReplicaCommand {
     func validate() throws {
         try checkField(.task, "title", title)
         for t in addTags + removeTags { try checkField(.task, "tags", t.isEmpty ? " " : t) }
+        // A tag both given and removed: the edit contradicts itself (the bad-input tester
+        // saw "updated (2 changes)" and two history entries for no change at all).
+        let removed = Set(removeTags.map { $0.trimmingWhitespace() })
+        if let both = (addTags + fields.tags).map({ $0.trimmingWhitespace() }).first(where: removed.contains) {
+            throw ValidationError("tag '\(both)' is both given and removed (--remove-tag): say which you mean")
+        }
     }
 
     func run(_ replica: Replica) async throws {
@@ -167,9 +173,15 @@ struct Edit: ReplicaCommand {
         edits += addTags.map { .add("tags", $0.trimmingWhitespace()) }
         edits += removeTags.map { .remove("tags", $0.trimmingWhitespace()) }
         guard !edits.isEmpty else { throw WorkPlanError.invalid("nothing to change: give at least one option (see 'workplan edit --help')") }
+        let releasableBefore = try replica.taskView(id: taskID).releasable
         let n = try replica.edit(.task, id: taskID, edits)
         // Counted as changes: a tag added and another removed are two changes of one field.
         Output.line(n == 0 ? "task \(RecordID.short(taskID)) unchanged" : "task \(RecordID.short(taskID)) updated (\(n) change\(n == 1 ? "" : "s"))")
+        let releasableNow = try replica.taskView(id: taskID).releasable
+        if releasableNow != releasableBefore, let only = Staff(parsing: releasableNow), let other = Staff.allCases.first(where: { $0 != only }) {
+            // A withdrawal: said plainly, as the README promises.
+            Output.line("task \(RecordID.short(taskID)) is now releasable to \(only.rawValue) only: the next sync takes it, with its notes, from \(other.rawValue)'s copies")
+        }
     }
 }
 

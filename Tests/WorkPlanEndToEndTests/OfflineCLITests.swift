@@ -51,6 +51,24 @@ func offlineOfficer(_ tmp: TemporaryDirectory, staff: String = "EUMS", user: Str
 
 @Suite("Offline CLI, as a real process")
 struct OfflineCLITests {
+    /// The docs tester: `edit --releasable EUMS` on a shared task printed only "updated (1
+    /// change)"; it now says what the withdrawal does. The bad-input tester: a tag both
+    /// added and removed in one edit made two history entries for nothing; it is refused.
+    @Test func aWithdrawalIsSaidAndAContradictoryTagEditRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let task = String(try o.ok("add", "Permits", "--area", "military mobility").split(separator: "\n")[0])
+        let withdrawn = try o.ok("edit", task, "--releasable", "EUMS")
+        #expect(withdrawn.contains("is now releasable to EUMS only: the next sync takes it, with its notes, from IMS's copies"), "\(withdrawn)")
+        #expect(!(try o.ok("edit", task, "--owner", "Maj. X")).contains("releasable"), "said only when it changes")
+        let before = try o.ok("export")
+        for args in [["--add-tag", "x", "--remove-tag", "x"], ["--tag", "a", "--remove-tag", " a"]] {
+            let r = try o.run(["edit", task] + args)
+            #expect(r.status == 64 && r.stderr.contains("is both given and removed"), "\(args): \(r)")
+        }
+        #expect(try o.ok("export") == before)
+    }
+
     /// DOMAIN.md: "staffs add and rename areas". The docs tester found no command to
     /// rename one. `area rename` keeps the area's id and its tasks; another area's name, an
     /// unknown area and an empty name are refused and change nothing.
