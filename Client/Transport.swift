@@ -129,6 +129,10 @@ public final class Transport: Sendable {
         if lower.contains("timeout") || lower.contains("timed out") {
             return WorkPlanError(.unavailable, "cannot reach the server at \(url): timed out")
         }
+        if lower.contains("unknownhost") || lower.contains("name or service not known") {
+            let host = URLComponents(string: url)?.host ?? url
+            return WorkPlanError(.unavailable, "cannot reach the server at \(url): the host name \(host) is not known (check the server address your bundle gives, or this network's name service)")
+        }
         if lower.contains("remoteconnectionclosed") {
             return WorkPlanError(.unavailable, "the server at \(url) closed the connection; try 'workplan sync' again")
         }

@@ -49,7 +49,7 @@ enum Output {
         } catch let e as WorkPlanError {
             throw e
         } catch {
-            throw WorkPlanError.invalid("cannot write \(path): \(error.localizedDescription)")
+            throw WorkPlanError.invalid("cannot write \(path): \(SystemErrorText.words(error))")
         }
     }
 
@@ -141,7 +141,7 @@ enum Output {
             error("unreadable input: \(describe(e))")
             throw ExitCode(1)
         } catch let e as CocoaError {
-            error(e.localizedDescription)
+            error(SystemErrorText.words(e))
             throw ExitCode(1)
         }
     }

@@ -258,6 +258,11 @@ struct UserMistakeTests {
         let r = try CLI.bash("\"$0\" export --dir \"$1\" > /dev/full", [o.dir])
         #expect(r.status == 1, "\(r)")
         #expect(r.stderr.contains("cannot write the output: No space left on device"), "\(r.stderr)")
+        // The bad-input tester: `--output` on a full disk said "The operation could not be
+        // completed. There isn't enough space." (Foundation's words); now the system's.
+        let file = try o.run("export", "--output", "/dev/full")
+        #expect(file.status == 1 && file.stderr.contains("cannot write /dev/full: No space left on device"), "\(file)")
+        #expect(!file.stderr.contains("could not be completed"), "\(file)")
     }
 
     @Test func recoverLeavesAHealthyReplicaAlone() throws {
