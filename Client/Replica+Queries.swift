@@ -102,6 +102,12 @@ extension Replica {
         }
     }
 
+    /// Which of `ids` name a task here that is not deleted (an agenda item keeps the ids
+    /// of tasks deleted since it was written, so its list can say which are gone).
+    public func liveTasks(among ids: [String]) throws -> Set<String> {
+        try db.read { db in try RecordTable.of(.task).existing(db, among: ids, live: true) }
+    }
+
     /// Counts for `workplan status`.
     public func pendingCount() throws -> Int { try db.read { try PendingLog.count($0) } }
 

@@ -64,7 +64,7 @@ struct ConferenceShow: ReplicaCommand {
         let c = try replica.conferenceView(number: Int(number)!)
         if json { return try Output.json(c) }
         Output.line(Output.bold("Conference \(c.number)") + " — \(c.date), hosted by \(c.host)\(c.place.map { " at \($0)" } ?? ""), \(c.status)")
-        AgendaList.print(c.agenda ?? [])
+        try AgendaList.print(c.agenda ?? [], replica)
         if let g = c.guidance {
             Output.line("")
             Output.line(Output.bold("Guidance"))
@@ -165,15 +165,19 @@ struct AgendaList: ReplicaCommand {
         _ = try replica.conference(number: Int(number)!)
         let items = try replica.agenda(number: Int(number)!)
         if json { return try Output.json(items) }
-        AgendaList.print(items)
+        try AgendaList.print(items, replica)
     }
 
-    static func print(_ items: [AgendaItemView]) {
+    /// The items, one line each. A task deleted since an item was written is marked so (the
+    /// item keeps its id; `show` of it says there is no such task).
+    static func print(_ items: [AgendaItemView], _ replica: Replica) throws {
         if items.isEmpty { return Output.line("no agenda items") }
+        let live = try replica.liveTasks(among: items.flatMap(\.tasks))
         for (i, item) in items.enumerated() {
             var line = "\(i + 1). \(item.topic)  \(Output.dim(item.shortId))"
             if let p = item.presenter { line += " — \(p)" }
-            if !item.tasks.isEmpty { line += " [tasks: \(item.tasks.map(RecordID.short).joined(separator: ", "))]" }
+            let tasks = item.tasks.map { RecordID.short($0) + (live.contains($0) ? "" : " (deleted)") }
+            if !tasks.isEmpty { line += " [tasks: \(tasks.joined(separator: ", "))]" }
             Output.line(line)
             if let o = item.outcome { Output.line("   outcome: " + Output.continued(o, indent: 12)) }
         }

@@ -290,6 +290,25 @@ struct AccessEndToEndTests {
         #expect(try s.ims.json(TaskJSON.self, "show", c).title == "C edited by IMS")
     }
 
+    /// The docs tester: after a synced task was deleted, `agenda list` and `conference
+    /// show` still listed it among an item's tasks while `show` said there was no such task.
+    /// The item keeps the id (exports hold it); both replicas' lists mark it deleted.
+    @Test func anAgendaItemMarksATaskDeletedSince() throws {
+        let s = try SyncScenario()
+        let gone = try s.sharedTask()
+        let kept = try s.eums.run("add", "Kept", "--area", "Military Mobility").firstLine
+        try s.eums.ok("conference", "add", "21", "--date", "2024-05-14", "--host", "EUMS")
+        try s.eums.ok("agenda", "add", "21", "Progress", "--task", gone, "--task", kept)
+        try s.converge()
+        try s.ims.ok("delete", gone)
+        try s.converge()
+        for officer in [s.eums, s.ims] {
+            for out in [try officer.ok("agenda", "list", "21"), try officer.ok("conference", "show", "21")] {
+                #expect(out.contains("[tasks: \(gone) (deleted), \(kept)]") || out.contains("[tasks: \(kept), \(gone) (deleted)]"), "\(out)")
+            }
+        }
+    }
+
     /// An agenda item covering a task withdrawn meanwhile is refused by the server, as a
     /// `follows` is: it is set aside with the reason, and the rest still syncs.
     @Test func anAgendaItemCoveringAWithdrawnTaskIsSetAsideAndTheRestSyncs() throws {
