@@ -168,7 +168,7 @@ extension Replica {
             var p = prefix.lowercased()
             if let n = Self.conferenceNumber(prefix) {
                 // Too short for an id (CLI.md): a conference's number, or nothing.
-                p = try conference(db, number: n).id
+                p = try conference(db, shortNumber: n).id
             } else {
                 guard RecordID.isPlausiblePrefix(p) else {
                     throw WorkPlanError.invalid("'\(prefix)' is neither a conference number nor an id (give at least \(RecordID.minimumPrefix) characters of the id)")

@@ -48,7 +48,7 @@ extension Replica {
     /// whose history this replica still holds. A prefix that starts the ids of records of
     /// two kinds is ambiguous, as one that starts two tasks' ids is.
     public func resolveAnyRecord(_ text: String) throws -> (RecordKind, String) {
-        if let n = Self.conferenceNumber(text) { return (.conference, try conference(number: n).id) }
+        if let n = Self.conferenceNumber(text) { return (.conference, try db.read { try conference($0, shortNumber: n) }.id) }
         var firstError: WorkPlanError?
         var found: [(kind: RecordKind, id: String)] = []
         for kind in [RecordKind.task, .note, .agendaItem, .conference, .area] {

@@ -122,6 +122,15 @@ extension Replica {
         return c
     }
 
+    /// The conference that a number too short for an id names (`conferenceNumber`), or a
+    /// `notFound` error that says why the text was read as a number (a task's 3-digit prefix).
+    func conference(_ db: Database, shortNumber n: Int) throws -> StoredRecord {
+        guard let c = try conferenceRecord(db, number: n) else {
+            throw WorkPlanError.notFound("no conference \(n) (an id needs at least \(RecordID.minimumPrefix) characters)")
+        }
+        return c
+    }
+
     /// One record by id (nil when absent or deleted here).
     public func record(_ kind: RecordKind, id: String) throws -> StoredRecord? {
         try db.read { db in try RecordTable.of(kind).fetch(db, id: id).flatMap { $0.deleted ? nil : $0 } }

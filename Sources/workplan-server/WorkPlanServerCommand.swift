@@ -27,7 +27,8 @@ struct WorkPlanServerCommand: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
-            let text = TerminalText.visible(fullMessage(for: error))
+            let message = UnknownCommand.message(Array(CommandLine.arguments.dropFirst()), root: Self.self).map { "Error: " + $0 } ?? fullMessage(for: error)
+            let text = TerminalText.visible(message)
             if !text.isEmpty { FileHandle.standardError.write(Data((text + "\n").utf8)) }
             Foundation.exit(code.rawValue)
         }

@@ -216,7 +216,8 @@ struct Recover: AsyncParsableCommand {
             } else {
                 Output.line("kept \(r.savedEdits) unpushed edit\(r.savedEdits == 1 ? "" : "s")")
             }
-            Output.line(r.enrolled ? "run 'workplan sync' to push them and pull the plan again" : "this replica has no server: re-import your last export ('workplan import FILE')")
+            let next = r.pendingUnreadable || r.savedEdits == 0 ? "run 'workplan sync' to pull the plan again" : "run 'workplan sync' to push them and pull the plan again"
+            Output.line(r.enrolled ? next : "this replica has no server: re-import your last export ('workplan import FILE')")
         }
     }
 }

@@ -37,7 +37,7 @@ struct WorkPlan: AsyncParsableCommand {
             // Help and version requests print as argument-parser prints them.
             if code == .success { exit(withError: error) }
             // An `ExitCode` thrown after the message was written has no text of its own.
-            let message = fullMessage(for: error)
+            let message = UnknownCommand.message(Array(CommandLine.arguments.dropFirst()), root: Self.self).map { "Error: " + $0 } ?? fullMessage(for: error)
             let hint = DashValueHint.hint(for: message, arguments: Array(CommandLine.arguments.dropFirst()))
             let text = TerminalText.visible(message) + (hint.map { "\n" + TerminalText.visible($0) } ?? "")
             if !text.isEmpty { FileHandle.standardError.write(Data((text + "\n").utf8)) }

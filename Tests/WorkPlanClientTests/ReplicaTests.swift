@@ -106,7 +106,7 @@ struct ReplicaTests {
             try db.execute(sql: "INSERT INTO conflict (id, record, field, body) VALUES (?, ?, ?, ?)", arguments: [c.id, c.record, c.field, JSONText.encode(c)])
         }
         let noConference = #expect(throws: WorkPlanError.self) { try r.resolve(record: "7", field: "status", with: .theirs) }
-        #expect(noConference?.message == "no conference 7")
+        #expect(noConference?.message == "no conference 7 (an id needs at least 4 characters)", "the bad-input tester: a 3-digit task prefix read as a conference said only \"no conference 568\"")
         let tooShort = #expect(throws: WorkPlanError.self) { try r.resolve(record: "07", field: "status", with: .theirs) }
         #expect(tooShort?.message.contains("at least 4 characters") == true)
         #expect(try r.conflicts().count == 1, "nothing settled")

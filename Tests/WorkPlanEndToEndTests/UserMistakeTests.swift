@@ -332,4 +332,18 @@ struct UserMistakeTests {
             }
         }
     }
+
+    /// The bad-input tester: `workplan frobnicate --dir X` said "Unknown option '--dir'",
+    /// about the part that was right. An unknown command is named, with the ones there are.
+    @Test func anUnknownCommandIsNamed() throws {
+        let top = try CLI.run("workplan", ["frobnicate", "--dir", "/nonexistent"])
+        #expect(top.status == 64 && top.stderr.hasPrefix("Error: 'workplan frobnicate' is not a command; the commands are: init, join, area,"), "\(top)")
+        let sub = try CLI.run("workplan", ["area", "frob"])
+        #expect(sub.status == 64 && sub.stderr.contains("'workplan area frob' is not a command; the commands are: add, rename, list"), "\(sub)")
+        let server = try CLI.run("workplan-server", ["usr", "list"])
+        #expect(server.status == 64 && server.stderr.contains("'workplan-server usr' is not a command"), "\(server)")
+        // Mistakes after a real command keep argument-parser's own message.
+        let option = try CLI.run("workplan", ["list", "--bogus", "--dir", "/nonexistent"])
+        #expect(option.status == 64 && option.stderr.contains("Unknown option '--bogus'"), "\(option)")
+    }
 }
