@@ -42,6 +42,12 @@ extension Replica {
                 let named = serverURL == nil ? "the bundle names" : "--server names"
                 throw WorkPlanError(.alreadyExists, "this replica already syncs with \(existing), but \(named) \(url); to keep syncing with \(existing), give --server \(existing)")
             }
+            // The same address may be another server (another CA): its bundle made every sync
+            // fail on the server's certificate until the old bundle was joined again.
+            if s.storeId != nil, let kept = try? replica.enrolment(),
+               kept.ca.filter({ !$0.isWhitespace }) != bundle.ca.filter({ !$0.isWhitespace }) {
+                throw WorkPlanError(.alreadyExists, "this replica syncs with the server at \(s.serverURL ?? url), and the bundle comes from another server (another CA): join it in a new folder; if your server was set up anew, join there and import an export of this replica")
+            }
             // An enrolled replica is its officer's: a new bundle of theirs (re-enrolment) is
             // fine, another officer's would re-sign their waiting notes with the new name.
             if s.serverURL != nil, s.user.lowercased() != bundle.user.lowercased() {

@@ -290,6 +290,26 @@ struct AccessEndToEndTests {
         #expect(try s.ims.json(TaskJSON.self, "show", c).title == "C edited by IMS")
     }
 
+    /// The bad-input tester: another server's bundle (another CA) made with this server's
+    /// address was taken by `join` on an enrolled replica, and every sync then failed on the
+    /// server's certificate until the old bundle was joined again. It is refused.
+    @Test func aBundleFromAnotherServerAtTheSameAddressIsRefused() throws {
+        let s = try SyncScenario()
+        try s.eums.ok("sync")
+        let other = try ServerProcess(home: s.tmp.child("other-server").path)
+        let foreign = s.tmp.file("foreign.bundle")
+        let made = try other.admin("user", "add", "Col. A. Dupont", "--staff", "EUMS", "--role", "editor",
+                                   "--out", foreign, "--server-url", s.server.url)
+        #expect(made.status == 0, "\(made)")
+        let before = try s.eums.ok("export")
+        let bundleBefore = try String(contentsOfFile: s.eums.dir + "/enrolment.json", encoding: .utf8)
+        let r = try s.eums.run("join", foreign)
+        #expect(r.status != 0 && r.stderr.contains("the bundle comes from another server (another CA)"), "\(r)")
+        #expect(try String(contentsOfFile: s.eums.dir + "/enrolment.json", encoding: .utf8) == bundleBefore)
+        #expect(try s.eums.ok("export") == before)
+        #expect(try s.eums.run("sync").status == 0, "still syncs with its own server")
+    }
+
     /// The docs tester: after a synced task was deleted, `agenda list` and `conference
     /// show` still listed it among an item's tasks while `show` said there was no such task.
     /// The item keeps the id (exports hold it); both replicas' lists mark it deleted.
