@@ -31,8 +31,9 @@ public struct ConflictView: Codable, Sendable, Hashable {
     /// Whether `resolve --mine` keeps the current value for this officer, who made it
     /// (`Replica.mineIsTheCurrentValue`); not in the JSON.
     public var mineKeepsCurrent = false
-    /// Whether the record is gone from this replica's view (deleted); not in the JSON. An
-    /// edit that met a delete is about a live record again once someone brought it back.
+    /// Whether the record is gone from this replica's view (deleted), `record_deleted` in the
+    /// JSON (where `current` is the value the field had when it was deleted). An edit that
+    /// met a delete is about a live record again once someone brought it back.
     public var recordGone = false
     /// Whether `resolve --mine` cannot tell which value is this officer's (several were
     /// proposed, none or more than one by them): it is then not offered; not in the JSON.
@@ -44,6 +45,7 @@ public struct ConflictView: Codable, Sendable, Hashable {
         case kind, title, type, field, base, current, proposed
         case proposedBy = "proposed_by"
         case staff, at
+        case recordGone = "record_deleted"
     }
 }
 

@@ -86,6 +86,15 @@ extension Sync {
 struct Conflicts: ReplicaCommand {
     /// The resolutions `resolve` accepts for a conflict (a delete is kept or not: no `--value`).
     /// `mineKeepsCurrent`: this officer made the current value, so `--mine` keeps it too.
+    /// The conflict's kind after its field, when it is not a plain edit. An edit that met a
+    /// delete reads as an edit once the record is back (`recordGone`), as its choices do.
+    static func label(_ c: ConflictView) -> String {
+        if c.type == ConflictType.edit.rawValue || (c.type == ConflictType.editDeleted.rawValue && !c.recordGone && c.field != Conflict.deletedField) {
+            return ""
+        }
+        return " (\(c.type.replacingOccurrences(of: "_", with: " ")))"
+    }
+
     static func choices(type: String, field: String, mineKeepsCurrent: Bool = false) -> String {
         switch (type, field, mineKeepsCurrent) {
         case (ConflictType.deleteChanged.rawValue, _, false): "--mine (delete it) | --theirs (keep it)"
@@ -108,7 +117,7 @@ struct Conflicts: ReplicaCommand {
         if json { return try Output.json(list) }
         if list.isEmpty { return Output.line("no open conflicts") }
         for c in list {
-            Output.line(Output.bold("\(c.kind) \(c.shortRecord)") + (c.title.map { " \($0)" } ?? "") + " — field \(c.field)" + (c.type == "edit" ? "" : " (\(c.type.replacingOccurrences(of: "_", with: " ")))"))
+            Output.line(Output.bold("\(c.kind) \(c.shortRecord)") + (c.title.map { " \($0)" } ?? "") + " — field \(c.field)" + Self.label(c))
             Output.line("  base:     \(c.base)")
             // A record deleted meanwhile: its field's last value is not a current one.
             let deletedField = c.type == ConflictType.editDeleted.rawValue && c.field != Conflict.deletedField && c.recordGone

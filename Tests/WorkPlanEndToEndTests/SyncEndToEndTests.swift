@@ -339,12 +339,17 @@ struct SyncEndToEndTests {
         try s.ims.ok("note", t, "Finished")
         try s.eums.ok("sync")
         try s.ims.ok("sync")
+        // The docs tester: the JSON gave the deleted task's value as `current` without
+        // saying the task was deleted, and the text kept "(edit deleted)" once it was back.
+        let gone = try s.ims.json([ConflictJSON].self, "conflicts", "--json").first { $0.field == "status" }
+        #expect(gone?.record_deleted == true, "\(String(describing: gone))")
         try s.ims.ok("resolve", t, "deleted", "--mine")
         try s.converge()
         for o in [s.eums, s.ims] {
             let shown = try o.ok("conflicts")
             #expect(shown.contains("current:  open\n"), "\(shown)")
-            #expect(!shown.contains("(deleted;") && !shown.contains("leave it deleted"), "\(shown)")
+            #expect(!shown.contains("(deleted;") && !shown.contains("leave it deleted") && !shown.contains("(edit deleted)"), "\(shown)")
+            #expect(try o.json([ConflictJSON].self, "conflicts", "--json").allSatisfy { $0.record_deleted == false })
         }
     }
 

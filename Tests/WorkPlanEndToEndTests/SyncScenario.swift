@@ -10,6 +10,7 @@ struct ConflictJSON: Decodable, Equatable {
     var proposed: JSONValue
     var proposed_by: String
     var at: String
+    var record_deleted: Bool?
 }
 
 /// A field value as JSON: null, a text, or a list.
