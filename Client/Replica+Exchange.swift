@@ -67,7 +67,11 @@ extension Replica {
         try db.read { db in
             var out: [ExportedRecord] = []
             for kind in Self.importOrder {
-                for r in try RecordTable.of(kind).fetchAll(db, where: "deleted = 0 ORDER BY id") {
+                // A note of a task deleted here stays in the table (the task may be brought
+                // back with it) but is not part of the plan: exported, no replica could import
+                // the file (the docs tester: "note …: no task …").
+                let live = kind == .note ? "deleted = 0 AND task IN (SELECT id FROM task WHERE deleted = 0)" : "deleted = 0"
+                for r in try RecordTable.of(kind).fetchAll(db, where: live + " ORDER BY id") {
                     out.append(ExportedRecord(id: r.id, kind: kind, fields: r.fields,
                                               createdAt: TimeFormat.iso(r.createdAt), createdBy: r.createdBy))
                 }
@@ -211,16 +215,27 @@ extension Replica {
         }
     }
 
-    /// Takes out of the file's agenda items the tasks that neither the file nor this replica
-    /// holds live: an agenda item keeps the ids of tasks deleted since it covered them, so
-    /// a replica's own export holds such links (the review: refused, it could not be
-    /// imported again). Returns how many were left out.
+    /// Takes out of the file the links to tasks that neither the file nor this replica holds
+    /// live: an agenda item keeps the ids of tasks deleted since it covered them, and a task
+    /// the id of the task it follows on from, so a replica's own export holds such links
+    /// (the review, the docs tester: refused, it could not be imported again). A task's link
+    /// is left out only when the task is new here (one here keeps its own). Returns how many
+    /// links were left out.
     static func droppingDanglingLinks(_ db: Database, _ byKind: inout [RecordKind: [ExportedRecord]]) throws -> Int {
-        guard let items = byKind[.agendaItem], !items.isEmpty else { return 0 }
-        let inFile = Set((byKind[.task] ?? []).compactMap { RecordID.parse($0.id) })
-        let named = Set(items.flatMap { $0.fields[FieldName.tasks]?.elements ?? [] }.compactMap(RecordID.parse)).subtracting(inFile)
+        let tasks = byKind[.task] ?? [], items = byKind[.agendaItem] ?? []
+        let inFile = Set(tasks.compactMap { RecordID.parse($0.id) })
+        let follows = tasks.compactMap { $0.fields[FieldName.follows]?.text.flatMap(RecordID.parse) }
+        let named = Set(items.flatMap { $0.fields[FieldName.tasks]?.elements ?? [] }.compactMap(RecordID.parse) + follows).subtracting(inFile)
+        guard !named.isEmpty else { return 0 }
         let live = try RecordTable.of(.task).existing(db, among: Array(named), live: true)
         var dropped = 0
+        let here = try RecordTable.of(.task).existing(db, among: Array(inFile), live: true)
+        for (i, task) in tasks.enumerated() {
+            guard let target = task.fields[FieldName.follows]?.text.flatMap(RecordID.parse), named.contains(target), !live.contains(target),
+                  let id = RecordID.parse(task.id), !here.contains(id) else { continue }
+            byKind[.task]![i].fields[FieldName.follows] = nil
+            dropped += 1
+        }
         for (i, item) in items.enumerated() {
             guard let tasks = item.fields[FieldName.tasks], case .set(let elements) = tasks else { continue }
             let kept = elements.filter { e in RecordID.parse(e).map { inFile.contains($0) || live.contains($0) } ?? true }
