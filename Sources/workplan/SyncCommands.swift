@@ -118,11 +118,13 @@ struct Conflicts: ReplicaCommand {
         if list.isEmpty { return Output.line("no open conflicts") }
         for c in list {
             Output.line(Output.bold("\(c.kind) \(c.shortRecord)") + (c.title.map { " \($0)" } ?? "") + " — field \(c.field)" + Self.label(c))
-            Output.line("  base:     \(c.base)")
+            // A long text's later lines stay under its first (the docs tester).
+            func value(_ v: FieldValue) -> String { Output.continued("\(v)", indent: 12) }
+            Output.line("  base:     \(value(c.base))")
             // A record deleted meanwhile: its field's last value is not a current one.
             let deletedField = c.type == ConflictType.editDeleted.rawValue && c.field != Conflict.deletedField && c.recordGone
-            Output.line("  current:  " + (deletedField ? "(deleted; it was \(c.current))" : "\(c.current)"))
-            Output.line("  proposed: \(c.proposed)   by \(c.proposedBy) (\(c.staff)) at \(c.at)")
+            Output.line("  current:  " + (deletedField ? "(deleted; it was \(value(c.current)))" : value(c.current)))
+            Output.line("  proposed: \(value(c.proposed))   by \(c.proposedBy) (\(c.staff)) at \(c.at)")
             let choices = c.mineUnclear && c.type == ConflictType.edit.rawValue
                 ? "--theirs | --value V (several values were proposed: choose one)"
                 : Self.choices(type: c.type == ConflictType.editDeleted.rawValue && !c.recordGone ? ConflictType.edit.rawValue : c.type,
@@ -174,6 +176,8 @@ struct History: ReplicaCommand {
             guard let field else { return value.description }
             return Replica.readable(value, field: field, of: kind, areas: areas)
         }
+        // One entry per line; a long text's later lines indented under it (the docs tester).
+        func line(_ text: String) { Output.line(Output.continued(text, indent: 4)) }
         for e in entries {
             let who = "\(e.user) (\(e.staff))"
             let when = e.at.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
@@ -181,22 +185,22 @@ struct History: ReplicaCommand {
             switch (e.event, e.action) {
             case ("change", "create"?):
                 let created = e.fields.map { Replica.summary($0, showing: show) } ?? show(nil, e.new)
-                Output.line("\(when) \(who) created: \(created) \(tag)")
-            case ("change", "delete"?): Output.line("\(when) \(who) deleted it \(tag)")
+                line("\(when) \(who) created: \(created) \(tag)")
+            case ("change", "delete"?): line("\(when) \(who) deleted it \(tag)")
             case ("change", "restore"?):
                 let with = e.field.map { f in ", with \(f): \(e.old.map { "\(show(f, $0)) → " } ?? "")\(show(f, e.new))" } ?? ""
-                Output.line("\(when) \(who) restored it\(with) \(tag)")
+                line("\(when) \(who) restored it\(with) \(tag)")
             case ("snapshot", _):
                 // The whole record, sent when it became visible here (shared, or brought back).
                 let fields = e.fields.map { Replica.summary($0, showing: show) } ?? show(nil, e.new)
-                Output.line("\(when) \(who) the record as it then stood: \(fields) \(tag)")
-            case ("change", "resolve"?): Output.line("\(when) \(who) settled a conflict keeping the current value \(tag)")
-            case ("change", "add"?): Output.line("\(when) \(who) added \(show(e.field, e.new)) to \(e.field ?? "") \(tag)")
-            case ("change", "remove"?): Output.line("\(when) \(who) removed \(show(e.field, e.new)) from \(e.field ?? "") \(tag)")
-            case ("change", _): Output.line("\(when) \(who) \(e.action ?? "set") \(e.field ?? ""): \(e.old.map { "\(show(e.field, $0)) → " } ?? "")\(show(e.field, e.new)) \(tag)")
-            case ("conflict_opened", _): Output.line("\(when) \(who) conflict on \(e.field ?? ""): proposed \(show(e.field, e.new)), kept \(show(e.field, e.old)) \(tag)")
-            case ("conflict_resolved", _): Output.line("\(when) \(who) conflict resolved\(e.field.map { " on \($0)" } ?? "") \(tag)")
-            default: Output.line("\(when) \(who) \(e.event) \(tag)")
+                line("\(when) \(who) the record as it then stood: \(fields) \(tag)")
+            case ("change", "resolve"?): line("\(when) \(who) settled a conflict keeping the current value \(tag)")
+            case ("change", "add"?): line("\(when) \(who) added \(show(e.field, e.new)) to \(e.field ?? "") \(tag)")
+            case ("change", "remove"?): line("\(when) \(who) removed \(show(e.field, e.new)) from \(e.field ?? "") \(tag)")
+            case ("change", _): line("\(when) \(who) \(e.action ?? "set") \(e.field ?? ""): \(e.old.map { "\(show(e.field, $0)) → " } ?? "")\(show(e.field, e.new)) \(tag)")
+            case ("conflict_opened", _): line("\(when) \(who) conflict on \(e.field ?? ""): proposed \(show(e.field, e.new)), kept \(show(e.field, e.old)) \(tag)")
+            case ("conflict_resolved", _): line("\(when) \(who) conflict resolved\(e.field.map { " on \($0)" } ?? "") \(tag)")
+            default: line("\(when) \(who) \(e.event) \(tag)")
             }
         }
     }

@@ -51,6 +51,16 @@ func offlineOfficer(_ tmp: TemporaryDirectory, staff: String = "EUMS", user: Str
 
 @Suite("Offline CLI, as a real process")
 struct OfflineCLITests {
+    /// The docs tester: a description's later lines started at the margin in `history`
+    /// (and `conflicts`), breaking the one-entry-per-line layout.
+    @Test func historyIndentsALongTextsLaterLines() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let t = String(try o.ok("add", "T", "--area", "military mobility", "--description", "line one\nline two\nline three").split(separator: "\n")[0])
+        let history = try o.ok("history", t)
+        #expect(history.contains("description=line one\n    line two\n    line three; lead="), "\(history)")
+    }
+
     /// The docs tester: `edit --releasable EUMS` on a shared task printed only "updated (1
     /// change)"; it now says what the withdrawal does. The bad-input tester: a tag both
     /// added and removed in one edit made two history entries for nothing; it is refused.
