@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import X509
 import WorkPlanProtocol
 
 /// The server's data folder: the CA, the server's certificate and the store.
@@ -53,29 +55,35 @@ public struct ServerHome: Sendable {
         }
     }
 
-    private func read(_ path: String) throws -> String {
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw WorkPlanError(.corrupt, "cannot read \(path): \(error.localizedDescription)")
-        }
-    }
-
-    /// The CA (to issue user certificates).
+    /// The CA (to issue user certificates). A damaged `ca.pem` or `ca-key.pem`, or a key
+    /// that is not the certificate's, is named in words with the file.
     public func certificateAuthority() throws -> CertificateAuthority {
         try requireInitialized()
+        let (certificate, _) = try self.certificate(at: caCertificatePath, "CA certificate")
+        let (key, _) = try privateKey(at: caKeyPath, "CA key") { text in
+            do { return try P256.Signing.PrivateKey(pemRepresentation: text) } catch {
+                throw WorkPlanCertificateError("not a P-256 private key (the CA's key is one)")
+            }
+        }
         do {
-            return try CertificateAuthority(credential: PEMCredential(certificate: read(caCertificatePath), key: read(caKeyPath)))
+            return try CertificateAuthority(credential: PEMCredential(certificate: certificate, key: key))
         } catch let e as WorkPlanCertificateError {
-            throw WorkPlanError(.corrupt, e.description)
+            throw WorkPlanError(.corrupt, "cannot use the CA \(caCertificatePath) with \(caKeyPath): \(e.description) (\(Self.restoreBothAdvice))")
         }
     }
 
-    /// The server's TLS material.
+    /// The server's TLS material, each file checked (a PEM file of the right kind, the key
+    /// the certificate's) so that a damaged one is named here in words, before `serve`
+    /// tries to listen.
     public func tlsMaterial() throws -> ServerTLSMaterial {
         try requireInitialized()
-        return ServerTLSMaterial(server: PEMCredential(certificate: try read(serverCertificatePath), key: try read(serverKeyPath)),
-                                 caCertificate: try read(caCertificatePath))
+        let (certificatePEM, certificate) = try self.certificate(at: serverCertificatePath, "server certificate")
+        let (keyPEM, key) = try privateKey(at: serverKeyPath, "server key") { try Certificate.PrivateKey(pemEncoded: $0) }
+        guard key.publicKey == certificate.publicKey else {
+            throw WorkPlanError(.corrupt, "the server key \(serverKeyPath) is not the key of the server certificate \(serverCertificatePath) (\(Self.restoreBothAdvice))")
+        }
+        let (caPEM, _) = try self.certificate(at: caCertificatePath, "CA certificate")
+        return ServerTLSMaterial(server: PEMCredential(certificate: certificatePEM, key: keyPEM), caCertificate: caPEM)
     }
 
     /// Opens the store.

@@ -26,7 +26,9 @@ public struct ServerTLSMaterial: Sendable {
             tls.sendCANameList = true
             return tls
         } catch {
-            throw WorkPlanError(.corrupt, "the server's certificate, key or CA cannot be loaded: \(error)")
+            // `ServerHome.tlsMaterial()` has checked the files and names them; what is left is
+            // a certificate or key the TLS library does not take, its error no help to a reader.
+            throw WorkPlanError(.corrupt, "the TLS library cannot use the server's certificate, key or CA (server.pem, server-key.pem, ca.pem)")
         }
     }
 }

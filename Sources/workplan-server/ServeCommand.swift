@@ -54,8 +54,10 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// What to tell the user when the server could not start listening: the address and,
-    /// for the usual user mistakes, the problem in words rather than NIO's error text.
+    /// for the usual user mistakes, the problem in words rather than NIO's error text. An
+    /// error of ours already says what is wrong (the TLS files, say: not a listening problem).
     static func listenFailure(_ error: any Error, bind: String, port: Int) -> WorkPlanError {
+        if let error = error as? WorkPlanError { return error }
         let text = "\(error)"
         if text.contains("UnknownHost") {
             return WorkPlanError(.invalidInput, "cannot listen on \(bind): not a valid address or known host name")

@@ -150,4 +150,15 @@ struct ServerCLIInputTests {
         #expect(r.status == 1, "\(r)")
         #expect(r.stderr.hasSuffix("Error: cannot listen on \(bind): \(problem)\n"), "\(r)")
     }
+
+    /// A junk `server.pem` made `serve` say "cannot listen on 127.0.0.1:0: ...
+    /// failedToLoadCertificate": the file is named instead, its problem in words.
+    @Test func serveNamesADamagedServerCertificate() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.file("home"))
+        try "junk\n".write(toFile: server.home + "/server.pem", atomically: true, encoding: .utf8)
+        let r = try server.admin("serve", "--port", "0")
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr == "Error: cannot read the server certificate \(server.home)/server.pem: not a PEM certificate (restore it from your backup of the server folder)\n", "\(r)")
+    }
 }

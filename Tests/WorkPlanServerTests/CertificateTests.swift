@@ -69,4 +69,31 @@ struct CertificateTests {
         }
         #expect(try store.users().count == 1)
     }
+
+    /// The black-box tester: a junk `ca-key.pem` made `user add` say "...: invalidPEMDocument",
+    /// a junk `server.pem` made `serve` say "cannot listen on ...: failedToLoadCertificate".
+    /// Each file is named, with its problem in words; a key of another server too.
+    @Test func aDamagedKeyOrCertificateIsNamedWithItsProblem() throws {
+        let tmp = try TemporaryDirectory()
+        let other = try ServerHome.initialize(at: tmp.file("other"))
+        let advice = "(restore it from your backup of the server folder)"
+        let cases: [(file: String, contents: String, load: (ServerHome) throws -> Void, message: (ServerHome) -> String)] = [
+            ("ca-key.pem", "junk\n", { _ = try $0.certificateAuthority() },
+             { "cannot read the CA key \($0.caKeyPath): not a PEM private key \(advice)" }),
+            ("ca.pem", "", { _ = try $0.certificateAuthority() },
+             { "cannot read the CA certificate \($0.caCertificatePath): an empty file, not a PEM certificate \(advice)" }),
+            ("server.pem", "junk\n", { _ = try $0.tlsMaterial() },
+             { "cannot read the server certificate \($0.serverCertificatePath): not a PEM certificate \(advice)" }),
+            ("server-key.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", { _ = try $0.tlsMaterial() },
+             { "cannot read the server key \($0.serverKeyPath): a damaged private key \(advice)" }),
+            ("server-key.pem", try String(contentsOfFile: other.serverKeyPath, encoding: .utf8), { _ = try $0.tlsMaterial() },
+             { "the server key \($0.serverKeyPath) is not the key of the server certificate \($0.serverCertificatePath) (restore both from your backup of the server folder)" }),
+        ]
+        for (index, c) in cases.enumerated() {
+            let home = try ServerHome.initialize(at: tmp.file("srv\(index)"))
+            try c.contents.write(toFile: home.directory + "/" + c.file, atomically: true, encoding: .utf8)
+            let error = #expect(throws: WorkPlanError.self) { try c.load(home) }
+            #expect(error?.message == c.message(home), "\(c.file)")
+        }
+    }
 }
