@@ -73,6 +73,9 @@ extension ServerHome {
         for key in allPaths where key != storePath && !FileManager.default.fileExists(atPath: key) {
             throw WorkPlanError(.notFound, "\(directory) holds no server keys (missing \((key as NSString).lastPathComponent)): put back the folder's .pem files from their copy, or run `workplan-server init --dir \(directory)` for a new server")
         }
+        if isStoreFile(path) {
+            throw WorkPlanError.invalid("\(path) is the store itself; restore from a backup file")
+        }
         let lock = try lock(for: "restore (docs/operations.md, \"Restore\")")
         defer { withExtendedLifetime(lock) {} }
         let source = try Self.openBackup(at: path)
@@ -131,6 +134,22 @@ extension ServerHome {
         } catch {
             throw WorkPlanError(.corrupt, "cannot restore from \(path): \(error)")
         }
+    }
+
+    /// Whether `path` is the store file itself, under any name (`./`, a symlink, a hard
+    /// link): "restoring" it would only change the store id, and replicas would go through
+    /// a recovery for nothing (the black-box tester).
+    func isStoreFile(_ path: String) -> Bool {
+        /// The file's device and inode, symlinks followed.
+        func identity(_ path: String) -> [UInt64]? {
+            let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
+                  let device = (attributes[.systemNumber] as? NSNumber)?.uint64Value,
+                  let inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value else { return nil }
+            return [device, inode]
+        }
+        guard let given = identity(path) else { return false }
+        return given == identity(storePath)
     }
 
     /// The error for a backup SQLite finds damaged (a truncated or partly overwritten copy).

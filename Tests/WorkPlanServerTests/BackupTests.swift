@@ -220,4 +220,23 @@ struct BackupTests {
         #expect(unchanged.storeId == storeId)
         try unchanged.close()
     }
+
+    /// The black-box tester: `restore --from SRV/store.sqlite` (the live store, under any
+    /// name) exited 0 and gave the store a new id for nothing. It is refused; nothing changes.
+    @Test func restoreFromTheStoreItselfIsRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let home = try ServerHome.initialize(at: tmp.file("home"))
+        let before = try home.openStore()
+        let storeId = before.storeId
+        try before.close()
+        try FileManager.default.createSymbolicLink(atPath: tmp.file("link.sqlite"), withDestinationPath: home.storePath)
+        try FileManager.default.linkItem(atPath: home.storePath, toPath: tmp.file("hard.sqlite"))
+        for path in [home.storePath, home.directory + "/./store.sqlite", tmp.file("link.sqlite"), tmp.file("hard.sqlite")] {
+            let error = #expect(throws: WorkPlanError.self) { try home.restore(from: path) }
+            #expect(error?.message == "\(path) is the store itself; restore from a backup file")
+        }
+        let store = try home.openStore()
+        #expect(store.storeId == storeId)
+        try store.close()
+    }
 }
