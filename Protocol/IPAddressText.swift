@@ -43,6 +43,12 @@ package enum IPAddressText {
         return all.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xff)] }
     }
 
+    /// Whether `text` is made of digits and dots only: an IPv4 address, or a mistyped one
+    /// (`999.1.1.1`, `10.0.5`), never a host name (a top-level domain is not a number).
+    package static func looksLikeIPv4(_ text: String) -> Bool {
+        !text.isEmpty && text.allSatisfy { $0 == "." || ($0.isASCII && $0.isNumber) }
+    }
+
     package static func isPlausibleHostName(_ text: String) -> Bool {
         !text.isEmpty && text.count <= 253 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }
             && !text.hasPrefix(".") && !text.hasPrefix("-")

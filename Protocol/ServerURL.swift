@@ -47,7 +47,7 @@ public enum ServerURL {
             bracketed = false
             if portText?.contains(":") == true { throw refuse("has an IPv6 address without brackets; write https://[ADDRESS]:PORT") }
             guard !host.isEmpty else { throw refuse("has no host; give https://HOST[:PORT]") }
-            if host.allSatisfy({ $0 == "." || ($0.isASCII && $0.isNumber) }) {
+            if IPAddressText.looksLikeIPv4(host) {
                 guard IPAddressText.ipv4(host) != nil else { throw refuse("has host '\(host)', which is not an IPv4 address (four numbers 0–255)") }
             } else if !IPAddressText.isPlausibleHostName(host) {
                 throw refuse("has host '\(host)', which is not a host name (letters, digits, '-' and '.') or an IP address")

@@ -8,18 +8,39 @@ extension CertificateAuthority {
     /// The names a server certificate gets when none are given.
     public static let defaultServerNames = ["localhost", "127.0.0.1"]
 
+    /// `names` checked and without repeats, as a server certificate holds them: DNS names
+    /// in lower case (a name given twice in any case counts once), IP addresses as given (the
+    /// same address twice, however written, once). Throws for a name that is neither a host
+    /// name nor an IP address, naming it: digits and dots that are no IPv4 address too.
+    public static func serverNames(_ names: [String]) throws -> [String] {
+        var seen = Set<String>(), out: [String] = []
+        for name in names {
+            let key: String, held: String
+            if let bytes = IPAddressText.bytes(name) {
+                (key, held) = ("\(bytes)", name)
+            } else if IPAddressText.looksLikeIPv4(name) {
+                throw WorkPlanCertificateError("'\(name)' is not an IPv4 address (four numbers 0–255)")
+            } else if IPAddressText.isPlausibleHostName(name) {
+                (key, held) = (name.lowercased(), name.lowercased())
+            } else {
+                throw WorkPlanCertificateError("'\(name)' is neither a host name nor an IP address")
+            }
+            if seen.insert(key).inserted { out.append(held) }
+        }
+        return out
+    }
+
     /// Issues the server's certificate, with a subject alternative name for each of `names`
-    /// (IPv4/IPv6 literals become IP address entries, everything else DNS names).
-    public func issueServerCertificate(names: [String] = defaultServerNames) throws -> PEMCredential {
+    /// (IPv4/IPv6 literals become IP address entries, everything else DNS names), checked
+    /// and de-duplicated by `serverNames(_:)`.
+    public func issueServerCertificate(names given: [String] = defaultServerNames) throws -> PEMCredential {
+        let names = try Self.serverNames(given)
         guard !names.isEmpty else { throw WorkPlanCertificateError("a server certificate needs at least one name") }
-        let sans: [GeneralName] = try names.map { name in
+        let sans: [GeneralName] = names.map { name in
             if let bytes = IPAddressText.bytes(name) {
                 return .ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes)))
             }
-            guard IPAddressText.isPlausibleHostName(name) else {
-                throw WorkPlanCertificateError("'\(name)' is neither a host name nor an IP address")
-            }
-            return .dnsName(name.lowercased())
+            return .dnsName(name)
         }
         let subject = try DistinguishedName {
             OrganizationName("WorkPlan")

@@ -18,7 +18,8 @@ struct InitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let names = self.names.isEmpty ? CertificateAuthority.defaultServerNames : self.names
+        // As the certificate holds them: a name given twice is there once.
+        let names = try CertificateAuthority.serverNames(self.names.isEmpty ? CertificateAuthority.defaultServerNames : self.names)
         let home = try ServerHome.initialize(at: options.home.directory, names: names)
         print("initialised \(home.directory) (server certificate for \(names.joined(separator: ", ")))")
     }

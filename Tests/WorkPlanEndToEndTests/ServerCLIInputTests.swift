@@ -161,4 +161,17 @@ struct ServerCLIInputTests {
         #expect(r.status == 1, "\(r)")
         #expect(r.stderr == "Error: cannot read the server certificate \(server.home)/server.pem: not a PEM certificate (restore it from your backup of the server folder)\n", "\(r)")
     }
+
+    /// `init --name` gives each name once, as the certificate holds it, and refuses digits
+    /// and dots that are no IPv4 address, writing nothing.
+    @Test func initHoldsEachNameOnceAndRefusesABadIPv4Address() throws {
+        let tmp = try TemporaryDirectory()
+        let twice = try CLI.run("workplan-server", ["init", "--dir", tmp.file("home"), "--name", "A.example", "--name", "a.EXAMPLE", "--name", "10.0.0.5"])
+        #expect(twice.status == 0, "\(twice)")
+        #expect(twice.stdout.hasSuffix("(server certificate for a.example, 10.0.0.5)\n"), "\(twice)")
+        let bad = try CLI.run("workplan-server", ["init", "--dir", tmp.file("bad"), "--name", "999.1.1.1"])
+        #expect(bad.status != 0, "\(bad)")
+        #expect(bad.stderr == "Error: '999.1.1.1' is not an IPv4 address (four numbers 0–255)\n", "\(bad)")
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("bad")))
+    }
 }
