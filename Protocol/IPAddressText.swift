@@ -43,6 +43,22 @@ package enum IPAddressText {
         return all.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xff)] }
     }
 
+    /// An address as text: IPv4 dotted, IPv6 in hex groups with the longest run of two or
+    /// more zero groups written `::` (as `ServerURL` normalises what users type, lower case).
+    package static func text(_ bytes: [UInt8]) -> String {
+        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
+        guard bytes.count == 16 else { return bytes.map { String($0, radix: 16) }.joined(separator: ":") }
+        let groups = stride(from: 0, to: 16, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
+        var best = 0..<0, start: Int?
+        for i in 0...8 {
+            if i < 8, groups[i] == 0 { start = start ?? i; continue }
+            if let s = start, i - s > best.count, i - s >= 2 { best = s..<i }
+            start = nil
+        }
+        let hex = { (range: Range<Int>) in groups[range].map { String($0, radix: 16) }.joined(separator: ":") }
+        return best.isEmpty ? hex(0..<8) : hex(0..<best.lowerBound) + "::" + hex(best.upperBound..<8)
+    }
+
     /// Whether `text` is made of digits and dots only: an IPv4 address, or a mistyped one
     /// (`999.1.1.1`, `10.0.5`), never a host name (a top-level domain is not a number).
     package static func looksLikeIPv4(_ text: String) -> Bool {

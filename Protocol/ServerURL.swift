@@ -71,4 +71,16 @@ public enum ServerURL {
         let normalHost = host.lowercased()
         return "https://" + (bracketed ? "[\(normalHost)]" : normalHost) + port
     }
+
+    /// The host of a URL `validated(_:)` returned, without the brackets of an IPv6 address.
+    public static func host(ofValidated url: String) -> String {
+        let authority = url.dropFirst("https://".count)
+        if authority.hasPrefix("[") { return String(authority.dropFirst().prefix { $0 != "]" }) }
+        return String(authority.prefix { $0 != ":" })
+    }
+
+    /// `https://HOST:PORT`, with brackets around an IPv6 address.
+    public static func make(host: String, port: Int) -> String {
+        "https://" + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
+    }
 }

@@ -93,9 +93,11 @@ public struct ServerHome: Sendable {
     }
 
     /// Enrols a user: issues their certificate, records them in the store and returns the
-    /// bundle to hand them.
+    /// bundle to hand them. Refuses a `serverURL` whose host the server certificate does
+    /// not cover (the bundle could never sync).
     public func enrol(name: String, staff: Staff, role: Role, serverURL: String, store: ServerStore) throws -> EnrolmentBundle {
         try ServerStore.validateUserName(name)
+        try requireCertificateCovers(serverURL)
         let ca = try certificateAuthority()
         let credential = try ca.issueUserCertificate(name: name, staff: staff)
         _ = try store.addUser(name: name, staff: staff, role: role, certificatePEM: credential.certificate)

@@ -19,14 +19,18 @@ struct UserAddCommand: ParsableCommand {
     @Option(help: "EUMS or IMS.") var staff: String
     @Option(help: "viewer, editor or admin.") var role: String
     @Option(help: "Where to write the bundle (mode 0600; must not exist).") var out: String
-    @Option(name: .customLong("server-url"), help: "The URL clients use.") var serverURL: String = "https://localhost:8443"
+    @Option(name: .customLong("server-url"),
+            help: "The URL clients use; its host must be a name of the server certificate (default: its first name, port 8443).")
+    var serverURL: String?
 
     mutating func validate() throws {
         guard Staff(parsing: staff) != nil else { throw ValidationError("--staff must be EUMS or IMS (got '\(staff)')") }
         guard Role(rawValue: role.lowercased()) != nil else { throw ValidationError("--role must be viewer, editor or admin (got '\(role)')") }
         do { try ServerStore.validateUserName(name) } catch let e as WorkPlanError { throw ValidationError(e.message) }
         // The bundle gets the URL as `workplan join` will read it back: checked and normalised.
-        do { serverURL = try ServerURL.validated(serverURL) } catch let e as WorkPlanError { throw ValidationError("--server-url: \(e.message)") }
+        if let given = serverURL {
+            do { serverURL = try ServerURL.validated(given) } catch let e as WorkPlanError { throw ValidationError("--server-url: \(e.message)") }
+        }
         guard !out.isEmpty else { throw ValidationError("--out must name a file") }
     }
 
@@ -41,6 +45,8 @@ struct UserAddCommand: ParsableCommand {
         if !parent.isEmpty, !(FileManager.default.fileExists(atPath: parent, isDirectory: &isDir) && isDir.boolValue) {
             throw WorkPlanError.invalid("cannot write \(out): folder \(parent) does not exist")
         }
+        // Without --server-url: the certificate's first name (localhost after a plain `init`).
+        let serverURL = try self.serverURL ?? ServerURL.make(host: home.serverCertificateNames().first ?? "localhost", port: ServerHome.defaultPort)
         let store = try home.openStore()
         defer { try? store.close() }
         // A revoked user enrolled again: what to put back if the bundle cannot be written.
@@ -60,6 +66,9 @@ struct UserAddCommand: ParsableCommand {
                 try? store.removeEnrolment(name: bundle.user, fingerprint: try CertificateFingerprint.sha256(pem: bundle.certificate))
             }
             throw error
+        }
+        if self.serverURL == nil {
+            FileHandle.standardError.write(Data("the bundle points at \(serverURL); --server-url sets the address clients use\n".utf8))
         }
         print("enrolled \(bundle.user) (\(bundle.staff.rawValue), \(bundle.role.rawValue)); bundle written to \(out)")
     }

@@ -33,10 +33,10 @@ struct ServerCLIInputTests {
         #expect(!FileManager.default.fileExists(atPath: bundle))
         #expect(try server.admin("user", "list").stdout == "no users\n")
 
-        let ok = try CLI.run("workplan-server", add + ["HTTPS://WorkPlan.Example.org:8443/", "--dir", server.home])
+        let ok = try CLI.run("workplan-server", add + ["HTTPS://LocalHost:8443/", "--dir", server.home])
         #expect(ok.status == 0, "\(ok)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle))) as? [String: Any]
-        #expect(json?["server_url"] as? String == "https://workplan.example.org:8443")
+        #expect(json?["server_url"] as? String == "https://localhost:8443")
     }
 
     /// The black-box tester: "Col. A. Dupont" and "Col. A. Dupont\u{200B}" were two users
@@ -173,5 +173,29 @@ struct ServerCLIInputTests {
         #expect(bad.status != 0, "\(bad)")
         #expect(bad.stderr == "Error: '999.1.1.1' is not an IPv4 address (four numbers 0–255)\n", "\(bad)")
         #expect(!FileManager.default.fileExists(atPath: tmp.file("bad")))
+    }
+
+    /// The black-box tester: `user add --server-url` took a host the server certificate does
+    /// not cover (a bundle that can never sync), and without `--server-url` the bundle got
+    /// https://localhost:8443 without a word. The first is refused, writing nothing; the
+    /// second says on stderr where the bundle points: the certificate's first name.
+    @Test func userAddChecksTheServerURLAgainstTheCertificateAndNamesTheDefault() throws {
+        let tmp = try TemporaryDirectory()
+        let home = tmp.file("home")
+        #expect(try CLI.run("workplan-server", ["init", "--dir", home, "--name", "plan.example", "--name", "127.0.0.1"]).status == 0)
+        let bundle = tmp.file("anna.json")
+        let add = ["user", "add", "anna", "--staff", "EUMS", "--role", "editor", "--out", bundle, "--dir", home]
+        let refused = try CLI.run("workplan-server", add + ["--server-url", "https://other.example:8443"])
+        #expect(refused.status != 0, "\(refused)")
+        #expect(refused.stderr.hasPrefix("Error: the server certificate \(home)/server.pem covers plan.example, 127.0.0.1, not other.example: give one of those in --server-url"), "\(refused)")
+        #expect(!FileManager.default.fileExists(atPath: bundle))
+        #expect(try CLI.run("workplan-server", ["user", "list", "--dir", home]).stdout == "no users\n")
+
+        let added = try CLI.run("workplan-server", add)
+        #expect(added.status == 0, "\(added)")
+        #expect(added.stdout == "enrolled anna (EUMS, editor); bundle written to \(bundle)\n", "\(added)")
+        #expect(added.stderr == "the bundle points at https://plan.example:8443; --server-url sets the address clients use\n", "\(added)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle))) as? [String: Any]
+        #expect(json?["server_url"] as? String == "https://plan.example:8443")
     }
 }

@@ -111,4 +111,26 @@ struct CertificateTests {
             #expect(error?.message == c.message(home), "\(c.file)")
         }
     }
+
+    /// The black-box tester: `user add --server-url https://other.example:8443` wrote a bundle
+    /// for a host the server certificate does not cover, which could never sync.
+    @Test func enrolmentRefusesAHostTheServerCertificateDoesNotCover() throws {
+        let tmp = try TemporaryDirectory()
+        let home = try ServerHome.initialize(at: tmp.file("srv"), names: ["plan.example", "10.0.0.5", "::1"])
+        #expect(try home.serverCertificateNames() == ["plan.example", "10.0.0.5", "::1"])
+        let store = try home.openStore()
+        defer { try? store.close() }
+        for url in ["https://other.example:8443", "https://10.0.0.6", "https://[::2]:8443"] {
+            let error = #expect(throws: WorkPlanError.self) {
+                try home.enrol(name: "anna", staff: .EUMS, role: .editor, serverURL: url, store: store)
+            }
+            let host = ServerURL.host(ofValidated: url)
+            #expect(error?.message == "the server certificate \(home.serverCertificatePath) covers plan.example, 10.0.0.5, ::1, not \(host): give one of those in --server-url, or make a server whose certificate covers \(host) (workplan-server init --name \(host), in a new folder)")
+        }
+        #expect(try store.users().isEmpty)
+        for (index, url) in ["https://PLAN.example:9000", "https://10.0.0.5", "https://[0:0::1]:8443"].enumerated() {
+            _ = try home.enrol(name: "user\(index)", staff: .EUMS, role: .editor, serverURL: url, store: store)
+        }
+        #expect(try store.users().count == 3)
+    }
 }
