@@ -1,7 +1,9 @@
 import Hummingbird
 import NIOCore
 import NIOSSL
+import SwiftASN1
 import WorkPlanProtocol
+import X509
 
 /// Derives the user from the TLS client certificate on every request: the certificate's
 /// SHA-256 fingerprint names an enrolled user; unknown → 401, revoked → 403. Checked per
@@ -17,14 +19,22 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         let fingerprint = CertificateFingerprint.sha256(der: der)
         guard let user = try await store.user(fingerprint: fingerprint) else {
+            context.user.refused = Self.commonName(der: der)
             // Issued by this CA, so once enrolled here, most likely: enrolling a user again
             // replaces their certificate, and an older bundle stops working.
             throw WorkPlanError(.unauthenticated, "this client certificate is not enrolled on this server; if you were enrolled again, join with your newest bundle ('workplan join BUNDLE'), else ask an administrator to enrol you")
         }
         if let revoked = user.revokedAt {
+            context.user.refused = user.name
             throw WorkPlanError(.revoked, "the certificate of user \(user.name) was revoked on \(TimeFormat.iso(revoked)); ask an administrator to enrol you again")
         }
         context.user.identity = user.identity
         return try await next(request, context)
+    }
+
+    /// The certificate's common name (the user's name, for certificates this CA issued).
+    static func commonName(der: [UInt8]) -> String? {
+        guard let certificate = try? Certificate(derEncoded: der) else { return nil }
+        return certificate.subject.flatMap { $0 }.first { $0.type == .RDNAttributeType.commonName }.flatMap { String($0.value) }
     }
 }

@@ -4,7 +4,9 @@ import Logging
 import NIOCore
 import WorkPlanProtocol
 
-/// Logs each request once, when it is answered: user, method, path, status, duration.
+/// Logs each request once, when it is answered: user, method, path, status, duration. A
+/// request refused for its certificate (revoked, not enrolled; status 403 or 401) names
+/// who it came as too, so an administrator sees a revoked officer still trying.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = ServerRequestContext
 
@@ -15,7 +17,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             let elapsed = ContinuousClock.now - start
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             context.logger.info("request", metadata: [
-                "user": .string(context.user.identity?.name ?? "-"),
+                "user": .string(context.user.identity?.name ?? context.user.refused ?? "-"),
                 "method": .string(request.method.rawValue),
                 "path": .string(request.uri.path),
                 "status": .stringConvertible(status),

@@ -7,10 +7,17 @@ import WorkPlanProtocol
 /// logging middleware reads what the inner authentication middleware found).
 public final class RequestUserBox: Sendable {
     private let value = Mutex<Identity?>(nil)
+    private let refusedValue = Mutex<String?>(nil)
     public init() {}
     public var identity: Identity? {
         get { value.withLock { $0 } }
         set { value.withLock { $0 = newValue } }
+    }
+    /// Who a request refused for its certificate came as (a revoked user, or the common name
+    /// of a certificate not enrolled): what the request log names.
+    public var refused: String? {
+        get { refusedValue.withLock { $0 } }
+        set { refusedValue.withLock { $0 = newValue } }
     }
 }
 

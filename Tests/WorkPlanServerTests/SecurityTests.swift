@@ -55,6 +55,26 @@ struct SecurityTests {
         }
     }
 
+    /// The black-box tester: the request log said `user=-` for a request refused because its
+    /// certificate's user is revoked or not enrolled. It names who the certificate says.
+    @Test func theRequestLogNamesTheUserOfARefusedCertificate() async throws {
+        let log = CapturedLog()
+        try await withTestServer(log: log) { server in
+            let smith = try server.client(try server.enrol("Lt Col. B. Smith", staff: .IMS))
+            let ca = try server.home.certificateAuthority()
+            let ghostCredential = try ca.issueUserCertificate(name: "ghost", staff: .IMS)
+            let ghost = try server.client(EnrolmentBundle(user: "ghost", staff: .IMS, role: .editor, serverURL: server.url,
+                                                          certificate: ghostCredential.certificate, key: ghostCredential.key,
+                                                          ca: ca.certificatePEM))
+            defer { Task { await smith.shutdown(); await ghost.shutdown() } }
+            _ = try server.store.revokeUser(name: "Lt Col. B. Smith")
+            #expect(try await smith.hello().status == 403)
+            #expect(try await ghost.hello().status == 401)
+        }
+        let requests = log.lines.filter { $0.message == "request" }.map { "\($0.metadata["user"] ?? "") \($0.metadata["status"] ?? "")" }
+        #expect(requests == ["Lt Col. B. Smith 403", "ghost 401"])
+    }
+
     @Test func unsupportedProtocolVersionsGet426() async throws {
         try await withTestServer { server in
             let client = try server.client(try server.enrol("anna", staff: .EUMS))

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import Synchronization
 import WorkPlanProtocol
 import WorkPlanServer
 
@@ -22,13 +23,19 @@ public final class TestServer: Sendable {
         self.server = server
     }
 
-    /// Initialises a data folder and starts serving it.
-    public static func start(logLevel: Logger.Level = .warning, idleTimeout: TimeAmount = .seconds(30)) async throws -> TestServer {
+    /// Initialises a data folder and starts serving it. What the server logs at `logLevel`
+    /// and above goes to standard output, or else to `log`, at the level `log` has.
+    public static func start(logLevel: Logger.Level = .warning, idleTimeout: TimeAmount = .seconds(30),
+                             log: (any LogHandler)? = nil) async throws -> TestServer {
         let directory = try TemporaryDirectory(prefix: "workplan-server")
         let home = try ServerHome.initialize(at: directory.file("server"))
         let store = try home.openStore()
         var logger = Logger(label: "workplan-server-test")
-        logger.logLevel = logLevel
+        if let log {
+            logger = Logger(label: "workplan-server-test") { _ in log }
+        } else {
+            logger.logLevel = logLevel
+        }
         let server = try await RunningServer.start(
             store: store, tls: try home.tlsMaterial(), options: ServerOptions(host: "127.0.0.1", port: 0, idleTimeout: idleTimeout, logger: logger))
         return TestServer(directory: directory, home: home, store: store, server: server)
@@ -52,8 +59,9 @@ public final class TestServer: Sendable {
 }
 
 /// Runs `body` with a fresh test server, stopping it afterwards (also when `body` throws).
-public func withTestServer<T>(_ body: (TestServer) async throws -> T) async throws -> T {
-    let server = try await TestServer.start()
+/// `log` gets what the server logs (`TestServer.start`).
+public func withTestServer<T>(log: (any LogHandler)? = nil, _ body: (TestServer) async throws -> T) async throws -> T {
+    let server = try await TestServer.start(log: log)
     do {
         let result = try await body(server)
         await server.stop()
@@ -73,5 +81,39 @@ public enum FixtureCertificates {
         let credential = try other.issueUserCertificate(name: name, staff: staff)
         return EnrolmentBundle(user: name, staff: staff, role: .editor, serverURL: serverURL,
                                certificate: credential.certificate, key: credential.key, ca: trustedCA)
+    }
+}
+
+/// A log handler that keeps what is logged, for tests of the server's log: every copy of
+/// the handler (one per request, with its own metadata) adds to the same `lines`.
+public struct CapturedLog: LogHandler {
+    /// One logged line: its message and metadata (the handler's and the call's).
+    public struct Line: Sendable {
+        public var message: String
+        public var metadata: [String: String]
+    }
+
+    private final class Lines: Sendable {
+        let value = Mutex<[Line]>([])
+    }
+
+    private let shared = Lines()
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+
+    public init() {}
+
+    /// Everything logged so far, by this handler and its copies.
+    public var lines: [Line] { shared.value.withLock { $0 } }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
+                    source: String, file: String, function: String, line: UInt) {
+        let all = self.metadata.merging(metadata ?? [:]) { $1 }
+        shared.value.withLock { $0.append(Line(message: message.description, metadata: all.mapValues(\.description))) }
     }
 }
