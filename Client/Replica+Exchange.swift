@@ -162,6 +162,7 @@ extension Replica {
                             if let unlinked = withheld.unlinked[records[i].id] {
                                 fields = Self.keepingLinks(fields, unlinked, of: existing, leftOut: withheld.leftOut)
                             }
+                            fields = try Self.keepingOwnStaffLinks(db, fields, of: existing, staff: me.staff)
                             // A link that closes a loop is not made here either: the task keeps its own.
                             if let loop = cut[records[i].id] {
                                 let wanted = fields["follows"]?.text.flatMap(RecordID.parse)

@@ -1,3 +1,4 @@
+import GRDB
 import WorkPlanProtocol
 
 /// An export swapped between staffs holds the records its staff alone may see (a task
@@ -56,6 +57,29 @@ extension Replica {
                 let hidden = existing[name].elements.filter { leftOut.contains(RecordID.parse($0) ?? $0) }
                 fields[name] = .set((fields[name]?.elements ?? []) + hidden)
             } else {
+                fields[name] = existing[name]
+            }
+        }
+        return fields
+    }
+
+    /// `fields` (of a record already here) with the record's own links to records that only
+    /// this replica's staff may see put back where the file leaves them out. A file the other
+    /// staff exported never holds those links (they did not see them): taken as written, its
+    /// import cleared this staff's follow-on links, and the next sync cleared them for
+    /// everyone (the round-trip tester).
+    static func keepingOwnStaffLinks(_ db: Database, _ fields: [String: FieldValue], of existing: StoredRecord, staff: Staff) throws -> [String: FieldValue] {
+        var fields = fields
+        for name in LinkRules.fields(of: existing.kind) {
+            let ownOnly = try LinkRules.namedRecords(existing.kind, field: name, value: existing[name]).filter { target in
+                guard let r = try RecordTable.of(target.kind).fetch(db, id: target.id) else { return false }
+                return Releasability(parsing: r.text(FieldName.releasable) ?? "both")?.onlyStaff == staff
+            }
+            guard !ownOnly.isEmpty else { continue }
+            if existing.kind.field(name)?.isSet == true {
+                let inFile = fields[name]?.elements ?? []
+                fields[name] = .set(inFile + ownOnly.map(\.id).filter { !inFile.contains($0) })
+            } else if (fields[name] ?? .null) == .null {
                 fields[name] = existing[name]
             }
         }

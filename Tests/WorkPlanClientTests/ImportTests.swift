@@ -126,6 +126,39 @@ struct ImportTests {
         #expect(try r.agenda(number: 21).count == 1)
     }
 
+    /// The round-trip tester: an EUMS task follows on from an EUMS-only task; IMS's export
+    /// holds the task without that link (IMS never saw it). Imported here it cleared the
+    /// link ("1 updated", a pending `set follows`), and the next sync cleared it for everyone.
+    /// This staff's own links to records only it may see stay, in a link and in a link set.
+    @Test func theOtherStaffsExportDoesNotClearThisStaffsHiddenLinks() throws {
+        let (r, _, area) = try makeReplica()
+        var secretFields = taskFields(area, title: "EUMS only")
+        secretFields["releasable"] = .text("EUMS")
+        let secret = try r.createRecord(.task, fields: secretFields)
+        let shared = try r.createRecord(.task, fields: taskFields(area, title: "Shared"))
+        var followerFields = taskFields(area, title: "Follows the EUMS-only task")
+        followerFields["follows"] = .text(secret)
+        let follower = try r.createRecord(.task, fields: followerFields)
+        _ = try r.createRecord(.conference, fields: ["number": .text("21"), "date": .text("2024-05-14"), "host": .text("EUMS"), "status": .text("planned")])
+        let item = try r.createRecord(.agendaItem, fields: ["conference": .text("21"), "topic": .text("Both"), "tasks": .makeSet([secret, shared]),
+                                                            "position": .text(PositionKey.between(nil, nil)), "releasable": .text("both")])
+        let before = try r.exportPlan()
+        let pending = try pendingOps(r).count
+
+        // What IMS exports of it: no EUMS-only task, and no links to it.
+        let imsView = PlanExport(format: PlanExport.formatName, records: before.records.compactMap { rec in
+            guard rec.id != secret else { return nil }
+            var rec = rec
+            if rec.id == follower { rec.fields["follows"] = nil }
+            if rec.id == item { rec.fields["tasks"] = .makeSet([shared]) }
+            return rec
+        })
+        let report = try r.importPlan(imsView)
+        #expect(report.created == 0 && report.updated == 0, "\(report)")
+        #expect(try r.exportPlan() == before)
+        #expect(try pendingOps(r).count == pending, "nothing queued")
+    }
+
     /// A record already here keeps its own link to a record the file's staff alone may see:
     /// the import neither sends the record nor takes the link away for everyone.
     @Test func aRecordHereKeepsItsLinkToARecordLeftOut() throws {
