@@ -422,6 +422,7 @@ extension Replica {
         for reference in references {
             switch reference {
             case .record(let target, let id):
+                if target == .task, run?.gone.contains(id) == true { continue }
                 if run?.live.contains(BulkRun.Key(kind: target, id: id)) != true {
                     guard try RecordTable.of(target).exists(db, id: id, live: true) else {
                         throw WorkPlanError.notFound("no \(target.displayName) \(RecordID.short(id))")
@@ -448,6 +449,9 @@ extension Replica {
             var id: String
         }
         var live: Set<Key> = []
+        /// Tasks an import's links name that neither the file nor the replica holds live
+        /// (deleted since): the links are kept as they are (`Replica.linksToTasksGone`).
+        var gone: Set<String> = []
     }
 
     func conferenceRecord(_ db: Database, number: Int) throws -> StoredRecord? {

@@ -123,7 +123,7 @@ extension Replica {
             // baseline (docs/sync-model.md "Baselines"), and marked before the tasks, every
             // task the file holds counted as created since it (the tester's brief).
             let closeAfter = Self.heldConferences(&byKind)
-            report.danglingLinks = try Self.droppingDanglingLinks(db, &byKind)
+            (run.gone, report.danglingLinks) = try Self.linksToTasksGone(db, byKind)
 
             for kind in Self.importOrder {
                 var records = byKind[kind] ?? []
@@ -163,6 +163,7 @@ extension Replica {
                                 fields = Self.keepingLinks(fields, unlinked, of: existing, leftOut: withheld.leftOut)
                             }
                             fields = try Self.keepingOwnStaffLinks(db, fields, of: existing, staff: me.staff)
+                            fields = Self.notLinkingAnew(fields, to: run.gone, of: existing)
                             // A link that closes a loop is not made here either: the task keeps its own.
                             if let loop = cut[records[i].id] {
                                 let wanted = fields["follows"]?.text.flatMap(RecordID.parse)
@@ -216,35 +217,41 @@ extension Replica {
         }
     }
 
-    /// Takes out of the file the links to tasks that neither the file nor this replica holds
-    /// live: an agenda item keeps the ids of tasks deleted since it covered them, and a task
-    /// the id of the task it follows on from, so a replica's own export holds such links
-    /// (the review, the docs tester: refused, it could not be imported again). A task's link
-    /// is left out only when the task is new here (one here keeps its own). Returns how many
-    /// links were left out.
-    static func droppingDanglingLinks(_ db: Database, _ byKind: inout [RecordKind: [ExportedRecord]]) throws -> Int {
+    /// The tasks the file's links name (agenda items' tasks, follow-ons) that neither the
+    /// file nor this replica holds live: an agenda item keeps the ids of tasks deleted since
+    /// it covered them, and a task the id of the task it follows on from, so a replica's own
+    /// export holds such links. They are imported as they are (the import's reference check
+    /// lets them by, `BulkRun.gone`): the record is then what the exporting replica holds,
+    /// and the server, which holds the deleted task, holds the same. Left out, the import
+    /// made the record differ from the server's, and the first sync opened a conflict nobody
+    /// made (the round-trip tester). Also returns how many of them this replica never had.
+    static func linksToTasksGone(_ db: Database, _ byKind: [RecordKind: [ExportedRecord]]) throws -> (gone: Set<String>, unknownHere: Int) {
         let tasks = byKind[.task] ?? [], items = byKind[.agendaItem] ?? []
         let inFile = Set(tasks.compactMap { RecordID.parse($0.id) })
         let follows = tasks.compactMap { $0.fields[FieldName.follows]?.text.flatMap(RecordID.parse) }
         let named = Set(items.flatMap { $0.fields[FieldName.tasks]?.elements ?? [] }.compactMap(RecordID.parse) + follows).subtracting(inFile)
-        guard !named.isEmpty else { return 0 }
-        let live = try RecordTable.of(.task).existing(db, among: Array(named), live: true)
-        var dropped = 0
-        let here = try RecordTable.of(.task).existing(db, among: Array(inFile), live: true)
-        for (i, task) in tasks.enumerated() {
-            guard let target = task.fields[FieldName.follows]?.text.flatMap(RecordID.parse), named.contains(target), !live.contains(target),
-                  let id = RecordID.parse(task.id), !here.contains(id) else { continue }
-            byKind[.task]![i].fields[FieldName.follows] = nil
-            dropped += 1
+        guard !named.isEmpty else { return ([], 0) }
+        let gone = named.subtracting(try RecordTable.of(.task).existing(db, among: Array(named), live: true))
+        let here = try RecordTable.of(.task).existing(db, among: Array(gone))
+        return (gone, gone.subtracting(here).count)
+    }
+
+    /// `fields` (of a record already here) without the links to tasks gone (`linksToTasksGone`)
+    /// that the record does not have: kept as they are on a record the import creates, such a
+    /// link is not added to one here (the server would refuse a link to a task it never had).
+    static func notLinkingAnew(_ fields: [String: FieldValue], to gone: Set<String>, of existing: StoredRecord) -> [String: FieldValue] {
+        guard !gone.isEmpty else { return fields }
+        var fields = fields
+        for name in LinkRules.fields(of: existing.kind) {
+            guard let value = fields[name] else { continue }
+            let has = Set(existing[name].elements + [existing[name].text].compactMap { $0 })
+            if existing.kind.field(name)?.isSet == true {
+                fields[name] = .set(value.elements.filter { !gone.contains($0) || has.contains($0) })
+            } else if let target = value.text, gone.contains(target), !has.contains(target) {
+                fields[name] = existing[name]
+            }
         }
-        for (i, item) in items.enumerated() {
-            guard let tasks = item.fields[FieldName.tasks], case .set(let elements) = tasks else { continue }
-            let kept = elements.filter { e in RecordID.parse(e).map { inFile.contains($0) || live.contains($0) } ?? true }
-            guard kept.count < elements.count else { continue }
-            dropped += elements.count - kept.count
-            byKind[.agendaItem]![i].fields[FieldName.tasks] = .set(kept)
-        }
-        return dropped
+        return fields
     }
 
     /// The conferences the file says are held, imported as planned: the import closes them

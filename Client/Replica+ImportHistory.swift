@@ -24,9 +24,9 @@ extension Replica {
         /// Records in the file releasable to the other staff only (and notes of such tasks),
         /// left out: not this staff's to hold (`Replica.withholding`).
         public var otherStaffOnly = 0
-        /// Tasks an agenda item of the file covers that neither the file nor this replica
-        /// holds (deleted since, most often: an agenda item keeps the ids it covered), left
-        /// out of the item.
+        /// Tasks the file's links (agenda items' tasks, follow-ons) name that neither the file
+        /// nor this replica has ever held (deleted since, most often): the links are kept as
+        /// they are (`Replica.linksToTasksGone`).
         public var danglingLinks = 0
     }
 

@@ -125,7 +125,7 @@ struct Import: ReplicaCommand {
             Output.line(Output.yellow("left out \(r.otherStaffOnly) record\(r.otherStaffOnly == 1 ? "" : "s") only \(other) may see (releasable to \(other) only, or a note of such a task), and the links to \(r.otherStaffOnly == 1 ? "it" : "them")"))
         }
         if r.danglingLinks > 0 {
-            Output.line(Output.yellow("left out \(r.danglingLinks) link\(r.danglingLinks == 1 ? "" : "s") (agenda items' tasks, follow-ons) to tasks that neither the file nor this replica holds (deleted since)"))
+            Output.line("\(r.danglingLinks) task\(r.danglingLinks == 1 ? "" : "s") that agenda items or follow-ons of the file link to \(r.danglingLinks == 1 ? "is" : "are") in neither the file nor this replica (deleted since): the links are kept as they are")
         }
         if r.leftDeleted > 0 {
             Output.line(Output.yellow("left \(r.leftDeleted) record\(r.leftDeleted == 1 ? "" : "s") deleted: deleted here since the file was exported"))
