@@ -93,8 +93,7 @@ extension Replica {
             }
             if kind == .area, let was = create.record.text(FieldName.name), let now = existing.text(FieldName.name),
                RecordID.normalizedKey(was) != RecordID.normalizedKey(now) {
-                // Renamed: an area keeps the id its first name gave it (`RecordID.requiredID`).
-                throw WorkPlanError(.alreadyExists, "area \(now) (\(RecordID.short(existing.id))) was created as '\(was)' and keeps that name's id: rename it back with 'workplan area rename', or choose another name")
+                throw Self.nameKeptByRenamedArea(now, existing.id)
             }
             throw WorkPlanError(.alreadyExists, "\(kind.displayName) \(describe(existing)) already exists")
         }
@@ -109,10 +108,17 @@ extension Replica {
     func checkAreaNameFree(_ db: Database, _ name: String, for id: String) throws {
         let key = RecordID.normalizedKey(name)
         for other in try RecordTable.of(.area).fetchAll(db, where: "deleted = 0") where other.id != id {
-            if other.id == RecordID.area(named: name) || RecordID.normalizedKey(other.text(FieldName.name) ?? "") == key {
-                throw WorkPlanError(.alreadyExists, "area \(other.text(FieldName.name) ?? name) (\(RecordID.short(other.id))) already has that name: choose another")
+            let otherName = other.text(FieldName.name) ?? name
+            if RecordID.normalizedKey(otherName) == key {
+                throw WorkPlanError(.alreadyExists, "area \(otherName) (\(RecordID.short(other.id))) already has that name: choose another")
             }
+            if other.id == RecordID.area(named: name) { throw Self.nameKeptByRenamedArea(otherName, other.id) }
         }
+    }
+
+    /// A name whose id a renamed area keeps (`RecordID.requiredID`): it stays that area's.
+    static func nameKeptByRenamedArea(_ now: String, _ id: String) -> WorkPlanError {
+        WorkPlanError(.alreadyExists, "area \(now) (\(RecordID.short(id))) was created under that name and keeps its id: rename it back with 'workplan area rename', or choose another name")
     }
 
     /// Applies edits to a record, durably, each as a pending field operation (one transaction).

@@ -72,7 +72,7 @@ extension Replica {
             // Two staffs gave two areas one name offline (a rename met an `area add`): say
             // so rather than pick one, and let the officer name it by its id.
             let ids = named.map { RecordID.short($0.id) }.sorted()
-            throw WorkPlanError(.ambiguous, "\(named.count) areas are named '\(name)' (\(ids.joined(separator: ", "))): give the area's id instead, as in --area \(ids[0])")
+            throw WorkPlanError(.ambiguous, "\(named.count) areas are named '\(name)' (\(ids.joined(separator: ", "))): give the area's id instead (\(ids[0]), for example)")
         }
         // An area's id (or a unique prefix of 4 or more characters of it).
         let prefix = name.lowercased()

@@ -300,7 +300,7 @@ struct ImportTests {
         #expect(try fresh.record(.task, id: task)?.text("area") == mobility)
 
         let taken = #expect(throws: WorkPlanError.self) { try r.createRecord(.area, fields: ["name": .text("military mobility")]) }
-        #expect(taken?.code == .alreadyExists && taken?.message.contains("was created as 'military mobility'") == true,
+        #expect(taken?.code == .alreadyExists && taken?.message.contains("area Military Mobility & Transport (\(RecordID.short(mobility))) was created under that name and keeps its id") == true,
                 "\(String(describing: taken))")
     }
 

@@ -97,7 +97,11 @@ struct OfflineCLITests {
             #expect(r.status != 0 && r.stderr.contains(reason), "\(args): \(r)")
         }
         let add = try o.run("area", "add", "Military Mobility")
-        #expect(add.status != 0 && add.stderr.contains("was created as 'Military Mobility'"), "\(add)")
+        #expect(add.status != 0 && add.stderr.contains("area Military Mobility & Transport (") && add.stderr.contains(") was created under that name and keeps its id"), "\(add)")
+        // The round-trip tester: a rename to another area's first name said that area "already
+        // has that name" when it had been renamed away from it.
+        let taken = try o.run("area", "rename", "Medical Cooperation", "military mobility")
+        #expect(taken.status != 0 && taken.stderr.contains("area Military Mobility & Transport (") && taken.stderr.contains("was created under that name"), "\(taken)")
         #expect(try o.ok("export") == before, "nothing changed by the refused commands")
     }
 
