@@ -23,10 +23,33 @@ enum ReplacedHere {
             .run([.text(record)])
     }
 
+    /// The marker of a record withdrawn from this staff (`withdrawn(_:record:)`).
+    static let withdrawnMarker = "$withdrawn"
+
+    /// Notes that `record` was withdrawn from this staff (made releasable to the other staff
+    /// only): it left this replica with its rows and history, and an import of an export
+    /// written before must not bring it back (the round-trip tester). Until it is shared
+    /// again (`shared(_:record:)`).
+    static func withdrawn(_ db: Database, record: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO replaced_here (record, field, value) VALUES (?, ?, 'null')")
+            .run([.text(record), .text(withdrawnMarker)])
+    }
+
+    /// `record` is shared with this staff again: no longer withdrawn.
+    static func shared(_ db: Database, record: String) throws {
+        try db.cachedStatement(sql: "DELETE FROM replaced_here WHERE record = ? AND field = ?")
+            .run([.text(record), .text(withdrawnMarker)])
+    }
+
+    /// The records withdrawn from this staff and not shared again, read once for an import.
+    static func withdrawnRecords(_ db: Database) throws -> Set<String> {
+        try Set(String.fetchAll(db.cachedStatement(sql: "SELECT record FROM replaced_here WHERE field = ?"), arguments: [withdrawnMarker]))
+    }
+
     /// The values each field of `record` held before an edit made here replaced them.
     static func values(_ db: Database, record: String) throws -> [String: Set<FieldValue>] {
         var out: [String: Set<FieldValue>] = [:]
-        let sql = "SELECT field, value FROM replaced_here WHERE record = ? AND field IS NOT NULL"
+        let sql = "SELECT field, value FROM replaced_here WHERE record = ? AND field IS NOT NULL AND field != '\(withdrawnMarker)'"
         for row in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [record]) {
             out[row[0] as String, default: []].insert(try JSONText.decode(FieldValue.self, row[1] as String))
         }

@@ -113,7 +113,7 @@ extension Replica {
             let run = BulkRun()
             var trace = SyncTrace()
             // Records the other staff alone may see are not imported here (nor the links to them).
-            let withheld = Self.withholding(plan.records, from: me.staff)
+            let withheld = Self.withholding(plan.records, from: me.staff, withdrawn: try ReplacedHere.withdrawnRecords(db))
             report.otherStaffOnly = withheld.leftOut.count
             // Records deleted here before they were ever synced: gone, rows and all.
             let deletedHere = try ReplacedHere.deletedRecords(db)

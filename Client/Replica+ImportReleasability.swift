@@ -19,9 +19,12 @@ extension Replica {
 
     /// Leaves out the records releasable to the other staff only, the notes of tasks left
     /// out, and the links to them: a task's `follows`, an agenda item's `tasks`.
-    static func withholding(_ records: [ExportedRecord], from staff: Staff) -> WithheldRecords {
+    /// `withdrawn`: records withdrawn from this staff since (`ReplacedHere.withdrawnRecords`),
+    /// which a file written before still says both staffs may see.
+    static func withholding(_ records: [ExportedRecord], from staff: Staff, withdrawn: Set<String> = []) -> WithheldRecords {
         func id(_ text: String) -> String { RecordID.parse(text) ?? text }
         var leftOut = Set<String>()
+        for r in records where withdrawn.contains(id(r.id)) { leftOut.insert(id(r.id)) }
         for r in records where r.kind.hasReleasability {
             if let text = r.fields[FieldName.releasable]?.text, let releasable = Releasability(parsing: text),
                !AccessRules.canSee(staff, releasable) {

@@ -64,12 +64,14 @@ extension Replica {
                     // record is also told it is withdrawn, when it pulls the change).
                     if try RecordTable.of(change.kind).exists(db, id: change.record) { summary.withdrawn += 1 }
                     summary.setAside += try removeRecord(db, change.kind, change.record, withHistory: true)
+                    try ReplacedHere.withdrawn(db, record: change.record)
                     if change.kind == .task { withdrawnTasks.insert(change.record) }
                 case .snapshot:
                     // Kept: `history` starts there, and `changes` takes later old values from it.
                     try keep(change)
                     // Shared again later in the same page: not to be forgotten.
                     withdrawnTasks.remove(change.record)
+                    try ReplacedHere.shared(db, record: change.record)
                     try applySnapshot(db, change, hasPending: waiting.contains(change.record))
                     summary.applied += 1
                     let back = try Self.returnSetAsideEdits(db, revealed: change.record)

@@ -240,9 +240,11 @@ struct AccessEndToEndTests {
     }
 
     /// An old export imported after one of its tasks was withdrawn from the officer's staff
-    /// creates that task here again; the server refuses the create (the task is there, not
-    /// releasable to them). The create is set aside, and everything else still syncs (before,
-    /// every later sync failed for good).
+    /// no longer creates that task here again (the round-trip tester: a withdrawal is as a
+    /// delete, and the task came back until the next sync set it aside). A replica that had
+    /// not heard of the withdrawal creates it; the server refuses the create (the task is
+    /// there, not releasable to them): it is set aside, and everything else still syncs
+    /// (before, every later sync failed for good).
     @Test func aWithdrawnTaskImportedAgainIsSetAsideAndTheRestSyncs() throws {
         let s = try SyncScenario()
         let t = try s.sharedTask()
@@ -252,14 +254,21 @@ struct AccessEndToEndTests {
         try s.eums.ok("sync")
         try s.ims.ok("sync")
         #expect(try s.ims.run("show", t).status != 0, "withdrawn from IMS")
-        #expect(try s.ims.ok("import", old).contains("1 record created"))
-        let later = try s.ims.ok("add", "IMS follow-up", "--area", "Military Mobility").split(separator: "\n")[0]
+        let imported = try s.ims.ok("import", old)
+        #expect(imported.contains("0 records created") && imported.contains("left out 1 record only EUMS may see"), "\(imported)")
+        #expect(try s.ims.run("show", t).status != 0, "still withdrawn")
 
-        let r = try s.ims.run("sync")
+        let unaware = Officer(dir: s.tmp.child("unaware").path)
+        try unaware.ok("init", "--staff", "IMS", "--user", "Cdr. K. Jansen")
+        try unaware.ok("import", old)
+        try unaware.ok("join", try s.server.enrol("Cdr. K. Jansen", staff: "IMS", in: s.tmp))
+        let later = try unaware.ok("add", "IMS follow-up", "--area", "Military Mobility").split(separator: "\n")[0]
+
+        let r = try unaware.run("sync")
         #expect(r.status == 0, "\(r)")
-        #expect(r.stdout.contains("1 of your edits could not be sent"), "\(r.stdout)")
-        #expect(try s.ims.ok("status").contains("no longer releasable to IMS"))
-        #expect(try s.ims.run("show", t).status != 0)
+        #expect(r.stdout.contains("of your edits could not be sent"), "\(r.stdout)")
+        #expect(try unaware.ok("status").contains("no longer releasable to IMS"))
+        #expect(try unaware.run("show", t).status != 0)
         try s.eums.ok("sync")
         #expect(try s.eums.json(TaskJSON.self, "show", String(later)).title == "IMS follow-up", "the rest reached the server")
         #expect(try s.eums.json(TaskJSON.self, "show", t).releasable == "EUMS", "the EUMS-only task is untouched")
@@ -355,6 +364,16 @@ struct AccessEndToEndTests {
         #expect(try rebuilt.ok("status").contains("refers to task \(withdrawn)"), "the link is kept, set aside")
         try rebuilt.ok("sync")
         #expect(try rebuilt.ok("export") == s.eums.ok("export"), "the same plan as the other EUMS replica")
+
+        // The same stale export imported where the withdrawal was pulled brought the task back
+        // ("1 record created, 1 updated") until the next sync set it aside: a withdrawal is
+        // as a delete, and the task stays out, with the link to it.
+        let before = try s.eums.ok("export")
+        let again = try s.eums.run("import", stale)
+        #expect(again.status == 0 && again.stdout.contains("0 records created, 0 updated"), "\(again)")
+        #expect(try s.eums.ok("export") == before)
+        let sync = try s.eums.run("sync")
+        #expect(sync.status == 0 && !sync.stdout.contains("could not be sent"), "\(sync)")
     }
 
     /// An agenda item covering a task withdrawn meanwhile is refused by the server, as a
