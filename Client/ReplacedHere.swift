@@ -41,6 +41,11 @@ enum ReplacedHere {
             .run([.text(record), .text(withdrawnMarker)])
     }
 
+    /// Forgets every withdrawal (a restored server: its full pull withdraws again what is).
+    static func forgetWithdrawals(_ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM replaced_here WHERE field = ?").execute(arguments: [withdrawnMarker])
+    }
+
     /// The records withdrawn from this staff and not shared again, read once for an import.
     static func withdrawnRecords(_ db: Database) throws -> Set<String> {
         try Set(String.fetchAll(db.cachedStatement(sql: "SELECT record FROM replaced_here WHERE field = ?"), arguments: [withdrawnMarker]))

@@ -97,6 +97,9 @@ extension Replica {
             }
             throw WorkPlanError(.alreadyExists, "\(kind.displayName) \(describe(existing)) already exists")
         }
+        // A renamed area keeps its first name's id: a new area of its new name gets another
+        // id, so the ids alone do not keep one name to one area (the review).
+        if kind == .area, let name = create.record.text(FieldName.name) { try checkAreaNameFree(db, name, for: create.record.id) }
         try table.insert(db, row: create.recordRow)
         try PendingLog.insert(db, row: create.pendingRow)
     }

@@ -123,7 +123,15 @@ extension Replica {
             // baseline (docs/sync-model.md "Baselines"), and marked before the tasks, every
             // task the file holds counted as created since it (the tester's brief).
             let closeAfter = Self.heldConferences(&byKind)
-            (run.gone, report.danglingLinks) = try Self.linksToTasksGone(db, byKind)
+            let fileIDs = Set(plan.records.map { RecordID.parse($0.id) ?? $0.id })
+            // A file from the other staff (it holds records only they may see) may link to
+            // tasks of theirs deleted since, whose ids this staff must not get: such links are
+            // left out and counted, as before (the review).
+            if withheld.leftOut.isEmpty {
+                (run.gone, report.danglingLinks) = try Self.linksToTasksGone(db, byKind)
+            } else {
+                report.danglingLinks = try Self.droppingLinks(to: try Self.linksToTasksGone(db, byKind).gone, &byKind)
+            }
 
             for kind in Self.importOrder {
                 var records = byKind[kind] ?? []
@@ -162,7 +170,7 @@ extension Replica {
                             if let unlinked = withheld.unlinked[records[i].id] {
                                 fields = Self.keepingLinks(fields, unlinked, of: existing, leftOut: withheld.leftOut)
                             }
-                            fields = try Self.keepingOwnStaffLinks(db, fields, of: existing, staff: me.staff)
+                            fields = try Self.keepingOwnStaffLinks(db, fields, of: existing, staff: me.staff, inFile: fileIDs)
                             fields = Self.notLinkingAnew(fields, to: run.gone, of: existing)
                             // A link that closes a loop is not made here either: the task keeps its own.
                             if let loop = cut[records[i].id] {
@@ -234,6 +242,22 @@ extension Replica {
         let gone = named.subtracting(try RecordTable.of(.task).existing(db, among: Array(named), live: true))
         let here = try RecordTable.of(.task).existing(db, among: Array(gone))
         return (gone, gone.subtracting(here).count)
+    }
+
+    /// Takes the links to `gone` out of the file's tasks and agenda items; returns how many.
+    static func droppingLinks(to gone: Set<String>, _ byKind: inout [RecordKind: [ExportedRecord]]) -> Int {
+        guard !gone.isEmpty else { return 0 }
+        var dropped = 0
+        for kind in [RecordKind.task, .agendaItem] {
+            for (i, r) in (byKind[kind] ?? []).enumerated() {
+                for name in LinkRules.fields(of: kind) {
+                    guard let value = r.fields[name], let shown = LinkRules.visible(value, canSee: { !gone.contains(RecordID.parse($0) ?? $0) }) else { continue }
+                    dropped += max(1, value.elements.count - shown.elements.count)
+                    byKind[kind]![i].fields[name] = shown == .null ? nil : shown
+                }
+            }
+        }
+        return dropped
     }
 
     /// `fields` (of a record already here) without the links to tasks gone (`linksToTasksGone`)

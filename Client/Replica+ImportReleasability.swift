@@ -71,11 +71,14 @@ extension Replica {
     /// staff exported never holds those links (they did not see them): taken as written, its
     /// import cleared this staff's follow-on links, and the next sync cleared them for
     /// everyone (the round-trip tester).
-    static func keepingOwnStaffLinks(_ db: Database, _ fields: [String: FieldValue], of existing: StoredRecord, staff: Staff) throws -> [String: FieldValue] {
+    /// Only links to records the file does not hold: a file that holds them was written by
+    /// this staff, and a link it leaves out was taken away (the review).
+    static func keepingOwnStaffLinks(_ db: Database, _ fields: [String: FieldValue], of existing: StoredRecord, staff: Staff,
+                                     inFile: Set<String>) throws -> [String: FieldValue] {
         var fields = fields
         for name in LinkRules.fields(of: existing.kind) {
             let ownOnly = try LinkRules.namedRecords(existing.kind, field: name, value: existing[name]).filter { target in
-                guard let r = try RecordTable.of(target.kind).fetch(db, id: target.id) else { return false }
+                guard !inFile.contains(target.id), let r = try RecordTable.of(target.kind).fetch(db, id: target.id) else { return false }
                 return Releasability(parsing: r.text(FieldName.releasable) ?? "both")?.onlyStaff == staff
             }
             guard !ownOnly.isEmpty else { continue }

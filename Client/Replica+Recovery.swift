@@ -71,6 +71,9 @@ extension Replica {
             try db.execute(sql: "DELETE FROM history")
             try db.execute(sql: "DELETE FROM conflict")
             try db.execute(sql: "DELETE FROM pending")
+            // What the old store withdrew from this staff: the restored store may hold it
+            // shared (a backup from before), and the full pull says which (the review).
+            try ReplacedHere.forgetWithdrawals(db)
             // Edits set aside keep the rev they were made on, a number of the old store: sent
             // later (`returnSetAsideEdits`), one could equal a new field's rev by chance and
             // overwrite it unseen. Against rev 0 they meet the restored store as a create's

@@ -218,7 +218,7 @@ extension Replica {
                     reason = refused.reason
                 }
                 if reason == nil, op.action == .create, try Self.serverHolds(db, op.record) {
-                    moved += try Self.setAsideUnreachableLinks(db, of: entry, me: me, deletedHere: deletedHere)
+                    moved += try setAsideUnreachableLinks(db, of: entry, me: me, deletedHere: deletedHere)
                     continue
                 }
                 for (field, value) in op.namedValues where reason == nil {
@@ -271,26 +271,52 @@ extension Replica {
     /// the view, and the server's record, pulled already, never came back (the round-trip
     /// tester: a rebuilt replica without a shared task, for good). Returns how many edits
     /// were set aside.
-    static func setAsideUnreachableLinks(_ db: Database, of entry: PendingLog.Entry, me: Settings, deletedHere: Set<String>) throws -> Int {
+    func setAsideUnreachableLinks(_ db: Database, of entry: PendingLog.Entry, me: Settings, deletedHere: Set<String>) throws -> Int {
         let op = entry.op
         guard var fields = op.fields else { return 0 }
         var moved = 0
-        let title = try title(db, op.kind, op.record)
+        let title = try Self.title(db, op.kind, op.record)
         for (field, value) in fields.sorted(by: { $0.key < $1.key }) {
-            let unreachable = try LinkRules.namedRecords(op.kind, field: field, value: value).filter { try !isHere(db, $0.kind, $0.id) }
+            let unreachable = try LinkRules.namedRecords(op.kind, field: field, value: value).filter { try !Self.isHere(db, $0.kind, $0.id) }
             guard let first = unreachable.first, let spec = op.kind.field(field) else { continue }
             let kept: FieldValue = spec.isSet ? .set(value.elements.filter { e in !unreachable.contains { $0.id == e } }) : .null
-            try setAside(db, PlanOperation(record: op.record, kind: op.kind, action: .set, field: field, value: value, baseRev: 0, at: op.at),
+            try Self.setAside(db, PlanOperation(record: op.record, kind: op.kind, action: .set, field: field, value: value, baseRev: 0, at: op.at),
                          author: me.user, title: title,
-                         reason: unreachableReason(first.kind, first.id, deletedHere: deletedHere, me: me))
+                         reason: Self.unreachableReason(first.kind, first.id, deletedHere: deletedHere, me: me))
             moved += 1
             fields[field] = kept == .null ? nil : kept
+            // The view takes the server's value, pulled already (the create shielded it): the
+            // file's, less the link, was not the server's, and nothing pulled it again (the
+            // review: a rebuilt replica's `follows` differed from everyone's, with no conflict).
+            let view = try viewValue(db, op.record, field, try Self.pulledValue(db, op.record, field) ?? kept)
             try db.cachedStatement(sql: "UPDATE \(RecordTable.of(op.kind).name) SET \(field) = ? WHERE id = ?")
-                .run([RecordTable.argument(kept, spec), .text(op.record)])
+                .run([RecordTable.argument(view ?? .null, spec), .text(op.record)])
         }
         if moved > 0 {
             try db.cachedStatement(sql: "UPDATE pending SET fields = ? WHERE seq = ?").execute(arguments: [JSONText.encode(fields), entry.seq])
         }
         return moved
+    }
+
+    /// The value `field` of `record` has on the server, as this staff sees it: the pulled
+    /// history replayed (nil when none of it was pulled).
+    static func pulledValue(_ db: Database, _ record: String, _ field: String) throws -> FieldValue? {
+        var value: FieldValue?
+        for body in try String.fetchAll(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq"), arguments: [record]) {
+            let c = try JSONText.decode(Change.self, body)
+            switch (c.event, c.action) {
+            case (.snapshot, _), (.change, .create?):
+                value = c.fields?[field] ?? .null
+            case (.change, .set?), (.change, .restore?):
+                if c.field == field { value = c.value ?? .null }
+            case (.change, .add?), (.change, .remove?):
+                if c.field == field, let action = c.action {
+                    value = MergeRules.applyElement(action, element: c.value?.text ?? "", to: value ?? .null) ?? value
+                }
+            default:
+                break
+            }
+        }
+        return value
     }
 }

@@ -157,6 +157,35 @@ struct ImportTests {
         #expect(report.created == 0 && report.updated == 0, "\(report)")
         #expect(try r.exportPlan() == before)
         #expect(try pendingOps(r).count == pending, "nothing queued")
+
+        // The review: a file of this staff (it holds the EUMS-only task) that leaves a link
+        // out took it away, and the import says so.
+        let eumsView = PlanExport(format: PlanExport.formatName, records: before.records.map { rec in
+            var rec = rec
+            if rec.id == follower { rec.fields["follows"] = nil }
+            return rec
+        })
+        let own = try r.importPlan(eumsView)
+        #expect(own.updated == 1, "\(own)")
+        #expect(try r.tasks().first { $0.id == follower }?.follows == nil)
+    }
+
+    /// The review: a file from the other staff (it holds a record only they may see) whose
+    /// agenda item names a task that neither the file nor this replica holds (one of theirs,
+    /// deleted since) does not give this staff that task's id: the link is left out, counted.
+    @Test func theOtherStaffsLinksToTasksGoneAreLeftOut() throws {
+        let (r, _, area) = try makeReplica()
+        var theirs = taskFields(area, title: "IMS only")
+        theirs["releasable"] = .text("IMS")
+        let shared = RecordID.random(), gone = RecordID.random(), item = RecordID.random()
+        let report = try r.importPlan(plan([
+            exported(RecordID.random(), theirs), exported(shared, taskFields(area, title: "Shared")),
+            exported(RecordID.conference(number: 21), ["number": .text("21"), "date": .text("2024-05-14"), "host": .text("IMS"), "status": .text("planned")], kind: .conference),
+            exported(item, ["conference": .text("21"), "topic": .text("Both"), "tasks": .makeSet([shared, gone]),
+                            "position": .text(PositionKey.between(nil, nil)), "releasable": .text("both")], kind: .agendaItem),
+        ]))
+        #expect(report.otherStaffOnly == 1 && report.danglingLinks == 1, "\(report)")
+        #expect(try r.agenda(number: 21).first?.tasks == [shared])
     }
 
     /// A record already here keeps its own link to a record the file's staff alone may see:

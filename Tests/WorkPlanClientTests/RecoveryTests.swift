@@ -21,4 +21,16 @@ struct RecoveryTests {
         #expect(try r.db.read { try Int64.fetchAll($0, sql: "SELECT base_rev FROM set_aside") } == [0])
         #expect(try r.setAsideEdits().map(\.title) == ["a task"], "still kept and listed")
     }
+
+    /// The review: a record withdrawn from this staff is remembered so that an import leaves
+    /// it out; a restored store may hold it shared (a backup from before), and its full pull
+    /// withdraws again what is withdrawn: recovery forgets the old store's withdrawals.
+    @Test func recoveryForgetsTheOldStoresWithdrawals() throws {
+        let (r, _, _) = try makeReplica()
+        let withdrawn = RecordID.random()
+        try r.db.write { try ReplacedHere.withdrawn($0, record: withdrawn) }
+        #expect(try r.db.read { try ReplacedHere.withdrawnRecords($0) } == [withdrawn])
+        try r.beginRecovery(newStoreId: "restored")
+        #expect(try r.db.read { try ReplacedHere.withdrawnRecords($0) }.isEmpty)
+    }
 }

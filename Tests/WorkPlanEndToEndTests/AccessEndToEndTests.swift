@@ -347,10 +347,14 @@ struct AccessEndToEndTests {
         try s.ims.ok("area", "add", "Military Mobility")
         let withdrawn = try s.ims.run("add", "IMS task later withdrawn", "--area", "Military Mobility").firstLine
         let shared = try s.ims.run("add", "Kept shared", "--area", "Military Mobility", "--follows", withdrawn).firstLine
+        let other = try s.ims.run("add", "Another shared task", "--area", "Military Mobility").firstLine
         try s.converge()
         let stale = s.tmp.file("stale.json")
         try s.eums.ok("export", "--output", stale)
         try s.ims.ok("edit", withdrawn, "--releasable", "IMS")
+        // The review: a link changed after the export was shown as the file's, less the
+        // withdrawn task (none), not as the server's.
+        try s.ims.ok("edit", shared, "--follows", other)
         try s.converge(equal: [s.eums])
 
         let rebuilt = Officer(dir: s.tmp.child("rebuilt").path)
@@ -360,6 +364,7 @@ struct AccessEndToEndTests {
         let synced = try rebuilt.run("sync")
         #expect(synced.status == 0, "\(synced)")
         #expect(try rebuilt.json(TaskJSON.self, "show", shared).title == "Kept shared")
+        #expect(try rebuilt.json(TaskJSON.self, "show", shared).follows?.hasPrefix(other) == true, "the server's link")
         #expect(try rebuilt.run("show", withdrawn).status != 0)
         #expect(try rebuilt.ok("status").contains("refers to task \(withdrawn)"), "the link is kept, set aside")
         try rebuilt.ok("sync")

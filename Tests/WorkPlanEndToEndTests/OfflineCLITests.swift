@@ -96,6 +96,10 @@ struct OfflineCLITests {
             let r = try o.run(["area", "rename"] + args)
             #expect(r.status != 0 && r.stderr.contains(reason), "\(args): \(r)")
         }
+        // The review: the renamed area keeps its first name's id, so a new area of its new
+        // name got another id, and two areas bore one name.
+        let again = try o.run("area", "add", "military mobility & TRANSPORT")
+        #expect(again.status != 0 && again.stderr.contains("already has that name"), "\(again)")
         let add = try o.run("area", "add", "Military Mobility")
         #expect(add.status != 0 && add.stderr.contains("area Military Mobility & Transport (") && add.stderr.contains(") was created under that name and keeps its id"), "\(add)")
         // The round-trip tester: a rename to another area's first name said that area "already
