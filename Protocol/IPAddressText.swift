@@ -14,7 +14,10 @@ package enum IPAddressText {
         guard parts.count == 4 else { return nil }
         var out: [UInt8] = []
         for p in parts {
-            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }), let v = UInt8(p) else { return nil }
+            // No leading zero: the system's resolver reads "010" as octal (8), so a name or URL
+            // written so would reach another address than the one it shows (the review).
+            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }), p.count == 1 || p.first != "0",
+                  let v = UInt8(p) else { return nil }
             out.append(v)
         }
         return out

@@ -48,7 +48,7 @@ public enum ServerURL {
             if portText?.contains(":") == true { throw refuse("has an IPv6 address without brackets; write https://[ADDRESS]:PORT") }
             guard !host.isEmpty else { throw refuse("has no host; give https://HOST[:PORT]") }
             if IPAddressText.looksLikeIPv4(host) {
-                guard IPAddressText.ipv4(host) != nil else { throw refuse("has host '\(host)', which is not an IPv4 address (four numbers 0–255)") }
+                guard IPAddressText.ipv4(host) != nil else { throw refuse("has host '\(host)', which is not an IPv4 address (four numbers 0–255, without leading zeros)") }
             } else if !IPAddressText.isPlausibleHostName(host) {
                 throw refuse("has host '\(host)', which is not a host name (letters, digits, '-' and '.') or an IP address")
             }

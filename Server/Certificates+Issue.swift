@@ -19,7 +19,7 @@ extension CertificateAuthority {
             if let bytes = IPAddressText.bytes(name) {
                 (key, held) = ("\(bytes)", name)
             } else if IPAddressText.looksLikeIPv4(name) {
-                throw WorkPlanCertificateError("'\(name)' is not an IPv4 address (four numbers 0–255)")
+                throw WorkPlanCertificateError("'\(name)' is not an IPv4 address (four numbers 0–255, without leading zeros)")
             } else if IPAddressText.isPlausibleHostName(name) {
                 (key, held) = (name.lowercased(), name.lowercased())
             } else {

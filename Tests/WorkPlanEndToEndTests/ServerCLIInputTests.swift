@@ -171,7 +171,7 @@ struct ServerCLIInputTests {
         #expect(twice.stdout.hasSuffix("(server certificate for a.example, 10.0.0.5)\n"), "\(twice)")
         let bad = try CLI.run("workplan-server", ["init", "--dir", tmp.file("bad"), "--name", "999.1.1.1"])
         #expect(bad.status != 0, "\(bad)")
-        #expect(bad.stderr == "Error: '999.1.1.1' is not an IPv4 address (four numbers 0–255)\n", "\(bad)")
+        #expect(bad.stderr == "Error: '999.1.1.1' is not an IPv4 address (four numbers 0–255, without leading zeros)\n", "\(bad)")
         #expect(!FileManager.default.fileExists(atPath: tmp.file("bad")))
     }
 

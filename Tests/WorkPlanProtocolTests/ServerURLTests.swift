@@ -33,6 +33,8 @@ struct ServerURLTests {
         ("https://:8443", "has no host"),
         ("https:///", "has no host"),
         ("https://999.1.1.1", "has host '999.1.1.1', which is not an IPv4 address"),
+        // The review: the resolver reads 010 as octal 8, another address than the one shown.
+        ("https://010.0.0.5", "has host '010.0.0.5', which is not an IPv4 address (four numbers 0–255, without leading zeros)"),
         ("https://exa_mple.com", "has host 'exa_mple.com', which is not a host name"),
         ("https://::1:8443", "without brackets"),
         ("https://[::1", "without its closing ']'"),

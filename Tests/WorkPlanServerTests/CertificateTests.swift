@@ -44,15 +44,15 @@ struct CertificateTests {
     /// The black-box tester: `init --name a.example --name a.example` put the name in the
     /// certificate twice, and `--name 999.1.1.1` was taken as a DNS name.
     @Test func serverNamesAreCheckedAndHeldOnce() throws {
-        #expect(try CertificateAuthority.serverNames(["a.example", "A.Example", "10.0.0.5", "10.000.0.5", "::1", "0:0::1", "localhost"])
+        #expect(try CertificateAuthority.serverNames(["a.example", "A.Example", "10.0.0.5", "::1", "0:0::1", "localhost"])
                 == ["a.example", "10.0.0.5", "::1", "localhost"])
         let ca = try CertificateAuthority.create()
         let server = try ca.issueServerCertificate(names: ["a.example", "A.EXAMPLE", "127.0.0.1", "127.0.0.1"])
         let sans = try #require(try Certificate(pemEncoded: server.certificate).extensions.subjectAlternativeNames)
         #expect(Array(sans) == [.dnsName("a.example"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
-        for bad in ["999.1.1.1", "10.0.5", "1.2.3.4.5"] {
+        for bad in ["999.1.1.1", "10.0.5", "1.2.3.4.5", "010.0.0.5", "10.000.0.5"] {
             let error = #expect(throws: WorkPlanCertificateError.self) { try ca.issueServerCertificate(names: ["localhost", bad]) }
-            #expect(error?.description == "'\(bad)' is not an IPv4 address (four numbers 0–255)")
+            #expect(error?.description == "'\(bad)' is not an IPv4 address (four numbers 0–255, without leading zeros)")
         }
     }
 
