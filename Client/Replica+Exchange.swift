@@ -130,7 +130,7 @@ extension Replica {
             if withheld.leftOut.isEmpty {
                 (run.gone, report.danglingLinks) = try Self.linksToTasksGone(db, byKind)
             } else {
-                report.danglingLinks = try Self.droppingLinks(to: try Self.linksToTasksGone(db, byKind).gone, &byKind)
+                report.danglingLinks = Self.droppingLinks(to: try Self.linksToTasksGone(db, byKind).gone, &byKind)
             }
 
             for kind in Self.importOrder {
@@ -151,6 +151,10 @@ extension Replica {
                     Result<CheckedRecord, any Error> {
                         var fields = records[i].fields
                         if cut[records[i].id] != nil { fields["follows"] = nil }
+                        // The bad-input tester: "yesterday" was taken, and the import time used.
+                        guard TimeFormat.parse(records[i].createdAt) != nil else {
+                            throw WorkPlanError.invalid("created_at '\(records[i].createdAt)' is not a time (ISO 8601, as 2024-05-14T09:30:00Z)")
+                        }
                         let valid = try self.validRecord(kind, id: ids[i] ?? records[i].id, fields: fields)
                         // The record keeps the time it was first created (so a re-import is identical).
                         return CheckedRecord(valid: valid, create: Result {

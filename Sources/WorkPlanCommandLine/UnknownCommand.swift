@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// A command line naming a command that does not exist. argument-parser complains about
 /// whatever follows it instead (`workplan frobnicate --dir X` said "Unknown option
@@ -22,5 +23,20 @@ public enum UnknownCommand {
             path.append(word)
         }
         return nil
+    }
+
+    /// The message for `help WORD…` naming a command that does not exist: argument-parser
+    /// printed the general help and exited 0 (the bad-input tester).
+    public static func helpMessage(_ arguments: [String], root: any ParsableCommand.Type) -> String? {
+        guard arguments.first == "help" else { return nil }
+        return message(Array(arguments.dropFirst()), root: root)
+    }
+
+    /// Exits with status 64 and the message when `arguments` ask for help on a command that
+    /// does not exist; returns otherwise.
+    public static func exitIfHelpOnUnknown(_ arguments: [String], root: any ParsableCommand.Type) {
+        guard let text = helpMessage(arguments, root: root) else { return }
+        FileHandle.standardError.write(Data("Error: \(text)\n".utf8))
+        exit(64)
     }
 }

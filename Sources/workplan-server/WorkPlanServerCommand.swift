@@ -17,6 +17,7 @@ struct WorkPlanServerCommand: AsyncParsableCommand {
     /// escapes (`TerminalText`): messages quote what the administrator typed.
     static func main() async {
         ArgumentEncoding.exitUnlessText()
+        UnknownCommand.exitIfHelpOnUnknown(Array(CommandLine.arguments.dropFirst()), root: Self.self)
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

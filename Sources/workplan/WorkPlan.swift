@@ -25,6 +25,7 @@ struct WorkPlan: AsyncParsableCommand {
     /// is missing.
     static func main() async {
         ArgumentEncoding.exitUnlessText()
+        UnknownCommand.exitIfHelpOnUnknown(Array(CommandLine.arguments.dropFirst()), root: Self.self)
         do {
             var command = try parse(Array(CommandLine.arguments.dropFirst()))
             if var command = command as? any AsyncParsableCommand {

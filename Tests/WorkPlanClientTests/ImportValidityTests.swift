@@ -67,6 +67,19 @@ struct ImportValidityTests {
         #expect(try used.exportPlan() == before)
     }
 
+    /// The bad-input tester: `"created_at": "yesterday"` was taken (the import time used).
+    @Test func aCreatedAtThatIsNotATimeIsRefused() throws {
+        let (r, _, area) = try makeReplica()
+        let before = try r.exportPlan()
+        let e = #expect(throws: WorkPlanError.self) {
+            try r.importPlan(PlanExport(format: PlanExport.formatName, records: [
+                ExportedRecord(id: RecordID.random(), kind: .task, fields: taskFields(area), createdAt: "yesterday", createdBy: "a"),
+            ]))
+        }
+        #expect(e?.message.contains("created_at 'yesterday' is not a time") == true, "\(String(describing: e))")
+        #expect(try r.exportPlan() == before)
+    }
+
     /// An agenda item keeps the ids of tasks deleted since it covered them, so an export
     /// holds such links (the review: a replica's own export could not be imported again
     /// once refused). A task an agenda item covers that neither the file nor the replica

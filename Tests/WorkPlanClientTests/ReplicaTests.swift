@@ -40,7 +40,7 @@ struct ReplicaTests {
     @Test func migratesAnEmptyFile() throws {
         let tmp = try TemporaryDirectory()
         let path = tmp.child("empty.sqlite").path
-        FileManager.default.createFile(atPath: path, contents: Data())
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         let pool = try DatabasePool(path: path)
         try ReplicaSchema.migrator.migrate(pool)
         let tables = try pool.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
@@ -83,7 +83,7 @@ struct ReplicaTests {
     @Test func anInitStoppedBeforeItsSettingsIsFinishedByTheNextInit() throws {
         let tmp = try TemporaryDirectory()
         let folder = tmp.child("replica")
-        try withExtendedLifetime(try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")) {}
+        withExtendedLifetime(try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")) {}
         let file = try DatabaseQueue(path: Replica.databaseURL(in: folder).path)
         try file.write { try $0.execute(sql: "DELETE FROM setting") }
         try file.close()

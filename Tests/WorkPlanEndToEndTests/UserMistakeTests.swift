@@ -342,6 +342,10 @@ struct UserMistakeTests {
         #expect(sub.status == 64 && sub.stderr.contains("'workplan area frob' is not a command; the commands are: add, rename, list"), "\(sub)")
         let server = try CLI.run("workplan-server", ["usr", "list"])
         #expect(server.status == 64 && server.stderr.contains("'workplan-server usr' is not a command"), "\(server)")
+        // `help` on a command that does not exist printed the general help, exit 0.
+        let help = try CLI.run("workplan", ["help", "frobnicate"])
+        #expect(help.status == 64 && help.stderr.contains("'workplan frobnicate' is not a command"), "\(help)")
+        #expect(try CLI.run("workplan", ["help", "area"]).status == 0, "help on a command still prints it")
         // Mistakes after a real command keep argument-parser's own message.
         let option = try CLI.run("workplan", ["list", "--bogus", "--dir", "/nonexistent"])
         #expect(option.status == 64 && option.stderr.contains("Unknown option '--bogus'"), "\(option)")
