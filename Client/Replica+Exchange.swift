@@ -127,10 +127,11 @@ extension Replica {
             // A file from the other staff (it holds records only they may see) may link to
             // tasks of theirs deleted since, whose ids this staff must not get: such links are
             // left out and counted, as before (the review).
+            let gone = try Self.linksToTasksGone(db, byKind)
             if withheld.leftOut.isEmpty {
-                (run.gone, report.danglingLinks) = try Self.linksToTasksGone(db, byKind)
+                (run.gone, report.danglingLinks) = gone
             } else {
-                report.danglingLinks = Self.droppingLinks(to: try Self.linksToTasksGone(db, byKind).gone, &byKind)
+                report.danglingLinks = Self.droppingLinks(to: gone.gone, &byKind)
             }
 
             for kind in Self.importOrder {
@@ -175,7 +176,7 @@ extension Replica {
                                 fields = Self.keepingLinks(fields, unlinked, of: existing, leftOut: withheld.leftOut)
                             }
                             fields = try Self.keepingOwnStaffLinks(db, fields, of: existing, staff: me.staff, inFile: fileIDs)
-                            fields = Self.notLinkingAnew(fields, to: run.gone, of: existing)
+                            fields = Self.linksToTasksGone(fields, gone.gone, of: existing)
                             // A link that closes a loop is not made here either: the task keeps its own.
                             if let loop = cut[records[i].id] {
                                 let wanted = fields["follows"]?.text.flatMap(RecordID.parse)
@@ -264,18 +265,22 @@ extension Replica {
         return dropped
     }
 
-    /// `fields` (of a record already here) without the links to tasks gone (`linksToTasksGone`)
-    /// that the record does not have: kept as they are on a record the import creates, such a
-    /// link is not added to one here (the server would refuse a link to a task it never had).
-    static func notLinkingAnew(_ fields: [String: FieldValue], to gone: Set<String>, of existing: StoredRecord) -> [String: FieldValue] {
+    /// `fields` (of a record already here) with its own links to tasks gone
+    /// (`linksToTasksGone`) as the record has them: such a link is not added to a record here
+    /// (the server would refuse a link to a task it never had), and one the record has is not
+    /// taken away because the file left it out (`droppingLinks`: an edit nobody made).
+    static func linksToTasksGone(_ fields: [String: FieldValue], _ gone: Set<String>, of existing: StoredRecord) -> [String: FieldValue] {
         guard !gone.isEmpty else { return fields }
         var fields = fields
         for name in LinkRules.fields(of: existing.kind) {
-            guard let value = fields[name] else { continue }
-            let has = Set(existing[name].elements + [existing[name].text].compactMap { $0 })
+            let has = existing[name].elements + [existing[name].text].compactMap { $0 }
             if existing.kind.field(name)?.isSet == true {
-                fields[name] = .set(value.elements.filter { !gone.contains($0) || has.contains($0) })
-            } else if let target = value.text, gone.contains(target), !has.contains(target) {
+                guard let value = fields[name] else { continue }
+                let inFile = value.elements.filter { !gone.contains($0) || has.contains($0) }
+                fields[name] = .set(inFile + has.filter { gone.contains($0) && !inFile.contains($0) })
+            } else if let own = existing[name].text, gone.contains(own), (fields[name] ?? .null) == .null {
+                fields[name] = existing[name]
+            } else if let target = fields[name]?.text, gone.contains(target), !has.contains(target) {
                 fields[name] = existing[name]
             }
         }

@@ -186,6 +186,23 @@ struct ImportTests {
         ]))
         #expect(report.otherStaffOnly == 1 && report.danglingLinks == 1, "\(report)")
         #expect(try r.agenda(number: 21).first?.tasks == [shared])
+
+        // An item here that covers a task deleted since keeps it when the other staff's file,
+        // which leaves such links out, is imported: no removal edit nobody made.
+        let ours = RecordID.random()
+        let mine = try r.createRecord(.task, fields: taskFields(area, title: "Ours, deleted later"))
+        _ = try r.createRecord(.agendaItem, id: ours, fields: ["conference": .text("21"), "topic": .text("Ours"), "tasks": .makeSet([shared, mine]),
+                                                               "position": .text(PositionKey.between(PositionKey.between(nil, nil), nil)), "releasable": .text("both")])
+        try r.db.write { try $0.execute(sql: "UPDATE task SET deleted = 1 WHERE id = ?", arguments: [mine]) }  // as a synced delete leaves it
+        let pending = try pendingOps(r).count
+        let again = try r.importPlan(plan([
+            exported(RecordID.random(), theirs), exported(shared, taskFields(area, title: "Shared")),
+            exported(ours, ["conference": .text("21"), "topic": .text("Ours"), "tasks": .makeSet([shared, mine]),
+                            "position": .text(PositionKey.between(PositionKey.between(nil, nil), nil)), "releasable": .text("both")], kind: .agendaItem),
+        ]))
+        #expect(again.updated == 0, "\(again)")
+        #expect(Set(try r.agenda(number: 21).first { $0.id == ours }?.tasks ?? []) == [shared, mine])
+        #expect(try pendingOps(r).count == pending, "nothing queued")
     }
 
     /// A record already here keeps its own link to a record the file's staff alone may see:
