@@ -96,8 +96,7 @@ extension Replica {
             // The field of each conflict opened: its end names the field too, also when the
             // resolution (a "keep theirs") carried none.
             var conflictField: [String: String] = [:]
-            for body in try String.fetchAll(db, sql: "SELECT body FROM history WHERE record = ? ORDER BY seq", arguments: [id]) {
-                let c = try JSONText.decode(Change.self, body)
+            for c in try Self.pulledChanges(db, record: id) {
                 if let opened = c.conflict { conflictField[opened.id] = opened.field }
                 out.append(HistoryEntry(seq: c.seq, record: c.record, event: c.event.rawValue, action: c.action?.rawValue,
                                         field: c.field ?? c.conflict?.field ?? c.resolved?.lazy.compactMap { conflictField[$0] }.first,
@@ -114,6 +113,12 @@ extension Replica {
             }
             return out
         }
+    }
+
+    /// Every change of `record` in the pulled change stream, oldest first (conflicts too).
+    static func pulledChanges(_ db: Database, record: String) throws -> [Change] {
+        try String.fetchAll(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq"), arguments: [record])
+            .map { try JSONText.decode(Change.self, $0) }
     }
 
     /// Up to `limit` ids starting with `prefix` (lower case) that the pulled change stream

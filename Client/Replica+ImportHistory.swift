@@ -35,8 +35,7 @@ extension Replica {
     /// creates, restores and snapshots.
     static func formerValues(_ db: Database, record: String) throws -> [String: Set<FieldValue>] {
         var out = try ReplacedHere.values(db, record: record)
-        for body in try String.fetchAll(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq"), arguments: [record]) {
-            let c = try JSONText.decode(Change.self, body)
+        for c in try pulledChanges(db, record: record) {
             guard c.event == .change || c.event == .snapshot else { continue }
             // An empty field is written as no value at all.
             if let field = c.field, [.set, .add, .remove].contains(c.action) {

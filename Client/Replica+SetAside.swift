@@ -184,11 +184,7 @@ extension Replica {
         guard let field = op.field else { return false }
         if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND field = ? AND action IN ('set', 'restore') AND at > ?)",
                              arguments: [op.record, field, op.at]) == true { return true }
-        for body in try String.fetchAll(db, sql: "SELECT body FROM history WHERE record = ? ORDER BY seq", arguments: [op.record]) {
-            let change = try JSONText.decode(Change.self, body)
-            if change.field == field, change.user == author, change.at > op.at { return true }
-        }
-        return false
+        return try pulledChanges(db, record: op.record).contains { $0.field == field && $0.user == author && $0.at > op.at }
     }
 
     /// Sets aside the waiting operations of batch `id` that refer to a record this replica
@@ -302,8 +298,7 @@ extension Replica {
     /// history replayed (nil when none of it was pulled).
     static func pulledValue(_ db: Database, _ record: String, _ field: String) throws -> FieldValue? {
         var value: FieldValue?
-        for body in try String.fetchAll(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq"), arguments: [record]) {
-            let c = try JSONText.decode(Change.self, body)
+        for c in try pulledChanges(db, record: record) {
             switch (c.event, c.action) {
             case (.snapshot, _), (.change, .create?):
                 value = c.fields?[field] ?? .null
