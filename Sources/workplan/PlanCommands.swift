@@ -173,12 +173,13 @@ struct Edit: ReplicaCommand {
         edits += addTags.map { .add("tags", $0.trimmingWhitespace()) }
         edits += removeTags.map { .remove("tags", $0.trimmingWhitespace()) }
         guard !edits.isEmpty else { throw WorkPlanError.invalid("nothing to change: give at least one option (see 'workplan edit --help')") }
-        let releasableBefore = try replica.taskView(id: taskID).releasable
+        // Read only when the edit may change it (a task view reads the notes too).
+        let releasableBefore = fields.releasable == nil ? nil : try replica.taskView(id: taskID).releasable
         let n = try replica.edit(.task, id: taskID, edits)
         // Counted as changes: a tag added and another removed are two changes of one field.
         Output.line(n == 0 ? "task \(RecordID.short(taskID)) unchanged" : "task \(RecordID.short(taskID)) updated (\(n) change\(n == 1 ? "" : "s"))")
-        let releasableNow = try replica.taskView(id: taskID).releasable
-        if releasableNow != releasableBefore, let only = Staff(parsing: releasableNow), let other = Staff.allCases.first(where: { $0 != only }) {
+        if let releasableBefore, case let releasableNow = try replica.taskView(id: taskID).releasable,
+           releasableNow != releasableBefore, let only = Staff(parsing: releasableNow), let other = Staff.allCases.first(where: { $0 != only }) {
             // A withdrawal: said plainly, as the README promises.
             Output.line("task \(RecordID.short(taskID)) is now releasable to \(only.rawValue) only: the next sync takes it, with its notes, from \(other.rawValue)'s copies")
         }
