@@ -176,7 +176,7 @@ extension Replica {
                                 fields = Self.keepingLinks(fields, unlinked, of: existing, leftOut: withheld.leftOut)
                             }
                             fields = try Self.keepingOwnStaffLinks(db, fields, of: existing, staff: me.staff, inFile: fileIDs)
-                            fields = Self.linksToTasksGone(fields, gone.gone, of: existing)
+                            fields = Self.keepingLinksToTasksGone(fields, gone.gone, of: existing)
                             // A link that closes a loop is not made here either: the task keeps its own.
                             if let loop = cut[records[i].id] {
                                 let wanted = fields["follows"]?.text.flatMap(RecordID.parse)
@@ -269,7 +269,7 @@ extension Replica {
     /// (`linksToTasksGone`) as the record has them: such a link is not added to a record here
     /// (the server would refuse a link to a task it never had), and one the record has is not
     /// taken away because the file left it out (`droppingLinks`: an edit nobody made).
-    static func linksToTasksGone(_ fields: [String: FieldValue], _ gone: Set<String>, of existing: StoredRecord) -> [String: FieldValue] {
+    static func keepingLinksToTasksGone(_ fields: [String: FieldValue], _ gone: Set<String>, of existing: StoredRecord) -> [String: FieldValue] {
         guard !gone.isEmpty else { return fields }
         var fields = fields
         for name in LinkRules.fields(of: existing.kind) {

@@ -26,8 +26,7 @@ public enum ArgumentEncoding {
     /// standard error, and exit status 64 (a usage error, as argument-parser's).
     public static func exitUnlessText() {
         guard let reason = refusal(arguments()) else { return }
-        FileHandle.standardError.write(Data("Error: \(reason)\n".utf8))
-        exit(64)
+        exitWithUsageError(reason)
     }
 
     /// `word` with every byte that is not printable ASCII shown as \xNN, so the bad bytes

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 
 /// A command line naming a command that does not exist. argument-parser complains about
 /// whatever follows it instead (`workplan frobnicate --dir X` said "Unknown option
@@ -36,7 +35,6 @@ public enum UnknownCommand {
     /// does not exist; returns otherwise.
     public static func exitIfHelpOnUnknown(_ arguments: [String], root: any ParsableCommand.Type) {
         guard let text = helpMessage(arguments, root: root) else { return }
-        FileHandle.standardError.write(Data("Error: \(text)\n".utf8))
-        exit(64)
+        exitWithUsageError(text)
     }
 }
