@@ -14,7 +14,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Which groups: local, store, floor, transport, sync (comma-separated).") var only: String = "local,store,floor,transport,sync"
     @Option(help: ArgumentHelp("Only edits every tenth task of the replica in this folder, as the 10% sync does (for profiling one sync by hand).", visibility: .hidden))
     var editTenth: String?
-    @Option(help: ArgumentHelp("Which tenth --edit-tenth edits (0-9).", visibility: .hidden)) var round: Int = 0
+    @Option(help: ArgumentHelp("Which tenth --edit-tenth edits (its last digit), and which status it sets.", visibility: .hidden)) var round: Int = 0
 
     func run() async throws {
         if let editTenth { return try SyncBench.editEveryTenthTask(in: editTenth, round: round) }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import WorkPlanClient
 import WorkPlanProtocol
 import WorkPlanServer
@@ -15,6 +16,7 @@ struct StoreBench {
         for n in sizes {
             FileHandle.standardError.write(Data("store, \(n) tasks\n".utf8))
             var encode: [Double] = [], decode: [Double] = [], validate: [Double] = [], apply: [Double] = [], page: [Double] = [], read: [Double] = []
+            var sets: [Double] = [], setCount = 0
             for i in 0..<3 {
                 let path = work.appendingPathComponent("store-\(n)-\(i).sqlite").path
                 let store = try ServerStore(path: path, create: true)
@@ -38,6 +40,9 @@ struct StoreBench {
                     }
                 })
                 read.append(try timed { for p in pages { _ = try WireDecoding.pullResponse(p) } })
+                let edits = try await Self.statusSets(in: store)
+                setCount = edits.reduce(0) { $0 + $1.ops.count }
+                sets.append(try await timedAsync { for r in edits { _ = try await store.push(r, user: user) } })
                 try store.close()
             }
             table.add("push: client encodes the batches", n: n, samples: encode, target: "")
@@ -46,6 +51,23 @@ struct StoreBench {
             table.add("push: store validates and applies", n: n, samples: apply, target: "")
             table.add("pull: store writes the pages (+ decode)", n: n, samples: page, target: "")
             table.add("pull: client decodes the pages", n: n, samples: read, target: "")
+            table.add("push: store applies \(setCount) status sets", n: n, samples: sets, target: "")
+        }
+    }
+
+    /// A status set of every tenth task, each on the task's current rev, in batches of
+    /// `Limits.clientBatchOps`: the server's side of the 10% sync, without TLS.
+    static func statusSets(in store: ServerStore) async throws -> [PushRequest] {
+        let tasks = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, rev FROM records WHERE kind = 'task' ORDER BY rowid")
+                .map { ($0[0] as String, $0[1] as Int64) }
+        }
+        let ops = stride(from: 0, to: tasks.count, by: 10).map { i in
+            PlanOperation(record: tasks[i].0, kind: .task, action: .set, field: "status", value: .text("done"),
+                          baseRev: tasks[i].1, at: 0)
+        }
+        return stride(from: 0, to: ops.count, by: Limits.clientBatchOps).map {
+            PushRequest(batchId: RecordID.random(), ops: Array(ops[$0..<min($0 + Limits.clientBatchOps, ops.count)]))
         }
     }
 }

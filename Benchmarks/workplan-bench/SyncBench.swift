@@ -139,7 +139,7 @@ struct SyncBench {
     static func editEveryTenthTask(in dir: String, round: Int) throws {
         let replica = try Replica.open(in: URL(fileURLWithPath: dir))
         let statuses = ["in-progress", "blocked", "done"]
-        for (i, t) in try replica.tasks().enumerated() where i % 10 == round {
+        for (i, t) in try replica.tasks().enumerated() where i % 10 == round % 10 {
             try replica.edit(.task, id: t.id, [.set("status", .text(statuses[(i + round) % 3]))])
         }
     }
