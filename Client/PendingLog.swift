@@ -59,39 +59,65 @@ enum PendingLog {
     /// lowercases the name each time, a measurable cost over a 2500-entry batch).
     static let entryColumns = "seq, op_id, record, kind, action, field, base_rev, resolves, at, author, batch, value, fields"
 
-    /// An entry from a row of `entryColumns`, or of its first ten columns (`withValues: false`:
+    /// An entry from a row of `entryColumns`, or of its first eleven columns (`withValues: false`:
     /// the operation's value and fields are left out).
     static func entry(from row: Row, withValues: Bool = true) throws -> Entry {
         let resolvesText: String? = row[7]
         let valueText: String? = withValues ? row[11] : nil
         let fieldsText: String? = withValues ? row[12] : nil
+        return try entry(seq: row[0], id: row[1], record: row[2], kind: row[3], action: row[4], field: row[5],
+                         baseRev: row[6], resolves: resolvesText, at: row[8], author: row[9], batch: row[10],
+                         value: valueText, fields: fieldsText)
+    }
+
+    /// `entry(from:withValues:)` from a row read straight from SQLite (`Statement.forEachRow`):
+    /// a GRDB `Row` copies and boxes every column first, which cost about as much as
+    /// decoding the entries of a 2500-operation batch.
+    static func entry(from row: SQLRow, withValues: Bool = true) throws -> Entry {
+        try entry(seq: row.int(0), id: row.text(1), record: row.text(2), kind: row.text(3), action: row.text(4),
+                  field: row.optionalText(5), baseRev: row.int(6), resolves: row.optionalText(7), at: row.int(8),
+                  author: row.text(9), batch: row.optionalText(10),
+                  value: withValues ? row.optionalText(11) : nil, fields: withValues ? row.optionalText(12) : nil)
+    }
+
+    private static func entry(seq: Int64, id: String, record: String, kind: String, action: String, field: String?,
+                              baseRev: Int64, resolves: String?, at: Int64, author: String, batch: String?,
+                              value: String?, fields: String?) throws -> Entry {
         let op = PlanOperation(
-            id: row[1], record: row[2],
-            kind: RecordKind(rawValue: row[3]) ?? .task,
-            action: Action(rawValue: row[4]) ?? .set,
-            field: row[5],
-            value: try valueText.map { try JSONText.decode(FieldValue.self, $0) },
-            fields: try fieldsText.map { try JSONText.decode([String: FieldValue].self, $0) },
-            baseRev: row[6],
-            resolves: try resolvesText.map { try JSONText.decode([String].self, $0) },
-            at: row[8])
-        return Entry(seq: row[0], op: op, author: row[9], batch: row[10])
+            id: id, record: record,
+            kind: RecordKind(rawValue: kind) ?? .task,
+            action: Action(rawValue: action) ?? .set,
+            field: field,
+            value: try value.map { try JSONText.decode(FieldValue.self, $0) },
+            fields: try fields.map { try JSONText.decode([String: FieldValue].self, $0) },
+            baseRev: baseRev,
+            resolves: try resolves.map { try JSONText.decode([String].self, $0) },
+            at: at)
+        return Entry(seq: seq, op: op, author: author, batch: batch)
+    }
+
+    /// The entries read by `sql` (a statement of `entryColumns`, or of their first eleven
+    /// when `withValues` is false), in its order.
+    private static func fetch(_ db: Database, _ sql: String, _ arguments: [String], withValues: Bool = true) throws -> [Entry] {
+        var out: [Entry] = []
+        try db.cachedStatement(sql: sql).forEachRow(arguments.map(SQLArgument.text)) { out.append(try entry(from: $0, withValues: withValues)) }
+        return out
     }
 
     /// Entries matching a condition, oldest first.
-    static func entries(_ db: Database, where clause: String = "1", arguments: StatementArguments = [], limit: Int? = nil) throws -> [Entry] {
+    static func entries(_ db: Database, where clause: String = "1", arguments: [String] = [], limit: Int? = nil) throws -> [Entry] {
         let lim = limit.map { " LIMIT \($0)" } ?? ""
         // A condition on one record reads through the record index: left to itself, SQLite
         // walked the whole log in seq order to save a sort (28 ms an edit at 50k pending).
         let index = clause.hasPrefix("record = ?") ? " INDEXED BY pending_record" : ""
-        return try Row.fetchAll(db.cachedStatement(sql: "SELECT \(entryColumns) FROM pending\(index) WHERE \(clause) ORDER BY seq\(lim)"), arguments: arguments).map { try entry(from: $0) }
+        return try fetch(db, "SELECT \(entryColumns) FROM pending\(index) WHERE \(clause) ORDER BY seq\(lim)", arguments)
     }
 
     /// The operations of a batch without their values (what applying a push reply needs;
     /// decoding every create's fields again would dominate a large first push).
     static func headers(_ db: Database, batch: String) throws -> [Entry] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, op_id, record, kind, action, field, base_rev, resolves, at, author, batch FROM pending WHERE batch = ? ORDER BY seq"),
-                         arguments: [batch]).map { try entry(from: $0, withValues: false) }
+        try fetch(db, "SELECT seq, op_id, record, kind, action, field, base_rev, resolves, at, author, batch FROM pending WHERE batch = ? ORDER BY seq",
+                  [batch], withValues: false)
     }
 
     /// The not-yet-sent operations on one record (and field), newest first.
