@@ -68,8 +68,21 @@ package enum IPAddressText {
         !text.isEmpty && text.allSatisfy { $0 == "." || ($0.isASCII && $0.isNumber) }
     }
 
+    /// Letters, digits, '-' and '.', in parts of at least one character.
     package static func isPlausibleHostName(_ text: String) -> Bool {
         !text.isEmpty && text.count <= 253 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }
-            && !text.hasPrefix(".") && !text.hasPrefix("-")
+            && !text.hasPrefix(".") && !text.hasPrefix("-") && !text.hasSuffix(".") && !text.contains("..")
+    }
+
+    /// What is wrong with the dots of a name made of host-name characters, as words that
+    /// follow the name, or nil. A final dot (an absolute DNS name) has its own hint:
+    /// certificates and their checks name hosts without it, so `localhost.` matched no
+    /// certificate, and the message about that suggested making one for `localhost.`.
+    package static func misplacedDot(_ text: String) -> String? {
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }),
+              !text.hasPrefix("."), !text.hasPrefix("-") else { return nil }
+        if text.hasSuffix(".") { return "ends with a dot: write \(text.dropLast()) without it" }
+        if text.contains("..") { return "has two dots in a row" }
+        return nil
     }
 }

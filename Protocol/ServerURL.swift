@@ -50,7 +50,8 @@ public enum ServerURL {
             if IPAddressText.looksLikeIPv4(host) {
                 guard IPAddressText.ipv4(host) != nil else { throw refuse("has host '\(host)', which is not an IPv4 address (four numbers 0–255, without leading zeros)") }
             } else if !IPAddressText.isPlausibleHostName(host) {
-                throw refuse("has host '\(host)', which is not a host name (letters, digits, '-' and '.') or an IP address")
+                throw refuse("has host '\(host)', which " + (IPAddressText.misplacedDot(host)
+                             ?? "is not a host name (letters, digits, '-' and '.') or an IP address"))
             }
         }
 

@@ -23,7 +23,7 @@ extension CertificateAuthority {
             } else if IPAddressText.isPlausibleHostName(name) {
                 (key, held) = (name.lowercased(), name.lowercased())
             } else {
-                throw WorkPlanCertificateError("'\(name)' is neither a host name nor an IP address")
+                throw WorkPlanCertificateError("'\(name)' " + (IPAddressText.misplacedDot(name) ?? "is neither a host name nor an IP address"))
             }
             if seen.insert(key).inserted { out.append(held) }
         }

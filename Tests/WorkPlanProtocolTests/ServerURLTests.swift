@@ -36,6 +36,10 @@ struct ServerURLTests {
         // The review: the resolver reads 010 as octal 8, another address than the one shown.
         ("https://010.0.0.5", "has host '010.0.0.5', which is not an IPv4 address (four numbers 0–255, without leading zeros)"),
         ("https://exa_mple.com", "has host 'exa_mple.com', which is not a host name"),
+        // The review: a final dot passed here, then no certificate covered the name, and the
+        // message about that suggested making a server for `localhost.`.
+        ("https://localhost.:8443", "has host 'localhost.', which ends with a dot: write localhost without it"),
+        ("https://a..example", "has host 'a..example', which has two dots in a row"),
         ("https://::1:8443", "without brackets"),
         ("https://[::1", "without its closing ']'"),
         ("https://[::1]x", "only :PORT may follow"),

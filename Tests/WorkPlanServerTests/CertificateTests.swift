@@ -54,6 +54,11 @@ struct CertificateTests {
             let error = #expect(throws: WorkPlanCertificateError.self) { try ca.issueServerCertificate(names: ["localhost", bad]) }
             #expect(error?.description == "'\(bad)' is not an IPv4 address (four numbers 0–255, without leading zeros)")
         }
+        for (bad, problem) in [("localhost.", "ends with a dot: write localhost without it"), ("a..example", "has two dots in a row"),
+                               ("exa_mple.", "is neither a host name nor an IP address")] {
+            let error = #expect(throws: WorkPlanCertificateError.self) { try ca.issueServerCertificate(names: [bad]) }
+            #expect(error?.description == "'\(bad)' \(problem)")
+        }
     }
 
     @Test func initWritesPrivateKeysAndRefusesToOverwrite() throws {
