@@ -15,7 +15,8 @@ struct Brief: ReplicaCommand {
 
     func validate() throws {
         try checkConferenceNumber(conference)
-        guard ["md", "html"].contains(format) else {
+        // In any case, as `export --format` and every other value of a fixed list.
+        guard ["md", "html"].contains(format.lowercased()) else {
             throw ValidationError("unknown format '\(format)'; use md or html")
         }
         if let output, output.isEmpty { throw ValidationError("--output needs a file name") }
@@ -24,7 +25,7 @@ struct Brief: ReplicaCommand {
     func run(_ replica: Replica) async throws {
         guard let number = Int(conference) else { throw WorkPlanError.invalid("'\(conference)' is not a conference number") }
         let brief = try replica.brief(conference: number)
-        let text = format == "html" ? BriefHTML.render(brief) : BriefMarkdown.render(brief)
+        let text = format.lowercased() == "html" ? BriefHTML.render(brief) : BriefMarkdown.render(brief)
         guard let output else { return Output.line(text) }
         try Output.write(Data(text.utf8), to: output, besides: options.folder)
         Output.note("brief for conference \(number) written to \(output)")

@@ -148,6 +148,8 @@ struct BriefCLITests {
         let html = try p.o.ok("brief", "--conference", "21", "--format", "html")
         #expect(html.contains("Gender focal point network <b class=\"only\">[EUMS only]</b>"))
         #expect(html.contains("<b class=\"only\">[EUMS only]</b> EUMS internal: budget line 4"))
+        // As every other fixed value, the format in any case (it was refused in capitals).
+        #expect(try p.o.ok("brief", "--conference", "21", "--format", "HTML").contains("Gender focal point network <b class=\"only\">[EUMS only]</b>"))
     }
 
     /// Tester, 2026-11-30: the guidance and notes lost their line breaks in the brief.
