@@ -150,6 +150,13 @@ extension Replica {
             // top). Raising them to the record's rev made that pull skip changes, and later
             // edits here conflict with no one.
             _ = try table.setFirstRevs(db, id: op.record, to: 0)
+            // But when the server's create was pulled while this one waited (it arrived
+            // beneath it), no later pull brings it again: each field in conflict shows the
+            // server's value now, as a set in conflict does. (The kill-soak tester: the
+            // officer's refused value stayed for good, also after `resolve --theirs`.)
+            for conflict in result.conflicts ?? [] where conflict.type == .edit && conflict.record == op.record {
+                try showCurrentValue(db, of: conflict, table: table, othersWaiting: othersWaiting)
+            }
         case .set, .add, .remove:
             if result.conflicts?.first?.type == .editDeleted {
                 try table.remove(db, id: op.record)
@@ -177,6 +184,22 @@ extension Replica {
             }
         case .restore, .resolve:
             break
+        }
+    }
+
+    /// Shows a conflict's current value (the server's) in the view, at its rev, under the
+    /// officer's other edits of the field still waiting. Nothing when the field here is at a
+    /// later rev already.
+    private func showCurrentValue(_ db: Database, of conflict: Conflict, table: RecordTable, othersWaiting: Bool) throws {
+        guard var r = try table.fetchRevs(db, id: conflict.record), r.of(conflict.field) <= conflict.currentRev else { return }
+        r.raise(conflict.field, to: conflict.currentRev)
+        r.rev = max(r.rev, conflict.currentRev)
+        let server = conflict.current
+        if othersWaiting, try PendingLog.hasPending(db, record: conflict.record, field: conflict.field) {
+            try PendingLog.setServerValue(db, record: conflict.record, field: conflict.field, server)
+            try table.update(db, id: conflict.record, r, field: conflict.field, value: .some(try viewValue(db, conflict.record, conflict.field, server)))
+        } else {
+            try table.update(db, id: conflict.record, r, field: conflict.field, value: .some(server == .null ? nil : server))
         }
     }
 
