@@ -7,11 +7,19 @@ extension Replica {
     /// Applies one pulled page and moves the cursor, in one transaction (DESIGN.md rule 4):
     /// a crash mid-pull resumes where it stopped, and a replayed change is a no-op
     /// (`MergeRules.pulledChangeApplies`). `acknowledged`: seqs of this replica's own field
-    /// edits whose acceptance is already stored (`PushSummary.acknowledged`).
-    func applyPull(_ page: PullResponse, acknowledged: Set<Int64> = []) throws -> PullSummary {
+    /// edits whose acceptance is already stored (`PushSummary.acknowledged`). `cursor`: the
+    /// cursor the page was asked after; when the replica's cursor has moved since (another
+    /// `workplan sync` of this replica applied pages meanwhile), nothing is applied and the
+    /// summary says `stale` (applied twice, every change of the page was kept twice in the
+    /// history: the kill-soak tester).
+    func applyPull(_ page: PullResponse, after cursor: Int64? = nil, acknowledged: Set<Int64> = []) throws -> PullSummary {
         try db.write { db in
             var summary = PullSummary()
             let me = try Settings.load(from: db)
+            if let cursor, me.cursor != cursor {
+                summary.stale = true
+                return summary
+            }
             // Records deleted here before they ever synced (`ReplacedHere.deleteAgain`).
             let deletedHere = try ReplacedHere.deletedRecords(db)
             var deleteAgain: [(RecordKind, String, Int64)] = []
@@ -230,4 +238,6 @@ public struct PullSummary: Sendable {
     public var setAside = 0
     /// Edits set aside earlier that went back to the pending log (their record shared again).
     public var returned = 0
+    /// The page was not applied: the replica's cursor had moved since it was asked for.
+    public var stale = false
 }

@@ -244,12 +244,14 @@ public struct SyncEngine: Sendable {
             FaultInjection.point("before-pull-apply")
             let summary: PullSummary
             do {
-                summary = try replica.applyPull(page, acknowledged: report.acknowledged)
+                summary = try replica.applyPull(page, after: cursor, acknowledged: report.acknowledged)
             } catch {
                 _ = await ahead?.response.result
                 throw error
             }
             trace.lap("pull: apply")
+            // Another sync of this replica moved the cursor: ask again after where it is now.
+            if summary.stale { continue }
             report.pulled += summary.applied
             report.withdrawn += summary.withdrawn
             report.setAside += summary.setAside
