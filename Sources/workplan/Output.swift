@@ -133,6 +133,10 @@ enum Output {
                 error("the replica file is damaged (\(e.message ?? "malformed")); run 'workplan recover' (see docs/operations.md)")
             } else if e.resultCode == .SQLITE_READONLY || e.resultCode == .SQLITE_CANTOPEN {
                 error("the replica file cannot be \(e.resultCode == .SQLITE_READONLY ? "written" : "opened"): check the permissions of the replica folder and of its replica.sqlite files (\(e.message ?? "\(e.resultCode)"))")
+            } else if e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {
+                // Another process held the replica's write lock past the 10-second wait: a
+                // long sync, or one stopped (Ctrl-Z). The transaction that waited wrote nothing.
+                error("another workplan command has been using this replica for more than 10 seconds (a sync, perhaps, or one stopped with Ctrl-Z); nothing half-done was written: try again when it has finished")
             } else {
                 error("the replica database failed: \(e.message ?? "\(e.resultCode)")")
             }

@@ -37,6 +37,28 @@ struct UserMistakeTests {
         #expect(help.status == 0 && help.stdout.contains("USAGE"), "\(help)")
     }
 
+    /// The kill-soak tester: with a sync stopped (Ctrl-Z) while it held the replica's write
+    /// lock, an edit waited 10 seconds and said "the replica database failed: database is
+    /// locked", which reads like damage. It says what holds the replica, and that nothing
+    /// half-done was written. (This test waits out the 10 seconds.)
+    @Test func anEditWhileAnotherProcessHoldsTheReplicaSaysSo() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let before = try o.ok("export")
+        let holder = try DatabaseQueue(path: URL(fileURLWithPath: o.dir).appendingPathComponent("replica.sqlite").path)
+        let r = try holder.inDatabase { db -> CLI.Result in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            defer { try? db.execute(sql: "ROLLBACK") }
+            return try o.run("area", "add", "Gender Perspectives")
+        }
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("another workplan command has been using this replica for more than 10 seconds"), "\(r)")
+        #expect(r.stderr.contains("nothing half-done was written"), "\(r)")
+        #expect(!r.stderr.contains("database failed"), "\(r)")
+        try holder.close()
+        #expect(try o.ok("export") == before)
+    }
+
     @Test func exportAndBriefNeverWriteOverTheReplicasOwnFiles() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
