@@ -29,18 +29,20 @@ extension Replica {
         var pendingBases: [String: [String: Int64]]?
     }
 
-    static let recoveryKey = "recovery_plan"
-
     /// Whether a recovery was started and not finished.
     func recoveryPending() throws -> Bool {
-        try db.read { try String.fetchOne($0, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.recoveryKey]) != nil }
+        try db.read { try Self.recoveryPending($0) }
+    }
+
+    static func recoveryPending(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM recovery)") ?? false
     }
 
     /// Step 1, one transaction: remember what is held, forget everything that came from the
     /// old store (records, revs, history, conflicts, cursor, pending operations).
     func beginRecovery(newStoreId: String) throws {
         try db.write { db in
-            if try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.recoveryKey]) != nil { return }
+            if try Self.recoveryPending(db) { return }
             var held = HeldPlan(records: [], deleted: [], known: [], revs: [:], firstSeq: [:], lastSeq: [:],
                                 pendingCreates: [], pendingBases: [:])
             for kind in Self.importOrder {
@@ -79,7 +81,8 @@ extension Replica {
             // overwrite it unseen. Against rev 0 they meet the restored store as a create's
             // values would: equal ones merge, different ones become conflicts.
             try db.execute(sql: "UPDATE set_aside SET base_rev = 0")
-            try Settings.store([Self.recoveryKey: JSONText.encode(held), "cursor": "0", "store_id": newStoreId], in: db)
+            try db.execute(sql: "INSERT INTO recovery (id, plan) VALUES (1, ?)", arguments: [JSONText.encode(held)])
+            try Settings.store(["cursor": "0", "store_id": newStoreId], in: db)
         }
     }
 
@@ -114,7 +117,7 @@ extension Replica {
     /// that is from before the restore point.
     func finishRecovery(restorePoint: Int64?) throws -> (created: Int, updated: Int, deleted: Int) {
         try db.write { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.recoveryKey]) else {
+            guard let text = try String.fetchOne(db, sql: "SELECT plan FROM recovery") else {
                 return (0, 0, 0)
             }
             let held = try JSONText.decode(HeldPlan.self, text)
@@ -198,7 +201,7 @@ extension Replica {
                     }
                 }
             }
-            try Settings.store([Self.recoveryKey: nil], in: db)
+            try db.execute(sql: "DELETE FROM recovery")
             return (created, updated, deleted)
         }
     }

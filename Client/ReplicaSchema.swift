@@ -108,6 +108,18 @@ enum ReplicaSchema {
                 CREATE INDEX replaced_here_deleted ON replaced_here(record) WHERE field IS NULL;
                 """)
         }
+        // The plan a recovery holds (`Replica+Recovery.swift`), tens of MB for a large plan,
+        // had a row in `setting`, a WITHOUT ROWID table: SQLite reads a whole overflowing row
+        // to compare its key, so every settings lookup that passed it copied the plan, once
+        // per record the recovery sent back (34 minutes for 12606 records: the operations
+        // tester). It has a rowid table of its own.
+        m.registerMigration("v6: recovery plan apart") { db in
+            try db.execute(sql: """
+                CREATE TABLE recovery (id INTEGER PRIMARY KEY CHECK (id = 1), plan TEXT NOT NULL);
+                INSERT INTO recovery (id, plan) SELECT 1, value FROM setting WHERE key = 'recovery_plan';
+                DELETE FROM setting WHERE key = 'recovery_plan';
+                """)
+        }
         return m
     }
 }

@@ -59,4 +59,24 @@ struct ReplicaSchemaTests {
             #expect(try ReplacedHere.values(db, record: "s") == ["title": [.text("Old")]])
         }
     }
+
+    /// A replica stopped in the middle of a recovery before v6 keeps its plan, now in the
+    /// `recovery` table, and the settings no longer hold it (a settings lookup that passed
+    /// its row read the whole plan: the operations tester's 34-minute recovery).
+    @Test func v6MovesAnUnfinishedRecoverysPlanOutOfTheSettings() throws {
+        let db = try DatabaseQueue()
+        try ReplicaSchema.migrator.migrate(db, upTo: "v5: values replaced here")
+        try db.write { db in
+            try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('staff', 'EUMS'), ('user', 'Dupont'), ('recovery_plan', '{\"records\":[]}')")
+        }
+        try ReplicaSchema.migrator.migrate(db)
+        let pending = try db.read { db in try Replica.recoveryPending(db) }
+        #expect(pending)
+        #expect(try db.read { db in try String.fetchOne(db, sql: "SELECT plan FROM recovery") } == "{\"records\":[]}")
+        #expect(try db.read { db in try String.fetchAll(db, sql: "SELECT key FROM setting ORDER BY key") } == ["staff", "user"])
+        let fresh = try DatabaseQueue()
+        try ReplicaSchema.migrator.migrate(fresh)
+        let none = try fresh.read { db in try Replica.recoveryPending(db) }
+        #expect(!none)
+    }
 }
