@@ -65,6 +65,7 @@ extension Replica {
     /// replicas holding the same plan export byte-identical files.
     public func exportPlan() throws -> PlanExport {
         try db.read { db in
+            if let held = try heldPlan(db) { return held }
             var out: [ExportedRecord] = []
             for kind in Self.importOrder {
                 // A note of a task deleted here stays in the table (the task may be brought

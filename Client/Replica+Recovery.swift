@@ -38,6 +38,26 @@ extension Replica {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM recovery)") ?? false
     }
 
+    /// While a recovery is unfinished (a sync began it and stopped before sending back what
+    /// the restored store lacks), the plan as this replica held it when it began: its view,
+    /// with its own edits. Nil when no recovery waits. Until then the view holds only the
+    /// restored store's state, and `exportPlan` writes this instead, so an export still
+    /// keeps the officer's work (the operations tester: it silently left it out).
+    func heldPlan(_ db: Database) throws -> PlanExport? {
+        guard let text = try String.fetchOne(db, sql: "SELECT plan FROM recovery") else { return nil }
+        let held = try JSONText.decode(HeldPlan.self, text)
+        // As `exportPlan`: a note of a task not in the plan is left out (no replica could
+        // import the file).
+        let tasks = Set(held.records.lazy.filter { $0.kind == .task }.map(\.id))
+        let records = held.records.filter { $0.kind != .note || ($0.fields[FieldName.task]?.text).map(tasks.contains) == true }
+        return PlanExport(format: PlanExport.formatName, records: records)
+    }
+
+    /// How many records the unfinished recovery holds (`heldPlan`), or nil when none waits.
+    public func unfinishedRecoveryRecords() throws -> Int? {
+        try db.read { db in try heldPlan(db)?.records.count }
+    }
+
     /// Step 1, one transaction: remember what is held, forget everything that came from the
     /// old store (records, revs, history, conflicts, cursor, pending operations).
     func beginRecovery(newStoreId: String) throws {

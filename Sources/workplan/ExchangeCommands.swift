@@ -16,12 +16,15 @@ struct Status: ReplicaCommand {
         var lastSync: String?
         var server: String?
         var setAside: [Replica.SetAsideEdit]
+        /// Records an unfinished recovery holds, if one waits.
+        var recoveryHeld: Int?
 
         enum CodingKeys: String, CodingKey {
             case user, staff, pending, conflicts
             case lastSync = "last_sync"
             case server
             case setAside = "set_aside"
+            case recoveryHeld = "recovery_held"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -33,6 +36,7 @@ struct Status: ReplicaCommand {
             try c.encode(lastSync, forKey: .lastSync)
             try c.encode(server, forKey: .server)
             try c.encode(setAside, forKey: .setAside)
+            try c.encodeIfPresent(recoveryHeld, forKey: .recoveryHeld)
         }
     }
 
@@ -40,13 +44,16 @@ struct Status: ReplicaCommand {
         let s = try replica.currentSettings()
         let report = Report(user: s.user, staff: s.staff.rawValue, pending: try replica.pendingCount(),
                             conflicts: try replica.openConflictCount(), lastSync: s.lastSync.map(TimeFormat.iso), server: s.serverURL,
-                            setAside: try replica.setAsideEdits())
+                            setAside: try replica.setAsideEdits(), recoveryHeld: try replica.unfinishedRecoveryRecords())
         if json { return try Output.json(report) }
         Output.line("\(report.user) (\(report.staff))")
         Output.line("pending edits:  \(report.pending)")
         Output.line("open conflicts: \(report.conflicts)")
         Output.line("last sync:      \(report.lastSync ?? "never")")
         Output.line("server:         \(report.server ?? "none (offline replica; 'workplan join BUNDLE' to enrol)")")
+        if let held = report.recoveryHeld {
+            Output.line(Output.yellow("recovery:       unfinished: the server was restored from a backup, and the \(held) records held here wait to be compared with it and sent back; run 'workplan sync' (until then 'export' writes them as held)"))
+        }
         guard !report.setAside.isEmpty else { return }
         Output.line(Output.yellow("set aside:      \(report.setAside.count) edit\(report.setAside.count == 1 ? "" : "s") that can no longer be sent (kept here; take them up with the other staff):"))
         for e in report.setAside {
@@ -83,6 +90,12 @@ struct Export: ReplicaCommand {
 
     func run(_ replica: Replica) async throws {
         let data: Data
+        if let held = try replica.unfinishedRecoveryRecords() {
+            guard format.lowercased() == "json" else {
+                throw WorkPlanError.invalid("a recovery after the server's restore is unfinished: the task list here lacks the \(held) records held for it; run 'workplan sync' first, or export --format json, which writes them as held")
+            }
+            Output.note("a recovery after the server's restore is unfinished: this export holds the plan as this replica held it when the recovery began (\(held) records); 'workplan sync' finishes the recovery")
+        }
         if format.lowercased() == "csv" {
             data = Data(try replica.exportTasksCSV().utf8)
         } else {

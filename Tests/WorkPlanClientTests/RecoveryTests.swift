@@ -33,4 +33,25 @@ struct RecoveryTests {
         try r.beginRecovery(newStoreId: "restored")
         #expect(try r.db.read { try ReplacedHere.withdrawnRecords($0) }.isEmpty)
     }
+
+    /// The operations tester: a sync stopped between the start of a recovery and its end
+    /// left the view with the restored store's state only; `export` (the documented way to
+    /// keep unpushed work) silently left out the records held for the recovery. Until it
+    /// finishes, the export is the plan as held, and the replica says a recovery waits.
+    @Test func anExportDuringAnUnfinishedRecoveryKeepsThePlanAsHeld() throws {
+        let (r, _, area) = try makeReplica()
+        let task = try r.createRecord(.task, fields: taskFields(area, title: "Made offline"))
+        _ = try r.createRecord(.note, fields: ["task": .text(task), "text": .text("Progress noted"), "author": .text("Col. Dupont"),
+                                                "staff": .text("EUMS"), "releasable": .text("both")])
+        let before = try r.exportPlan()
+        #expect(before.records.count == 3)
+        #expect(try r.unfinishedRecoveryRecords() == nil)
+        try r.beginRecovery(newStoreId: "restored")
+        #expect(try r.tasks().isEmpty, "the view now waits for the restored store's state")
+        #expect(try r.unfinishedRecoveryRecords() == 3)
+        #expect(try r.exportPlan() == before, "the export still holds the officer's work")
+        _ = try r.finishRecovery(restorePoint: 0)
+        #expect(try r.unfinishedRecoveryRecords() == nil)
+        #expect(try r.exportPlan() == before, "sent back: the view holds it again")
+    }
 }
