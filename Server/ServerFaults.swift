@@ -7,7 +7,9 @@ import Foundation
 /// - `after-commit`: a push is committed, its reply never sent (exit status 137);
 /// - `during-push`: the process sends itself SIGKILL inside the push's write transaction,
 ///   after `WORKPLAN_SERVER_FAULT_AFTER_OPS` operations (default 100) of a batch have been
-///   applied but before the commit.
+///   applied but before the commit;
+/// - `backup-before-rename`: a backup is written in full under its partial name, not yet
+///   under the name asked for.
 enum ServerFaults {
     static let armed: String? = ProcessInfo.processInfo.environment["WORKPLAN_SERVER_FAULT"]
 

@@ -14,17 +14,32 @@ extension ServerStore {
         if !folder.isEmpty, !(FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) {
             throw WorkPlanError.invalid("cannot write the backup to \(path): the folder \(folder) does not exist")
         }
+        // Written under a name of its own and given the final name only once complete: a
+        // backup killed midway left a partial file under the final name, which a restore
+        // refused with "attempt to write a readonly database" and a new backup would not
+        // overwrite (the operations tester).
+        let partial = path + ".partial-\(getpid())"
         do {
             // Readable by its owner only, like the bundles and keys: a backup holds the whole
             // plan, both staffs' one-staff records included, and is the file copied elsewhere.
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw WorkPlanError(.unavailable, "cannot create \(path)")
+            guard FileManager.default.createFile(atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw WorkPlanError(.unavailable, "cannot create \(partial)")
             }
-            let target = try DatabaseQueue(path: path)
+            let target = try DatabaseQueue(path: partial)
             try pool.backup(to: target)
             try target.close()
+            ServerFaults.point("backup-before-rename")
+            // link(2), unlike rename(2), never replaces a file that appeared meanwhile.
+            guard link(partial, path) == 0 else {
+                let code = errno
+                let reason = code == EEXIST ? "it appeared while the backup was written" : String(cString: strerror(code))
+                throw WorkPlanError(.alreadyExists, "\(path): \(reason)")
+            }
+            try? FileManager.default.removeItem(atPath: partial)
         } catch {
-            try? FileManager.default.removeItem(atPath: path)
+            try? ServerHome.removeDatabaseFiles(at: partial)
+            try? FileManager.default.removeItem(atPath: partial + "-journal")
+            if let e = error as? WorkPlanError, e.code == .alreadyExists { throw e }
             throw WorkPlanError.invalid("cannot write the backup to \(path): \(error)")
         }
     }

@@ -20,6 +20,30 @@ struct ServerCLIInputTests {
         #expect(flag.stderr.contains("Error: --idle-timeout must be a number of seconds, more than 0 and at most 86400 (got '\(value)')"), "\(flag)")
     }
 
+    /// The operations tester: a backup killed midway left a partial file under the name
+    /// asked for; a restore from it said "attempt to write a readonly database", and a new
+    /// backup to that name was refused. The name appears only once the backup is complete.
+    @Test func aBackupKilledBeforeItIsCompleteLeavesNothingUnderItsName() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.file("home"))
+        let file = tmp.file("bk.sqlite")
+        let killed = try CLI.run("workplan-server", ["backup", "--to", file, "--dir", server.home],
+                                 env: ["WORKPLAN_SERVER_FAULT": "backup-before-rename"])
+        #expect(killed.status == 137, "\(killed)")
+        #expect(!FileManager.default.fileExists(atPath: file))
+        let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path).filter { $0.hasPrefix("bk.sqlite") }
+        #expect(left.count == 1 && left[0].hasPrefix("bk.sqlite.partial-"), "only the partial file, named so: \(left)")
+
+        let r = try server.admin("backup", "--to", file)
+        #expect(r.status == 0, "\(r)")
+        let now = try FileManager.default.contentsOfDirectory(atPath: tmp.path).filter { $0.hasPrefix("bk.sqlite") }.sorted()
+        #expect(now == ["bk.sqlite", left[0]], "the new backup leaves no partial file of its own: \(now)")
+        let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let again = try server.admin("backup", "--to", file)
+        #expect(again.status != 0 && again.stderr.contains("already exists"), "\(again)")
+    }
+
     /// A bad `--server-url` writes no bundle and enrols no one; a good one is written
     /// normalised, as `workplan join` will read it.
     @Test func aBadServerURLIsRefusedAndNoBundleOrUserIsWritten() throws {
