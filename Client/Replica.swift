@@ -150,6 +150,7 @@ public final class Replica: Sendable {
             }
         }
         do {
+            if create { createOwnerOnlyFile(atPath: url.path) }
             let pool = try DatabasePool(path: url.path, configuration: config)
             let migrator = ReplicaSchema.migrator
             if try pool.read({ try migrator.hasCompletedMigrations($0) }) == false {

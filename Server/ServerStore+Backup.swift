@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import WorkPlanSQLite
 import WorkPlanProtocol
 
 extension ServerStore {
@@ -103,6 +104,7 @@ extension ServerHome {
             // not notice the restore).
             let staging = storePath + ".restoring"
             try Self.removeDatabaseFiles(at: staging)
+            createOwnerOnlyFile(atPath: staging)
             let target = try DatabaseQueue(path: staging)
             let id: String
             do {

@@ -45,6 +45,7 @@ public final class ServerStore: Sendable {
         }
         let pool: DatabasePool
         do {
+            if create { createOwnerOnlyFile(atPath: path) }
             pool = try DatabasePool(path: path, configuration: config)
         } catch let e as DatabaseError where e.resultCode == .SQLITE_NOTADB {
             throw WorkPlanError(.corrupt, "the server store \(path) is not a database (damaged, or another file copied over it); restore it from a backup (`workplan-server restore --from FILE`)")

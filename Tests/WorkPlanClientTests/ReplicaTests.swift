@@ -37,6 +37,22 @@ func pendingOps(_ r: Replica) throws -> [PlanOperation] {
 
 @Suite("Replica")
 struct ReplicaTests {
+    /// The operations tester: `join` into a folder made beforehand (0755) left the replica
+    /// 0644, readable by every local user. The replica file is its owner's only.
+    @Test func aReplicaInAnExistingOpenFolderIsItsOwnersOnly() throws {
+        let tmp = try TemporaryDirectory()
+        let folder = tmp.child("made-before")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let r = try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")
+        _ = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        for name in ["replica.sqlite", "replica.sqlite-wal", "replica.sqlite-shm"] {
+            let path = folder.appendingPathComponent(name).path
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(name)")
+        }
+    }
+
     @Test func migratesAnEmptyFile() throws {
         let tmp = try TemporaryDirectory()
         let path = tmp.child("empty.sqlite").path

@@ -54,6 +54,8 @@ struct BackupTests {
                 }
                 if let garbage { #expect(FileManager.default.createFile(atPath: home.storePath, contents: garbage)) }
                 let restored = try home.restore(from: file)
+                let mode = try FileManager.default.attributesOfItem(atPath: home.storePath)[.posixPermissions] as? Int
+                #expect(mode == 0o600, "the restored store is its owner's only, as a new one (\(name))")
                 let store = try home.openStore()
                 #expect(store.storeId == restored.storeId)
                 #expect(try store.contentDigest() == digest)

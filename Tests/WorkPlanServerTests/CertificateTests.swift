@@ -64,7 +64,9 @@ struct CertificateTests {
     @Test func initWritesPrivateKeysAndRefusesToOverwrite() throws {
         let tmp = try TemporaryDirectory()
         let home = try ServerHome.initialize(at: tmp.file("srv"))
-        for path in [home.caKeyPath, home.serverKeyPath] {
+        // The store too (both staffs' one-staff records, the users): the operations tester
+        // found it 0644.
+        for path in [home.caKeyPath, home.serverKeyPath, home.storePath] {
             let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             #expect(mode == 0o600, "\(path)")
         }
