@@ -120,6 +120,12 @@ public final class Transport: Sendable {
         if lower.contains("certificate_verify_failed") || lower.contains("unable to get local issuer") || lower.contains("hostname") {
             return WorkPlanError(.unauthenticated, "the server at \(url) presented a certificate not issued by your bundle's CA (or for another name); not syncing with it")
         }
+        if lower.contains("eof during handshake") && !lower.contains("alert") {
+            // No alert: the connection just closed. A server refusing a certificate says so
+            // with an alert; one killed mid-handshake does not (the kill-soak tester was told
+            // its valid certificate was refused).
+            return WorkPlanError(.unavailable, "the server at \(url) closed the connection during the TLS handshake: it may have stopped (try 'workplan sync' again), or refused your certificate (then ask your administrator whether you are enrolled on this server)")
+        }
         if lower.contains("alert") || lower.contains("handshake") || lower.contains("sslerror") || lower.contains("certificate") {
             return WorkPlanError(.unauthenticated, "the server at \(url) refused your certificate (TLS handshake failed: \(text)); ask your administrator whether you are enrolled on this server")
         }

@@ -15,4 +15,20 @@ struct TransportErrorTests {
         #expect(e.code == .unavailable)
         #expect(e.message == "cannot reach the server at https://other.example:36601: the host name other.example is not known (check the server address your bundle gives, or this network's name service)")
     }
+
+    /// The kill-soak tester: a server killed during the TLS handshake made a sync say the
+    /// server "refused your certificate" (a valid one). An end of file with no alert names
+    /// both causes; an alert is still a refusal.
+    @Test func aConnectionClosedDuringTheHandshakeIsNotCalledARefusal() {
+        struct Closed: Error, CustomStringConvertible {
+            var description: String { "handshakeFailed(NIOSSL.BoringSSLError.sslError([Error: EOF during handshake]))" }
+        }
+        let e = Transport.describe(Closed(), url: "https://127.0.0.1:8443")
+        #expect(e.code == .unavailable)
+        #expect(e.message.contains("closed the connection during the TLS handshake: it may have stopped (try 'workplan sync' again), or refused your certificate"), "\(e.message)")
+        struct Refused: Error, CustomStringConvertible {
+            var description: String { "handshakeFailed(NIOSSL.BoringSSLError.sslError([Error: 268436502 error:10000416:SSL routines:OPENSSL_internal:SSLV3_ALERT_CERTIFICATE_UNKNOWN]))" }
+        }
+        #expect(Transport.describe(Refused(), url: "https://127.0.0.1:8443").message.contains("refused your certificate (TLS handshake failed"))
+    }
 }
