@@ -540,6 +540,13 @@ struct AccessEndToEndTests {
         #expect(try s.eums.json(TaskJSON.self, "show", t).owner == nil)
         let users = try s.server.admin("user", "list")
         #expect(users.stdout.contains("revoked"), "\(users.stdout)")
+        // As JSON, times are ISO 8601 as everywhere else (the operations tester: they were
+        // milliseconds since 1970).
+        let listed = try #require(try JSONSerialization.jsonObject(with: Data(s.server.admin("user", "list", "--json").stdout.utf8)) as? [[String: Any]])
+        let smith = try #require(listed.first { $0["name"] as? String == "Lt Col. B. Smith" })
+        #expect((smith["revoked_at"] as? String).flatMap(TimeFormat.parse) != nil, "\(smith)")
+        #expect((smith["created_at"] as? String).flatMap(TimeFormat.parse) != nil, "\(smith)")
+        #expect(listed.contains { $0["revoked_at"] is NSNull }, "an active user has revoked_at null")
 
         // Enrolled again under the same name: the new bundle syncs the kept edit; the
         // revoked certificate stays refused.
