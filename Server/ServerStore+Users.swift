@@ -1,8 +1,8 @@
 import GRDB
 import WorkPlanProtocol
 
-/// An enrolled officer, as the server knows them.
-public struct ServerUser: Codable, Sendable, Hashable {
+/// An enrolled officer, as the server knows them (encoded as `user list --json` prints them).
+public struct ServerUser: Encodable, Sendable, Hashable {
     public var name: String
     public var staff: Staff
     public var role: Role
@@ -27,8 +27,10 @@ public struct ServerUser: Codable, Sendable, Hashable {
         try c.encode(staff, forKey: .staff)
         try c.encode(role, forKey: .role)
         try c.encode(fingerprint, forKey: .fingerprint)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(revokedAt, forKey: .revokedAt)  // null while active: a stable shape
+        // Times in ISO 8601, as the text output and every `workplan --json` (they were
+        // milliseconds since 1970: the operations tester).
+        try c.encode(TimeFormat.iso(createdAt), forKey: .createdAt)
+        try c.encode(revokedAt.map(TimeFormat.iso), forKey: .revokedAt)  // null while active: a stable shape
     }
 
     init(row: Row) throws {

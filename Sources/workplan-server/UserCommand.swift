@@ -87,45 +87,13 @@ struct UserListCommand: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(users.map(Listed.init)), as: UTF8.self))
+            print(String(decoding: try encoder.encode(users), as: UTF8.self))
             return
         }
         if users.isEmpty { print("no users"); return }
         for u in users {
             let state = u.revokedAt.map { "revoked \(TimeFormat.iso($0))" } ?? "active"
             print("\(u.name)\t\(u.staff.rawValue)\t\(u.role.rawValue)\t\(state)")
-        }
-    }
-}
-
-extension UserListCommand {
-    /// A user as `user list --json` prints them: times in ISO 8601, as the text output and
-    /// every `workplan --json` give them (they were milliseconds since 1970).
-    struct Listed: Encodable {
-        let name: String, staff: String, role: String, fingerprint: String
-        let createdAt: String
-        let revokedAt: String?
-
-        init(_ u: ServerUser) {
-            (name, staff, role, fingerprint) = (u.name, u.staff.rawValue, u.role.rawValue, u.fingerprint)
-            createdAt = TimeFormat.iso(u.createdAt)
-            revokedAt = u.revokedAt.map(TimeFormat.iso)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case name, staff, role, fingerprint
-            case createdAt = "created_at"
-            case revokedAt = "revoked_at"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(name, forKey: .name)
-            try c.encode(staff, forKey: .staff)
-            try c.encode(role, forKey: .role)
-            try c.encode(fingerprint, forKey: .fingerprint)
-            try c.encode(createdAt, forKey: .createdAt)
-            try c.encode(revokedAt, forKey: .revokedAt)  // null while active: a stable shape
         }
     }
 }
