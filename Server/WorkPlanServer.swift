@@ -3,6 +3,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
+import UnixSignals
 import WorkPlanProtocol
 
 /// How to serve.
@@ -59,7 +60,26 @@ public enum WorkPlanHTTPServer {
     public static func run(store: ServerStore, tls: ServerTLSMaterial, options: ServerOptions,
                            onRunning: @escaping @Sendable (Int) async -> Void) async throws {
         let app = try makeApplication(store: store, tls: tls, options: options, onRunning: onRunning)
-        try await app.runService()  // graceful shutdown on SIGTERM and SIGINT
+        let group = ServiceGroup(configuration: .init(services: [app, ShutdownLog(logger: options.logger)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: options.logger))
+        try await group.run()
+        // The log says when the server stopped, not only when it started (the operations
+        // tester could not tell a stop from a crash).
+        options.logger.info("stopped")
+    }
+}
+
+/// Logs the start of a graceful shutdown: requests in progress still finish.
+struct ShutdownLog: Service {
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await gracefulShutdown()
+        } catch {
+            return  // cancelled: the group is ending for another reason
+        }
+        logger.info("stopping: requests in progress finish first")
     }
 }
 

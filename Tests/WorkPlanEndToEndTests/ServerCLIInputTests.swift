@@ -44,6 +44,37 @@ struct ServerCLIInputTests {
         #expect(again.status != 0 && again.stderr.contains("already exists"), "\(again)")
     }
 
+    /// The operations tester: a graceful stop logged nothing, so the log could not tell a
+    /// stop from a crash. SIGTERM now logs "stopping" and then "stopped", and exits 0.
+    @Test func aGracefulStopIsLogged() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.file("home"))
+        let log = tmp.file("server.log")
+        #expect(FileManager.default.createFile(atPath: log, contents: nil))
+        let p = Process()
+        p.executableURL = CLI.binDirectory.appendingPathComponent("workplan-server")
+        p.arguments = ["serve", "--dir", server.home, "--bind", "127.0.0.1", "--port", "0"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle(forWritingAtPath: log)
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        var line = Data()
+        while true {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        #expect(String(decoding: line, as: UTF8.self).hasPrefix("listening on "))
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        let stopping = try #require(text.range(of: "stopping: requests in progress finish first"), "\(text)")
+        let stopped = try #require(text.range(of: "[WorkPlanServer] stopped"), "\(text)")
+        #expect(stopping.upperBound < stopped.lowerBound)
+    }
+
     /// A bad `--server-url` writes no bundle and enrols no one; a good one is written
     /// normalised, as `workplan join` will read it.
     @Test func aBadServerURLIsRefusedAndNoBundleOrUserIsWritten() throws {
