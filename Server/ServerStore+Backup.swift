@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import WorkPlanSQLite
 import WorkPlanProtocol
+import SwiftASN1
+import X509
 
 extension ServerStore {
     /// Writes a consistent copy of the store to `path` (safe while serving: SQLite's online
@@ -96,6 +98,7 @@ extension ServerHome {
         defer { withExtendedLifetime(lock) {} }
         let source = try Self.openBackup(at: path)
         defer { try? source.close() }
+        try checkUsersIssuedHere(in: source, backup: path)
         var keptAt: String?
         do {
             // The copy gets its new identity before it takes the store's place, in one rename:
@@ -190,6 +193,21 @@ extension ServerHome {
     /// Opens a backup read-only, once it is known to be a whole WorkPlan server backup:
     /// every problem with the file is found here, before the store is touched, and named
     /// in words (a folder, not a database, damaged) rather than as an SQLite error.
+    /// Refuses a backup of another server: one whose users' certificates this folder's CA
+    /// did not issue. Restored, its users could never connect (their certificates chain to
+    /// the other CA) and this server's officers were refused as unknown, with no word of
+    /// why (the operations tester).
+    func checkUsersIssuedHere(in source: DatabaseQueue, backup path: String) throws {
+        let ca = try Certificate(pemEncoded: String(contentsOfFile: caCertificatePath, encoding: .utf8))
+        let users = try source.read { db in try Row.fetchAll(db, sql: "SELECT name, certificate FROM users ORDER BY name") }
+        let foreign = users.filter { row in
+            guard let cert = try? Certificate(pemEncoded: row["certificate"] as String) else { return true }
+            return cert.issuer != ca.subject || !ca.publicKey.isValidSignature(cert.signature, for: cert)
+        }.map { $0["name"] as String }
+        guard let first = foreign.first else { return }
+        throw WorkPlanError.invalid("\(path) is a backup of another server: this server's CA (\(caCertificatePath)) did not issue the certificates of \(foreign.count) of its \(users.count) users (\(first) first); nothing was changed: restore a backup of this server, or restore this one into a folder holding its own server's .pem files")
+    }
+
     static func openBackup(at path: String) throws -> DatabaseQueue {
         var isFolder: ObjCBool = false
         guard !path.isEmpty else { throw WorkPlanError.invalid("the backup file's path is empty") }

@@ -24,8 +24,10 @@ struct BackupTests {
             #expect(try copy.check().isEmpty)
             try copy.close()
 
-            // Restore into a second, stopped data folder: same content, new store id.
+            // Restore into a second, stopped data folder holding the server's keys: same
+            // content, new store id.
             let other = try ServerHome.initialize(at: f.server.directory.file("other"))
+            try adoptKeys(of: f.server.home, into: other)
             let newId = try other.restore(from: file).storeId
             let restored = try other.openStore()
             defer { try? restored.close() }
@@ -44,7 +46,8 @@ struct BackupTests {
             let file = f.server.directory.file("backup.sqlite")
             try f.server.store.backup(to: file)
             let digest = try f.digest
-            let source = try ServerHome.initialize(at: f.server.directory.file("source"))
+            // The server's own keys, as kept apart from the store (operations.md).
+            let source = f.server.home
             let keys = [source.caCertificatePath, source.caKeyPath, source.serverCertificatePath, source.serverKeyPath]
             for (name, garbage) in [("lost", nil), ("garbled", Data(repeating: 0x5a, count: 65536))] as [(String, Data?)] {
                 let home = ServerHome(directory: f.server.directory.file(name))
@@ -102,6 +105,7 @@ struct BackupTests {
             let file = f.server.directory.file("backup.sqlite")
             try f.server.store.backup(to: file)
             let home = try ServerHome.initialize(at: f.server.directory.file("served"))
+            try adoptKeys(of: f.server.home, into: home)
             let before = try home.openStore()
             let storeId = before.storeId
             try before.close()
@@ -240,5 +244,38 @@ struct BackupTests {
         let store = try home.openStore()
         #expect(store.storeId == storeId)
         try store.close()
+    }
+
+    /// The operations tester: `restore` of another server's backup said "restored", and
+    /// then every officer of this server was refused as unknown (the users were the other
+    /// server's, their certificates from its CA). Refused, naming why; nothing changes.
+    @Test func aBackupOfAnotherServerIsRefusedAndChangesNothing() async throws {
+        try await ServerFixture.run { f in
+            _ = try await seedTask(f.eums)
+            let file = f.server.directory.file("backup.sqlite")
+            try f.server.store.backup(to: file)
+            let home = try ServerHome.initialize(at: f.server.directory.file("another"))
+            let before = try home.openStore()
+            let (storeId, digest) = (before.storeId, try before.contentDigest())
+            try before.close()
+            let refused = #expect(throws: WorkPlanError.self) { try home.restore(from: file) }
+            #expect(refused?.code == .invalidInput)
+            #expect(refused?.message.contains("is a backup of another server: this server's CA (\(home.caCertificatePath)) did not issue the certificates of 4 of its 4 users (anna first); nothing was changed") == true,
+                    "\(refused?.message ?? "")")
+            let after = try home.openStore()
+            defer { try? after.close() }
+            let afterDigest = try after.contentDigest()
+            #expect(after.storeId == storeId && afterDigest == digest)
+        }
+    }
+}
+
+/// Puts `source`'s keys (its four .pem files) in `home`, as an administrator rebuilding a
+/// server's folder copies them back: a restore there is a restore of that server.
+func adoptKeys(of source: ServerHome, into home: ServerHome) throws {
+    for (from, to) in zip([source.caCertificatePath, source.caKeyPath, source.serverCertificatePath, source.serverKeyPath],
+                          [home.caCertificatePath, home.caKeyPath, home.serverCertificatePath, home.serverKeyPath]) {
+        try FileManager.default.removeItem(atPath: to)
+        try FileManager.default.copyItem(atPath: from, toPath: to)
     }
 }
