@@ -24,6 +24,17 @@ public struct ServerHome: Sendable {
 
     var allPaths: [String] { [caCertificatePath, caKeyPath, serverCertificatePath, serverKeyPath, storePath] }
 
+    /// The private keys and the store that other users of this machine may read or write
+    /// (any group or other permission bit), with their modes: `serve` warns of each (the
+    /// operations tester chmod-ed the keys 0644 and heard nothing).
+    public func filesOpenToOthers() -> [(path: String, mode: Int)] {
+        [caKeyPath, serverKeyPath, storePath].compactMap { path in
+            guard let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int,
+                  mode & 0o077 != 0 else { return nil }
+            return (path, mode)
+        }
+    }
+
     /// Whether the folder already holds a server.
     public var exists: Bool { allPaths.contains { FileManager.default.fileExists(atPath: $0) } }
 

@@ -36,6 +36,10 @@ struct ServeCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let store = try home.openStore()
         let tls = try home.tlsMaterial()
+        let logger = Logger(label: "workplan-server")
+        for (path, mode) in home.filesOpenToOthers() {
+            logger.warning("\(path) can be read by other users of this machine (mode \(String(mode, radix: 8))); make it the server account's only: chmod 600 \(path)")
+        }
         let bind = self.bind, port = self.port
         var serverOptions = ServerOptions(host: bind, port: port)
         serverOptions.setIdleTimeout(seconds: try IdleTimeout.resolve(option: idleTimeout))

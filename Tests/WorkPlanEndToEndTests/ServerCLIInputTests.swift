@@ -45,10 +45,13 @@ struct ServerCLIInputTests {
     }
 
     /// The operations tester: a graceful stop logged nothing, so the log could not tell a
-    /// stop from a crash. SIGTERM now logs "stopping" and then "stopped", and exits 0.
+    /// stop from a crash. SIGTERM now logs "stopping" and then "stopped", and exits 0. And a
+    /// private key readable by other users is warned of when serving starts.
     @Test func aGracefulStopIsLogged() throws {
         let tmp = try TemporaryDirectory()
         let server = try ServerProcess(home: tmp.file("home"))
+        // Also from the operations tester: keys made readable by others, and not a word.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: server.home + "/ca-key.pem")
         let log = tmp.file("server.log")
         #expect(FileManager.default.createFile(atPath: log, contents: nil))
         let p = Process()
@@ -73,6 +76,8 @@ struct ServerCLIInputTests {
         let stopping = try #require(text.range(of: "stopping: requests in progress finish first"), "\(text)")
         let stopped = try #require(text.range(of: "[WorkPlanServer] stopped"), "\(text)")
         #expect(stopping.upperBound < stopped.lowerBound)
+        #expect(text.contains("\(server.home)/ca-key.pem can be read by other users of this machine (mode 644); make it the server account's only: chmod 600 \(server.home)/ca-key.pem"), "\(text)")
+        #expect(!text.contains("server-key.pem can be read") && !text.contains("store.sqlite can be read"), "\(text)")
     }
 
     /// A bad `--server-url` writes no bundle and enrols no one; a good one is written
