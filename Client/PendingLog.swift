@@ -128,6 +128,26 @@ enum PendingLog {
         return try entries(db, where: "record = ? AND batch IS NULL", arguments: [record]).reversed()
     }
 
+    /// Whether the officer's own value of this field waits here: an edit of the field, or a
+    /// waiting create that names it. What a pulled change of the field must not overwrite
+    /// in the view. (A create leaves out empty fields: the fields it does not name show the
+    /// server's values, else a natural-key record pulled beneath a waiting create kept them
+    /// empty here for good: the review of 2026-11-30.)
+    static func holdsOwnValue(_ db: Database, record: String, field: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM pending WHERE record = ?
+                           AND (field = ? OR (action = 'create' AND json_type(fields, '$.' || ?) IS NOT NULL)))
+            """), arguments: [record, field, field]) ?? false
+    }
+
+    /// Whether a waiting create of this record names the field: its value here is the
+    /// officer's, whatever rev a pull beneath it gave the field.
+    static func createNames(_ db: Database, record: String, field: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND action = 'create' AND json_type(fields, '$.' || ?) IS NOT NULL)
+            """), arguments: [record, field]) ?? false
+    }
+
     /// Whether any operation on this record's field is waiting (sent or not).
     static func hasPending(_ db: Database, record: String, field: String) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND (field = ? OR action = 'create'))"), arguments: [record, field]) ?? false

@@ -293,6 +293,11 @@ extension Replica {
     /// The rev a new `set` of `field` is made against.
     func baseRev(_ db: Database, _ record: StoredRecord, _ field: String) throws -> Int64 {
         if let pending = try PendingLog.pendingBase(db, record: record.id, field: field) { return pending }
+        // The officer's value is their own create's, still waiting: they saw no server rev of
+        // it, even when a pull beneath the create gave the field one (made against that rev,
+        // the edit silently replaced the other staff's value: the review of 2026-11-30). An
+        // accepted create rebases it (`PendingLog.rebase`).
+        if try PendingLog.createNames(db, record: record.id, field: field) { return 0 }
         return record.revs[field] ?? record.rev
     }
 

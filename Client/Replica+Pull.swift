@@ -126,7 +126,7 @@ extension Replica {
             for spec in c.kind.fields where MergeRules.pulledChangeApplies(seq: c.seq, localRev: r.revs[spec.name] ?? 0) {
                 r.revs[spec.name] = c.seq
                 revsChanged = true
-                let shielded = try hasPending && PendingLog.hasPending(db, record: c.record, field: spec.name)
+                let shielded = try hasPending && PendingLog.holdsOwnValue(db, record: c.record, field: spec.name)
                 if !shielded {
                     r.fields[spec.name] = fields[spec.name]
                     changed = true
@@ -158,7 +158,7 @@ extension Replica {
             if waiting != nil {
                 try PendingLog.setServerValue(db, record: c.record, field: field, server)
                 try table.update(db, id: c.record, r, field: field, value: .some(try viewValue(db, c.record, field, server)))
-            } else if try hasPending && PendingLog.hasPending(db, record: c.record, field: field) {
+            } else if try hasPending && PendingLog.holdsOwnValue(db, record: c.record, field: field) {
                 // An edit of a record not yet created on the server: the officer's value stays.
                 try table.update(db, id: c.record, r)
             } else {
@@ -193,12 +193,18 @@ extension Replica {
         } else {
             server = try table.fetchField(db, id: c.record, field)
         }
-        let rows = try Row.fetchAll(db, sql: "SELECT id, body FROM conflict WHERE record = ? AND field = ?", arguments: [c.record, field])
+        try moveConflicts(db, record: c.record, field: field, to: server, rev: c.seq)
+    }
+
+    /// The open edit conflicts of a field that show an older current value than `rev` now
+    /// show `server` at `rev`.
+    func moveConflicts(_ db: Database, record: String, field: String, to server: FieldValue, rev: Int64) throws {
+        let rows = try Row.fetchAll(db, sql: "SELECT id, body FROM conflict WHERE record = ? AND field = ?", arguments: [record, field])
         for row in rows {
             var conflict = try JSONText.decode(Conflict.self, row[1] as String)
-            guard conflict.type == .edit, c.seq > conflict.currentRev else { continue }
+            guard conflict.type == .edit, rev > conflict.currentRev else { continue }
             conflict.current = server
-            conflict.currentRev = c.seq
+            conflict.currentRev = rev
             try db.execute(sql: "UPDATE conflict SET body = ? WHERE id = ?", arguments: [JSONText.encode(conflict), row[0] as String])
         }
     }
@@ -215,7 +221,7 @@ extension Replica {
                 // A field this replica already has newer (its own accepted edit) keeps its value.
                 guard incoming >= local else { continue }
                 r.revs[spec.name] = incoming
-                let shielded = try hasPending && PendingLog.hasPending(db, record: c.record, field: spec.name)
+                let shielded = try hasPending && PendingLog.holdsOwnValue(db, record: c.record, field: spec.name)
                 if !shielded { r.fields[spec.name] = fields[spec.name] }
             }
             if let created = c.createdAt { r.createdAt = created }

@@ -188,13 +188,23 @@ extension Replica {
     }
 
     /// Shows a conflict's current value (the server's) in the view, at its rev, under the
-    /// officer's other edits of the field still waiting. Nothing when the field here is at a
-    /// later rev already.
+    /// officer's other edits of the field still waiting. When the field here is at a later
+    /// rev (a later change of it was pulled beneath the waiting create, by another sync of
+    /// this replica), the server's value is that change's, from the pulled history.
     private func showCurrentValue(_ db: Database, of conflict: Conflict, table: RecordTable, othersWaiting: Bool) throws {
-        guard var r = try table.fetchRevs(db, id: conflict.record), r.of(conflict.field) <= conflict.currentRev else { return }
-        r.raise(conflict.field, to: conflict.currentRev)
-        r.rev = max(r.rev, conflict.currentRev)
-        let server = conflict.current
+        guard var r = try table.fetchRevs(db, id: conflict.record) else { return }
+        let server: FieldValue
+        if r.of(conflict.field) > conflict.currentRev {
+            guard let pulled = try Self.pulledValue(db, conflict.record, conflict.field) else { return }
+            server = pulled
+            // The conflict just stored shows the older value: a resolution is made against
+            // what the server holds now.
+            try moveConflicts(db, record: conflict.record, field: conflict.field, to: pulled, rev: r.of(conflict.field))
+        } else {
+            server = conflict.current
+            r.raise(conflict.field, to: conflict.currentRev)
+            r.rev = max(r.rev, conflict.currentRev)
+        }
         if othersWaiting, try PendingLog.hasPending(db, record: conflict.record, field: conflict.field) {
             try PendingLog.setServerValue(db, record: conflict.record, field: conflict.field, server)
             try table.update(db, id: conflict.record, r, field: conflict.field, value: .some(try viewValue(db, conflict.record, conflict.field, server)))

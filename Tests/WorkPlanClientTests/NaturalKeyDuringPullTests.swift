@@ -46,6 +46,89 @@ struct NaturalKeyDuringPullTests {
         #expect(try c.record(.conference, id: conference)?.text("place") == "place by C")
     }
 
+    /// The review: a field the waiting create does not name (it leaves out empty ones) took
+    /// the pulled create's rev but not its value, and nothing later brought the value.
+    @Test func aFieldTheWaitingCreateDoesNotNameShowsThePulledValue() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let a = f.replica
+        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
+        let c = try Replica.create(in: f.tmp.child("c"), staff: .IMS, user: "Smith")
+        var fields = Self.conference(place: "place by C")
+        fields["guidance"] = .text("bring maps")
+        let conference = try c.createRecord(.conference, fields: fields)
+        _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+        var mine = Self.conference(place: "")
+        mine["place"] = nil
+        _ = try a.createRecord(.conference, fields: mine)
+        _ = try a.applyPull(try await f.store.pullPage(after: try a.currentSettings().cursor, limit: Limits.maxPageSize, staff: .EUMS))
+        #expect(try a.record(.conference, id: conference)?.text("guidance") == "bring maps", "not named by the waiting create")
+        for _ in 0..<2 {
+            _ = try await SyncEngine(replica: a, transport: f.transport()).run()
+            _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+        }
+        #expect(try a.record(.conference, id: conference)?.text("place") == "place by C")
+        #expect(try a.record(.conference, id: conference)?.text("guidance") == "bring maps")
+        #expect(try a.openConflictCount() == 0)
+    }
+
+    /// The review: the field changed again on the server, and another sync of this replica
+    /// pulled that change beneath the waiting create, before the create's reply (with the
+    /// conflict and the older current value) was stored.
+    @Test func aLaterChangePulledBeforeTheReplyIsTheValueShown() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let a = f.replica
+        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
+        let c = try Replica.create(in: f.tmp.child("c"), staff: .IMS, user: "Smith")
+        let conference = try c.createRecord(.conference, fields: Self.conference(place: "place by C"))
+        _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+        _ = try a.createRecord(.conference, fields: Self.conference(place: "place by A"))
+        let batch = try #require(try a.nextBatch())
+        let response = try await f.transport().push(batch)
+        _ = try c.edit(.conference, id: conference, [.set("place", .text("place by C2"))])
+        _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+        _ = try a.applyPull(try await f.store.pullPage(after: try a.currentSettings().cursor, limit: Limits.maxPageSize, staff: .EUMS),
+                            after: try a.currentSettings().cursor)
+        _ = try a.applyPushResponse(response, settings: try a.currentSettings())
+        #expect(try a.record(.conference, id: conference)?.text("place") == "place by C2")
+        let conflict = try #require(try a.conflicts().first)
+        #expect(conflict.current == .text("place by C2") && conflict.proposed == .text("place by A"))
+        // Keeping the current value settles it everywhere, with no new conflict.
+        _ = try a.resolve(record: conference, field: "place", with: .theirs)
+        for _ in 0..<2 {
+            _ = try await SyncEngine(replica: a, transport: f.transport()).run()
+            _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+        }
+        #expect(try a.openConflictCount() == 0 && c.openConflictCount() == 0)
+        #expect(try a.record(.conference, id: conference)?.text("place") == "place by C2")
+        #expect(try c.record(.conference, id: conference)?.text("place") == "place by C2")
+    }
+
+    /// The review: an edit made while the create was in flight, after the server's create
+    /// was pulled beneath it, was made against the pulled rev (the officer saw only their own
+    /// value) and silently replaced the other staff's value. It meets it as a conflict.
+    @Test func anEditOfTheOwnCreatesValueInFlightIsNoSilentOverwrite() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let a = f.replica
+        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
+        let c = try Replica.create(in: f.tmp.child("c"), staff: .IMS, user: "Smith")
+        let conference = try c.createRecord(.conference, fields: Self.conference(place: "place by C"))
+        _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+        _ = try a.createRecord(.conference, fields: Self.conference(place: "place by A"))
+        _ = try a.applyPull(try await f.store.pullPage(after: try a.currentSettings().cursor, limit: Limits.maxPageSize, staff: .EUMS))
+        let batch = try #require(try a.nextBatch())
+        _ = try a.edit(.conference, id: conference, [.set("place", .text("place by A2"))])
+        _ = try a.applyPushResponse(try await f.transport().push(batch), settings: try a.currentSettings())
+        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
+        _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+        #expect(try c.record(.conference, id: conference)?.text("place") == "place by C", "not replaced unseen")
+        #expect(try a.record(.conference, id: conference)?.text("place") == "place by C")
+        let proposed = Set(try a.conflicts().filter { $0.field == "place" }.map(\.proposed))
+        #expect(proposed.contains(.text("place by A2")), "the later edit is kept as a conflict: \(proposed)")
+    }
+
     static func conference(place: String) -> [String: FieldValue] {
         ["number": .text("21"), "date": .text("2024-05-15"), "host": .text("IMS"), "place": .text(place), "status": .text("planned")]
     }
