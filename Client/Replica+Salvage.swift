@@ -66,6 +66,7 @@ extension Replica {
         // Read what can be read: settings and the pending log, row by row.
         var settings: [String: String] = [:]
         var pending: [Row] = [], setAside: [Row] = []
+        var recoveryPlan: String??
         var pendingUnreadable = false
         do {
             var config = Configuration()
@@ -79,6 +80,9 @@ extension Replica {
                 pending = try old.read { try Row.fetchAll($0, sql: "SELECT * FROM pending ORDER BY seq") }
                 // Edits set aside are kept too (best effort: older replicas have no table).
                 setAside = (try? old.read { try Row.fetchAll($0, sql: "SELECT * FROM set_aside ORDER BY seq") }) ?? []
+                // And an unfinished recovery's plan: it holds the officer's work while the
+                // pending log is empty (the review; best effort: older replicas have no table).
+                recoveryPlan = try? old.read { try String.fetchOne($0, sql: "SELECT plan FROM recovery") }
             } catch {
                 pendingUnreadable = true
             }
@@ -100,6 +104,11 @@ extension Replica {
             try Settings.store(["server_url": serverURL, "store_id": settings["store_id"]], in: db)
             try copy(setAside, into: "set_aside", columns: "title, reason, set_at, " + PendingLog.operationColumns, in: db)
             try copy(pending, into: "pending", columns: PendingLog.operationColumns + ", batch", in: db)
+            if let plan = recoveryPlan ?? nil {
+                // The cursor stays 0: the next sync pulls the store again and finishes the
+                // recovery with this plan.
+                try db.execute(sql: "INSERT INTO recovery (id, plan) VALUES (1, ?)", arguments: [plan])
+            }
         }
         return SalvageReport(damagedCopy: aside.path, savedEdits: pending.count, pendingUnreadable: pendingUnreadable, enrolled: bundle != nil)
     }

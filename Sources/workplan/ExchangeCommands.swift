@@ -90,16 +90,17 @@ struct Export: ReplicaCommand {
 
     func run(_ replica: Replica) async throws {
         let data: Data
-        if let held = try replica.unfinishedRecoveryRecords() {
-            guard format.lowercased() == "json" else {
-                throw WorkPlanError.invalid("a recovery after the server's restore is unfinished: the task list here lacks the \(held) records held for it; run 'workplan sync' first, or export --format json, which writes them as held")
-            }
-            Output.note("a recovery after the server's restore is unfinished: this export holds the plan as this replica held it when the recovery began (\(held) records); 'workplan sync' finishes the recovery")
+        let held = try replica.unfinishedRecoveryRecords()
+        if let held, format.lowercased() != "json" {
+            throw WorkPlanError.invalid("a recovery after the server's restore is unfinished: the task list here lacks the \(held) records held for it; run 'workplan sync' first, or export --format json, which writes them as held")
         }
         if format.lowercased() == "csv" {
             data = Data(try replica.exportTasksCSV().utf8)
         } else {
             data = try Output.jsonEncoder.encode(try replica.exportPlan()) + Data("\n".utf8)
+        }
+        if let held {
+            Output.note("a recovery after the server's restore is unfinished: this export holds the plan as this replica held it when the recovery began (\(held) records); 'workplan sync' finishes the recovery")
         }
         if let output {
             try Output.write(data, to: output, besides: options.folder)

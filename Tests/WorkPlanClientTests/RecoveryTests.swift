@@ -50,6 +50,15 @@ struct RecoveryTests {
         #expect(try r.tasks().isEmpty, "the view now waits for the restored store's state")
         #expect(try r.unfinishedRecoveryRecords() == 3)
         #expect(try r.exportPlan() == before, "the export still holds the officer's work")
+        // The review: an edit made since the recovery began is on the restored store's
+        // record, not on the plan held; an export would leave out one or the other.
+        try r.db.write { db in
+            try db.execute(sql: "INSERT INTO pending (op_id, record, kind, action, field, value, base_rev, at, author) VALUES ('op', ?, 'task', 'set', 'status', '\"done\"', 0, 0, 'Col. Dupont')",
+                           arguments: [task])
+        }
+        let refused = #expect(throws: WorkPlanError.self) { try r.exportPlan() }
+        #expect(refused?.message.contains("edits were made here since it began: run 'workplan sync' to finish it before exporting") == true)
+        try r.db.write { db in try db.execute(sql: "DELETE FROM pending") }
         _ = try r.finishRecovery(restorePoint: 0)
         #expect(try r.unfinishedRecoveryRecords() == nil)
         #expect(try r.exportPlan() == before, "sent back: the view holds it again")

@@ -69,4 +69,23 @@ struct SalvageTests {
         #expect(recovered.serverURL == "https://127.0.0.1:7443")
         #expect(recovered.user == "Col. Dupont" && recovered.staff == .EUMS)
     }
+
+    /// The review: `recover --force` during an unfinished recovery (after a server restore)
+    /// copied the settings and the pending log, which the recovery had emptied, and not the
+    /// plan it held: the officer's work was gone. The plan comes along.
+    @Test func anUnfinishedRecoverysPlanIsKept() throws {
+        let tmp = try TemporaryDirectory()
+        let folder = tmp.child("replica")
+        var before: PlanExport?
+        do {
+            let r = try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")
+            _ = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+            before = try r.exportPlan()
+            try r.beginRecovery(newStoreId: "restored")
+        }
+        _ = try Replica.salvage(folder: folder, force: true)
+        let r = try Replica.open(in: folder)
+        #expect(try r.unfinishedRecoveryRecords() == 1)
+        #expect(try r.exportPlan() == before)
+    }
 }
