@@ -32,18 +32,36 @@ extension ServerStore {
             try pool.backup(to: target)
             try target.close()
             ServerFaults.point("backup-before-rename")
-            // link(2), unlike rename(2), never replaces a file that appeared meanwhile.
-            guard link(partial, path) == 0 else {
-                let code = errno
-                let reason = code == EEXIST ? "it appeared while the backup was written" : String(cString: strerror(code))
-                throw WorkPlanError(.alreadyExists, "\(path): \(reason)")
-            }
-            try? FileManager.default.removeItem(atPath: partial)
+            try Self.giveName(path, to: partial)
         } catch {
             try? ServerHome.removeDatabaseFiles(at: partial)
             try? FileManager.default.removeItem(atPath: partial + "-journal")
-            if let e = error as? WorkPlanError, e.code == .alreadyExists { throw e }
+            if let e = error as? WorkPlanError { throw e }
             throw WorkPlanError.invalid("cannot write the backup to \(path): \(error)")
+        }
+    }
+
+    /// Gives the complete backup at `partial` its name `path`, never replacing a file there:
+    /// link(2), then the partial name removed. Where the file system has no hard links (a
+    /// FAT or exFAT stick, some network shares: the review), a rename once `path` is found
+    /// free.
+    static func giveName(_ path: String, to partial: String) throws {
+        if link(partial, path) == 0 {
+            try? FileManager.default.removeItem(atPath: partial)
+            return
+        }
+        let code = errno
+        if code == EEXIST {
+            throw WorkPlanError(.alreadyExists, "\(path) already exists: it appeared while the backup was written")
+        }
+        guard [EPERM, ENOTSUP, EOPNOTSUPP, EXDEV, EMLINK, ENOSYS].contains(code) else {
+            throw WorkPlanError(.unavailable, "cannot name the backup \(path): \(String(cString: strerror(code)))")
+        }
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw WorkPlanError(.alreadyExists, "\(path) already exists: it appeared while the backup was written")
+        }
+        guard rename(partial, path) == 0 else {
+            throw WorkPlanError(.unavailable, "cannot name the backup \(path): \(String(cString: strerror(errno)))")
         }
     }
 
@@ -77,6 +95,8 @@ extension ServerHome {
         public var storeId: String
         /// Where the store it replaced was kept, when that one was no database at all.
         public var damagedStoreKeptAt: String?
+        /// Users revoked because another CA issued their certificates (`keysLost`).
+        public var revokedForOtherCA: [String] = []
     }
 
     /// Replaces the store with a backup (run while the server is stopped). The restored
@@ -87,7 +107,11 @@ extension ServerHome {
     /// and `init` each sending the administrator to the other). A store file that is not a
     /// database at all is kept beside, renamed, and replaced.
     @discardableResult
-    public func restore(from path: String) throws -> Restored {
+    ///
+    /// A backup of another server (its users' certificates from another CA) is refused,
+    /// unless `keysLost`: the backed-up server's keys are gone, and this folder is a new
+    /// server taking over its plan. Its users are then restored revoked, to be enrolled again.
+    public func restore(from path: String, keysLost: Bool = false) throws -> Restored {
         for key in allPaths where key != storePath && !FileManager.default.fileExists(atPath: key) {
             throw WorkPlanError(.notFound, "\(directory) holds no server keys (missing \((key as NSString).lastPathComponent)): put back the folder's .pem files from their copy, or run `workplan-server init --dir \(directory)` for a new server")
         }
@@ -98,7 +122,10 @@ extension ServerHome {
         defer { withExtendedLifetime(lock) {} }
         let source = try Self.openBackup(at: path)
         defer { try? source.close() }
-        try checkUsersIssuedHere(in: source, backup: path)
+        let foreign = try usersIssuedElsewhere(in: source)
+        if !foreign.users.isEmpty, !keysLost {
+            throw WorkPlanError.invalid("\(path) is a backup of another server: this server's CA (\(caCertificatePath)) did not issue the certificates of \(foreign.users.count) of its \(foreign.of) users (\(foreign.users[0]) first); nothing was changed: restore a backup of this server, or restore this one into a folder holding its own server's .pem files (if that server's keys are lost, add --keys-lost: its users are restored revoked, to be enrolled again)")
+        }
         var keptAt: String?
         do {
             // The copy gets its new identity before it takes the store's place, in one rename:
@@ -119,6 +146,10 @@ extension ServerHome {
                     // push back only what they hold from after it (`HelloResponse.restorePoint`).
                     try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('restore_point', ?)",
                                    arguments: [String(try ServerStore.maxSeq(db))])
+                    for name in foreign.users {
+                        try db.execute(sql: "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                                       arguments: [ServerStore.now(), name])
+                    }
                     return id
                 }
                 try target.close()
@@ -146,7 +177,7 @@ extension ServerHome {
             guard rename(staging, storePath) == 0 else {
                 throw WorkPlanError(.unavailable, "cannot put the restored store in place: \(String(cString: strerror(errno)))")
             }
-            return Restored(storeId: id, damagedStoreKeptAt: keptAt)
+            return Restored(storeId: id, damagedStoreKeptAt: keptAt, revokedForOtherCA: foreign.users)
         } catch let e as WorkPlanError {
             throw e
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CORRUPT {
@@ -190,24 +221,23 @@ extension ServerHome {
         WorkPlanError(.corrupt, "\(path) is a damaged or incomplete backup; nothing was restored (use another backup)")
     }
 
-    /// Opens a backup read-only, once it is known to be a whole WorkPlan server backup:
-    /// every problem with the file is found here, before the store is touched, and named
-    /// in words (a folder, not a database, damaged) rather than as an SQLite error.
-    /// Refuses a backup of another server: one whose users' certificates this folder's CA
-    /// did not issue. Restored, its users could never connect (their certificates chain to
-    /// the other CA) and this server's officers were refused as unknown, with no word of
-    /// why (the operations tester).
-    func checkUsersIssuedHere(in source: DatabaseQueue, backup path: String) throws {
+    /// The users of a backup whose certificates this folder's CA did not issue (a backup of
+    /// another server), and how many users it holds. Restored as they are, its users could
+    /// never connect (their certificates chain to the other CA) and this server's officers
+    /// were refused as unknown, with no word of why (the operations tester).
+    func usersIssuedElsewhere(in source: DatabaseQueue) throws -> (users: [String], of: Int) {
         let ca = try Certificate(pemEncoded: String(contentsOfFile: caCertificatePath, encoding: .utf8))
         let users = try source.read { db in try Row.fetchAll(db, sql: "SELECT name, certificate FROM users ORDER BY name") }
         let foreign = users.filter { row in
             guard let cert = try? Certificate(pemEncoded: row["certificate"] as String) else { return true }
             return cert.issuer != ca.subject || !ca.publicKey.isValidSignature(cert.signature, for: cert)
         }.map { $0["name"] as String }
-        guard let first = foreign.first else { return }
-        throw WorkPlanError.invalid("\(path) is a backup of another server: this server's CA (\(caCertificatePath)) did not issue the certificates of \(foreign.count) of its \(users.count) users (\(first) first); nothing was changed: restore a backup of this server, or restore this one into a folder holding its own server's .pem files")
+        return (foreign, users.count)
     }
 
+    /// Opens a backup read-only, once it is known to be a whole WorkPlan server backup:
+    /// every problem with the file is found here, before the store is touched, and named
+    /// in words (a folder, not a database, damaged) rather than as an SQLite error.
     static func openBackup(at path: String) throws -> DatabaseQueue {
         var isFolder: ObjCBool = false
         guard !path.isEmpty else { throw WorkPlanError.invalid("the backup file's path is empty") }

@@ -86,6 +86,9 @@ public final class ServerStore: Sendable {
     /// behind for the next start to read back. Best effort: a read still running keeps the
     /// frames it may need, and then the WAL stays as before.
     public func close() throws {
+        // Once only: a second close reached SQLite through the closed pool and crashed the
+        // process (found by a test that closed a store twice).
+        guard !checkpointer.isClosed else { return }
         try checkpointer.close {
             _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             try pool.close()

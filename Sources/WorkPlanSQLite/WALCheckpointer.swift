@@ -78,6 +78,9 @@ package final class WALCheckpointer: Sendable {
         installed?.release()
     }
 
+    /// Whether `close` ran.
+    package var isClosed: Bool { state.withLock { $0.closed } }
+
     /// Whether a connection holds the checkpointer.
     package var isInstalled: Bool { state.withLock { $0.installed != nil } }
 

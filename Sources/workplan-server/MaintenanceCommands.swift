@@ -8,17 +8,22 @@ struct RestoreCommand: ParsableCommand {
 
     @OptionGroup var options: HomeOptions
     @Option(help: "The backup file.") var from: String
+    @Flag(help: "The backed-up server's keys are lost: restore its plan into this new server; its users are restored revoked, to be enrolled again.")
+    var keysLost = false
 
     func validate() throws {
         guard !from.isEmpty else { throw ValidationError("--from is empty; name the backup file") }
     }
 
     func run() throws {
-        let restored = try options.home.restore(from: from)
+        let restored = try options.home.restore(from: from, keysLost: keysLost)
         if let aside = restored.damagedStoreKeptAt {
             print("the store in place was not a database; it was kept as \(aside)")
         }
         print("restored from \(from); new store id \(restored.storeId)")
+        if !restored.revokedForOtherCA.isEmpty {
+            print("revoked \(restored.revokedForOtherCA.count) users enrolled by the lost server's CA; enrol each again with 'workplan-server user add' (they keep their names and staffs): \(restored.revokedForOtherCA.joined(separator: ", "))")
+        }
     }
 }
 

@@ -249,6 +249,14 @@ struct BackupTests {
     /// The operations tester: `restore` of another server's backup said "restored", and
     /// then every officer of this server was refused as unknown (the users were the other
     /// server's, their certificates from its CA). Refused, naming why; nothing changes.
+    /// Closing a store twice (a `defer` after an explicit close) crashed the process in SQLite.
+    @Test func closingAStoreTwiceIsHarmless() throws {
+        let tmp = try TemporaryDirectory()
+        let store = try ServerStore(path: tmp.file("store.sqlite"), create: true)
+        try store.close()
+        try store.close()
+    }
+
     @Test func aBackupOfAnotherServerIsRefusedAndChangesNothing() async throws {
         try await ServerFixture.run { f in
             _ = try await seedTask(f.eums)
@@ -262,10 +270,27 @@ struct BackupTests {
             #expect(refused?.code == .invalidInput)
             #expect(refused?.message.contains("is a backup of another server: this server's CA (\(home.caCertificatePath)) did not issue the certificates of 4 of its 4 users (anna first); nothing was changed") == true,
                     "\(refused?.message ?? "")")
-            let after = try home.openStore()
-            defer { try? after.close() }
-            let afterDigest = try after.contentDigest()
-            #expect(after.storeId == storeId && afterDigest == digest)
+            do {
+                let after = try home.openStore()
+                defer { try? after.close() }
+                let afterDigest = try after.contentDigest()
+                #expect(after.storeId == storeId && afterDigest == digest)
+            }
+
+            // The review: when that server's keys are lost, its plan must still be
+            // restorable into a new server. With --keys-lost its users come back revoked,
+            // to be enrolled again; the plan is whole.
+            let restored = try home.restore(from: file, keysLost: true)
+            #expect(restored.revokedForOtherCA == ["anna", "bert", "ivan", "vera"])
+            let store = try home.openStore()
+            defer { try? store.close() }
+            #expect(try store.users().allSatisfy(\.isRevoked))
+            #expect(try store.check().isEmpty)
+            let records = try await f.server.store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM records") }
+            let restoredRecords = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM records") }
+            #expect(restoredRecords == records && records != nil)
+            _ = try home.enrol(name: "anna", staff: .EUMS, role: .editor, serverURL: "https://localhost:8443", store: store)
+            #expect(try store.users().first { $0.name == "anna" }?.isRevoked == false, "enrolled again by this server's CA")
         }
     }
 }
