@@ -173,6 +173,10 @@ extension Replica {
                         let revs = held.revs?[rec.id] ?? [:]
                         let edits = try Self.differences(rec.kind, r, rec.fields).filter { edit in
                             guard case .set(let field, _) = edit else { return true }
+                            // An edit of the field made since the recovery began (the pending
+                            // log was emptied then) is newer than the value held: folded into
+                            // it, the held value silently replaced it (the review).
+                            if try PendingLog.hasEdit(db, record: rec.id, field: field) { return false }
                             return pendingCreates.contains(rec.id) || waiting[field] != nil || (revs[field] ?? 0) > point
                         }
                         guard !edits.isEmpty, try self.edit(db, rec.kind, id: rec.id, edits, resolves: nil, at: now) > 0 else { continue }

@@ -63,4 +63,25 @@ struct RecoveryTests {
         #expect(try r.unfinishedRecoveryRecords() == nil)
         #expect(try r.exportPlan() == before, "sent back: the view holds it again")
     }
+
+    /// The review: an edit made during an unfinished recovery was folded into by the held
+    /// value of the same field when the recovery finished, and silently lost. The newer
+    /// edit stands.
+    @Test func anEditMadeDuringAnUnfinishedRecoveryIsNotReplacedByTheHeldValue() throws {
+        let (r, _, id) = try replicaWithPulledTask()
+        try r.edit(.task, id: id, [.set("status", .text("done"))])
+        try r.beginRecovery(newStoreId: "restored")
+        // The restored store's state, pulled: the task as the backup holds it.
+        let area = try #require(try r.exportPlan().records.first { $0.kind == .area }?.id)
+        _ = try r.applyPull(PullResponse(storeId: "restored", changes: [
+            Change(seq: 1, event: .change, record: area, kind: .area, action: .create, fields: ["name": .text("Military Mobility")], user: "a", staff: .IMS, at: 0),
+            Change(seq: 3, event: .change, record: id, kind: .task, action: .create, fields: taskFields(area), user: "a", staff: .IMS, at: 0),
+        ], next: 3, more: false, maxSeq: 3))
+        // The sync stopped there; the officer edits the field again.
+        try r.edit(.task, id: id, [.set("status", .text("blocked"))])
+        _ = try r.finishRecovery(restorePoint: 3)
+        #expect(try r.record(.task, id: id)?.text("status") == "blocked")
+        let sets = try pendingOps(r).filter { $0.record == id && $0.field == "status" }
+        #expect(sets.map(\.value) == [.text("blocked")], "\(sets)")
+    }
 }
