@@ -20,6 +20,7 @@ extension Replica {
                 summary.stale = true
                 return summary
             }
+            try Self.checkSameStore(me, page.storeId)
             // Records deleted here before they ever synced (`ReplacedHere.deleteAgain`).
             let deletedHere = try ReplacedHere.deletedRecords(db)
             var deleteAgain: [(RecordKind, String, Int64)] = []

@@ -60,6 +60,7 @@ extension Replica {
     /// operations become local open conflicts. One transaction.
     func applyPushResponse(_ response: PushResponse, settings me: Settings) throws -> PushSummary {
         try db.write { db in
+            try Self.checkSameStore(try Settings.load(from: db), response.storeId)
             var summary = PushSummary()
             let entries = try PendingLog.headers(db, batch: response.batchId)
             let results = Dictionary(response.results.map { ($0.op, $0) }, uniquingKeysWith: { a, _ in a })
@@ -89,6 +90,17 @@ extension Replica {
             }
             return summary
         }
+    }
+
+    /// Refuses a reply from a store other than the one this replica syncs with: the server
+    /// was restored from a backup (or replaced) after this sync's handshake, between two of
+    /// its requests. Its seqs and cursor are another store's numbering; stored, a pull page
+    /// also recorded the new store as this replica's, so no later sync saw the restore and
+    /// recovered (what the server lacked was never pushed back). Nothing is written; the
+    /// next sync's handshake sees the new store and recovers (`SyncEngine.run`).
+    static func checkSameStore(_ me: Settings, _ replied: String) throws {
+        guard let known = me.storeId, known != replied else { return }
+        throw WorkPlanError(.staleCursor, "the server's store changed during this sync (it was restored from a backup, or replaced); nothing of its reply was stored: run 'workplan sync' again, which recovers")
     }
 
     /// Stores one operation's result. `othersWaiting`: other pending entries of the record
