@@ -106,8 +106,17 @@ extension Replica {
     /// field (in the order they were opened). One value proposed (however many times): that
     /// one. Several: the one this officer proposed. Otherwise `--mine` does not say which,
     /// and keeping any one would silently drop the others: the officer is asked to choose.
+    ///
+    /// A value is this officer's when they or their staff proposed it: an officer of the
+    /// other staff, who set neither the current value nor any proposed one, names no value
+    /// with `--mine` and is asked to choose (the black-box tester: IMS's `--mine` on a
+    /// conflict between two EUMS officers applied the EUMS proposal).
     static func proposalToKeep(_ conflicts: [Conflict], me: Settings) throws -> Conflict {
         let last = conflicts[conflicts.count - 1]
+        guard conflicts.contains(where: { $0.proposedBy.lowercased() == me.user.lowercased() || $0.staff == me.staff }) else {
+            let by = Set(conflicts.map(\.proposedBy)).sorted().joined(separator: ", ")
+            throw WorkPlanError(.ambiguous, "neither the current \(Self.shown(last.current)) of \(last.field) nor the value proposed (by \(by)) is yours or \(me.staff.rawValue)'s, so --mine names no value: keep the current one with --theirs, or choose one with --value")
+        }
         guard conflicts.contains(where: { $0.proposed != last.proposed }) else { return last }
         let own = conflicts.filter { $0.proposedBy.lowercased() == me.user.lowercased() }
         if let mine = own.last, own.allSatisfy({ $0.proposed == mine.proposed }) { return mine }

@@ -116,6 +116,8 @@ struct Conflicts: ReplicaCommand {
         let list = try replica.conflicts()
         if json { return try Output.json(list) }
         if list.isEmpty { return Output.line("no open conflicts") }
+        // A viewer is shown no command it would be refused (the black-box tester).
+        let me = try replica.currentSettings()
         for c in list {
             Output.line(Output.bold("\(c.kind) \(c.shortRecord)") + (c.title.map { " \($0)" } ?? "") + " — field \(c.field)" + Self.label(c))
             // A long text's later lines stay under its first (the docs tester).
@@ -125,8 +127,12 @@ struct Conflicts: ReplicaCommand {
             let deletedField = c.type == ConflictType.editDeleted.rawValue && c.field != Conflict.deletedField && c.recordGone
             Output.line("  current:  " + (deletedField ? "(deleted; it was \(value(c.current)))" : value(c.current)))
             Output.line("  proposed: \(value(c.proposed))   by \(c.proposedBy) (\(c.staff)) at \(c.at)")
+            guard me.role.canWrite else {
+                Output.line("  resolve:  an editor resolves it (\(me.user) is a viewer)")
+                continue
+            }
             let choices = c.mineUnclear && c.type == ConflictType.edit.rawValue
-                ? "--theirs | --value V (several values were proposed: choose one)"
+                ? "--theirs | --value V (no one value is yours: choose one)"
                 : Self.choices(type: c.type == ConflictType.editDeleted.rawValue && !c.recordGone ? ConflictType.edit.rawValue : c.type,
                                field: c.field, mineKeepsCurrent: c.mineKeepsCurrent)
             Output.line("  resolve:  workplan resolve \(c.shortRecord) \(c.field) \(choices)")

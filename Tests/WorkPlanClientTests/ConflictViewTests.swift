@@ -29,4 +29,43 @@ struct ConflictViewTests {
         #expect(conflict.type == ConflictType.editDeleted.rawValue)
         #expect(conflict.title == "Owner test, renamed")
     }
+
+    /// The black-box tester: two EUMS officers set one field (Dupont's value current, Martin's
+    /// in conflict); IMS's Smith, who set neither, ran `resolve --mine` and it applied Martin's
+    /// value. Neither value is his or his staff's: `--mine` names none, he is asked to choose,
+    /// and nothing is queued. Martin's own `--mine` still keeps his value.
+    @Test func mineNamesNoValueForAnOfficerOfTheOtherStaffWhoSetNeither() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let dupont = f.replica
+        let task = try dupont.createRecord(.task, fields: taskFields(f.area))
+        _ = try await SyncEngine(replica: dupont, transport: f.transport()).run()
+        let martin = try Replica.create(in: f.tmp.child("martin"), staff: .EUMS, user: "Martin")
+        let smith = try Replica.create(in: f.tmp.child("smith"), staff: .IMS, user: "Smith")
+        _ = try await SyncEngine(replica: martin, transport: f.transport("Martin")).run()
+        try dupont.edit(.task, id: task, [.set("status", .text("blocked"))])
+        try martin.edit(.task, id: task, [.set("status", .text("done"))])
+        _ = try await SyncEngine(replica: dupont, transport: f.transport()).run()
+        _ = try await SyncEngine(replica: martin, transport: f.transport("Martin")).run()
+        _ = try await SyncEngine(replica: smith, transport: f.transport("Smith", .IMS)).run()
+
+        let shown = try #require(try smith.conflicts().first { $0.record == task })
+        #expect(shown.proposedBy == "Martin" && shown.mineUnclear && !shown.mineKeepsCurrent)
+        #expect {
+            try smith.resolve(record: task, field: "status", with: .mine)
+        } throws: { error in
+            let e = error as? WorkPlanError
+            return e?.code == .ambiguous && e?.message.contains("is yours or IMS's") == true
+        }
+        #expect(try smith.pendingCount() == 0, "nothing queued")
+        #expect(try smith.record(.task, id: task)?.text("status") == "blocked")
+        // The officer who proposed it keeps his value with --mine.
+        #expect(try martin.conflicts().first { $0.record == task }?.mineUnclear == false)
+        let kept = try martin.resolve(record: task, field: "status", with: .mine)
+        #expect(kept.proposed == .text("done"))
+        // Another EUMS officer: the proposal is his staff's (README).
+        let weber = try Replica.create(in: f.tmp.child("weber"), staff: .EUMS, user: "Weber")
+        _ = try await SyncEngine(replica: weber, transport: f.transport("Weber")).run()
+        #expect(try weber.conflicts().first { $0.record == task }?.mineUnclear == false)
+    }
 }

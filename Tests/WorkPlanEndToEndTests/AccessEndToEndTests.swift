@@ -469,6 +469,22 @@ struct AccessEndToEndTests {
         #expect(try s.ims.ok("sync").contains("1 record withdrawn"))
     }
 
+    /// The black-box tester: a viewer's `conflicts` told it to `resolve`, which it may not.
+    @Test func aViewerIsNotShownAResolveCommand() throws {
+        let st = try Staffs()
+        let s = st.s
+        let t = try s.sharedTask()
+        try s.eums.ok("edit", t, "--status", "blocked")
+        try s.ims.ok("edit", t, "--status", "done")
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        try st.viewer.ok("sync")
+        let shown = try st.viewer.ok("conflicts")
+        #expect(shown.contains("proposed: done"), "\(shown)")
+        #expect(shown.contains("an editor resolves it") && !shown.contains("workplan resolve"), "\(shown)")
+        #expect(try s.ims.ok("conflicts").contains("workplan resolve"))
+    }
+
     @Test func viewersAreRefusedLocallyAndByTheServer() async throws {
         let st = try Staffs()
         let s = st.s
