@@ -221,13 +221,17 @@ struct PullPage {
     }
 
     mutating func emitSnapshot(_ rec: Row, seq: Int64, trigger: Trigger) throws {
-        let fields: String = rec[2]
+        // Made after the change that reveals it: its own create follows in the stream (or a
+        // snapshot when it is shared), not a copy under an earlier seq.
+        let stored: String = rec[3], createdSeq: Int64 = rec[6]
+        guard createdSeq <= seq else { return }
+        var fields: String = rec[2]
+        var revs = try JSONDecoder().decode([String: Int64].self, from: Data(stored.utf8))
+        try rewind(rec[0], to: seq, fields: &fields, revs: &revs, createdSeq: createdSeq)
         let shown = try RecordKind(rawValue: rec[1]).flatMap { try visibleFields(fields, kind: $0) } ?? fields
         header(seq: seq, event: .snapshot, record: rec[0], kind: rec[1])
         body.raw(",\"fields\":"); body.json(shown)
         // Every field of the kind: its own rev, or the create's seq.
-        let stored: String = rec[3], createdSeq: Int64 = rec[6]
-        var revs = try JSONDecoder().decode([String: Int64].self, from: Data(stored.utf8))
         for spec in (RecordKind(rawValue: rec[1]) ?? .task).fields where revs[spec.name] == nil {
             revs[spec.name] = createdSeq
         }
@@ -241,12 +245,44 @@ struct PullPage {
         body.raw("}")
     }
 
+    /// The record as it stood at `seq`, as a replica that pulled it then has it: each field
+    /// that a later change this staff is sent changes takes the value that change replaced,
+    /// at the rev of the field's change before it. Pulled late, a snapshot of the record as it
+    /// is now showed those later changes under the sharer's name, then again as themselves,
+    /// and two replicas of one staff kept different histories of it (the black-box tester).
+    /// Changes this staff is not sent (written while the record was hidden from it, in the
+    /// batch that showed it too) stay folded in: their old values may be hidden ones.
+    private func rewind(_ id: String, to seq: Int64, fields: inout String, revs: inout [String: Int64], createdSeq: Int64) throws {
+        let later = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT field, old, seq, effective FROM changes
+            WHERE record = ? AND seq > ? AND event = 'change' AND field IS NOT NULL ORDER BY seq
+            """), arguments: [id, seq])
+        guard !later.isEmpty else { return }
+        var values = try JSONText.decode([String: FieldValue].self, fields)
+        var rewound = Set<String>()
+        for row in later {
+            let field: String = row[0]
+            let then: String? = row[3]
+            guard !rewound.contains(field), then.map({ AccessRules.canSee(staff, EffectiveReleasability.decode($0)) }) ?? true else { continue }
+            rewound.insert(field)
+            let old = try (row[1] as String?).map { try JSONText.decode(FieldValue.self, $0) } ?? .null
+            values[field] = old == .null ? nil : old
+            revs[field] = try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT MAX(seq) FROM changes WHERE record = ? AND field = ? AND seq < ? AND event = 'change'
+                """), arguments: [id, field, row[2] as Int64]) ?? createdSeq
+        }
+        guard !rewound.isEmpty else { return }
+        fields = JSONWriter.encode(fields: values)
+    }
+
+    /// The conflicts of the record open at `seq`: those opened later, and the resolutions of
+    /// those open then, follow in the stream.
     private mutating func emitOpenConflicts(of id: String, seq: Int64) throws {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT c.body, r.kind, c.field, o.effective FROM conflicts c JOIN records r ON r.id = c.record
             LEFT JOIN changes o ON o.seq = c.opened_seq
-            WHERE c.record = ? AND c.open = 1 ORDER BY c.opened_seq
-            """), arguments: [id])
+            WHERE c.record = ? AND c.opened_seq <= ? AND (c.open = 1 OR c.resolved_seq > ?) ORDER BY c.opened_seq
+            """), arguments: [id, seq, seq])
         // A conflict opened while the record was hidden from this staff holds values of that
         // time: it stays with the staff that could see it (its resolution still arrives).
         for row in rows where (row[3] as String?).map({ AccessRules.canSee(staff, EffectiveReleasability.decode($0)) }) ?? true {

@@ -88,6 +88,11 @@ extension ServerStore {
             try db.execute(sql: "ALTER TABLE changes ADD COLUMN effective TEXT")
             try fillChangeReleasability(db)
         }
+        // A snapshot pulled late lists the conflicts open when the record was revealed,
+        // resolved since or not (`PullPage.emitOpenConflicts`).
+        m.registerMigration("v3: conflicts by record") { db in
+            try db.execute(sql: "CREATE INDEX conflicts_record ON conflicts(record, opened_seq)")
+        }
         return m
     }
 }

@@ -179,6 +179,44 @@ struct PullTests {
         }
     }
 
+    /// The black-box tester: an IMS replica that pulled a task's re-share only after IMS
+    /// had edited it, noted on it and made a follow-on task of it got a snapshot of the task
+    /// as it was by then (the later status under the sharer's name), the note and the
+    /// follow-on task inside it, then each of those again as itself: its history differed
+    /// from the IMS replica that pulled the share at once. The snapshot is the record as the
+    /// share left it; what came after arrives once, as itself.
+    @Test func aSnapshotPulledLateIsTheRecordAsTheShareLeftIt() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            let imsCursor = try await pullAll(f.ims).next
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("EUMS"), baseRev: rev)])
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: try await currentRev(f, task, "releasable"))])
+            let shared = try await f.server.store.maxSeq()
+            let atShare = try #require(try await pullAll(f.ims, after: imsCursor).changes.first { $0.event == .snapshot })
+
+            let statusRev = try await currentRev(f, task, "status")
+            try await push(f.ims, [PlanFixtures.set(task, "status", .text("in-progress"), baseRev: statusRev)])
+            let note = PlanFixtures.createNote(task: task, text: "IMS progress", author: "ivan", staff: .IMS)
+            let follower = PlanFixtures.createTask(title: "Follow-on", area: "Military Mobility", lead: "IMS", extra: ["follows": .text(task)])
+            try await push(f.ims, [note, follower])
+            let inProgress = try await currentRev(f, task, "status")
+            try await push(f.eums, [PlanFixtures.set(task, "status", .text("blocked"), baseRev: inProgress)])
+            // And a conflict opened after the share: once, as itself, not also in the snapshot.
+            try await push(f.ims, [PlanFixtures.set(task, "status", .text("done"), baseRev: inProgress)])
+
+            let sees = try await pullAll(f.ims, after: imsCursor).changes
+            let snaps = sees.filter { $0.event == .snapshot }
+            #expect(snaps.map(\.record) == [task], "the note and the follow-on task are not copied into it")
+            let late = try #require(snaps.first)
+            #expect(late.seq == shared && late.fields == atShare.fields && late.revs == atShare.revs)
+            #expect(late.fields?["status"] == .text("open") && late.revs?["status"] == statusRev)
+            #expect(sees.filter { $0.record == note.record }.map(\.event) == [.change])
+            #expect(sees.filter { $0.record == follower.record }.map(\.event) == [.change])
+            #expect(sees.filter { $0.record == task && $0.field == "status" && $0.event == .change }.map(\.value) == [.text("in-progress"), .text("blocked")])
+            #expect(sees.filter { $0.event == .conflictOpened }.map(\.record) == [task])
+        }
+    }
+
     /// The second review: Bert's offline edit was made on the EUMS-only draft's owner; Anna
     /// cleaned it and shared the task; Bert's push opened a conflict whose base was the
     /// draft's value. The conflict stays with EUMS.
