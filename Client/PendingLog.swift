@@ -148,12 +148,6 @@ enum PendingLog {
             """), arguments: [record, field]) ?? false
     }
 
-    /// Whether an edit of this field (not a create) waits, sent or not.
-    static func hasEdit(_ db: Database, record: String, field: String) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND field = ?)"),
-                          arguments: [record, field]) ?? false
-    }
-
     /// Whether any operation on this record's field is waiting (sent or not).
     static func hasPending(_ db: Database, record: String, field: String) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND (field = ? OR action = 'create'))"), arguments: [record, field]) ?? false

@@ -175,8 +175,10 @@ extension Replica {
                             guard case .set(let field, _) = edit else { return true }
                             // An edit of the field made since the recovery began (the pending
                             // log was emptied then) is newer than the value held: folded into
-                            // it, the held value silently replaced it (the review).
-                            if try PendingLog.hasEdit(db, record: rec.id, field: field) { return false }
+                            // it, the held value silently replaced it (the review). So is a
+                            // create made since that names the field (a natural key: the
+                            // officer added the conference again; the second review).
+                            if try PendingLog.holdsOwnValue(db, record: rec.id, field: field) { return false }
                             return pendingCreates.contains(rec.id) || waiting[field] != nil || (revs[field] ?? 0) > point
                         }
                         guard !edits.isEmpty, try self.edit(db, rec.kind, id: rec.id, edits, resolves: nil, at: now) > 0 else { continue }

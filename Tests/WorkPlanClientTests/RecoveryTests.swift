@@ -84,4 +84,36 @@ struct RecoveryTests {
         let sets = try pendingOps(r).filter { $0.record == id && $0.field == "status" }
         #expect(sets.map(\.value) == [.text("blocked")], "\(sets)")
     }
+
+    /// The second review: the same through a natural key. Conference 5's guidance G2 was
+    /// held; the officer added conference 5 again during the unfinished recovery and set
+    /// its guidance G3 (folded into the create); the held G2, queued as a set, folded into
+    /// that create and replaced G3 unseen.
+    @Test func aCreateMadeDuringAnUnfinishedRecoveryKeepsItsValues() throws {
+        let (r, _, _) = try makeReplica()
+        let conference = RecordID.conference(number: 5)
+        let fields: [String: FieldValue] = ["number": .text("5"), "date": .text("2024-05-14"), "host": .text("EUMS"),
+                                            "status": .text("planned"), "guidance": .text("G1")]
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 3, event: .change, record: conference, kind: .conference, action: .create, fields: fields, user: "a", staff: .IMS, at: 0),
+            Change(seq: 5, event: .change, record: conference, kind: .conference, action: .set, field: "guidance",
+                   old: .text("G1"), value: .text("G2"), user: "a", staff: .IMS, at: 0),
+        ], next: 5, more: false, maxSeq: 5))
+        try r.db.write { try $0.execute(sql: "DELETE FROM pending") }
+        try r.beginRecovery(newStoreId: "restored")
+        // The officer adds the conference again, and its guidance.
+        var mine = fields
+        mine["guidance"] = nil
+        #expect(try r.createRecord(.conference, fields: mine) == conference)
+        try r.edit(.conference, id: conference, [.set("guidance", .text("G3"))])
+        // The restored store's conference (from before G2), pulled beneath the create.
+        _ = try r.applyPull(PullResponse(storeId: "restored", changes: [
+            Change(seq: 3, event: .change, record: conference, kind: .conference, action: .create, fields: fields, user: "a", staff: .IMS, at: 0),
+        ], next: 3, more: false, maxSeq: 3))
+        _ = try r.finishRecovery(restorePoint: 3)
+        #expect(try r.record(.conference, id: conference)?.text("guidance") == "G3")
+        let ops = try pendingOps(r).filter { $0.record == conference }
+        #expect(!ops.contains { $0.value == .text("G2") || $0.fields?["guidance"] == .text("G2") }, "\(ops)")
+        #expect(ops.contains { $0.fields?["guidance"] == .text("G3") || $0.value == .text("G3") }, "\(ops)")
+    }
 }
