@@ -225,9 +225,16 @@ extension ServerHome {
     /// another server), and how many users it holds. Restored as they are, its users could
     /// never connect (their certificates chain to the other CA) and this server's officers
     /// were refused as unknown, with no word of why (the operations tester).
+    ///
+    /// Users revoked in the backup are left out while any are not: after a `restore
+    /// --keys-lost`, the old server's users stay revoked with the old CA's certificates, and
+    /// a backup of this server was then refused as another server's (the second review).
+    /// With every user revoked, all of them count (a backup of another server stays refused).
     func usersIssuedElsewhere(in source: DatabaseQueue) throws -> (users: [String], of: Int) {
         let ca = try Certificate(pemEncoded: String(contentsOfFile: caCertificatePath, encoding: .utf8))
-        let users = try source.read { db in try Row.fetchAll(db, sql: "SELECT name, certificate FROM users ORDER BY name") }
+        let all = try source.read { db in try Row.fetchAll(db, sql: "SELECT name, certificate, revoked_at FROM users ORDER BY name") }
+        let active = all.filter { ($0["revoked_at"] as Int64?) == nil }
+        let users = active.isEmpty ? all : active
         let foreign = users.filter { row in
             guard let cert = try? Certificate(pemEncoded: row["certificate"] as String) else { return true }
             return cert.issuer != ca.subject || !ca.publicKey.isValidSignature(cert.signature, for: cert)

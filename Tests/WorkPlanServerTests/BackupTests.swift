@@ -291,6 +291,14 @@ struct BackupTests {
             #expect(restoredRecords == records && records != nil)
             _ = try home.enrol(name: "anna", staff: .EUMS, role: .editor, serverURL: "https://localhost:8443", store: store)
             #expect(try store.users().first { $0.name == "anna" }?.isRevoked == false, "enrolled again by this server's CA")
+
+            // The second review: a backup of this server made then (the others still revoked,
+            // with the lost CA's certificates) was refused as another server's.
+            let own = f.server.directory.file("own.backup")
+            try store.backup(to: own)
+            try store.close()
+            let again = try home.restore(from: own)
+            #expect(again.revokedForOtherCA.isEmpty)
         }
     }
 }
