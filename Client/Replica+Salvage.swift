@@ -104,7 +104,9 @@ extension Replica {
             try Settings.store(["server_url": serverURL, "store_id": settings["store_id"]], in: db)
             try copy(setAside, into: "set_aside", columns: "title, reason, set_at, " + PendingLog.operationColumns, in: db)
             try copy(pending, into: "pending", columns: PendingLog.operationColumns + ", batch", in: db)
-            if let plan = recoveryPlan ?? nil {
+            // A replica of the release before keeps the plan among its settings (the
+            // migration that moves it runs only when the file opens: the second review).
+            if let plan = (recoveryPlan ?? nil) ?? settings["recovery_plan"] {
                 // The cursor stays 0: the next sync pulls the store again and finishes the
                 // recovery with this plan.
                 try db.execute(sql: "INSERT INTO recovery (id, plan) VALUES (1, ?)", arguments: [plan])

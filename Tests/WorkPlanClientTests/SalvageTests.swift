@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import WorkPlanProtocol
 import WorkPlanTestSupport
@@ -82,6 +83,30 @@ struct SalvageTests {
             _ = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
             before = try r.exportPlan()
             try r.beginRecovery(newStoreId: "restored")
+        }
+        _ = try Replica.salvage(folder: folder, force: true)
+        let r = try Replica.open(in: folder)
+        #expect(try r.unfinishedRecoveryRecords() == 1)
+        #expect(try r.exportPlan() == before)
+    }
+
+    /// The second review: a replica of the release before keeps an unfinished recovery's
+    /// plan among its settings; damaged, it is never opened (so never migrated), and
+    /// `recover` found no plan: the officer's work was gone with no word.
+    @Test func anUnfinishedRecoverysPlanIsKeptFromAnOlderReplica() throws {
+        let tmp = try TemporaryDirectory()
+        let folder = tmp.child("replica")
+        var before: PlanExport?
+        do {
+            let r = try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")
+            _ = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+            before = try r.exportPlan()
+            try r.beginRecovery(newStoreId: "restored")
+            // The older layout: the plan as a setting, no table of its own.
+            try r.db.write { db in
+                try db.execute(sql: "INSERT INTO setting (key, value) SELECT 'recovery_plan', plan FROM recovery")
+                try db.execute(sql: "DROP TABLE recovery")
+            }
         }
         _ = try Replica.salvage(folder: folder, force: true)
         let r = try Replica.open(in: folder)
