@@ -77,13 +77,7 @@ struct SalvageTests {
     @Test func anUnfinishedRecoverysPlanIsKept() throws {
         let tmp = try TemporaryDirectory()
         let folder = tmp.child("replica")
-        var before: PlanExport?
-        do {
-            let r = try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")
-            _ = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
-            before = try r.exportPlan()
-            try r.beginRecovery(newStoreId: "restored")
-        }
+        let before = try replicaInAnUnfinishedRecovery(at: folder) { _ in }
         _ = try Replica.salvage(folder: folder, force: true)
         let r = try Replica.open(in: folder)
         #expect(try r.unfinishedRecoveryRecords() == 1)
@@ -96,12 +90,7 @@ struct SalvageTests {
     @Test func anUnfinishedRecoverysPlanIsKeptFromAnOlderReplica() throws {
         let tmp = try TemporaryDirectory()
         let folder = tmp.child("replica")
-        var before: PlanExport?
-        do {
-            let r = try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")
-            _ = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
-            before = try r.exportPlan()
-            try r.beginRecovery(newStoreId: "restored")
+        let before = try replicaInAnUnfinishedRecovery(at: folder) { r in
             // The older layout: the plan as a setting, no table of its own.
             try r.db.write { db in
                 try db.execute(sql: "INSERT INTO setting (key, value) SELECT 'recovery_plan', plan FROM recovery")
@@ -112,5 +101,16 @@ struct SalvageTests {
         let r = try Replica.open(in: folder)
         #expect(try r.unfinishedRecoveryRecords() == 1)
         #expect(try r.exportPlan() == before)
+    }
+
+    /// A replica at `folder` holding one area, whose recovery began (after a server restore)
+    /// and did not finish; `then` runs on it before it closes. Returns its plan before.
+    private func replicaInAnUnfinishedRecovery(at folder: URL, then: (Replica) throws -> Void) throws -> PlanExport {
+        let r = try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")
+        _ = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        let before = try r.exportPlan()
+        try r.beginRecovery(newStoreId: "restored")
+        try then(r)
+        return before
     }
 }
