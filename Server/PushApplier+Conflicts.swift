@@ -10,6 +10,11 @@ extension PushApplier {
     func openConflict(_ op: PlanOperation, on target: (record: String, kind: RecordKind)? = nil, type: ConflictType, field: String,
                       base: FieldValue, current: FieldValue, proposed: FieldValue, currentRev: Int64) throws -> Conflict {
         let (record, kind) = target ?? (op.record, op.kind)
+        // The officer's later value for the field, in conflict too, answers the conflict
+        // holding their own earlier proposal: it holds their value now (the black-box tester:
+        // two edits of one field, sent in separate batches around a conference's close, both
+        // met the other staff's change, and `resolve --mine` refused the two as ambiguous).
+        if target == nil, type == .edit { try closeConflictsSuperseded(by: op, field: field) }
         let c = Conflict(id: RecordID.random(), record: record, kind: kind, type: type, field: field,
                          base: base, current: current, proposed: proposed, proposedBy: user.name,
                          staff: user.staff, at: op.at, currentRev: currentRev)

@@ -58,4 +58,23 @@ struct SupersededConflictTests {
             #expect(Self.openConflicts(try await pullAll(f.eums).changes) == open)
         }
     }
+
+    /// The black-box tester: an officer's two edits of one field, in separate batches, both
+    /// met the other staff's change; two conflicts stayed open, both "by" them, and
+    /// `resolve --mine` refused to choose between their own values. The later one holds
+    /// their value now; the earlier is answered by it.
+    @Test func aLaterValueInConflictAnswersTheProposersEarlierConflict() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            _ = try await push(f.ims, [PlanFixtures.set(task, "status", .text("cancelled"), baseRev: rev)])
+            let first = try await push(f.eums, [PlanFixtures.set(task, "status", .text("in-progress"), baseRev: rev)])
+            let second = try await push(f.eums, [PlanFixtures.set(task, "status", .text("done"), baseRev: rev)])
+            #expect(first.results[0].outcome == .conflict && second.results[0].outcome == .conflict)
+            let open = Self.openConflicts(try await pullAll(f.ims).changes)
+            #expect(open == [second.results[0].conflicts![0].id])
+            // Another officer's conflict on the field is not theirs to answer.
+            let bert = try await push(f.eums2, [PlanFixtures.set(task, "status", .text("blocked"), baseRev: rev)])
+            #expect(Self.openConflicts(try await pullAll(f.ims).changes) == open.union([bert.results[0].conflicts![0].id]))
+        }
+    }
 }
