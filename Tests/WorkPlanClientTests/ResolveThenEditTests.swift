@@ -87,10 +87,12 @@ struct DeletedBeforeSyncedTests {
 
 /// The review and the third tester: `conflicts` offered `--mine` on a field where the
 /// officer had proposed two different values, and `resolve --mine` then refused as
-/// ambiguous. The choices now come from every conflict open on the field, as `resolve`'s do.
+/// ambiguous. The choices come from every conflict open on the field, as `resolve`'s do;
+/// and since the black-box tester of 2026-11-30, an officer's later proposal answers their
+/// earlier one (the server closes it), so `--mine` keeps the later.
 @Suite("The choices a conflict offers")
 struct ConflictChoicesTests {
-    @Test func mineIsNotOfferedWhenTheOfficerProposedTwoValues() async throws {
+    @Test func anOfficersLaterProposalAnswersTheirEarlierOne() async throws {
         let f = try StoreAndReplica()
         defer { f.close() }
         let alice = f.replica
@@ -110,9 +112,9 @@ struct ConflictChoicesTests {
         _ = try await SyncEngine(replica: bob, transport: f.transport("Bob")).run()
 
         let open = try bob.conflicts()
-        #expect(Set(open.map(\.proposed)) == [.text("O2"), .text("O4")])
-        #expect(open.allSatisfy { $0.mineUnclear })
-        #expect(throws: WorkPlanError.self) { try bob.resolve(record: task, field: "owner", with: .mine) }
+        #expect(open.map(\.proposed) == [.text("O4")])
+        #expect(open.allSatisfy { !$0.mineUnclear })
+        #expect(try bob.resolve(record: task, field: "owner", with: .mine).proposed == .text("O4"))
     }
 }
 
