@@ -189,8 +189,10 @@ extension Replica {
         let server: FieldValue
         if let waiting = try PendingLog.serverValue(db, record: c.record, field: field) {
             server = waiting
-        } else if try PendingLog.hasPending(db, record: c.record, field: field) {
-            return  // the view holds this officer's edit, not the server's value
+        } else if try PendingLog.holdsOwnValue(db, record: c.record, field: field) {
+            // The view holds this officer's edit, not the server's value. (A waiting create
+            // that does not name the field holds nothing of it: the second review.)
+            return
         } else {
             server = try table.fetchField(db, id: c.record, field)
         }

@@ -129,6 +129,30 @@ struct NaturalKeyDuringPullTests {
         #expect(proposed.contains(.text("place by A2")), "the later edit is kept as a conflict: \(proposed)")
     }
 
+    /// The second review: an open conflict on a field that this replica's waiting create
+    /// does not name kept showing an older current value after a later change of the field
+    /// arrived (the view took it; the conflict did not), and a resolution made against it
+    /// would open another conflict.
+    @Test func aConflictOnAFieldTheWaitingCreateDoesNotNameFollowsLaterChanges() throws {
+        let (r, _, _) = try makeReplica()
+        let conference = try r.createRecord(.conference, fields: Self.conference(place: "Brussels"))
+        var theirs = Self.conference(place: "Brussels")
+        theirs["guidance"] = .text("G1")
+        let conflict = Conflict(id: RecordID.random(), record: conference, kind: .conference, type: .edit, field: "guidance",
+                                base: .null, current: .text("G1"), proposed: .text("G-other"), proposedBy: "Jones",
+                                staff: .IMS, at: 0, currentRev: 3)
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+            Change(seq: 3, event: .change, record: conference, kind: .conference, action: .create, fields: theirs, user: "Smith", staff: .IMS, at: 0),
+            Change(seq: 4, event: .conflictOpened, record: conference, kind: .conference, field: "guidance", user: "Jones", staff: .IMS, at: 0,
+                   conflict: conflict),
+            Change(seq: 5, event: .change, record: conference, kind: .conference, action: .set, field: "guidance",
+                   old: .text("G1"), value: .text("G2"), user: "Smith", staff: .IMS, at: 0),
+        ], next: 5, more: false, maxSeq: 5))
+        #expect(try r.record(.conference, id: conference)?.text("guidance") == "G2")
+        let shown = try #require(try r.conflicts().first)
+        #expect(shown.current == .text("G2"), "the conflict shows what the server holds")
+    }
+
     static func conference(place: String) -> [String: FieldValue] {
         ["number": .text("21"), "date": .text("2024-05-15"), "host": .text("IMS"), "place": .text(place), "status": .text("planned")]
     }
