@@ -16,12 +16,17 @@ public struct HistoryEntry: Codable, Sendable, Hashable {
     public var at: String
     /// False for the officer's own edits not yet synced.
     public var synced: Bool
-    /// A create's fields, for a reader to show as it likes (`new` holds them as one text;
-    /// not in the JSON).
+    /// A create's (or snapshot's) fields, each as a value (`new` also holds them as one
+    /// text, as before). In the JSON since the black-box tester read the one text as the
+    /// only form.
     public var fields: [String: FieldValue]? = nil
+    /// The element an `add` or `remove` added or removed; `new` is then the whole set after
+    /// it (once synced: `old` is the set before), as for a `set` (the black-box tester:
+    /// `old` was a set and `new` one element).
+    public var element: FieldValue? = nil
 
     enum CodingKeys: String, CodingKey {
-        case seq, record, event, action, field, old, new, user, staff, at, synced
+        case seq, record, event, action, field, old, new, element, fields, user, staff, at, synced
     }
 
     /// Every key present, an unset one as `null` (a stable document: an edit not yet synced
@@ -34,6 +39,8 @@ public struct HistoryEntry: Codable, Sendable, Hashable {
         try c.encode(action, forKey: .action)
         try c.encode(field, forKey: .field)
         try c.encode(old, forKey: .old)
+        try c.encode(element, forKey: .element)
+        try c.encode(fields, forKey: .fields)
         try c.encode(new, forKey: .new)
         try c.encode(user, forKey: .user)
         try c.encode(staff, forKey: .staff)
@@ -70,6 +77,12 @@ extension Replica {
         }
         if let only = found.first, firstError == nil { return only }
         if firstError == nil, let gone = try recordInHistory(prefix: text) { return gone }
+        // Areas are named by name (CLI.md; the black-box tester: `history "Military
+        // Mobility"` said it was not a task id).
+        if found.isEmpty, let area = try? db.read({ db in try areaID(db, named: text) }) { return (.area, area) }
+        if found.isEmpty, !RecordID.isPlausiblePrefix(text.lowercased()) {
+            throw WorkPlanError.invalid("'\(text)' is neither a record's id (4 or more of its hex digits), an area's name nor a conference's number")
+        }
         if let firstError { throw firstError }
         throw WorkPlanError.notFound("no record with id \(text)")
     }
@@ -98,18 +111,23 @@ extension Replica {
             var conflictField: [String: String] = [:]
             for c in try Self.pulledChanges(db, record: id) {
                 if let opened = c.conflict { conflictField[opened.id] = opened.field }
+                let element = c.action.flatMap { [.add, .remove].contains($0) ? c.value : nil }
+                let after = element.flatMap { e in c.old.flatMap { MergeRules.applyElement(c.action!, element: e.text ?? "", to: $0) } }
                 out.append(HistoryEntry(seq: c.seq, record: c.record, event: c.event.rawValue, action: c.action?.rawValue,
                                         field: c.field ?? c.conflict?.field ?? c.resolved?.lazy.compactMap { conflictField[$0] }.first,
-                                        old: c.old ?? c.conflict?.current, new: c.value ?? c.fields.map(Self.summary) ?? c.conflict?.proposed,
+                                        old: c.old ?? c.conflict?.current,
+                                        new: element != nil ? after : c.value ?? c.fields.map(Self.summary) ?? c.conflict?.proposed,
                                         user: c.user, staff: c.staff.rawValue, at: TimeFormat.iso(c.at), synced: true,
-                                        fields: c.fields))
+                                        fields: c.fields, element: element))
             }
             let me = try Settings.load(from: db)
             for e in try PendingLog.entries(db, where: "record = ?", arguments: [id]) {
+                // Not yet synced: the set it will make is the server's to say.
+                let element = [.add, .remove].contains(e.op.action) ? e.op.value : nil
                 out.append(HistoryEntry(seq: nil, record: id, event: "change", action: e.op.action.rawValue, field: e.op.field,
-                                        old: nil, new: e.op.value ?? e.op.fields.map(Self.summary),
+                                        old: nil, new: element != nil ? nil : e.op.value ?? e.op.fields.map(Self.summary),
                                         user: e.author, staff: me.staff.rawValue, at: TimeFormat.iso(e.op.at), synced: false,
-                                        fields: e.op.fields))
+                                        fields: e.op.fields, element: element))
             }
             return out
         }

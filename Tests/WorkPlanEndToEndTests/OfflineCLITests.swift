@@ -353,6 +353,7 @@ struct OfflineCLITests {
         try refused(["area", "add", "military mobility"], mentions: "already exists")
         // An id no record has: every kind is searched, none may fail on its own columns.
         try refused(["history", "ffff0000"], mentions: "no record with id ffff0000")
+        try refused(["history", "Nope"], mentions: "neither a record's id (4 or more of its hex digits), an area's name nor a conference's number")
         try refused(["import", tmp.child("missing.json").path], mentions: "cannot read")
         let junk = tmp.child("junk.json")
         try Data("{\"format\": \"something-else\", \"records\": []}".utf8).write(to: junk)

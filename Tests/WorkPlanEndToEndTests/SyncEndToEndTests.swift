@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import WorkPlanProtocol
 import WorkPlanTestSupport
 
 @Suite("Two staffs syncing through a real server over TLS")
@@ -114,6 +115,24 @@ struct SyncEndToEndTests {
         #expect(synced.contains("added med to tags #"), "\(synced)")
         #expect(synced.contains("added eu to tags #"), "\(synced)")
         #expect(synced.contains("removed med from tags #"), "\(synced)")
+
+        // The black-box tester: in the JSON, `old` was the set and `new` the element alone,
+        // and a create's fields only one text. Now `new` is the set after, the element is
+        // `element`, and a create's fields are `fields`.
+        struct Entry: Decodable { let action: String?; let old: FieldValue?; let new: FieldValue?; let element: FieldValue?; let fields: [String: FieldValue]? }
+        let json = try JSONDecoder().decode([Entry].self, from: Data(try s.ims.ok("history", t, "--json").utf8))
+        let tags = json.filter { $0.action == "add" || $0.action == "remove" }
+        #expect(tags.map { $0.element?.text ?? "" }.sorted() == ["eu", "med", "med"], "\(tags)")
+        for e in tags {
+            let element = e.element?.text ?? "", after = e.new?.elements ?? []
+            #expect(e.action == "add" ? after.contains(element) : !after.contains(element), "\(e)")
+            #expect(Set(after).symmetricDifference(e.old?.elements ?? []) == [element], "\(e)")
+        }
+        #expect(tags.last?.new == .makeSet(["eu"]))
+        #expect(json.first { $0.action == "create" }?.fields?["title"] == .text("Harmonise cross-border movement permissions"))
+        #expect(json.first { $0.action == "set" }?.element == nil)
+        // And an area is named by its name, as everywhere (it said "not a task id").
+        #expect(try s.ims.ok("history", "military mobility").contains("created: name=Military Mobility"))
     }
 
     /// The black-box tester: both staffs settle the same conflict, EUMS by keeping the
