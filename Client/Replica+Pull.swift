@@ -12,7 +12,14 @@ extension Replica {
     /// `workplan sync` of this replica applied pages meanwhile), nothing is applied and the
     /// summary says `stale` (applied twice, every change of the page was kept twice in the
     /// history: the kill-soak tester).
-    func applyPull(_ page: PullResponse, after cursor: Int64? = nil, acknowledged: Set<Int64> = []) throws -> PullSummary {
+    ///
+    /// `revealed`: records an earlier page of this sync brought as a snapshot or withdrew.
+    /// A snapshot is the record as the change that revealed it left it, so its revs may be
+    /// older than this replica's own acknowledged edits that follow: for those records the
+    /// acknowledged shortcut does not hold, and each change is compared with the rev here
+    /// (the third review: the officer's accepted edit vanished from their replica for good).
+    func applyPull(_ page: PullResponse, after cursor: Int64? = nil, acknowledged: Set<Int64> = [],
+                   revealed: Set<String> = []) throws -> PullSummary {
         try db.write { db in
             var summary = PullSummary()
             let me = try Settings.load(from: db)
@@ -33,6 +40,7 @@ extension Replica {
             // conflict shows as current (`refreshConflicts`).
             var conflicted = Set(try Row.fetchAll(db, sql: "SELECT record, field FROM conflict").map { "\($0[0] as String)/\($0[1] as String)" })
             var withdrawnTasks = Set<String>()
+            var revealed = revealed
             let history = try db.cachedStatement(sql: "INSERT INTO history (seq, record, body) VALUES (?, ?, ?)")
             func keep(_ change: Change) throws { try history.run([.int(change.seq), .text(change.record), .text(JSONText.encode(change))]) }
             for change in page.changes {
@@ -46,7 +54,8 @@ extension Replica {
                     // Counted when it changed this replica, or when someone else made it: the
                     // reply to this replica's own push may have shown it already (a conflict
                     // tells the current value), and it still arrived (the second tester).
-                    if try applyChange(db, change, hasPending: waiting.contains(change.record), acknowledged: acknowledged)
+                    if try applyChange(db, change, hasPending: waiting.contains(change.record),
+                                       acknowledged: revealed.contains(change.record) ? [] : acknowledged)
                         || change.user.lowercased() != me.user.lowercased() {
                         summary.applied += 1
                     }
@@ -69,6 +78,7 @@ extension Replica {
                     }
                     try keep(change)
                 case .withdrawn:
+                    revealed.insert(change.record)
                     // Counted only when this replica had it (a replica that never saw a
                     // record is also told it is withdrawn, when it pulls the change).
                     if try RecordTable.of(change.kind).exists(db, id: change.record) { summary.withdrawn += 1 }
@@ -76,6 +86,7 @@ extension Replica {
                     try ReplacedHere.withdrawn(db, record: change.record)
                     if change.kind == .task { withdrawnTasks.insert(change.record) }
                 case .snapshot:
+                    revealed.insert(change.record)
                     // Kept: `history` starts there, and `changes` takes later old values from it.
                     try keep(change)
                     // Shared again later in the same page: not to be forgotten.
@@ -94,6 +105,7 @@ extension Replica {
                 try ReplacedHere.deleteAgain(db, kind, id, createdAt: seq, me: me, at: Clock.now())
             }
             try Settings.store(["cursor": String(page.next), "store_id": page.storeId], in: db)
+            summary.revealed = revealed
             return summary
         }
     }
@@ -249,4 +261,7 @@ public struct PullSummary: Sendable {
     public var returned = 0
     /// The page was not applied: the replica's cursor had moved since it was asked for.
     public var stale = false
+    /// The records this page (and those before it in the sync) brought as a snapshot or
+    /// withdrew (`applyPull`'s `revealed`).
+    var revealed: Set<String> = []
 }

@@ -45,6 +45,8 @@ public struct SyncEngine: Sendable {
         public var recoveredRecords = 0
         /// Seqs of this sync's accepted field edits, stored (`PushSummary.acknowledged`).
         var acknowledged: Set<Int64> = []
+        /// Records this sync's pull brought as a snapshot or withdrew (`Replica.applyPull`).
+        var revealed: Set<String> = []
     }
 
     /// Opens a replica's transport from its stored enrolment bundle.
@@ -244,7 +246,7 @@ public struct SyncEngine: Sendable {
             FaultInjection.point("before-pull-apply")
             let summary: PullSummary
             do {
-                summary = try replica.applyPull(page, after: cursor, acknowledged: report.acknowledged)
+                summary = try replica.applyPull(page, after: cursor, acknowledged: report.acknowledged, revealed: report.revealed)
             } catch {
                 _ = await ahead?.response.result
                 throw error
@@ -252,6 +254,7 @@ public struct SyncEngine: Sendable {
             trace.lap("pull: apply")
             // Another sync of this replica moved the cursor: ask again after where it is now.
             if summary.stale { continue }
+            report.revealed = summary.revealed
             report.pulled += summary.applied
             report.withdrawn += summary.withdrawn
             report.setAside += summary.setAside
