@@ -279,13 +279,18 @@ struct PullPage {
     /// those open then, follow in the stream.
     private mutating func emitOpenConflicts(of id: String, seq: Int64) throws {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT c.body, r.kind, c.field, o.effective FROM conflicts c JOIN records r ON r.id = c.record
-            LEFT JOIN changes o ON o.seq = c.opened_seq
+            SELECT c.body, r.kind, c.field, o.effective, c.open, s.effective FROM conflicts c JOIN records r ON r.id = c.record
+            LEFT JOIN changes o ON o.seq = c.opened_seq LEFT JOIN changes s ON s.seq = c.resolved_seq
             WHERE c.record = ? AND c.opened_seq <= ? AND (c.open = 1 OR c.resolved_seq > ?) ORDER BY c.opened_seq
             """), arguments: [id, seq, seq])
         // A conflict opened while the record was hidden from this staff holds values of that
         // time: it stays with the staff that could see it (its resolution still arrives).
-        for row in rows where (row[3] as String?).map({ AccessRules.canSee(staff, EffectiveReleasability.decode($0)) }) ?? true {
+        func visible(_ effective: String?) -> Bool { effective.map { AccessRules.canSee(staff, EffectiveReleasability.decode($0)) } ?? true }
+        // One resolved since is listed only when this staff is sent its resolution: one
+        // written while the record was hidden from it (in the batch that shared it again,
+        // say) never reaches it, and the conflict stayed open there for good (the third
+        // review).
+        for row in rows where visible(row[3]) && ((row[4] as Int64) == 1 || visible(row[5])) {
             let stored: String = row[0]
             let text = try RecordKind(rawValue: row[1]).flatMap { try visibleConflict(stored, kind: $0) } ?? stored
             guard let conflict = try? JSONDecoder().decode(Conflict.self, from: Data(text.utf8)) else { continue }

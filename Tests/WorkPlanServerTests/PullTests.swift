@@ -217,6 +217,36 @@ struct PullTests {
         }
     }
 
+    /// The third review: a conflict open when its task was withdrawn from IMS, resolved in
+    /// the batch that shared the task again. The resolution is written while the task is
+    /// hidden from IMS (it is never sent there), so the snapshot must not list the conflict
+    /// as open: it stayed open on IMS replicas for good.
+    @Test func aConflictResolvedInTheBatchThatSharesItsRecordIsNotShownOpen() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums)
+            _ = try await push(f.eums, [PlanFixtures.set(task, "status", .text("blocked"), baseRev: rev)])
+            let c = try #require(try await push(f.ims, [PlanFixtures.set(task, "status", .text("done"), baseRev: rev)]).results[0].conflicts?.first)
+            let imsCursor = try await pullAll(f.ims).next
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("EUMS"), baseRev: try await currentRev(f, task, "releasable"))])
+            let keep = PlanOperation(record: task, kind: .task, action: .resolve, baseRev: c.currentRev, resolves: [c.id], at: PlanFixtures.at)
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: try await currentRev(f, task, "releasable")), keep])
+            // What a replica holds open after applying the stream from `after` on top of
+            // `held` (a withdrawal forgets the record's conflicts, as `applyPull` does).
+            func open(_ changes: [Change], held: Set<String>) -> Set<String> {
+                var open = held
+                for ch in changes {
+                    if let opened = ch.conflict { open.insert(opened.id) }
+                    open.subtract(ch.resolved ?? [])
+                    if ch.event == .withdrawn, ch.record == task { open.remove(c.id) }
+                }
+                return open
+            }
+            #expect(open(try await pullAll(f.ims, after: imsCursor).changes, held: [c.id]).isEmpty)
+            #expect(open(try await pullAll(f.ims).changes, held: []).isEmpty)
+            #expect(open(try await pullAll(f.eums).changes, held: []).isEmpty)
+        }
+    }
+
     /// The second review: Bert's offline edit was made on the EUMS-only draft's owner; Anna
     /// cleaned it and shared the task; Bert's push opened a conflict whose base was the
     /// draft's value. The conflict stays with EUMS.
