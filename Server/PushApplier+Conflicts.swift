@@ -99,10 +99,16 @@ extension PushApplier {
         let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, body FROM conflicts WHERE record = ? AND field = ? AND open = 1"),
                                     arguments: [op.record, field])
         guard !rows.isEmpty else { return }
+        // A long text's later value may change other lines than the earlier proposal did:
+        // it answers only a proposal of the same text (the third review: an officer's edit of
+        // line C, in conflict, closed their conflict holding their line A, kept nowhere else).
+        let longText = op.kind.field(field)?.isLongText ?? false
+        let value = op.value ?? op.fields?[field]
         let superseded = try rows.compactMap { row -> String? in
             let id: String = row[0]
             guard !(op.resolves ?? []).contains(id) else { return nil }
             let c = try JSONText.decode(Conflict.self, row[1] as String)
+            if longText, c.proposed != value { return nil }
             return c.proposedBy == user.name && c.staff == user.staff && c.type == .edit ? id : nil
         }
         try close(superseded, of: op, field: field)

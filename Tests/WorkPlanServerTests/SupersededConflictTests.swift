@@ -77,4 +77,22 @@ struct SupersededConflictTests {
             #expect(Self.openConflicts(try await pullAll(f.ims).changes) == open.union([bert.results[0].conflicts![0].id]))
         }
     }
+
+    /// The third review: a long text's later edit may change other lines. The officer's
+    /// edit of line C (in conflict too) closed their conflict holding their line A, which
+    /// was then kept nowhere but the history. It stays open.
+    @Test func aLaterLongTextAnswersOnlyTheSameProposal() async throws {
+        try await ServerFixture.run { f in
+            let (task, rev) = try await seedTask(f.eums, extra: ["description": .text("A\nB\nC")])
+            let imsA = try await push(f.ims, [PlanFixtures.set(task, "description", .text("A ims\nB\nC"), baseRev: rev)])
+            let first = try await push(f.eums, [PlanFixtures.set(task, "description", .text("A eums\nB\nC"), baseRev: rev)])
+            #expect(first.results[0].outcome == .conflict)
+            _ = try await push(f.ims, [PlanFixtures.set(task, "description", .text("A ims\nB\nC ims"), baseRev: imsA.results[0].rev)])
+            // Made on the current text it was shown with the conflict: line C only.
+            let second = try await push(f.eums, [PlanFixtures.set(task, "description", .text("A ims\nB\nC eums"), baseRev: imsA.results[0].rev)])
+            #expect(second.results[0].outcome == .conflict)
+            let open = Self.openConflicts(try await pullAll(f.ims).changes)
+            #expect(open == [first.results[0].conflicts![0].id, second.results[0].conflicts![0].id])
+        }
+    }
 }
