@@ -67,9 +67,28 @@ extension Replica {
 
     /// Step 1, one transaction: remember what is held, forget everything that came from the
     /// old store (records, revs, history, conflicts, cursor, pending operations).
+    ///
+    /// During an unfinished recovery (the server restored again before it finished), the
+    /// plan held stays, and what was pulled from the store in between is forgotten: the
+    /// new store is pulled from the start. Edits made meanwhile stay waiting, against rev 0
+    /// (their revs were that store's numbers). Before, the replica kept the old store's id
+    /// and every later pull was refused as another store's (the third review).
     func beginRecovery(newStoreId: String) throws {
         try db.write { db in
-            if try Self.recoveryPending(db) { return }
+            if try Self.recoveryPending(db) {
+                guard try Settings.load(from: db).storeId != newStoreId else { return }
+                // A record created meanwhile is not on any store yet: it stays in the view.
+                for kind in Self.importOrder {
+                    try db.execute(sql: "DELETE FROM \(RecordTable.of(kind).name) WHERE id NOT IN (SELECT record FROM pending WHERE action = 'create')")
+                }
+                try db.execute(sql: "DELETE FROM history")
+                try db.execute(sql: "DELETE FROM conflict")
+                try db.execute(sql: "UPDATE pending SET base_rev = 0, batch = NULL, server_value = NULL")
+                try db.execute(sql: "UPDATE set_aside SET base_rev = 0")
+                try ReplacedHere.forgetWithdrawals(db)
+                try Settings.store(["cursor": "0", "store_id": newStoreId], in: db)
+                return
+            }
             var held = HeldPlan(records: [], deleted: [], known: [], revs: [:], firstSeq: [:], lastSeq: [:],
                                 pendingCreates: [], pendingBases: [:])
             for kind in Self.importOrder {

@@ -116,4 +116,30 @@ struct RecoveryTests {
         #expect(!ops.contains { $0.value == .text("G2") || $0.fields?["guidance"] == .text("G2") }, "\(ops)")
         #expect(ops.contains { $0.fields?["guidance"] == .text("G3") || $0.value == .text("G3") }, "\(ops)")
     }
+
+    /// The third review: the server restored again before a recovery finished. The replica
+    /// kept the store id of the one in between, and every later pull was refused as another
+    /// store's. The held plan stays; what was pulled in between is forgotten.
+    @Test func aSecondRestoreDuringAnUnfinishedRecoveryStartsItsPullAgain() throws {
+        let (r, _, id) = try replicaWithPulledTask()
+        try r.beginRecovery(newStoreId: "restored")
+        let area = try #require(try r.exportPlan().records.first { $0.kind == .area }?.id)
+        let page = { (store: String) in
+            PullResponse(storeId: store, changes: [
+                Change(seq: 1, event: .change, record: area, kind: .area, action: .create, fields: ["name": .text("Military Mobility")], user: "a", staff: .IMS, at: 0),
+                Change(seq: 3, event: .change, record: id, kind: .task, action: .create, fields: taskFields(area), user: "a", staff: .IMS, at: 0),
+            ], next: 3, more: false, maxSeq: 3)
+        }
+        _ = try r.applyPull(page("restored"), after: 0)
+        let held = try r.unfinishedRecoveryRecords()
+        #expect(held != nil)
+        try r.beginRecovery(newStoreId: "restored again")
+        #expect(try r.currentSettings().storeId == "restored again" && r.currentSettings().cursor == 0)
+        #expect(try r.tasks().isEmpty, "what came from the store in between is forgotten")
+        #expect(try r.unfinishedRecoveryRecords() == held, "the plan held stays")
+        _ = try r.applyPull(page("restored again"), after: 0)
+        #expect(try r.tasks().map(\.id) == [id])
+        _ = try r.finishRecovery(restorePoint: 3)
+        #expect(try r.unfinishedRecoveryRecords() == nil)
+    }
 }
