@@ -113,7 +113,9 @@ extension Replica {
     /// conflict between two EUMS officers applied the EUMS proposal).
     static func proposalToKeep(_ conflicts: [Conflict], me: Settings) throws -> Conflict {
         let last = conflicts[conflicts.count - 1]
-        guard conflicts.contains(where: { $0.proposedBy.lowercased() == me.user.lowercased() || $0.staff == me.staff }) else {
+        // (For an edit conflict: a delete conflict's sides are the edit and the delete, and
+        // `--mine` keeps the edit's side as its choices say: the third review.)
+        guard last.type != .edit || conflicts.contains(where: { $0.proposedBy.lowercased() == me.user.lowercased() || $0.staff == me.staff }) else {
             let by = Set(conflicts.map(\.proposedBy)).sorted().joined(separator: ", ")
             throw WorkPlanError(.ambiguous, "neither the current \(Self.shown(last.current)) of \(last.field) nor the value proposed (by \(by)) is yours or \(me.staff.rawValue)'s, so --mine names no value: keep the current one with --theirs, or choose one with --value")
         }

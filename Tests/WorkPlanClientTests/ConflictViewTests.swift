@@ -68,4 +68,26 @@ struct ConflictViewTests {
         _ = try await SyncEngine(replica: weber, transport: f.transport("Weber")).run()
         #expect(try weber.conflicts().first { $0.record == task }?.mineUnclear == false)
     }
+
+    /// The third review: the same officer of the other staff on a delete conflict (an EUMS
+    /// edit met an EUMS delete): its sides are the edit and the delete, `conflicts` offers
+    /// `--mine` (the edit's side) and `resolve --mine` takes it, as before.
+    @Test func mineStillTakesTheEditsSideOfADeleteConflictForTheOtherStaff() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let dupont = f.replica
+        let task = try dupont.createRecord(.task, fields: taskFields(f.area))
+        _ = try await SyncEngine(replica: dupont, transport: f.transport()).run()
+        let martin = try Replica.create(in: f.tmp.child("martin"), staff: .EUMS, user: "Martin")
+        let smith = try Replica.create(in: f.tmp.child("smith"), staff: .IMS, user: "Smith")
+        _ = try await SyncEngine(replica: martin, transport: f.transport("Martin")).run()
+        try dupont.deleteRecord(.task, id: task)
+        _ = try await SyncEngine(replica: dupont, transport: f.transport()).run()
+        try martin.edit(.task, id: task, [.set("status", .text("done"))])
+        _ = try await SyncEngine(replica: martin, transport: f.transport("Martin")).run()
+        _ = try await SyncEngine(replica: smith, transport: f.transport("Smith", .IMS)).run()
+        let shown = try #require(try smith.conflicts().first { $0.record == task })
+        #expect(shown.type == ConflictType.editDeleted.rawValue && !shown.mineUnclear)
+        #expect(try smith.resolve(record: task, field: shown.field, with: .mine).proposedBy == "Martin")
+    }
 }
