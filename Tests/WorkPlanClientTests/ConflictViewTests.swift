@@ -37,12 +37,7 @@ struct ConflictViewTests {
     @Test func mineNamesNoValueForAnOfficerOfTheOtherStaffWhoSetNeither() async throws {
         let f = try StoreAndReplica()
         defer { f.close() }
-        let dupont = f.replica
-        let task = try dupont.createRecord(.task, fields: taskFields(f.area))
-        _ = try await SyncEngine(replica: dupont, transport: f.transport()).run()
-        let martin = try Replica.create(in: f.tmp.child("martin"), staff: .EUMS, user: "Martin")
-        let smith = try Replica.create(in: f.tmp.child("smith"), staff: .IMS, user: "Smith")
-        _ = try await SyncEngine(replica: martin, transport: f.transport("Martin")).run()
+        let (task, dupont, martin, smith) = try await Self.twoEUMSOfficersAndOneOfIMS(f)
         try dupont.edit(.task, id: task, [.set("status", .text("blocked"))])
         try martin.edit(.task, id: task, [.set("status", .text("done"))])
         _ = try await SyncEngine(replica: dupont, transport: f.transport()).run()
@@ -75,12 +70,7 @@ struct ConflictViewTests {
     @Test func mineStillTakesTheEditsSideOfADeleteConflictForTheOtherStaff() async throws {
         let f = try StoreAndReplica()
         defer { f.close() }
-        let dupont = f.replica
-        let task = try dupont.createRecord(.task, fields: taskFields(f.area))
-        _ = try await SyncEngine(replica: dupont, transport: f.transport()).run()
-        let martin = try Replica.create(in: f.tmp.child("martin"), staff: .EUMS, user: "Martin")
-        let smith = try Replica.create(in: f.tmp.child("smith"), staff: .IMS, user: "Smith")
-        _ = try await SyncEngine(replica: martin, transport: f.transport("Martin")).run()
+        let (task, dupont, martin, smith) = try await Self.twoEUMSOfficersAndOneOfIMS(f)
         try dupont.deleteRecord(.task, id: task)
         _ = try await SyncEngine(replica: dupont, transport: f.transport()).run()
         try martin.edit(.task, id: task, [.set("status", .text("done"))])
@@ -89,5 +79,15 @@ struct ConflictViewTests {
         let shown = try #require(try smith.conflicts().first { $0.record == task })
         #expect(shown.type == ConflictType.editDeleted.rawValue && !shown.mineUnclear)
         #expect(try smith.resolve(record: task, field: shown.field, with: .mine).proposedBy == "Martin")
+    }
+
+    /// Dupont's task, synced to Martin (EUMS); Smith (IMS) has not synced yet.
+    static func twoEUMSOfficersAndOneOfIMS(_ f: StoreAndReplica) async throws -> (String, Replica, Replica, Replica) {
+        let task = try f.replica.createRecord(.task, fields: taskFields(f.area))
+        _ = try await SyncEngine(replica: f.replica, transport: f.transport()).run()
+        let martin = try Replica.create(in: f.tmp.child("martin"), staff: .EUMS, user: "Martin")
+        let smith = try Replica.create(in: f.tmp.child("smith"), staff: .IMS, user: "Smith")
+        _ = try await SyncEngine(replica: martin, transport: f.transport("Martin")).run()
+        return (task, f.replica, martin, smith)
     }
 }
