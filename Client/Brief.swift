@@ -50,9 +50,13 @@ public struct BriefAgendaItem: Codable, Sendable, Hashable {
     public var presenter: String?
     public var outcome: String?
     public var tasks: [BriefTask]
+    /// Short ids of the tasks it covers that were deleted since (as `agenda list` marks
+    /// them): the brief said nothing of them (the black-box tester).
+    public var deletedTasks: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case shortId = "short_id"
+        case deletedTasks = "deleted_tasks"
         case topic, presenter, outcome, tasks
     }
 }

@@ -63,7 +63,9 @@ public enum BriefHTML {
             h += "<table class=\"agenda\"><thead><tr><th>#</th><th>Topic</th><th>Presenter</th><th>Tasks covered</th><th>Outcome</th></tr></thead><tbody>\n"
             for (i, item) in b.agenda.enumerated() {
                 let tasks = item.tasks.map { "<div class=\"ref\"><code>\(e($0.shortId))</code> \(e($0.title)) \(pill($0.status))</div>" }.joined()
-                h += "<tr><td class=\"num\">\(i + 1)</td><td><b>\(e(item.topic))</b></td><td>\(e(item.presenter ?? "—"))</td><td>\(tasks.isEmpty ? "—" : tasks)</td><td>\(e(item.outcome ?? "—"))</td></tr>\n"
+                    + item.deletedTasks.map { "<div class=\"ref\"><code>\(e($0))</code> (deleted since)</div>" }.joined()
+                // Each line of the outcome stays a line (the black-box tester).
+                h += "<tr><td class=\"num\">\(i + 1)</td><td><b>\(e(item.topic))</b></td><td>\(e(item.presenter ?? "—"))</td><td>\(tasks.isEmpty ? "—" : tasks)</td><td class=\"lines\">\(e(item.outcome ?? "—"))</td></tr>\n"
             }
             h += "</tbody></table>\n"
         }

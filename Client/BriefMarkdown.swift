@@ -29,13 +29,14 @@ public enum BriefMarkdown {
         for (i, item) in b.agenda.enumerated() {
             line("\(i + 1). **\(inline(item.topic))**" + (item.presenter.map { " — presented by \(inline($0))" } ?? ""))
             for t in item.tasks { line("   - `\(t.shortId)` \(inline(t.title)) (\(t.status))") }
-            if let o = item.outcome { line("   - Outcome: \(inline(o))") }
+            for id in item.deletedTasks { line("   - `\(id)` (deleted since)") }
+            // Each line of the outcome stays a line, under the item (the black-box tester).
+            if let o = item.outcome { line("   - Outcome: " + lines(o).joined(separator: "  \n     ")) }
         }
         if !b.agenda.isEmpty { line() }
         if let g = b.conference.guidance {
             // Each line of the guidance stays a line (a hard break: two spaces at the end).
-            let lines = g.split(separator: "\n", omittingEmptySubsequences: false).map { inline(String($0)) }
-            line("**Guidance of the Director Generals:** " + ([lines[0]] + lines.dropFirst().map(lineStart)).joined(separator: "  \n"))
+            line("**Guidance of the Director Generals:** " + lines(g).joined(separator: "  \n"))
             line()
         }
 
@@ -111,6 +112,13 @@ public enum BriefMarkdown {
     /// Text safe on one Markdown line. Angle brackets are escaped: Markdown passes HTML
     /// through, so a title holding `<script>` or `<img ...>` would be markup, not text,
     /// wherever the brief is rendered (the HTML brief escapes them too).
+    /// A user's multi-line text as Markdown lines (joined with a hard break by the caller):
+    /// each line inline, the later ones safe at the start of a line.
+    static func lines(_ text: String) -> [String] {
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map { inline(String($0)) }
+        return [lines[0]] + lines.dropFirst().map(lineStart)
+    }
+
     static func inline(_ s: String) -> String {
         s.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
             .replacingOccurrences(of: "<", with: "\\<").replacingOccurrences(of: ">", with: "\\>")

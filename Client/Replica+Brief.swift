@@ -8,13 +8,15 @@ extension Replica {
         let conference = try conferenceView(number: number)
         let me = try currentSettings()
         let tasks = try visibleTasks(staff: me.staff)
+        let live = Set(tasks.map(\.id))
 
         let agenda = (conference.agenda ?? [])
             .filter { (Releasability(parsing: $0.releasable) ?? .both).isVisible(to: me.staff) }
             .map { item in
                 let covered = Set(item.tasks)
                 return BriefAgendaItem(shortId: item.shortId, topic: item.topic, presenter: item.presenter, outcome: item.outcome,
-                                       tasks: tasks.filter { covered.contains($0.id) })
+                                       tasks: tasks.filter { covered.contains($0.id) },
+                                       deletedTasks: item.tasks.filter { !live.contains($0) }.map(RecordID.short))
             }
         // By area id, not name: two areas may still show one name (two renames made offline).
         let areaOf = try db.read { db in

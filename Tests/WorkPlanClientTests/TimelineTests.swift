@@ -153,6 +153,26 @@ struct TimelineTests {
         #expect(!md.contains("The plan as it stands now"))
     }
 
+    /// The black-box tester: an agenda item covering a task deleted since showed no task at
+    /// all in the brief (`agenda list` marks it deleted), and a multi-line outcome ran
+    /// together on one line while the guidance below kept its lines.
+    @Test func anAgendaItemShowsItsDeletedTaskAndItsOutcomesLines() throws {
+        let p = try PulledPlan()
+        _ = try p.replica.createRecord(.agendaItem, fields: ["conference": .text("21"), "topic": .text("Mobility progress"),
+                                                             "tasks": .makeSet([p.a, p.b]), "position": .text(PositionKey.between(nil, nil)), "releasable": .text("both"),
+                                                             "outcome": .text("Outcome line 1\nOutcome line 2")])
+        try p.replica.deleteRecord(.task, id: p.a)
+        let brief = try p.replica.brief(conference: 21)
+        let item = try #require(brief.agenda.first { $0.topic == "Mobility progress" })
+        #expect(item.tasks.map(\.id) == [p.b] && item.deletedTasks == [RecordID.short(p.a)])
+        let md = BriefMarkdown.render(brief)
+        #expect(md.contains("   - `\(RecordID.short(p.a))` (deleted since)\n"), "\(md)")
+        #expect(md.contains("   - Outcome: Outcome line 1  \n     Outcome line 2\n"), "\(md)")
+        let html = BriefHTML.render(brief)
+        #expect(html.contains("<code>\(RecordID.short(p.a))</code> (deleted since)"))
+        #expect(html.contains("<td class=\"lines\">Outcome line 1\nOutcome line 2</td>"))
+    }
+
     @Test func heldConferenceBriefEndsAtItsOwnBaseline() throws {
         let p = try PulledPlan()
         // Conference 21 held at seq 17; a later change falls outside its brief's window.
