@@ -344,6 +344,12 @@ extension Replica {
                 // The create keeps its own time: it is the record's creation time on every
                 // replica (taking the edit's made a task edited offline look created then).
                 try PendingLog.replace(db, seq: entry.seq, with: folded)
+                // A natural key's create may meet the record already on the server (the other
+                // staff made it too), where a field it does not name keeps the server's value:
+                // a field cleared here goes on as its own edit after the create (made against
+                // nothing: a conflict where the server holds a value), not silently dropped
+                // (the second review).
+                if next == .null, current != .null, RecordID.naturalKey(of: op.kind, fields: entry.op.fields ?? [:]) != nil { break }
                 return
             }
             // A change of releasability is never folded into an earlier one: hiding and

@@ -153,6 +153,26 @@ struct NaturalKeyDuringPullTests {
         #expect(shown.current == .text("G2"), "the conflict shows what the server holds")
     }
 
+    /// The second review: a field cleared on a natural-key record created here, not yet
+    /// sent, left the create; the server, which had the record from the other staff, kept
+    /// its value, and the clear was neither applied nor in a conflict (rule 5).
+    @Test func aFieldClearedOnAWaitingNaturalKeyCreateIsNotLost() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let a = f.replica
+        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
+        let c = try Replica.create(in: f.tmp.child("c"), staff: .IMS, user: "Smith")
+        let conference = try c.createRecord(.conference, fields: Self.conference(place: "place by C"))
+        _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+
+        #expect(try a.createRecord(.conference, fields: Self.conference(place: "place by A")) == conference)
+        try a.edit(.conference, id: conference, [.set("place", .null)])
+        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
+        let open = try a.conflicts().filter { $0.record == conference && $0.field == "place" }
+        #expect(open.map(\.proposed) == [.null], "the clear is kept as a conflict: \(open)")
+        #expect(open.first?.current == .text("place by C"))
+    }
+
     static func conference(place: String) -> [String: FieldValue] {
         ["number": .text("21"), "date": .text("2024-05-15"), "host": .text("IMS"), "place": .text(place), "status": .text("planned")]
     }
