@@ -16,10 +16,7 @@ struct NaturalKeyDuringPullTests {
         let f = try StoreAndReplica()
         defer { f.close() }
         let a = f.replica
-        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
-        let c = try Replica.create(in: f.tmp.child("c"), staff: .IMS, user: "Smith")
-        let conference = try c.createRecord(.conference, fields: Self.conference(place: "place by C"))
-        _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+        let (c, conference) = try await Self.conferenceOfTheOtherStaff(f)
 
         // A creates the same conference; a pull of A's sync then brings C's create before
         // A's create is pushed.
@@ -79,10 +76,7 @@ struct NaturalKeyDuringPullTests {
         let f = try StoreAndReplica()
         defer { f.close() }
         let a = f.replica
-        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
-        let c = try Replica.create(in: f.tmp.child("c"), staff: .IMS, user: "Smith")
-        let conference = try c.createRecord(.conference, fields: Self.conference(place: "place by C"))
-        _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+        let (c, conference) = try await Self.conferenceOfTheOtherStaff(f)
         _ = try a.createRecord(.conference, fields: Self.conference(place: "place by A"))
         let batch = try #require(try a.nextBatch())
         let response = try await f.transport().push(batch)
@@ -112,10 +106,7 @@ struct NaturalKeyDuringPullTests {
         let f = try StoreAndReplica()
         defer { f.close() }
         let a = f.replica
-        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
-        let c = try Replica.create(in: f.tmp.child("c"), staff: .IMS, user: "Smith")
-        let conference = try c.createRecord(.conference, fields: Self.conference(place: "place by C"))
-        _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+        let (c, conference) = try await Self.conferenceOfTheOtherStaff(f)
         _ = try a.createRecord(.conference, fields: Self.conference(place: "place by A"))
         _ = try a.applyPull(try await f.store.pullPage(after: try a.currentSettings().cursor, limit: Limits.maxPageSize, staff: .EUMS))
         let batch = try #require(try a.nextBatch())
@@ -160,10 +151,7 @@ struct NaturalKeyDuringPullTests {
         let f = try StoreAndReplica()
         defer { f.close() }
         let a = f.replica
-        _ = try await SyncEngine(replica: a, transport: f.transport()).run()
-        let c = try Replica.create(in: f.tmp.child("c"), staff: .IMS, user: "Smith")
-        let conference = try c.createRecord(.conference, fields: Self.conference(place: "place by C"))
-        _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+        let (_, conference) = try await Self.conferenceOfTheOtherStaff(f)
 
         #expect(try a.createRecord(.conference, fields: Self.conference(place: "place by A")) == conference)
         try a.edit(.conference, id: conference, [.set("place", .null)])
@@ -171,6 +159,15 @@ struct NaturalKeyDuringPullTests {
         let open = try a.conflicts().filter { $0.record == conference && $0.field == "place" }
         #expect(open.map(\.proposed) == [.null], "the clear is kept as a conflict: \(open)")
         #expect(open.first?.current == .text("place by C"))
+    }
+
+    /// A synced, and conference 21 made and sent by IMS's Smith (C), which A has not pulled.
+    static func conferenceOfTheOtherStaff(_ f: StoreAndReplica) async throws -> (Replica, String) {
+        _ = try await SyncEngine(replica: f.replica, transport: f.transport()).run()
+        let c = try Replica.create(in: f.tmp.child("c"), staff: .IMS, user: "Smith")
+        let conference = try c.createRecord(.conference, fields: Self.conference(place: "place by C"))
+        _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
+        return (c, conference)
     }
 
     static func conference(place: String) -> [String: FieldValue] {
