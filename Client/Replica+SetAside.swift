@@ -222,7 +222,7 @@ extension Replica {
                     for (target, ref) in LinkRules.namedRecords(op.kind, field: field, value: value) where try reason == nil && !Self.isHere(db, target, ref) {
                         // Deleted here before it was ever sent: the server never had it (the
                         // third tester read "not releasable" of a task of their own staff).
-                        reason = Self.unreachableReason(target, ref, deletedHere: deletedHere, me: me)
+                        reason = try Self.unreachableReason(db, target, ref, deletedHere: deletedHere, me: me)
                     }
                 }
                 if let reason {
@@ -249,10 +249,17 @@ extension Replica {
     /// Why an edit naming record `ref` cannot be sent: it was deleted here before it reached
     /// the server (the third tester read "not releasable" of a task of their own staff), or
     /// this staff can no longer see it.
-    static func unreachableReason(_ target: RecordKind, _ ref: String, deletedHere: Set<String>, me: Settings) -> String {
-        deletedHere.contains(ref)
-            ? "it refers to \(target.displayName) \(RecordID.short(ref)), which was deleted here before it reached the server"
-            : "it refers to \(target.displayName) \(RecordID.short(ref)), which is not releasable to \(me.staff.rawValue)"
+    /// One whose own create was set aside here (it refers to a withdrawn record in turn) says
+    /// so: "not releasable" of a task of this staff's own misled (the black-box tester). The
+    /// words keep "no longer releasable to", which `returnSetAsideEdits` looks for.
+    static func unreachableReason(_ db: Database, _ target: RecordKind, _ ref: String, deletedHere: Set<String>, me: Settings) throws -> String {
+        if deletedHere.contains(ref) {
+            return "it refers to \(target.displayName) \(RecordID.short(ref)), which was deleted here before it reached the server"
+        }
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM set_aside WHERE record = ? AND action = 'create')"), arguments: [ref]) == true {
+            return "it refers to \(target.displayName) \(RecordID.short(ref)), made here and set aside too (it refers to a record no longer releasable to \(me.staff.rawValue))"
+        }
+        return "it refers to \(target.displayName) \(RecordID.short(ref)), which is not releasable to \(me.staff.rawValue)"
     }
 
     /// Whether the server holds `record`: a change of it was pulled.
@@ -278,7 +285,7 @@ extension Replica {
             let kept: FieldValue = spec.isSet ? .set(value.elements.filter { e in !unreachable.contains { $0.id == e } }) : .null
             try Self.setAside(db, PlanOperation(record: op.record, kind: op.kind, action: .set, field: field, value: value, baseRev: 0, at: op.at),
                          author: me.user, title: title,
-                         reason: Self.unreachableReason(first.kind, first.id, deletedHere: deletedHere, me: me))
+                         reason: try Self.unreachableReason(db, first.kind, first.id, deletedHere: deletedHere, me: me))
             moved += 1
             fields[field] = kept == .null ? nil : kept
             // The view takes the server's value, pulled already (the create shielded it): the

@@ -469,6 +469,25 @@ struct AccessEndToEndTests {
         #expect(try s.ims.ok("sync").contains("1 record withdrawn"))
     }
 
+    /// The black-box tester: an edit pointing at the officer's own new task, set aside because
+    /// that task's create was (it follows an IMS task withdrawn meanwhile), said the EUMS
+    /// task "is not releasable to EUMS".
+    @Test func anEditOfAnOwnTaskSetAsideWithItSaysSo() throws {
+        let s = try SyncScenario()
+        try s.ims.ok("area", "add", "Medical Cooperation")
+        let imsTask = try s.ims.run("add", "IMS-originated", "--area", "Medical Cooperation").firstLine
+        let other = try s.ims.run("add", "Other shared", "--area", "Medical Cooperation").firstLine
+        try s.ims.ok("sync")
+        try s.eums.ok("sync")
+        let mine = try s.eums.run("add", "EUMS follow-on", "--area", "Medical Cooperation", "--follows", imsTask).firstLine
+        try s.eums.ok("edit", other, "--follows", mine)
+        try s.ims.ok("edit", imsTask, "--releasable", "IMS")
+        try s.ims.ok("sync")
+        try s.eums.ok("sync")
+        let status = try s.eums.ok("status")
+        #expect(status.contains("it refers to task \(mine), made here and set aside too (it refers to a record no longer releasable to EUMS)"), "\(status)")
+    }
+
     /// The black-box tester: a viewer's `conflicts` told it to `resolve`, which it may not.
     @Test func aViewerIsNotShownAResolveCommand() throws {
         let st = try Staffs()
