@@ -109,7 +109,7 @@ extension Replica {
             // The field of each conflict opened: its end names the field too, also when the
             // resolution (a "keep theirs") carried none.
             var conflictField: [String: String] = [:]
-            for c in try Self.pulledChanges(db, record: id) {
+            for c in try Self.pulledChangesWithTheirConflicts(db, record: id) {
                 if let opened = c.conflict { conflictField[opened.id] = opened.field }
                 let element = c.action.flatMap { [.add, .remove].contains($0) ? c.value : nil }
                 let after = element.flatMap { e in c.old.flatMap { MergeRules.applyElement(c.action!, element: e.text ?? "", to: $0) } }
@@ -131,6 +131,36 @@ extension Replica {
             }
             return out
         }
+    }
+
+    /// `pulledChanges`, with the other end of each conflict kept under another record: a
+    /// note added to a task deleted meanwhile opens a conflict on the task, announced on the
+    /// note (only who may see the note learns of it), and its resolution is the task's. The
+    /// task's history said "conflict resolved" with nothing opened, the note's a conflict
+    /// never resolved (the black-box tester). Each now shows both ends.
+    static func pulledChangesWithTheirConflicts(_ db: Database, record: String) throws -> [Change] {
+        var changes = try pulledChanges(db, record: record)
+        let opened = Set(changes.compactMap { $0.event == .conflictOpened ? $0.conflict?.id : nil })
+        let resolved = Set(changes.flatMap { $0.event == .conflictResolved ? $0.resolved ?? [] : [] })
+        var more: [Change] = []
+        func withText(_ id: String, under other: String?) throws -> [Change] {
+            let sql = "SELECT body FROM history WHERE " + (other == nil ? "" : "record = ? AND ") + "record != ? AND instr(body, ?) > 0"
+            let arguments: StatementArguments = other.map { [$0, record, id] } ?? [record, id]
+            return try String.fetchAll(db, sql: sql, arguments: arguments).map { try JSONText.decode(Change.self, $0) }
+        }
+        // Opened here on another record: its end is that record's.
+        for c in changes where c.event == .conflictOpened {
+            guard let conflict = c.conflict, conflict.record != record, !resolved.contains(conflict.id) else { continue }
+            more += try withText(conflict.id, under: conflict.record).filter { $0.event == .conflictResolved && $0.resolved?.contains(conflict.id) == true }
+        }
+        // Ended here, opened under another record (found by its id: rare, and read whole).
+        for id in resolved.subtracting(opened) {
+            more += try withText(id, under: nil).filter { $0.event == .conflictOpened && $0.conflict?.id == id && $0.conflict?.record == record }
+        }
+        guard !more.isEmpty else { return changes }
+        let seen = Set(changes.map(\.seq))
+        changes += more.filter { !seen.contains($0.seq) }
+        return changes.sorted { $0.seq < $1.seq }
     }
 
     /// Every change of `record` in the pulled change stream, oldest first (conflicts too).

@@ -100,6 +100,26 @@ struct SyncEndToEndTests {
         #expect(!json.contains("Medical Cooperation"), "the JSON keeps the area's id: \(json)")
     }
 
+    /// The black-box tester: a note added to a task deleted meanwhile opens a conflict on the
+    /// task, announced on the note; the task's history ended a conflict it never opened, the
+    /// note's opened one it never ended. Each shows both ends.
+    @Test func aConflictOfANoteOnADeletedTaskIsWholeInBothHistories() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.eums.ok("delete", t)
+        let note = String(try s.ims.ok("note", t, "IMS note on it").split(separator: " ")[2])
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        try s.eums.ok("sync")
+        try s.ims.ok("resolve", t, "deleted", "--mine")
+        try s.converge()
+        for o in [s.eums, s.ims] {
+            let task = try o.ok("history", t), ofNote = try o.ok("history", note)
+            #expect(task.contains("conflict on deleted") && task.contains("conflict resolved on deleted"), "\(task)")
+            #expect(ofNote.contains("conflict on deleted") && ofNote.contains("conflict resolved on deleted"), "\(ofNote)")
+        }
+    }
+
     /// A tag added or removed reads as that, in `history` (the change carries the tag alone).
     @Test func historySaysWhichTagWasAddedOrRemoved() throws {
         let s = try SyncScenario()
