@@ -144,8 +144,14 @@ extension ServerHome {
                     try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'store_id'", arguments: [id])
                     // Where the restored history ends: replicas recovering from this restore
                     // push back only what they hold from after it (`HelloResponse.restorePoint`).
+                    // A backup of a store that was itself restored keeps that earlier point
+                    // when it is lower: past it, the backed-up store numbered other changes than
+                    // the store before it, whose replicas may still hold theirs to send back
+                    // (the third review: a second restore lost a recovering replica's edits).
+                    let end = try ServerStore.maxSeq(db)
+                    let earlier = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'restore_point'").flatMap { Int64($0) }
                     try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('restore_point', ?)",
-                                   arguments: [String(try ServerStore.maxSeq(db))])
+                                   arguments: [String(min(earlier ?? end, end))])
                     for name in foreign.users {
                         try db.execute(sql: "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                                        arguments: [ServerStore.now(), name])

@@ -134,7 +134,22 @@ struct BackupTests {
             #expect(restored.storeId == restoredId && restored.restorePoint == newest)
             #expect(try restored.check().isEmpty)
             #expect(try restored.contentDigest() == (try f.digest))
+
+            // The third review: more on the restored store, backed up and restored again.
+            // Past the first point, the stores before and after that restore numbered other
+            // changes: the point stays the first one, or a replica recovering from the
+            // store before lost its edits numbered in between.
+            _ = try await restored.push(PushRequest(batchId: RecordID.random(), ops: [
+                PlanFixtures.createArea("Medical Cooperation"),
+            ]), user: Identity(name: "anna", staff: .EUMS, role: .editor))
+            let again = f.server.directory.file("again.backup")
+            try restored.backup(to: again)
+            #expect(try await restored.maxSeq() > newest)
             try restored.close()
+            _ = try home.restore(from: again)
+            let twice = try home.openStore()
+            #expect(twice.restorePoint == newest)
+            try twice.close()
         }
     }
 
