@@ -13,13 +13,14 @@ extension Replica {
     /// summary says `stale` (applied twice, every change of the page was kept twice in the
     /// history: the kill-soak tester).
     ///
-    /// `revealed`: records an earlier page of this sync brought as a snapshot or withdrew.
-    /// A snapshot is the record as the change that revealed it left it, so its revs may be
-    /// older than this replica's own acknowledged edits that follow: for those records the
-    /// acknowledged shortcut does not hold, and each change is compared with the rev here
-    /// (the third review: the officer's accepted edit vanished from their replica for good).
+    /// `syncStart`: the cursor when this sync began. A snapshot is the record as the change
+    /// that revealed it left it, so its revs may be older than this replica's own
+    /// acknowledged edits that follow: for a record brought as a snapshot since then (by an
+    /// earlier page, this one, or another sync of this replica meanwhile) or withdrawn in
+    /// this page, the acknowledged shortcut does not hold, and each change is compared with
+    /// the rev here (the third review: the officer's accepted edit vanished for good).
     func applyPull(_ page: PullResponse, after cursor: Int64? = nil, acknowledged: Set<Int64> = [],
-                   revealed: Set<String> = []) throws -> PullSummary {
+                   syncStart: Int64? = nil) throws -> PullSummary {
         try db.write { db in
             var summary = PullSummary()
             let me = try Settings.load(from: db)
@@ -40,7 +41,11 @@ extension Replica {
             // conflict shows as current (`refreshConflicts`).
             var conflicted = Set(try Row.fetchAll(db, sql: "SELECT record, field FROM conflict").map { "\($0[0] as String)/\($0[1] as String)" })
             var withdrawnTasks = Set<String>()
-            var revealed = revealed
+            var revealed = Set<String>()
+            if !acknowledged.isEmpty, let syncStart {
+                let sql = "SELECT DISTINCT record FROM history WHERE seq > ? AND instr(body, '\"event\":\"snapshot\"') > 0"
+                revealed = Set(try String.fetchAll(db.cachedStatement(sql: sql), arguments: [syncStart]))
+            }
             let history = try db.cachedStatement(sql: "INSERT INTO history (seq, record, body) VALUES (?, ?, ?)")
             func keep(_ change: Change) throws { try history.run([.int(change.seq), .text(change.record), .text(JSONText.encode(change))]) }
             for change in page.changes {
@@ -105,7 +110,6 @@ extension Replica {
                 try ReplacedHere.deleteAgain(db, kind, id, createdAt: seq, me: me, at: Clock.now())
             }
             try Settings.store(["cursor": String(page.next), "store_id": page.storeId], in: db)
-            summary.revealed = revealed
             return summary
         }
     }
@@ -261,7 +265,4 @@ public struct PullSummary: Sendable {
     public var returned = 0
     /// The page was not applied: the replica's cursor had moved since it was asked for.
     public var stale = false
-    /// The records this page (and those before it in the sync) brought as a snapshot or
-    /// withdrew (`applyPull`'s `revealed`).
-    var revealed: Set<String> = []
 }

@@ -45,8 +45,8 @@ public struct SyncEngine: Sendable {
         public var recoveredRecords = 0
         /// Seqs of this sync's accepted field edits, stored (`PushSummary.acknowledged`).
         var acknowledged: Set<Int64> = []
-        /// Records this sync's pull brought as a snapshot or withdrew (`Replica.applyPull`).
-        var revealed: Set<String> = []
+        /// The cursor when this sync began pushing (`Replica.applyPull`'s `syncStart`).
+        var startCursor: Int64?
     }
 
     /// Opens a replica's transport from its stored enrolment bundle.
@@ -79,6 +79,7 @@ public struct SyncEngine: Sendable {
             throw WorkPlanError(.forbidden, "the server knows you as \(hello.user.name) of \(hello.user.staff.rawValue), but this replica belongs to \(settings.staff.rawValue)")
         }
         try replica.updateRole(hello.user.role)
+        report.startCursor = try replica.currentSettings().cursor
         let firstPage = try await push(&report, settings: try replica.currentSettings())
         if try firstPage != nil || report.pushed > 0 || !replica.currentSettings().isCaughtUp(with: hello) {
             try await pull(&report, first: firstPage)
@@ -246,7 +247,7 @@ public struct SyncEngine: Sendable {
             FaultInjection.point("before-pull-apply")
             let summary: PullSummary
             do {
-                summary = try replica.applyPull(page, after: cursor, acknowledged: report.acknowledged, revealed: report.revealed)
+                summary = try replica.applyPull(page, after: cursor, acknowledged: report.acknowledged, syncStart: report.startCursor ?? cursor)
             } catch {
                 _ = await ahead?.response.result
                 throw error
@@ -254,7 +255,6 @@ public struct SyncEngine: Sendable {
             trace.lap("pull: apply")
             // Another sync of this replica moved the cursor: ask again after where it is now.
             if summary.stale { continue }
-            report.revealed = summary.revealed
             report.pulled += summary.applied
             report.withdrawn += summary.withdrawn
             report.setAside += summary.setAside
