@@ -103,7 +103,7 @@ extension PushApplier {
         // it answers only a proposal of the same text (the third review: an officer's edit of
         // line C, in conflict, closed their conflict holding their line A, kept nowhere else).
         let longText = op.kind.field(field)?.isLongText ?? false
-        let value = op.value ?? op.fields?[field]
+        let value = op.value ?? op.fields?[field] ?? .null
         let superseded = try rows.compactMap { row -> String? in
             let id: String = row[0]
             guard !(op.resolves ?? []).contains(id) else { return nil }
