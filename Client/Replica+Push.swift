@@ -58,9 +58,10 @@ extension Replica {
     /// Stores the server's answer to a batch: operations leave the pending log, fields take
     /// the server's value and rev (unless another edit of the same field waits), refused
     /// operations become local open conflicts. One transaction.
-    func applyPushResponse(_ response: PushResponse, settings me: Settings) throws -> PushSummary {
+    func applyPushResponse(_ response: PushResponse) throws -> PushSummary {
         try db.write { db in
-            try Self.checkSameStore(try Settings.load(from: db), response.storeId)
+            let me = try Settings.load(from: db)
+            try Self.checkSameStore(me, response.storeId)
             var summary = PushSummary()
             let entries = try PendingLog.headers(db, batch: response.batchId)
             let results = Dictionary(response.results.map { ($0.op, $0) }, uniquingKeysWith: { a, _ in a })

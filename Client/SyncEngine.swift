@@ -79,8 +79,9 @@ public struct SyncEngine: Sendable {
             throw WorkPlanError(.forbidden, "the server knows you as \(hello.user.name) of \(hello.user.staff.rawValue), but this replica belongs to \(settings.staff.rawValue)")
         }
         try replica.updateRole(hello.user.role)
-        report.startCursor = try replica.currentSettings().cursor
-        let firstPage = try await push(&report, settings: try replica.currentSettings())
+        let current = try replica.currentSettings()
+        report.startCursor = current.cursor
+        let firstPage = try await push(&report, settings: current)
         if try firstPage != nil || report.pushed > 0 || !replica.currentSettings().isCaughtUp(with: hello) {
             try await pull(&report, first: firstPage)
         }
@@ -169,7 +170,7 @@ public struct SyncEngine: Sendable {
             FaultInjection.point("before-storing-push-reply")
             let summary: PushSummary
             do {
-                summary = try replica.applyPushResponse(response, settings: settings)
+                summary = try replica.applyPushResponse(response)
             } catch {
                 _ = await nextSent?.result
                 _ = await page?.response.result

@@ -34,7 +34,7 @@ struct AreaNameTests {
         let creates = try #require(try r.nextBatch())
         _ = try r.applyPushResponse(PushResponse(batchId: creates.batchId, storeId: "s", results: creates.ops.enumerated().map { i, op in
             OpResult(op: op.id, outcome: .accepted, seq: Int64(i + 1), rev: Int64(i + 1))
-        }, replayed: false), settings: r.currentSettings())
+        }, replayed: false))
         try r.edit(.area, id: medical, [.set("name", .text("Coopération médicale"))])
         let batch = try #require(try r.nextBatch())
         let conflict = Conflict(id: RecordID.random(), record: medical, kind: .area, type: .edit, field: "name",
@@ -43,7 +43,7 @@ struct AreaNameTests {
         let results = batch.ops.map { op in
             OpResult(op: op.id, outcome: .conflict, value: .text("COOPÉRATION MÉDICALE"), rev: 7, conflicts: [conflict])
         }
-        _ = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: results, replayed: false), settings: r.currentSettings())
+        _ = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: results, replayed: false))
         let before = try pendingOps(r).count
 
         let refused = #expect(throws: WorkPlanError.self) {

@@ -84,7 +84,7 @@ struct NaturalKeyDuringPullTests {
         _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
         _ = try a.applyPull(try await f.store.pullPage(after: try a.currentSettings().cursor, limit: Limits.maxPageSize, staff: .EUMS),
                             after: try a.currentSettings().cursor)
-        _ = try a.applyPushResponse(response, settings: try a.currentSettings())
+        _ = try a.applyPushResponse(response)
         #expect(try a.record(.conference, id: conference)?.text("place") == "place by C2")
         let conflict = try #require(try a.conflicts().first)
         #expect(conflict.current == .text("place by C2") && conflict.proposed == .text("place by A"))
@@ -111,7 +111,7 @@ struct NaturalKeyDuringPullTests {
         _ = try a.applyPull(try await f.store.pullPage(after: try a.currentSettings().cursor, limit: Limits.maxPageSize, staff: .EUMS))
         let batch = try #require(try a.nextBatch())
         _ = try a.edit(.conference, id: conference, [.set("place", .text("place by A2"))])
-        _ = try a.applyPushResponse(try await f.transport().push(batch), settings: try a.currentSettings())
+        _ = try a.applyPushResponse(try await f.transport().push(batch))
         _ = try await SyncEngine(replica: a, transport: f.transport()).run()
         _ = try await SyncEngine(replica: c, transport: f.transport("Smith", .IMS)).run()
         #expect(try c.record(.conference, id: conference)?.text("place") == "place by C", "not replaced unseen")

@@ -98,7 +98,7 @@ struct AcknowledgedEditTests {
         let summary = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: [
             OpResult(op: status.id, outcome: .accepted, seq: 7, value: .text("done"), rev: 7),
             OpResult(op: priority.id, outcome: .conflict, value: .text("low"), rev: 5, conflicts: [conflict]),
-        ], replayed: false), settings: r.currentSettings())
+        ], replayed: false))
         #expect(summary.acknowledged == [7], "a conflict is not an acknowledgement")
         let pulled = try r.applyPull(PullResponse(storeId: "s", changes: [
             Change(seq: 7, event: .change, record: id, kind: .task, action: .set, field: "status", old: .text("open"), value: .text("done"),

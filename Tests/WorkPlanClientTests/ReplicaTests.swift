@@ -473,7 +473,7 @@ struct PushApplicationTests {
         let batch = try #require(try r.nextBatch())
         #expect(try r.nextBatch()?.batchId == batch.batchId, "an unanswered batch is resent with the same id")
         let results = batch.ops.enumerated().map { i, op in OpResult(op: op.id, outcome: .accepted, seq: Int64(i + 1), rev: Int64(i + 1)) }
-        _ = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: results, replayed: false), settings: r.currentSettings())
+        _ = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: results, replayed: false))
         #expect(try pendingOps(r).isEmpty)
         let t = try #require(try r.record(.task, id: id))
         #expect(t.revs["title"] == 2)
@@ -487,7 +487,7 @@ struct PushApplicationTests {
         let conflict = Conflict(id: RecordID.random(), record: id, kind: .task, type: .edit, field: "status", base: .text("open"),
                                 current: .text("blocked"), proposed: .text("done"), proposedBy: "Col. Dupont", staff: .EUMS, at: 0, currentRev: 9)
         let result = OpResult(op: batch.ops[0].id, outcome: .conflict, value: .text("blocked"), rev: 9, conflicts: [conflict])
-        _ = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: [result], replayed: false), settings: r.currentSettings())
+        _ = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: [result], replayed: false))
         #expect(try r.record(.task, id: id)?.text("status") == "blocked")
         #expect(try r.conflicts().map(\.proposed) == [.text("done")])
         // Resolving with --mine queues an edit against the current rev.

@@ -280,7 +280,7 @@ struct BaselinePendingTests {
                 seq += 1
                 return OpResult(op: op.id, outcome: .accepted, seq: seq, rev: seq)
             }
-            _ = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: results, replayed: false), settings: r.currentSettings())
+            _ = try r.applyPushResponse(PushResponse(batchId: batch.batchId, storeId: "s", results: results, replayed: false))
         }
         var seq: Int64 = 0
         #expect(try pendingOps(r).filter { $0.record == conf && $0.action == .set }.map(\.baseRev) == [0])
