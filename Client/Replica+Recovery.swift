@@ -81,12 +81,8 @@ extension Replica {
                 for kind in Self.importOrder {
                     try db.execute(sql: "DELETE FROM \(RecordTable.of(kind).name) WHERE id NOT IN (SELECT record FROM pending WHERE action = 'create')")
                 }
-                try db.execute(sql: "DELETE FROM history")
-                try db.execute(sql: "DELETE FROM conflict")
                 try db.execute(sql: "UPDATE pending SET base_rev = 0, batch = NULL, server_value = NULL")
-                try db.execute(sql: "UPDATE set_aside SET base_rev = 0")
-                try ReplacedHere.forgetWithdrawals(db)
-                try Settings.store(["cursor": "0", "store_id": newStoreId], in: db)
+                try Self.forgetTheStore(db, newStoreId: newStoreId)
                 return
             }
             var held = HeldPlan(records: [], deleted: [], known: [], revs: [:], firstSeq: [:], lastSeq: [:],
@@ -116,20 +112,26 @@ extension Replica {
                 held.firstSeq?[row[0]] = row[1]
                 held.lastSeq?[row[0]] = row[2]
             }
-            try db.execute(sql: "DELETE FROM history")
-            try db.execute(sql: "DELETE FROM conflict")
             try db.execute(sql: "DELETE FROM pending")
-            // What the old store withdrew from this staff: the restored store may hold it
-            // shared (a backup from before), and the full pull says which (the review).
-            try ReplacedHere.forgetWithdrawals(db)
-            // Edits set aside keep the rev they were made on, a number of the old store: sent
-            // later (`returnSetAsideEdits`), one could equal a new field's rev by chance and
-            // overwrite it unseen. Against rev 0 they meet the restored store as a create's
-            // values would: equal ones merge, different ones become conflicts.
-            try db.execute(sql: "UPDATE set_aside SET base_rev = 0")
             try db.execute(sql: "INSERT INTO recovery (id, plan) VALUES (1, ?)", arguments: [JSONText.encode(held)])
-            try Settings.store(["cursor": "0", "store_id": newStoreId], in: db)
+            try Self.forgetTheStore(db, newStoreId: newStoreId)
         }
+    }
+
+    /// What both kinds of beginning forget of the store left: its history and conflicts, its
+    /// withdrawals, its revs of the edits set aside, and the cursor; the new store's id.
+    private static func forgetTheStore(_ db: Database, newStoreId: String) throws {
+        try db.execute(sql: "DELETE FROM history")
+        try db.execute(sql: "DELETE FROM conflict")
+        // What the old store withdrew from this staff: the restored store may hold it
+        // shared (a backup from before), and the full pull says which (the review).
+        try ReplacedHere.forgetWithdrawals(db)
+        // Edits set aside keep the rev they were made on, a number of the old store: sent
+        // later (`returnSetAsideEdits`), one could equal a new field's rev by chance and
+        // overwrite it unseen. Against rev 0 they meet the restored store as a create's
+        // values would: equal ones merge, different ones become conflicts.
+        try db.execute(sql: "UPDATE set_aside SET base_rev = 0")
+        try Settings.store(["cursor": "0", "store_id": newStoreId], in: db)
     }
 
     /// Why the other staff's note is kept aside after a restore (the text `applyPull` knows
