@@ -106,7 +106,7 @@ struct PullPage {
             }
             // What was written while the record was hidden from this staff stays hidden:
             // the staff got (or gets) the record as a snapshot when it was shared.
-            let visibleThen = row.isNull(18) || AccessRules.canSee(staff, EffectiveReleasability.decode(row.text(18)))
+            let visibleThen = sees(row.optionalText(18))
             if visibleNow && visibleThen {
                 try emit(row)
                 // A restore brings a deleted record back: replicas that removed it need the
@@ -116,6 +116,12 @@ struct PullPage {
         }
         try emitLinkingSnapshots(to: linkTargetsChanged)
         return last
+    }
+
+    /// Whether this staff is sent a change (or conflict) stored with the record's effective
+    /// releasability `effective` when it was made; none stored: yes.
+    private func sees(_ effective: String?) -> Bool {
+        effective.map { AccessRules.canSee(staff, EffectiveReleasability.decode($0)) } ?? true
     }
 
     private mutating func separator() {
@@ -263,7 +269,7 @@ struct PullPage {
         for row in later {
             let field: String = row[0]
             let then: String? = row[3]
-            guard !rewound.contains(field), then.map({ AccessRules.canSee(staff, EffectiveReleasability.decode($0)) }) ?? true else { continue }
+            guard !rewound.contains(field), sees(then) else { continue }
             rewound.insert(field)
             let old = try (row[1] as String?).map { try JSONText.decode(FieldValue.self, $0) } ?? .null
             values[field] = old == .null ? nil : old
@@ -285,12 +291,11 @@ struct PullPage {
             """), arguments: [id, seq, seq])
         // A conflict opened while the record was hidden from this staff holds values of that
         // time: it stays with the staff that could see it (its resolution still arrives).
-        func visible(_ effective: String?) -> Bool { effective.map { AccessRules.canSee(staff, EffectiveReleasability.decode($0)) } ?? true }
         // One resolved since is listed only when this staff is sent its resolution: one
         // written while the record was hidden from it (in the batch that shared it again,
         // say) never reaches it, and the conflict stayed open there for good (the third
         // review).
-        for row in rows where visible(row[3]) && ((row[4] as Int64) == 1 || visible(row[5])) {
+        for row in rows where sees(row[3]) && ((row[4] as Int64) == 1 || sees(row[5])) {
             let stored: String = row[0]
             let text = try RecordKind(rawValue: row[1]).flatMap { try visibleConflict(stored, kind: $0) } ?? stored
             guard let conflict = try? JSONDecoder().decode(Conflict.self, from: Data(text.utf8)) else { continue }
