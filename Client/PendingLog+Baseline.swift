@@ -54,6 +54,29 @@ extension PendingLog {
         return entries
     }
 
+    /// Cuts a batch before a `set` of a field that an earlier entry in it edits. Such a set
+    /// was kept apart from that edit (a change of the record's releasability came between
+    /// them, or the set is itself one: `Replica.queue`) and stands on the same rev, so sent
+    /// together the server met it as made against a value the officer's own edit had
+    /// already replaced: a conflict with themselves (hiding a task and sharing it again
+    /// offline left it hidden until someone resolved it). Sent next, it goes against the
+    /// rev the earlier edit was given (`rebase`).
+    static func cutBeforeRepeatedSets(_ entries: [Entry]) -> [Entry] {
+        var edited = Set<String>()
+        for (i, e) in entries.enumerated() {
+            guard let field = e.op.field, [.set, .add, .remove].contains(e.op.action) else { continue }
+            let key = e.op.record + "/" + field
+            if e.op.action == .set, edited.contains(key) { return Array(entries[..<i]) }
+            edited.insert(key)
+        }
+        return entries
+    }
+
+    /// The entries of `waiting` (the oldest unsent, in order) that may travel in one batch.
+    static func batchable(_ waiting: [Entry]) -> [Entry] {
+        cutBeforeRepeatedSets(cutBeforeEditsOfCreates(cutAtBaseline(waiting)))
+    }
+
     /// After the server accepted `op` as `seq`, later waiting edits the officer made on top
     /// of it (kept apart from it by a baseline) stand on that rev: a `set` of the same field
     /// made against the same base, or any field edit of a record whose create this was.

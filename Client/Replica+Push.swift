@@ -12,7 +12,7 @@ extension Replica {
                 return PushRequest(batchId: id, ops: try PendingLog.entries(db, where: "batch = ?", arguments: [id]).map(\.op))
             }
             let waiting = try PendingLog.entries(db, where: "batch IS NULL", limit: limit)
-            return try markBatch(db, PendingLog.cutBeforeEditsOfCreates(PendingLog.cutAtBaseline(waiting)))
+            return try markBatch(db, PendingLog.batchable(waiting))
         }
     }
 
@@ -27,7 +27,7 @@ extension Replica {
                                             arguments: [inFlight.batchId])
             guard other == nil else { return nil }
             let busy = Set(inFlight.ops.map(\.record))
-            let waiting = PendingLog.cutBeforeEditsOfCreates(PendingLog.cutAtBaseline(try PendingLog.entries(db, where: "batch IS NULL", limit: limit)))
+            let waiting = PendingLog.batchable(try PendingLog.entries(db, where: "batch IS NULL", limit: limit))
             return try markBatch(db, waiting.prefix { !busy.contains($0.op.record) })
         }
     }
