@@ -55,6 +55,7 @@ public struct ServerHome: Sendable {
         try SecureFile.write(server.certificate, to: home.serverCertificatePath, mode: 0o644)
         try SecureFile.write(server.key, to: home.serverKeyPath)
         let store = try ServerStore(path: home.storePath, create: true)
+        try home.markStoreCA(in: store)
         try store.close()
         return home
     }
@@ -100,7 +101,10 @@ public struct ServerHome: Sendable {
     /// Opens the store.
     public func openStore() throws -> ServerStore {
         try requireInitialized()
-        return try ServerStore(path: storePath)
+        let store = try ServerStore(path: storePath)
+        // Best effort: a CA file that cannot be read is named by the commands that use it.
+        try? markStoreCAIfMissing(store)
+        return store
     }
 
     /// Enrols a user: issues their certificate, records them in the store and returns the

@@ -122,9 +122,16 @@ extension ServerHome {
         defer { withExtendedLifetime(lock) {} }
         let source = try Self.openBackup(at: path)
         defer { try? source.close() }
+        let advice = "nothing was changed: restore a backup of this server, or restore this one into a folder holding its own server's .pem files (if that server's keys are lost, add --keys-lost: its users are restored revoked, to be enrolled again)"
+        // The store's own mark says whose it is; a backup made before stores were marked
+        // goes by its users' certificates (`ServerHome+StoreCA.swift`).
+        let otherServers = try backupIsOtherServers(source)
+        if otherServers == true, !keysLost {
+            throw WorkPlanError.invalid("\(path) is a backup of another server: it was made by a server with another CA than this one (\(caCertificatePath)); \(advice)")
+        }
         let foreign = try usersIssuedElsewhere(in: source)
-        if !foreign.users.isEmpty, !keysLost {
-            throw WorkPlanError.invalid("\(path) is a backup of another server: this server's CA (\(caCertificatePath)) did not issue the certificates of \(foreign.users.count) of its \(foreign.of) users (\(foreign.users[0]) first); nothing was changed: restore a backup of this server, or restore this one into a folder holding its own server's .pem files (if that server's keys are lost, add --keys-lost: its users are restored revoked, to be enrolled again)")
+        if otherServers == nil, !foreign.users.isEmpty, !keysLost {
+            throw WorkPlanError.invalid("\(path) is a backup of another server: this server's CA (\(caCertificatePath)) did not issue the certificates of \(foreign.users.count) of its \(foreign.of) users (\(foreign.users[0]) first); \(advice)")
         }
         var keptAt: String?
         do {
@@ -142,6 +149,7 @@ extension ServerHome {
                 id = try target.write { db in
                     let id = RecordID.random()
                     try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'store_id'", arguments: [id])
+                    try markStoreCA(db)
                     // Where the restored history ends: replicas recovering from this restore
                     // push back only what they hold from after it (`HelloResponse.restorePoint`).
                     // A backup of a store that was itself restored keeps that earlier point

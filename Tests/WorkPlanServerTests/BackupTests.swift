@@ -283,8 +283,16 @@ struct BackupTests {
             try before.close()
             let refused = #expect(throws: WorkPlanError.self) { try home.restore(from: file) }
             #expect(refused?.code == .invalidInput)
-            #expect(refused?.message.contains("is a backup of another server: this server's CA (\(home.caCertificatePath)) did not issue the certificates of 4 of its 4 users (anna first); nothing was changed") == true,
+            #expect(refused?.message.contains("is a backup of another server: it was made by a server with another CA than this one (\(home.caCertificatePath)); nothing was changed") == true,
                     "\(refused?.message ?? "")")
+            // A backup of a store made before stores were marked with their CA goes by its
+            // users' certificates.
+            let unmarked = f.server.directory.file("unmarked.sqlite")
+            try FileManager.default.copyItem(atPath: file, toPath: unmarked)
+            try await DatabaseQueue(path: unmarked).write { try $0.execute(sql: "DELETE FROM meta WHERE key = 'ca_certificate'") }
+            let refusedByUsers = #expect(throws: WorkPlanError.self) { try home.restore(from: unmarked) }
+            #expect(refusedByUsers?.message.contains("is a backup of another server: this server's CA (\(home.caCertificatePath)) did not issue the certificates of 4 of its 4 users (anna first); nothing was changed") == true,
+                    "\(refusedByUsers?.message ?? "")")
             do {
                 let after = try home.openStore()
                 defer { try? after.close() }
@@ -315,6 +323,62 @@ struct BackupTests {
             let again = try home.restore(from: own)
             #expect(again.revokedForOtherCA.isEmpty)
         }
+    }
+
+    /// The docs tester: a backup of a server with no users yet (a fresh `init`) passed for
+    /// this server's, and restoring it replaced this server's plan and its users.
+    @Test func aBackupOfAnotherServerWithNoUsersIsRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let home = try ServerHome.initialize(at: tmp.file("a"))
+        let other = try ServerHome.initialize(at: tmp.file("b"))
+        let emptyOwn = tmp.file("a-empty.backup")
+        do {
+            let store = try home.openStore()
+            defer { try? store.close() }
+            try store.backup(to: emptyOwn)
+            _ = try home.enrol(name: "anna", staff: .EUMS, role: .editor, serverURL: "https://localhost:8443", store: store)
+        }
+        let theirs = tmp.file("b.backup")
+        do {
+            let store = try other.openStore()
+            defer { try? store.close() }
+            try store.backup(to: theirs)
+        }
+        let before = try home.openStore()
+        let (storeId, digest) = (before.storeId, try before.contentDigest())
+        try before.close()
+
+        let refused = #expect(throws: WorkPlanError.self) { try home.restore(from: theirs) }
+        #expect(refused?.code == .invalidInput)
+        #expect(refused?.message.contains("is a backup of another server: it was made by a server with another CA") == true, "\(refused?.message ?? "")")
+        do {
+            let after = try home.openStore()
+            defer { try? after.close() }
+            let afterDigest = try after.contentDigest()
+            #expect(after.storeId == storeId && afterDigest == digest)
+            #expect(try after.users().map(\.name) == ["anna"])
+        }
+        // This server's own backup from before it had users restores.
+        _ = try home.restore(from: emptyOwn)
+    }
+
+    /// A store made before stores were marked with their CA is marked when a command opens it.
+    @Test func anUnmarkedStoreIsMarkedWhenOpened() throws {
+        let tmp = try TemporaryDirectory()
+        let home = try ServerHome.initialize(at: tmp.file("a"))
+        let mark = { (store: ServerStore) in
+            try store.pool.read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'ca_certificate'") }
+        }
+        do {
+            let store = try home.openStore()
+            defer { try? store.close() }
+            #expect(try mark(store) == String(contentsOfFile: home.caCertificatePath, encoding: .utf8))
+            try store.pool.write { try $0.execute(sql: "DELETE FROM meta WHERE key = 'ca_certificate'") }
+            #expect(try mark(store) == nil)
+        }
+        let store = try home.openStore()
+        defer { try? store.close() }
+        #expect(try mark(store) == String(contentsOfFile: home.caCertificatePath, encoding: .utf8))
     }
 }
 
