@@ -199,7 +199,16 @@ extension Replica {
             }
             let op = PlanOperation(record: id, kind: kind, action: .delete, baseRev: Self.deleteBase(me), at: at)
             try AccessRules.checkWrite(user: me.identity, op: op, current: Releasability(rawValue: record.text(FieldName.releasable) ?? "both"))
-            let unsent = try PendingLog.unsent(db, record: id)
+            // The delete replaces the record's waiting edits, but not across a baseline (a
+            // conference closed meanwhile): what was queued before it is what that conference's
+            // baseline holds, so it stays and goes out before the delete. (The docs tester: a
+            // task added offline, conference 20 closed, then the task deleted: its create was
+            // dropped, and `changes --since-conference 20` and the brief said nothing was
+            // deleted.)
+            let baseline = try PendingLog.newestUnsentBaseline(db) ?? 0
+            let waiting = try PendingLog.unsent(db, record: id)
+            let unsent = waiting.filter { $0.seq > baseline }
+            let keptBeforeBaseline = unsent.count < waiting.count
             let inFlight = try PendingLog.entries(db, where: "record = ? AND batch IS NOT NULL", arguments: [id])
             // The dropped edits leave the view: each field falls back to its server value (with
             // any edit already in flight on top), so if the delete is refused as a conflict the
@@ -217,7 +226,7 @@ extension Replica {
                     try PendingLog.remove(db, seq: e.seq)
                 }
             }
-            if record.revs.isEmpty && inFlight.isEmpty {
+            if record.revs.isEmpty && inFlight.isEmpty && !keptBeforeBaseline {
                 try table.remove(db, id: id)
                 // Nothing else says it was here: an import must not create it again. An area
                 // or a conference is named by its name or number, not by what it holds: one

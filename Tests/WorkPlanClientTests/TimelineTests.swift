@@ -271,6 +271,35 @@ struct BaselinePendingTests {
         #expect(set.baseline?.synced == false)
     }
 
+    /// The docs tester: a task added offline, conference 20 closed, then the task deleted.
+    /// The delete dropped the task's create with its other waiting edits, across the close,
+    /// and `changes --since-conference 20` and the brief said nothing was deleted.
+    @Test func aTaskCreatedBeforeTheBaselineAndDeletedAfterItCountsAsDeleted() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let anna = f.replica
+        let conf = try anna.createRecord(.conference, fields: ["number": .text("20"), "date": .text("2023-12-01"), "host": .text("EUMS"), "status": .text("planned")])
+        let gone = try anna.createRecord(.task, fields: taskFields(f.area, title: "There at the baseline"))
+        try anna.edit(.conference, id: conf, [.set("status", .text("held"))])
+        let brandNew = try anna.createRecord(.task, fields: taskFields(f.area, title: "Not there at the baseline"))
+        try anna.edit(.task, id: gone, [.set("owner", .text("Maj. Weber"))])
+        try anna.deleteRecord(.task, id: gone)
+        try anna.deleteRecord(.task, id: brandNew)
+        let kept = try pendingOps(anna).filter { [gone, brandNew].contains($0.record) }.map { "\($0.action.rawValue) \($0.field ?? "")" }
+        #expect(kept == ["create ", "delete "], "the create before the close stays; the owner edit after it goes with the delete, and the task made after it goes whole")
+        #expect(try anna.changes(sinceConference: 20).deleted == [RecordID.short(gone)])
+
+        _ = try await SyncEngine(replica: anna, transport: f.transport()).run()
+        let bruno = try Replica.create(in: f.tmp.child("bruno"), staff: .EUMS, user: "Bruno")
+        _ = try await SyncEngine(replica: bruno, transport: f.transport("Bruno")).run()
+        for r in [anna, bruno] {
+            #expect(try r.changes(sinceConference: 20).deleted == [RecordID.short(gone)])
+            #expect(try r.record(.task, id: gone) == nil)
+            #expect(try r.conflicts().isEmpty)
+        }
+        #expect(try pendingOps(anna).isEmpty)
+    }
+
     @Test func batchesEndAtABaselineAndLaterEditsAreRebased() throws {
         let (r, _, task, conf) = try offline()
         func push(_ expected: [String], seq: inout Int64) throws {
