@@ -38,15 +38,18 @@ extension Replica {
             guard s.staff == bundle.staff else {
                 throw WorkPlanError.invalid("this replica belongs to \(s.staff.rawValue) but the bundle enrols \(bundle.user) of \(bundle.staff.rawValue)")
             }
-            if let existing = s.serverURL, s.storeId != nil, (try? ServerURL.validated(existing)) ?? existing != url {
-                let named = serverURL == nil ? "the bundle names" : "--server names"
-                throw WorkPlanError(.alreadyExists, "this replica already syncs with \(existing), but \(named) \(url); to keep syncing with \(existing), give --server \(existing)")
-            }
-            // The same address may be another server (another CA): its bundle made every sync
-            // fail on the server's certificate until the old bundle was joined again.
+            // Another CA first: a new server at a new address (one set up anew after its keys
+            // were lost) is that, not an address to correct (the docs tester was told to give
+            // --server with the lost server's address).
+            // The same address may be another server too: its bundle made every sync fail on
+            // the server's certificate until the old bundle was joined again.
             if s.storeId != nil, let kept = try? replica.enrolment(),
                kept.ca.filter({ !$0.isWhitespace }) != bundle.ca.filter({ !$0.isWhitespace }) {
                 throw WorkPlanError(.alreadyExists, "this replica syncs with the server at \(s.serverURL ?? url), and the bundle comes from another server (another CA): join it in a new folder; if your server was set up anew, join there and import an export of this replica")
+            }
+            if let existing = s.serverURL, s.storeId != nil, (try? ServerURL.validated(existing)) ?? existing != url {
+                let named = serverURL == nil ? "the bundle names" : "--server names"
+                throw WorkPlanError(.alreadyExists, "this replica already syncs with \(existing), but \(named) \(url); to keep syncing with \(existing), give --server \(existing)")
             }
             // An enrolled replica is its officer's: a new bundle of theirs (re-enrolment) is
             // fine, another officer's would re-sign their waiting notes with the new name.

@@ -302,7 +302,7 @@ struct AccessEndToEndTests {
     /// The bad-input tester: another server's bundle (another CA) made with this server's
     /// address was taken by `join` on an enrolled replica, and every sync then failed on the
     /// server's certificate until the old bundle was joined again. It is refused.
-    @Test func aBundleFromAnotherServerAtTheSameAddressIsRefused() throws {
+    @Test func aBundleFromAnotherServerIsRefusedForItsCA() throws {
         let s = try SyncScenario()
         try s.eums.ok("sync")
         let other = try ServerProcess(home: s.tmp.child("other-server").path)
@@ -317,6 +317,19 @@ struct AccessEndToEndTests {
         #expect(try String(contentsOfFile: s.eums.dir + "/enrolment.json", encoding: .utf8) == bundleBefore)
         #expect(try s.eums.ok("export") == before)
         #expect(try s.eums.run("sync").status == 0, "still syncs with its own server")
+
+        // The docs tester: another server's bundle at another address (a server set up anew
+        // after its keys were lost) was answered with the address, and the advice to give
+        // --server with the old one; the CA is the reason.
+        let elsewhere = s.tmp.file("elsewhere.bundle")
+        #expect(try other.admin("user", "revoke", "Col. A. Dupont").status == 0)
+        let moved = try other.admin("user", "add", "Col. A. Dupont", "--staff", "EUMS", "--role", "editor",
+                                    "--out", elsewhere, "--server-url", "https://127.0.0.1:18443")
+        #expect(moved.status == 0, "\(moved)")
+        let refused = try s.eums.run("join", elsewhere)
+        #expect(refused.status != 0 && refused.stderr.contains("the bundle comes from another server (another CA)"), "\(refused)")
+        #expect(!refused.stderr.contains("--server"), "\(refused)")
+        #expect(try String(contentsOfFile: s.eums.dir + "/enrolment.json", encoding: .utf8) == bundleBefore)
     }
 
     /// The docs tester: after a synced task was deleted, `agenda list` and `conference
