@@ -111,10 +111,15 @@ extension Replica {
         for conflict in result.conflicts ?? [] {
             try storeConflict(db, conflict)
         }
-        switch result.outcome {
-        case .accepted, .merged: summary.accepted += 1
-        case .unchanged: summary.unchanged += 1
-        case .conflict: summary.conflicts += 1
+        // An edit that opened a conflict is "in conflict" whatever became of it: a note added
+        // to a task deleted meanwhile is kept, and opens the task's delete conflict (the
+        // docs tester: "2 edits, 1 of them in conflict" and then 2 open conflicts).
+        if result.outcome == .conflict || !(result.conflicts ?? []).isEmpty {
+            summary.conflicts += 1
+        } else if result.outcome == .unchanged {
+            summary.unchanged += 1
+        } else {
+            summary.accepted += 1
         }
         if let resolved = op.resolves, !resolved.isEmpty {
             try db.execute(sql: "DELETE FROM conflict WHERE id IN (\(resolved.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(resolved))

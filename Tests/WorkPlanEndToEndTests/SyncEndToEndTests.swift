@@ -309,6 +309,24 @@ struct SyncEndToEndTests {
         }
     }
 
+    /// The docs tester: a note and an edit on a task deleted meanwhile. `sync` said "1 of
+    /// them in conflict" and then "2 open conflicts" (the note's conflict was not counted),
+    /// and once the task was back, resolving the edit's conflict still said it "brings the
+    /// task back here".
+    @Test func editsThatOpenedConflictsAreCountedAndAResolutionSaysWhatItDoes() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTaskDeleted(by: s.eums)
+        try s.ims.ok("note", t, "IMS note")
+        try s.ims.ok("edit", t, "--priority", "high")
+        let synced = try s.ims.ok("sync")
+        #expect(synced.contains("pushed 2 edits, 2 of them in conflict"), "\(synced)")
+        #expect(synced.contains("2 open conflicts"), "\(synced)")
+        #expect(try s.ims.ok("resolve", t, "deleted", "--mine").contains("brings the task back here"))
+        try s.ims.ok("sync")
+        let second = try s.ims.ok("resolve", t, "priority", "--mine")
+        #expect(second.contains("'workplan sync' sends the resolution") && !second.contains("back here"), "\(second)")
+    }
+
     /// The second tester: in a delete conflict, `--mine` took the proposer's side even for
     /// the officer who made the current state. EUMS changed the task IMS then deleted: EUMS's
     /// `--mine` deleted it. EUMS deleted the task IMS then edited: EUMS's `--mine` brought it
