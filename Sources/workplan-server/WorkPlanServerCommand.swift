@@ -17,9 +17,10 @@ struct WorkPlanServerCommand: AsyncParsableCommand {
     /// escapes (`TerminalText`): messages quote what the administrator typed.
     static func main() async {
         ArgumentEncoding.exitUnlessText()
-        UnknownCommand.exitIfHelpOnUnknown(Array(CommandLine.arguments.dropFirst()), root: Self.self)
+        let arguments = LeadingDirectory.commandLine(root: Self.self)
+        UnknownCommand.exitIfHelpOnUnknown(arguments, root: Self.self)
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
@@ -28,7 +29,7 @@ struct WorkPlanServerCommand: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
-            let message = UnknownCommand.message(Array(CommandLine.arguments.dropFirst()), root: Self.self).map { "Error: " + $0 } ?? fullMessage(for: error)
+            let message = UnknownCommand.message(arguments, root: Self.self).map { "Error: " + $0 } ?? fullMessage(for: error)
             let text = TerminalText.visible(message)
             if !text.isEmpty { FileHandle.standardError.write(Data((text + "\n").utf8)) }
             Foundation.exit(code.rawValue)
@@ -45,7 +46,7 @@ struct HomeOptions: ParsableArguments {
         // Not the current folder, nor $WORKPLAN_SERVER_HOME: an empty --dir is a mistake.
         if dir?.isEmpty == true { throw ValidationError("--dir is empty; give the data folder's path") }
         // Every subcommand has these options: the check of what the others were given goes here.
-        try RepeatedOptions.check(Array(CommandLine.arguments.dropFirst()), root: WorkPlanServerCommand.self)
+        try RepeatedOptions.check(LeadingDirectory.commandLine(root: WorkPlanServerCommand.self), root: WorkPlanServerCommand.self)
         if resolved == nil {
             throw ValidationError("no data folder: pass --dir PATH or set WORKPLAN_SERVER_HOME")
         }

@@ -27,7 +27,7 @@ struct ReplicaOptions: ParsableArguments {
             throw ValidationError("--dir needs a folder name (it is empty)")
         }
         // Every command has these options: the check of what the others were given goes here.
-        try RepeatedOptions.check(Array(CommandLine.arguments.dropFirst()), root: WorkPlan.self)
+        try RepeatedOptions.check(LeadingDirectory.commandLine(root: WorkPlan.self), root: WorkPlan.self)
     }
 
     func open() throws -> Replica { try Replica.open(in: folder) }

@@ -25,9 +25,10 @@ struct WorkPlan: AsyncParsableCommand {
     /// is missing.
     static func main() async {
         ArgumentEncoding.exitUnlessText()
-        UnknownCommand.exitIfHelpOnUnknown(Array(CommandLine.arguments.dropFirst()), root: Self.self)
+        let arguments = LeadingDirectory.commandLine(root: Self.self)
+        UnknownCommand.exitIfHelpOnUnknown(arguments, root: Self.self)
         do {
-            var command = try parse(Array(CommandLine.arguments.dropFirst()))
+            var command = try parse(arguments)
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
@@ -38,8 +39,8 @@ struct WorkPlan: AsyncParsableCommand {
             // Help and version requests print as argument-parser prints them.
             if code == .success { exit(withError: error) }
             // An `ExitCode` thrown after the message was written has no text of its own.
-            let message = UnknownCommand.message(Array(CommandLine.arguments.dropFirst()), root: Self.self).map { "Error: " + $0 } ?? fullMessage(for: error)
-            let hint = DashValueHint.hint(for: message, arguments: Array(CommandLine.arguments.dropFirst()))
+            let message = UnknownCommand.message(arguments, root: Self.self).map { "Error: " + $0 } ?? fullMessage(for: error)
+            let hint = DashValueHint.hint(for: message, arguments: arguments)
             let text = TerminalText.visible(message) + (hint.map { "\n" + TerminalText.visible($0) } ?? "")
             if !text.isEmpty { FileHandle.standardError.write(Data((text + "\n").utf8)) }
             Foundation.exit(code.rawValue)

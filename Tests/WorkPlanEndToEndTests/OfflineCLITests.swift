@@ -51,6 +51,29 @@ func offlineOfficer(_ tmp: TemporaryDirectory, staff: String = "EUMS", user: Str
 
 @Suite("Offline CLI, as a real process")
 struct OfflineCLITests {
+    /// `--dir` before the command (`workplan --dir R status`), as tools with global options
+    /// take it, was refused as an unknown option. Both programs now take it there too.
+    @Test func dirBeforeTheCommandIsTheReplicaFolder() throws {
+        let tmp = try TemporaryDirectory()
+        let dir = tmp.child("replica").path
+        #expect(try CLI.run("workplan", ["--dir", dir, "init", "--staff", "EUMS", "--user", "Col. A. Dupont"]).status == 0)
+        #expect(try CLI.run("workplan", ["--dir=\(dir)", "area", "add", "Military Mobility"]).status == 0)
+        let listed = try CLI.run("workplan", ["--dir", dir, "area", "list"])
+        #expect(listed.status == 0 && listed.stdout.contains("Military Mobility"), "\(listed)")
+        // Given twice with different folders, it is refused as any repeated option is.
+        let twice = try CLI.run("workplan", ["--dir", dir, "status", "--dir", tmp.child("other").path])
+        #expect(twice.status != 0 && twice.stderr.contains("--dir was given twice"), "\(twice)")
+        // No command after it: argument-parser's own word, as before.
+        let alone = try CLI.run("workplan", ["--dir", dir])
+        #expect(alone.status != 0 && alone.stderr.contains("--dir"), "\(alone)")
+        let unknown = try CLI.run("workplan", ["--dir", dir, "frobnicate"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("'workplan frobnicate' is not a command"), "\(unknown)")
+        let server = tmp.child("server").path
+        #expect(try CLI.run("workplan-server", ["--dir", server, "init"]).status == 0)
+        let users = try CLI.run("workplan-server", ["--dir", server, "user", "list"])
+        #expect(users.status == 0 && users.stdout.contains("no users"), "\(users)")
+    }
+
     /// The docs tester: a description's later lines started at the margin in `history`
     /// (and `conflicts`), breaking the one-entry-per-line layout.
     @Test func historyIndentsALongTextsLaterLines() throws {
