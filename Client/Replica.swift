@@ -79,6 +79,11 @@ public final class Replica: Sendable {
             // SQLite would read the kept WAL into this file and cut it to the WAL's size.
             throw WorkPlanError(.corrupt, "the replica file \(url.path) does not match the write-ahead log beside it (\(problem)); if you put replica.sqlite back by hand, delete replica.sqlite-wal and replica.sqlite-shm in \(folder.path) and run the command again; if nobody did, the file is damaged: run 'workplan recover' (see docs/operations.md, \"A replica's files\")")
         }
+        // Owner-only, as `init` and `join` make them: a replica from an earlier release (or
+        // copied with a loose mode) was readable by every local user, its key included.
+        for name in [fileName, fileName + "-wal", fileName + "-shm", bundleFileName] {
+            tightenToOwnerOnly(atPath: folder.appendingPathComponent(name).path)
+        }
         let db = try openDatabase(at: url, create: false)
         return try Replica(folder: folder, db: db)
     }

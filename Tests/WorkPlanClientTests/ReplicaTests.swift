@@ -53,6 +53,30 @@ struct ReplicaTests {
         }
     }
 
+    /// A replica whose files are open to others (made by an earlier release, or copied
+    /// with a loose mode) is made its owner's only when a command opens it.
+    @Test func anOpenReplicaIsTightenedWhenOpened() throws {
+        let tmp = try TemporaryDirectory()
+        let folder = tmp.child("loose")
+        do {
+            let r = try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")
+            _ = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        }
+        let names = ["replica.sqlite", "replica.sqlite-wal", "replica.sqlite-shm", "enrolment.json"]
+        #expect(FileManager.default.createFile(atPath: folder.appendingPathComponent("enrolment.json").path, contents: Data("{}".utf8)))
+        for name in names {
+            let path = folder.appendingPathComponent(name).path
+            #expect(FileManager.default.fileExists(atPath: path), "\(name)")
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        }
+        let r = try Replica.open(in: folder)
+        #expect(try r.areaNames().values.contains("Military Mobility"))
+        for name in names {
+            let mode = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(name)")
+        }
+    }
+
     @Test func migratesAnEmptyFile() throws {
         let tmp = try TemporaryDirectory()
         let path = tmp.child("empty.sqlite").path
