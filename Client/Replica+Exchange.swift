@@ -291,13 +291,17 @@ extension Replica {
     /// The conferences the file says are held, imported as planned: the import closes them
     /// once everything else is in. Their ids.
     static func heldConferences(_ byKind: inout [RecordKind: [ExportedRecord]]) -> [String] {
-        var held: [String] = []
+        var held: [(number: Int, id: String)] = []
         for (i, r) in (byKind[.conference] ?? []).enumerated() where r.fields[FieldName.status] == .text("held") {
             guard let id = RecordID.parse(r.id) else { continue }
             byKind[.conference]![i].fields[FieldName.status] = .text("planned")
-            held.append(id)
+            held.append((r.fields[FieldName.number]?.text.flatMap { Int($0) } ?? 0, id))
         }
-        return held
+        // Closed in the order they were held, the order of their numbers: each baseline
+        // then comes after the one before it. In the file's order (by id), conference 20
+        // was closed before 18 and 19, and its brief's window ran backwards (the brief
+        // tester).
+        return held.sorted { $0.number < $1.number }.map(\.id)
     }
 
     /// An export names each record once. A file naming one twice (hand-edited, or two files

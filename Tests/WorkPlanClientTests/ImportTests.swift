@@ -96,6 +96,22 @@ struct ImportTests {
         #expect(try pendingOps(r).filter { $0.kind == .conference }.count == 2, "the create and one close")
     }
 
+    /// The brief tester: conferences 18, 19 and 20 held, exported and imported, were closed
+    /// in the file's order (by id): 20's baseline came before 19's, so "changes since 20"
+    /// listed 19 and 18 being closed, and 20's brief window ran backwards. They are closed
+    /// in the order of their numbers.
+    @Test func heldConferencesAreClosedInTheOrderOfTheirNumbers() throws {
+        let (r, _, _) = try makeReplica()
+        let conferences = [20, 18, 19].map { n in
+            exported(RecordID.conference(number: n), ["number": .text(String(n)), "date": .text("20\(n + 4)-06-01"), "host": .text("IMS"),
+                                                      "status": .text("held")], kind: .conference)
+        }
+        _ = try r.importPlan(plan(conferences.sorted { $0.id > $1.id }))
+        let positions = try [18, 19, 20].map { try #require(try r.changes(sinceConference: $0).baseline?.position) }
+        #expect(positions == positions.sorted() && Set(positions).count == 3, "\(positions)")
+        #expect(try r.changes(sinceConference: 20).changes.isEmpty)
+    }
+
     /// The review: an older export holding conference 20 held, imported after 20 was
     /// reopened here, closed it again (a new baseline for everyone). It stays reopened.
     @Test func anOldExportDoesNotCloseAConferenceReopenedHere() throws {
