@@ -56,11 +56,16 @@ struct TimelineReplay {
             return (nil, nil)
         case .restore:
             deleted.remove(e.record)
+            // The field's value before the restore: read before `fields` (the record as
+            // restored, the new value in it) replaces the replayed ones. Read after, a task
+            // brought back with priority high showed "high → high", and one brought back
+            // done counted as changed, not closed (the brief tester).
+            let old = e.field.map { f in known ? (fields[f] ?? .null) : (e.old ?? .null) }
             for (k, v) in e.fields ?? [:] { fields[k] = v == .null ? nil : v }
-            if let f = e.field {
-                let old = fields[f] ?? .null
-                fields[f] = e.value == .null ? nil : e.value
-                return (old, e.value)
+            if let f = e.field, let old {
+                let new = e.value ?? .null
+                fields[f] = new == .null ? nil : new
+                return (old, new)
             }
             return (nil, nil)
         case .resolve:

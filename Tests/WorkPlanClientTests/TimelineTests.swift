@@ -107,6 +107,34 @@ struct TimelineTests {
         #expect(!set.changes.contains { $0.record == p.e }, "an IMS-only record never appears in an EUMS change set")
     }
 
+    /// The brief tester: a task deleted and brought back by a resolution with a new value
+    /// ("mine": the edit that met the delete) showed "priority: high → high", and one brought
+    /// back done counted as changed, not closed. The old value is the one before the restore.
+    @Test func aRestoreWithAValueChangesFromTheValueBeforeIt() throws {
+        let p = try PulledPlan()
+        func fields(_ title: String, status: String, priority: String) -> [String: FieldValue] {
+            ["title": .text(title), "area": .text(p.area), "lead": .text("EUMS"), "status": .text(status),
+             "priority": .text(priority), "releasable": .text("both")]
+        }
+        func change(_ seq: Int64, _ record: String, _ action: Action, field: String? = nil, old: FieldValue? = nil,
+                    value: FieldValue? = nil, fields: [String: FieldValue]? = nil) -> Change {
+            Change(seq: seq, event: .change, record: record, kind: .task, action: action, field: field, old: old, value: value,
+                   fields: fields, user: "Cdr. Jansen", staff: .IMS, at: 1_701_417_600_000 + seq * 60_000)
+        }
+        _ = try p.replica.applyPull(PullResponse(storeId: "s", changes: [
+            change(17, p.b, .delete), change(18, p.f, .delete),
+            change(19, p.b, .restore, field: "priority", old: .text("medium"), value: .text("high"),
+                   fields: fields("Deployable medical modules", status: "open", priority: "high")),
+            change(20, p.f, .restore, field: "status", old: .text("open"), value: .text("done"),
+                   fields: fields("Gender focal point network", status: "done", priority: "medium")),
+        ], next: 20, more: false, maxSeq: 20), after: 16)
+        let set = try p.replica.changes(sinceConference: 20)
+        let restores = set.changes.filter { $0.action == "restore" }.map { "\($0.shortId) \($0.field ?? "") \($0.old?.description ?? "-") \($0.new?.description ?? "-")" }
+        #expect(restores == ["\(RecordID.short(p.b)) priority medium high", "\(RecordID.short(p.f)) status open done"])
+        #expect(set.closed.contains(RecordID.short(p.f)) && !set.changed.contains(RecordID.short(p.f)))
+        #expect(set.changed.contains(RecordID.short(p.b)) && set.deleted.isEmpty)
+    }
+
     @Test func unknownOrNotHeldConferencesAreErrors() throws {
         let p = try PulledPlan()
         let unknown = #expect(throws: WorkPlanError.self) { try p.replica.changes(sinceConference: 99) }
