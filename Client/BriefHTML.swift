@@ -154,7 +154,7 @@ public enum BriefHTML {
         h += "<p class=\"lead\">Both staffs changed the same field differently; the current value stands until the conference settles it.</p>\n"
         h += "<table><thead><tr><th>Record</th><th>Title</th><th>Field</th><th>Current</th><th>Proposed</th><th>Proposed by</th></tr></thead><tbody>\n"
         for c in b.conflicts {
-            h += "<tr><td><code>\(e(c.shortRecord))</code></td><td>\(e(c.title ?? c.kind))</td><td><span class=\"field\">\(e(c.field))</span></td><td>\(e(BriefText.value(c.current)))</td><td><b>\(e(BriefText.value(c.proposed)))</b></td><td class=\"by\">\(e(c.proposedBy)) (\(e(c.staff))), \(e(String(c.at.prefix(10))))</td></tr>\n"
+            h += "<tr><td><code>\(e(c.shortRecord))</code></td><td>\(e(c.title ?? c.kind))</td><td><span class=\"field\">\(e(c.field))</span></td><td>\(e(BriefText.current(c)))</td><td><b>\(e(BriefText.value(c.proposed)))</b></td><td class=\"by\">\(e(c.proposedBy)) (\(e(c.staff))), \(e(String(c.at.prefix(10))))</td></tr>\n"
         }
         return h + "</tbody></table>\n</section>\n"
     }

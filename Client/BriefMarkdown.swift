@@ -87,7 +87,7 @@ public enum BriefMarkdown {
         if b.conflicts.isEmpty { line("No open conflicts."); line() }
         else {
             table(["Record", "Title", "Field", "Current", "Proposed", "Proposed by", "When"], b.conflicts.map { x in
-                [x.shortRecord, x.title ?? x.kind, x.field, BriefText.value(x.current), BriefText.value(x.proposed),
+                [x.shortRecord, x.title ?? x.kind, x.field, BriefText.current(x), BriefText.value(x.proposed),
                  "\(x.proposedBy) (\(x.staff))", x.at]
             })
         }

@@ -49,6 +49,12 @@ enum BriefText {
         return s + "; through \(b.changes.until)."
     }
 
+    /// A conflict's current value; for a field of a record deleted since, the deletion
+    /// (the brief tester: a live-looking value in "Open disagreements" for a deleted task).
+    static func current(_ c: ConflictView) -> String {
+        c.currentIsFromDeletedRecord ? "(deleted; it was \(value(c.current)))" : value(c.current)
+    }
+
     static func value(_ v: FieldValue?) -> String {
         guard let v else { return "—" }
         switch v {

@@ -39,6 +39,13 @@ public struct ConflictView: Codable, Sendable, Hashable {
     /// proposed, none or more than one by them): it is then not offered; not in the JSON.
     public var mineUnclear = false
 
+    /// Whether `current` is the last value of a field of a record deleted since (an edit
+    /// that met a delete, the record still gone here): not a current value, and shown as
+    /// "(deleted; it was V)" wherever the conflict is shown.
+    public var currentIsFromDeletedRecord: Bool {
+        type == ConflictType.editDeleted.rawValue && field != Conflict.deletedField && recordGone
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, record
         case shortRecord = "short_record"

@@ -124,8 +124,7 @@ struct Conflicts: ReplicaCommand {
             func value(_ v: FieldValue) -> String { Output.continued("\(v)", indent: 12) }
             Output.line("  base:     \(value(c.base))")
             // A record deleted meanwhile: its field's last value is not a current one.
-            let deletedField = c.type == ConflictType.editDeleted.rawValue && c.field != Conflict.deletedField && c.recordGone
-            Output.line("  current:  " + (deletedField ? "(deleted; it was \(value(c.current)))" : value(c.current)))
+            Output.line("  current:  " + (c.currentIsFromDeletedRecord ? "(deleted; it was \(value(c.current)))" : value(c.current)))
             Output.line("  proposed: \(value(c.proposed))   by \(c.proposedBy) (\(c.staff)) at \(c.at)")
             guard me.role.canWrite else {
                 Output.line("  resolve:  an editor resolves it (\(me.user) is a viewer)")

@@ -184,6 +184,21 @@ struct BriefCLITests {
         #expect(md.contains("marked held by Col \\<img"), "\(md)")
     }
 
+    /// The brief tester: an edit that met a delete, the task still gone, showed the field's
+    /// last value as "Current" in "Open disagreements", as if the task were live; `conflicts`
+    /// said "(deleted; it was medium)". The brief says it too.
+    @Test func aDisagreementOnADeletedTaskSaysItIsDeleted() throws {
+        let s = try SyncScenario()
+        try s.eums.ok("conference", "add", "21", "--date", "2024-05-14", "--host", "EUMS")
+        let t = try s.sharedTaskDeleted(by: s.eums)
+        try s.ims.ok("edit", t, "--priority", "high")
+        try s.ims.ok("sync")
+        let md = try s.ims.ok("brief", "--conference", "21")
+        #expect(md.contains("| priority | (deleted; it was medium) | high |"), "\(md)")
+        let html = try s.ims.ok("brief", "--conference", "21", "--format", "html")
+        #expect(html.contains("<td>(deleted; it was medium)</td>"), "\(html)")
+    }
+
     @Test func htmlBriefToAFile() throws {
         let p = try CLIPlan()
         let out = p.tmp.child("brief.html")
