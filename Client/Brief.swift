@@ -53,11 +53,13 @@ public struct BriefAgendaItem: Codable, Sendable, Hashable {
     /// Short ids of the tasks it covers that were deleted since (as `agenda list` marks
     /// them): the brief said nothing of them (the black-box tester).
     public var deletedTasks: [String] = []
+    /// Who may see the item ("both", "EUMS", "IMS").
+    public var releasable: String = "both"
 
     enum CodingKeys: String, CodingKey {
         case shortId = "short_id"
         case deletedTasks = "deleted_tasks"
-        case topic, presenter, outcome, tasks
+        case topic, presenter, outcome, tasks, releasable
     }
 }
 

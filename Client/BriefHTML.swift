@@ -62,10 +62,10 @@ public enum BriefHTML {
         else {
             h += "<table class=\"agenda\"><thead><tr><th>#</th><th>Topic</th><th>Presenter</th><th>Tasks covered</th><th>Outcome</th></tr></thead><tbody>\n"
             for (i, item) in b.agenda.enumerated() {
-                let tasks = item.tasks.map { "<div class=\"ref\"><code>\(e($0.shortId))</code> \(e($0.title)) \(pill($0.status))</div>" }.joined()
+                let tasks = item.tasks.map { "<div class=\"ref\"><code>\(e($0.shortId))</code> \(e($0.title))\(BriefText.onlyHTML($0.releasable)) \(pill($0.status))</div>" }.joined()
                     + item.deletedTasks.map { "<div class=\"ref\"><code>\(e($0))</code> (deleted since)</div>" }.joined()
                 // Each line of the outcome stays a line (the black-box tester).
-                h += "<tr><td class=\"num\">\(i + 1)</td><td><b>\(e(item.topic))</b></td><td>\(e(item.presenter ?? "—"))</td><td>\(tasks.isEmpty ? "—" : tasks)</td><td class=\"lines\">\(e(item.outcome ?? "—"))</td></tr>\n"
+                h += "<tr><td class=\"num\">\(i + 1)</td><td><b>\(e(item.topic))</b>\(BriefText.onlyHTML(item.releasable))</td><td>\(e(item.presenter ?? "—"))</td><td>\(tasks.isEmpty ? "—" : tasks)</td><td class=\"lines\">\(e(item.outcome ?? "—"))</td></tr>\n"
             }
             h += "</tbody></table>\n"
         }
@@ -84,7 +84,7 @@ public enum BriefHTML {
             h += "<thead><tr><th>Task</th><th>Title</th><th>Lead</th><th>Owner</th><th>Status</th><th>Due</th><th>Last note</th></tr></thead><tbody>\n"
             for t in area.tasks {
                 let note = t.lastNote.map { "<span class=\"lines\">" + (BriefText.staffOnly($0.releasable).map { "<b class=\"only\">[\(e($0))]</b> " } ?? "") + "\(e($0.text))</span><div class=\"by\">\(e($0.author)) (\(e($0.staff))\(BriefText.enteredBy($0).map { e($0) } ?? "")), \(e(String($0.createdAt.prefix(10))))</div>" } ?? "—"
-                let only = BriefText.staffOnly(t.releasable).map { " <b class=\"only\">[\(e($0))]</b>" } ?? ""
+                let only = BriefText.onlyHTML(t.releasable)
                 h += "<tr><td><code>\(e(t.shortId))</code></td><td>\(e(t.title))\(only)</td><td>\(e(t.lead))</td><td>\(e(t.owner ?? "—"))</td><td>\(pill(t.status))</td><td class=\"date\">\(e(t.dueText))</td><td class=\"note\">\(note)</td></tr>\n"
             }
             h += "</tbody></table></div>\n"
@@ -100,7 +100,7 @@ public enum BriefHTML {
         for (heading, ids, details) in groups where !ids.isEmpty {
             h += "<h3>\(e(heading)) <small>\(ids.count)</small></h3>\n<table class=\"changes\"><thead><tr><th>Task</th><th>Title</th><th>\(details ? "Change" : "Area · status · owner")</th><th>\(details ? "By, when" : "Due")</th></tr></thead><tbody>\n"
             for (id, list) in BriefText.taskChanges(b, ids) {
-                let title = e(BriefText.taskTitle(b, id))
+                let title = e(BriefText.taskTitle(b, id)) + (b.task(id).map { BriefText.onlyHTML($0.releasable) } ?? "")
                 if !details || list.isEmpty {
                     let t = b.task(id)
                     let info = t.map { "\(e($0.area)) · \(pill($0.status)) · \(e($0.owner ?? "no owner"))" } ?? "—"
@@ -163,7 +163,7 @@ public enum BriefHTML {
         let e = HTML.escape
         var h = "<table><thead><tr><th>Task</th><th>Title</th><th>Area</th><th>Lead</th><th>Owner</th><th>Status</th><th>Due</th></tr></thead><tbody>\n"
         for t in tasks {
-            h += "<tr><td><code>\(e(t.shortId))</code></td><td>\(e(t.title))</td><td>\(e(t.area))</td><td>\(e(t.lead))</td><td>\(e(t.owner ?? "—"))</td><td>\(pill(t.status))</td><td class=\"date\(overdue ? " late" : "")\">\(e(t.dueText))</td></tr>\n"
+            h += "<tr><td><code>\(e(t.shortId))</code></td><td>\(e(t.title))\(BriefText.onlyHTML(t.releasable))</td><td>\(e(t.area))</td><td>\(e(t.lead))</td><td>\(e(t.owner ?? "—"))</td><td>\(pill(t.status))</td><td class=\"date\(overdue ? " late" : "")\">\(e(t.dueText))</td></tr>\n"
         }
         return h + "</tbody></table>\n"
     }

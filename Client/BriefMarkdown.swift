@@ -13,7 +13,7 @@ public enum BriefMarkdown {
             line()
         }
         func taskRow(_ t: BriefTask) -> [String] {
-            [t.shortId, t.title + (BriefText.staffOnly(t.releasable).map { " **[\($0)]**" } ?? ""), t.lead, t.owner ?? "—", t.status, t.dueText]
+            [t.shortId, t.title + BriefText.onlyMarkdown(t.releasable), t.lead, t.owner ?? "—", t.status, t.dueText]
         }
 
         line("# " + BriefText.title(b))
@@ -27,8 +27,11 @@ public enum BriefMarkdown {
         line()
         if b.agenda.isEmpty { line("No agenda items yet."); line() }
         for (i, item) in b.agenda.enumerated() {
-            line("\(i + 1). **\(inline(item.topic))**" + (item.presenter.map { " — presented by \(inline($0))" } ?? ""))
-            for t in item.tasks { line("   - `\(t.shortId)` \(inline(t.title)) (\(t.status))") }
+            // Staff-only items and tasks are marked wherever they appear: a brief prepared for
+            // one staff may be shown at the joint conference (the brief tester).
+            line("\(i + 1). **\(inline(item.topic))**" + BriefText.onlyMarkdown(item.releasable)
+                 + (item.presenter.map { " — presented by \(inline($0))" } ?? ""))
+            for t in item.tasks { line("   - `\(t.shortId)` \(inline(t.title))\(BriefText.onlyMarkdown(t.releasable)) (\(t.status))") }
             for id in item.deletedTasks { line("   - `\(id)` (deleted since)") }
             // Each line of the outcome stays a line, under the item (the black-box tester).
             if let o = item.outcome { line("   - Outcome: " + lines(o).joined(separator: "  \n     ")) }
@@ -100,7 +103,9 @@ public enum BriefMarkdown {
         out.append("")
         for (id, changes) in BriefText.taskChanges(b, ids) {
             var head = "- `\(id)` \(inline(BriefText.taskTitle(b, id)))"
-            if let t = b.task(id) { head += " — \(inline(t.area)), \(t.status)" + (t.owner.map { ", \(inline($0))" } ?? "") }
+            if let t = b.task(id) {
+                head += BriefText.onlyMarkdown(t.releasable) + " — \(inline(t.area)), \(t.status)" + (t.owner.map { ", \(inline($0))" } ?? "")
+            }
             out.append(head)
             if details {
                 for c in changes { out.append("  - \(inline(BriefText.describe(c))) — \(inline(BriefText.who(c)))") }

@@ -20,6 +20,16 @@ enum BriefText {
         Releasability(parsing: releasable)?.onlyStaff.map { "\($0.rawValue) only" }
     }
 
+    /// `staffOnly` as Markdown, after a title (" **[EUMS only]**"), or nothing.
+    static func onlyMarkdown(_ releasable: String) -> String {
+        staffOnly(releasable).map { " **[\($0)]**" } ?? ""
+    }
+
+    /// `staffOnly` as HTML, after a title, or nothing.
+    static func onlyHTML(_ releasable: String) -> String {
+        staffOnly(releasable).map { " <b class=\"only\">[\(HTML.escape($0))]</b>" } ?? ""
+    }
+
     static func releasability(_ b: Brief) -> String {
         "Prepared for \(b.staff) by \(b.preparedBy) on \(b.preparedAt). Holds only records releasable to \(b.staff)."
     }

@@ -16,7 +16,8 @@ extension Replica {
                 let covered = Set(item.tasks)
                 return BriefAgendaItem(shortId: item.shortId, topic: item.topic, presenter: item.presenter, outcome: item.outcome,
                                        tasks: tasks.filter { covered.contains($0.id) },
-                                       deletedTasks: item.tasks.filter { !live.contains($0) }.map(RecordID.short))
+                                       deletedTasks: item.tasks.filter { !live.contains($0) }.map(RecordID.short),
+                                       releasable: item.releasable)
             }
         // By area id, not name: two areas may still show one name (two renames made offline).
         let areaOf = try db.read { db in

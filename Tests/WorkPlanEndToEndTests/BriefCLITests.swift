@@ -152,6 +152,33 @@ struct BriefCLITests {
         #expect(try p.o.ok("brief", "--conference", "21", "--format", "HTML").contains("Gender focal point network <b class=\"only\">[EUMS only]</b>"))
     }
 
+    /// The brief tester: staff-only records were marked in the plan table, but not on the
+    /// agenda (an EUMS-only item, or a task it covers), in "New tasks", nor in the HTML
+    /// follow-on and overdue tables: risky when the brief is shown at the joint conference.
+    @Test func staffOnlyRecordsAreMarkedEverywhereTheyAppear() throws {
+        let p = try CLIPlan()
+        try p.o.ok("edit", p.followOn, "--releasable", "EUMS")
+        try p.o.ok("edit", p.cyber, "--releasable", "EUMS")
+        try p.o.ok("agenda", "add", "21", "Internal EUMS coordination", "--releasable", "EUMS")
+        let md = try p.o.ok("brief", "--conference", "21")
+        for line in ["3. **Internal EUMS coordination** **[EUMS only]**",
+                     "   - `\(p.followOn)` EU-NATO information exchange agreement **[EUMS only]** (proposed)",
+                     "- `\(p.followOn)` EU-NATO information exchange agreement **[EUMS only]** — Military Mobility, proposed",
+                     "| \(p.cyber) | Common cyber exercise \\<2024\\> **[EUMS only]** |"] {
+            #expect(md.contains(line), "\(line)\n\(md)")
+        }
+        #expect(md.contains("1. **Military mobility progress** — presented by"), "a joint item is not marked")
+        let html = try p.o.ok("brief", "--conference", "21", "--format", "html")
+        let only = "<b class=\"only\">[EUMS only]</b>"
+        for part in ["<td><b>Internal EUMS coordination</b> \(only)</td>",
+                     "EU-NATO information exchange agreement \(only) <span class=\"pill",
+                     "<td>EU-NATO information exchange agreement \(only)</td><td>",
+                     "<td>Common cyber exercise &lt;2024&gt; \(only)</td><td>CIS/Cyber Interoperability</td>"] {
+            #expect(html.contains(part), "\(part)")
+        }
+        #expect(html.contains("<td><b>Military mobility progress</b></td>"), "a joint item is not marked")
+    }
+
     /// Tester, 2026-11-30: the guidance and notes lost their line breaks in the brief.
     @Test func linesOfTheGuidanceAndOfNotesStayLines() throws {
         let p = try CLIPlan()
