@@ -213,9 +213,18 @@ extension Replica {
             // The dropped edits leave the view: each field falls back to its server value (with
             // any edit already in flight on top), so if the delete is refused as a conflict the
             // record comes back as the server has it.
+            // A record never synced has no server value: what a dropped edit replaces there is
+            // the value of the create kept before the close (the review: the dropped value
+            // stayed, and came back with the record when the delete met a conflict).
+            let keptCreate = waiting.first { $0.seq <= baseline && $0.op.action == .create }?.op.fields
             var fallback: [String: FieldValue] = [:]
             for e in unsent.reversed() {
-                if let f = e.op.field, fallback[f] == nil, let v = try PendingLog.serverValue(db, record: id, field: f) { fallback[f] = v }
+                guard let f = e.op.field, fallback[f] == nil else { continue }
+                if let v = try PendingLog.serverValue(db, record: id, field: f) {
+                    fallback[f] = v
+                } else if let keptCreate {
+                    fallback[f] = keptCreate[f] ?? .null
+                }
             }
             for e in unsent {
                 if let settled = e.op.resolves, !settled.isEmpty, e.op.action != .resolve {

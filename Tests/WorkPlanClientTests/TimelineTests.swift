@@ -328,6 +328,35 @@ struct BaselinePendingTests {
         #expect(try pendingOps(anna).isEmpty)
     }
 
+    /// The review: the edits a delete drops after the close left their values in the view
+    /// of the task kept for its create; when the delete then met a conflict, the task came
+    /// back here with a value the server never received.
+    @Test func aKeptTaskThatComesBackShowsNoDroppedValue() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let anna = f.replica
+        let conf = try anna.createRecord(.conference, fields: ["number": .text("20"), "date": .text("2023-12-01"), "host": .text("EUMS"), "status": .text("planned")])
+        _ = try await SyncEngine(replica: anna, transport: f.transport()).run()
+        let task = try anna.createRecord(.task, fields: taskFields(f.area, title: "Kept for its create"))
+        try anna.edit(.conference, id: conf, [.set("status", .text("held"))])
+        try anna.edit(.task, id: task, [.set("owner", .text("Maj. Weber"))])
+        try anna.deleteRecord(.task, id: task)
+        // Only the batch before the close reaches the server (the sync was cut off there).
+        let first = try #require(try anna.nextBatch())
+        #expect(first.ops.map(\.record) == [task])
+        _ = try anna.applyPushResponse(try await f.transport().push(first))
+        let bruno = try Replica.create(in: f.tmp.child("bruno"), staff: .EUMS, user: "Bruno")
+        _ = try await SyncEngine(replica: bruno, transport: f.transport("Bruno")).run()
+        try bruno.edit(.task, id: task, [.set("priority", .text("high"))])
+        _ = try await SyncEngine(replica: bruno, transport: f.transport("Bruno")).run()
+        #expect(try await SyncEngine(replica: anna, transport: f.transport()).run().newConflicts == 1, "the delete meets Bruno's edit")
+        for r in [anna, bruno] {
+            let back = try #require(try r.record(.task, id: task))
+            #expect(back.text("owner") == nil, "the owner edit went with the delete")
+            #expect(back.text("priority") == "high")
+        }
+    }
+
     @Test func batchesEndAtABaselineAndLaterEditsAreRebased() throws {
         let (r, _, task, conf) = try offline()
         func push(_ expected: [String], seq: inout Int64) throws {
