@@ -71,7 +71,9 @@ extension Replica {
                     shown = .text(e.kind == .note ? (e.fields?["text"]?.text ?? "") : title)
                 }
                 changes.append(RecordChange(record: e.record, kind: e.kind.rawValue, shortId: RecordID.short(e.record), title: title,
-                                            action: e.action.rawValue, field: e.field, old: old, new: shown,
+                                            // A restore that changed no field is the restore alone.
+                                            action: e.action.rawValue, field: e.action == .restore && old == nil && new == nil ? nil : e.field,
+                                            old: old, new: shown,
                                             user: e.user, staff: e.staff.rawValue, at: TimeFormat.iso(e.at), synced: e.synced,
                                             seq: e.seq, task: e.kind == .note ? directory.field(e.record, FieldName.task, replay)?.text : nil))
                 guard e.kind == .task else { continue }

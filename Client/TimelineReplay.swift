@@ -65,7 +65,8 @@ struct TimelineReplay {
             if let f = e.field, let old {
                 let new = e.value ?? .null
                 fields[f] = new == .null ? nil : new
-                return (old, new)
+                // Brought back with the value it had: the restore itself, no field change.
+                if old != new { return (old, new) }
             }
             return (nil, nil)
         case .resolve:

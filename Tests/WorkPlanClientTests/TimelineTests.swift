@@ -133,6 +133,15 @@ struct TimelineTests {
         #expect(restores == ["\(RecordID.short(p.b)) priority medium high", "\(RecordID.short(p.f)) status open done"])
         #expect(set.closed.contains(RecordID.short(p.f)) && !set.changed.contains(RecordID.short(p.f)))
         #expect(set.changed.contains(RecordID.short(p.b)) && set.deleted.isEmpty)
+
+        // The review: brought back with the value it had, a restore showed "medium → medium".
+        _ = try p.replica.applyPull(PullResponse(storeId: "s", changes: [
+            change(21, p.b, .delete),
+            change(22, p.b, .restore, field: "priority", old: .text("high"), value: .text("high"),
+                   fields: fields("Deployable medical modules", status: "open", priority: "high")),
+        ], next: 22, more: false, maxSeq: 22), after: 20)
+        let again = try p.replica.changes(sinceConference: 20).changes.filter { $0.seq == 22 }
+        #expect(again.map { "\($0.action) \($0.field ?? "-") \($0.old?.description ?? "-") \($0.new?.description ?? "-")" } == ["restore - - -"])
     }
 
     @Test func unknownOrNotHeldConferencesAreErrors() throws {
