@@ -129,7 +129,10 @@ extension ServerHome {
         if otherServers == true, !keysLost {
             throw WorkPlanError.invalid("\(path) is a backup of another server: it was made by a server with another CA than this one (\(caCertificatePath)); \(advice)")
         }
-        let foreign = try usersIssuedElsewhere(in: source)
+        // A backup marked as this server's has no users of another CA left to revoke: those
+        // a `--keys-lost` restore took over are revoked already (the review: its own backup,
+        // restored, listed them as revoked again).
+        let foreign = otherServers == false ? (users: [], of: 0) : try usersIssuedElsewhere(in: source)
         if otherServers == nil, !foreign.users.isEmpty, !keysLost {
             throw WorkPlanError.invalid("\(path) is a backup of another server: this server's CA (\(caCertificatePath)) did not issue the certificates of \(foreign.users.count) of its \(foreign.of) users (\(foreign.users[0]) first); \(advice)")
         }

@@ -305,6 +305,15 @@ struct BackupTests {
             // to be enrolled again; the plan is whole.
             let restored = try home.restore(from: file, keysLost: true)
             #expect(restored.revokedForOtherCA == ["anna", "bert", "ivan", "vera"])
+            // The review: a backup of this server made then (every user still revoked),
+            // restored, listed them as revoked again.
+            let taken = f.server.directory.file("taken-over.backup")
+            do {
+                let store = try home.openStore()
+                defer { try? store.close() }
+                try store.backup(to: taken)
+            }
+            #expect(try home.restore(from: taken).revokedForOtherCA.isEmpty)
             let store = try home.openStore()
             defer { try? store.close() }
             #expect(try store.users().allSatisfy(\.isRevoked))
