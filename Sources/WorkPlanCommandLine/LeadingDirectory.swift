@@ -29,6 +29,8 @@ public enum LeadingDirectory {
             }
         }
         guard !leading.isEmpty else { return arguments }
+        // `help COMMAND` reads no folder, and takes no --dir (the review).
+        if rest.first == "help" { return Array(rest) }
         var command: any ParsableCommand.Type = root
         var words = 0
         for word in rest {

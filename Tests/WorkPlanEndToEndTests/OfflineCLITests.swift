@@ -68,7 +68,12 @@ struct OfflineCLITests {
         #expect(alone.status != 0 && alone.stderr.contains("--dir"), "\(alone)")
         let unknown = try CLI.run("workplan", ["--dir", dir, "frobnicate"])
         #expect(unknown.status != 0 && unknown.stderr.contains("'workplan frobnicate' is not a command"), "\(unknown)")
+        // `help` reads no folder (the review: it said "Unknown option '--dir'").
+        let help = try CLI.run("workplan", ["--dir", dir, "help", "sync"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE: workplan sync"), "\(help)")
         let server = tmp.child("server").path
+        let serverHelp = try CLI.run("workplan-server", ["--dir", server, "help", "init"])
+        #expect(serverHelp.status == 0 && serverHelp.stdout.contains("USAGE: workplan-server init"), "\(serverHelp)")
         #expect(try CLI.run("workplan-server", ["--dir", server, "init"]).status == 0)
         let users = try CLI.run("workplan-server", ["--dir", server, "user", "list"])
         #expect(users.status == 0 && users.stdout.contains("no users"), "\(users)")
