@@ -327,6 +327,21 @@ struct SyncEndToEndTests {
         #expect(second.contains("'workplan sync' sends the resolution") && !second.contains("back here"), "\(second)")
     }
 
+    /// The review: the officer who deleted the task, settling an edit that met the delete
+    /// with `--mine` (which leaves it deleted, as they did), was told the resolution "brings
+    /// the task back here".
+    @Test func theDeletersMineDoesNotSayItBringsTheTaskBack() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTaskDeleted(by: s.eums)
+        try s.ims.ok("edit", t, "--priority", "high")
+        try s.ims.ok("sync")
+        try s.eums.ok("sync")
+        let resolved = try s.eums.ok("resolve", t, "priority", "--mine")
+        #expect(!resolved.contains("back here"), "\(resolved)")
+        try s.converge()
+        #expect(try s.ims.run("show", t).status != 0, "still deleted")
+    }
+
     /// The second tester: in a delete conflict, `--mine` took the proposer's side even for
     /// the officer who made the current state. EUMS changed the task IMS then deleted: EUMS's
     /// `--mine` deleted it. EUMS deleted the task IMS then edited: EUMS's `--mine` brought it
