@@ -100,7 +100,7 @@ public enum BriefHTML {
         for (heading, ids, details) in groups where !ids.isEmpty {
             h += "<h3>\(e(heading)) <small>\(ids.count)</small></h3>\n<table class=\"changes\"><thead><tr><th>Task</th><th>Title</th><th>\(details ? "Change" : "Area · status · owner")</th><th>\(details ? "By, when" : "Due")</th></tr></thead><tbody>\n"
             for (id, list) in BriefText.taskChanges(b, ids) {
-                let title = e(BriefText.taskTitle(b, id)) + (b.task(id).map { BriefText.onlyHTML($0.releasable) } ?? "")
+                let title = e(BriefText.taskTitle(b, id)) + BriefText.onlyHTML(BriefText.taskReleasable(b, id))
                 if !details || list.isEmpty {
                     let t = b.task(id)
                     let info = t.map { "\(e($0.area)) · \(pill($0.status)) · \(e($0.owner ?? "no owner"))" } ?? "—"
@@ -154,7 +154,7 @@ public enum BriefHTML {
         h += "<p class=\"lead\">Both staffs changed the same field differently; the current value stands until the conference settles it.</p>\n"
         h += "<table><thead><tr><th>Record</th><th>Title</th><th>Field</th><th>Current</th><th>Proposed</th><th>Proposed by</th></tr></thead><tbody>\n"
         for c in b.conflicts {
-            h += "<tr><td><code>\(e(c.shortRecord))</code></td><td>\(e(c.title ?? c.kind))</td><td><span class=\"field\">\(e(c.field))</span></td><td>\(e(BriefText.current(c)))</td><td><b>\(e(BriefText.value(c.proposed)))</b></td><td class=\"by\">\(e(c.proposedBy)) (\(e(c.staff))), \(e(String(c.at.prefix(10))))</td></tr>\n"
+            h += "<tr><td><code>\(e(c.shortRecord))</code></td><td>\(e(c.title ?? c.kind))\(BriefText.onlyHTML(c.releasable))</td><td><span class=\"field\">\(e(c.field))</span></td><td>\(e(BriefText.current(c)))</td><td><b>\(e(BriefText.value(c.proposed)))</b></td><td class=\"by\">\(e(c.proposedBy)) (\(e(c.staff))), \(e(String(c.at.prefix(10))))</td></tr>\n"
         }
         return h + "</tbody></table>\n</section>\n"
     }

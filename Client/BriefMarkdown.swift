@@ -90,7 +90,7 @@ public enum BriefMarkdown {
         if b.conflicts.isEmpty { line("No open conflicts."); line() }
         else {
             table(["Record", "Title", "Field", "Current", "Proposed", "Proposed by", "When"], b.conflicts.map { x in
-                [x.shortRecord, x.title ?? x.kind, x.field, BriefText.current(x), BriefText.value(x.proposed),
+                [x.shortRecord, (x.title ?? x.kind) + BriefText.onlyMarkdown(x.releasable), x.field, BriefText.current(x), BriefText.value(x.proposed),
                  "\(x.proposedBy) (\(x.staff))", x.at]
             })
         }
@@ -102,10 +102,8 @@ public enum BriefMarkdown {
         out.append("### \(heading)")
         out.append("")
         for (id, changes) in BriefText.taskChanges(b, ids) {
-            var head = "- `\(id)` \(inline(BriefText.taskTitle(b, id)))"
-            if let t = b.task(id) {
-                head += BriefText.onlyMarkdown(t.releasable) + " — \(inline(t.area)), \(t.status)" + (t.owner.map { ", \(inline($0))" } ?? "")
-            }
+            var head = "- `\(id)` \(inline(BriefText.taskTitle(b, id)))" + BriefText.onlyMarkdown(BriefText.taskReleasable(b, id))
+            if let t = b.task(id) { head += " — \(inline(t.area)), \(t.status)" + (t.owner.map { ", \(inline($0))" } ?? "") }
             out.append(head)
             if details {
                 for c in changes { out.append("  - \(inline(BriefText.describe(c))) — \(inline(BriefText.who(c)))") }

@@ -95,6 +95,13 @@ enum BriefText {
         }
     }
 
+    /// Who may see a task of the change lists: as the plan holds it, or, for one deleted
+    /// since, as its last change here left it.
+    static func taskReleasable(_ b: Brief, _ shortId: String) -> String {
+        b.task(shortId)?.releasable
+            ?? b.changes.changes.last { $0.kind == "task" && $0.shortId == shortId }?.releasable ?? "both"
+    }
+
     static func taskTitle(_ b: Brief, _ shortId: String) -> String {
         b.task(shortId)?.title ?? b.changes.changes.first { $0.shortId == shortId }?.title ?? shortId
     }

@@ -23,11 +23,14 @@ public struct RecordChange: Codable, Sendable, Hashable {
     public var seq: Int64?
     /// For notes: the task it is on.
     public var task: String?
+    /// Who may see the record ("both", "EUMS", "IMS"), as it stands (or stood, when deleted);
+    /// nil for records without releasability (areas, conferences).
+    public var releasable: String?
 
     enum CodingKeys: String, CodingKey {
         case record, kind
         case shortId = "short_id"
-        case title, action, field, old, new, user, staff, at, synced, seq, task
+        case title, action, field, old, new, user, staff, at, synced, seq, task, releasable
     }
 
     /// Every key is always present (`null` when it does not apply), so scripts can rely on them.
@@ -47,6 +50,7 @@ public struct RecordChange: Codable, Sendable, Hashable {
         try c.encode(synced, forKey: .synced)
         try c.encode(seq, forKey: .seq)
         try c.encode(task, forKey: .task)
+        try c.encode(releasable, forKey: .releasable)
     }
 }
 

@@ -75,7 +75,8 @@ extension Replica {
                                             action: e.action.rawValue, field: e.action == .restore && old == nil && new == nil ? nil : e.field,
                                             old: old, new: shown,
                                             user: e.user, staff: e.staff.rawValue, at: TimeFormat.iso(e.at), synced: e.synced,
-                                            seq: e.seq, task: e.kind == .note ? directory.field(e.record, FieldName.task, replay)?.text : nil))
+                                            seq: e.seq, task: e.kind == .note ? directory.field(e.record, FieldName.task, replay)?.text : nil,
+                                            releasable: e.kind.hasReleasability ? directory.field(e.record, FieldName.releasable, replay)?.text ?? "both" : nil))
                 guard e.kind == .task else { continue }
                 switch e.action {
                 case .create: created.append(e.record)

@@ -38,6 +38,9 @@ public struct ConflictView: Codable, Sendable, Hashable {
     /// Whether `resolve --mine` cannot tell which value is this officer's (several were
     /// proposed, none or more than one by them): it is then not offered; not in the JSON.
     public var mineUnclear = false
+    /// Who may see the record ("both", "EUMS", "IMS"), as it stands here (or stood, when
+    /// deleted); "both" for a record this replica no longer holds.
+    public var releasable = "both"
 
     /// Whether `current` is the last value of a field of a record deleted since (an edit
     /// that met a delete, the record still gone here): not a current value, and shown as
@@ -53,6 +56,7 @@ public struct ConflictView: Codable, Sendable, Hashable {
         case proposedBy = "proposed_by"
         case staff, at
         case recordGone = "record_deleted"
+        case releasable
     }
 }
 
@@ -87,7 +91,8 @@ extension Replica {
                                         title: title, type: c.type.rawValue, field: c.field, base: c.base, current: c.current,
                                         proposed: c.proposed, proposedBy: c.proposedBy, staff: c.staff.rawValue, at: TimeFormat.iso(c.at),
                                         mineKeepsCurrent: mineKeeps, recordGone: gone,
-                                        mineUnclear: !mineKeeps && (try? Self.proposalToKeep(group, me: me)) == nil)
+                                        mineUnclear: !mineKeeps && (try? Self.proposalToKeep(group, me: me)) == nil,
+                                        releasable: held?.text(FieldName.releasable) ?? "both")
                 }
         }
     }

@@ -226,6 +226,32 @@ struct BriefCLITests {
         #expect(html.contains("<td>(deleted; it was medium)</td>"), "\(html)")
     }
 
+    /// The review: an EUMS-only task was not marked in "Open disagreements", nor in
+    /// "Deleted tasks" once deleted.
+    @Test func staffOnlyTasksAreMarkedInDisagreementsAndAmongTheDeleted() throws {
+        let s = try SyncScenario()
+        let bruno = try SyncScenario.join(s.server, s.tmp, "Maj. Bruno", staff: "EUMS", dir: "bruno")
+        try s.eums.ok("area", "add", "Military Mobility")
+        try s.eums.ok("conference", "add", "20", "--date", "2023-12-01", "--host", "EUMS")
+        try s.eums.ok("conference", "add", "21", "--date", "2024-05-14", "--host", "IMS")
+        let secret = try s.eums.run("add", "EUMS internal review", "--area", "Military Mobility", "--releasable", "EUMS").firstLine
+        let gone = try s.eums.run("add", "EUMS internal draft", "--area", "Military Mobility", "--releasable", "EUMS").firstLine
+        try s.eums.ok("conference", "close", "20")
+        try s.eums.ok("sync")
+        try bruno.ok("sync")
+        try s.eums.ok("edit", secret, "--priority", "high")
+        try s.eums.ok("sync")
+        try bruno.ok("edit", secret, "--priority", "low")
+        try bruno.ok("sync")
+        try bruno.ok("delete", gone)
+        let md = try bruno.ok("brief", "--conference", "21")
+        #expect(md.contains("| EUMS internal review **[EUMS only]** | priority |"), "\(md)")
+        #expect(md.contains("- `\(gone)` EUMS internal draft **[EUMS only]**"), "\(md)")
+        let html = try bruno.ok("brief", "--conference", "21", "--format", "html")
+        #expect(html.contains("<td>EUMS internal review <b class=\"only\">[EUMS only]</b></td><td><span class=\"field\">priority"), "\(html)")
+        #expect(html.contains("<td>EUMS internal draft <b class=\"only\">[EUMS only]</b></td>"), "\(html)")
+    }
+
     @Test func htmlBriefToAFile() throws {
         let p = try CLIPlan()
         let out = p.tmp.child("brief.html")
