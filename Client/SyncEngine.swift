@@ -275,11 +275,27 @@ struct SyncTrace {
     /// `WORKPLAN_TRACE=sql` also prints each SQL statement of 2 ms or more.
     static let sql = ProcessInfo.processInfo.environment["WORKPLAN_TRACE"] == "sql"
     private var last = DispatchTime.now().uptimeNanoseconds
+    private var lastCPU = SyncTrace.processCPU()
 
+    /// This process's CPU time (user and system, all threads), in nanoseconds.
+    static func processCPU() -> UInt64 {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        func ns(_ t: timeval) -> UInt64 { UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_usec) * 1000 }
+        return ns(usage.ru_utime) + ns(usage.ru_stime)
+    }
+
+    /// Prints the step with its wall time and this process's CPU time meanwhile (all its
+    /// threads: more than the wall time when several worked; much less when it waited).
     mutating func lap(_ step: @autoclosure () -> String) {
         guard Self.enabled else { return }
-        let now = DispatchTime.now().uptimeNanoseconds
-        FileHandle.standardError.write(Data("trace: \(step()) \(String(format: "%.1f", Double(now - last) / 1e6)) ms\n".utf8))
+        let now = DispatchTime.now().uptimeNanoseconds, cpu = Self.processCPU()
+        FileHandle.standardError.write(Data("trace: \(step()) \(String(format: "%.1f", Double(now - last) / 1e6)) ms (cpu \(String(format: "%.1f", Double(cpu - lastCPU) / 1e6)) ms)\n".utf8))
         last = now
+        lastCPU = cpu
     }
 }
