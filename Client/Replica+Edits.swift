@@ -216,7 +216,8 @@ extension Replica {
             // A record never synced has no server value: what a dropped edit replaces there is
             // the value of the create kept before the close (the review: the dropped value
             // stayed, and came back with the record when the delete met a conflict).
-            let keptCreate = waiting.first { $0.seq <= baseline && $0.op.action == .create }?.op.fields
+            // (Also a create still in flight, its reply not stored: the review of 0d54aad.)
+            let keptCreate = (inFlight + waiting.filter { $0.seq <= baseline }).first { $0.op.action == .create }?.op.fields
             var fallback: [String: FieldValue] = [:]
             for e in unsent.reversed() {
                 guard let f = e.op.field, fallback[f] == nil else { continue }

@@ -366,6 +366,30 @@ struct BaselinePendingTests {
         }
     }
 
+    /// The review of the fix above: a create in flight (the server took it, its reply was
+    /// lost) is kept the same way, and the edits a delete drops fall back to its values.
+    @Test func aTaskWhoseCreateIsInFlightComesBackWithoutDroppedValues() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let anna = f.replica
+        _ = try await SyncEngine(replica: anna, transport: f.transport()).run()
+        let task = try anna.createRecord(.task, fields: taskFields(f.area, title: "Reply lost"))
+        let lost = try #require(try anna.nextBatch())
+        _ = try await f.transport().push(lost)
+        try anna.edit(.task, id: task, [.set("owner", .text("Maj. Weber"))])
+        try anna.deleteRecord(.task, id: task)
+        let bruno = try Replica.create(in: f.tmp.child("bruno"), staff: .EUMS, user: "Bruno")
+        _ = try await SyncEngine(replica: bruno, transport: f.transport("Bruno")).run()
+        try bruno.edit(.task, id: task, [.set("priority", .text("high"))])
+        _ = try await SyncEngine(replica: bruno, transport: f.transport("Bruno")).run()
+        #expect(try await SyncEngine(replica: anna, transport: f.transport()).run().newConflicts == 1)
+        for r in [anna, bruno] {
+            let back = try #require(try r.record(.task, id: task))
+            #expect(back.text("owner") == nil, "the owner edit went with the delete")
+            #expect(back.text("priority") == "high")
+        }
+    }
+
     @Test func batchesEndAtABaselineAndLaterEditsAreRebased() throws {
         let (r, _, task, conf) = try offline()
         func push(_ expected: [String], seq: inout Int64) throws {
