@@ -20,6 +20,16 @@ struct RecordDirectory {
         return replay.value(id, name)
     }
 
+    /// Who may see the record ("both", "EUMS", "IMS"), a note within its task's
+    /// releasability; nil for records without one (areas, conferences).
+    func releasability(_ id: String, kind: RecordKind, _ replay: TimelineReplay) -> String? {
+        guard kind.hasReleasability else { return nil }
+        let own = Releasability(parsing: field(id, FieldName.releasable, replay)?.text ?? "both") ?? .both
+        guard kind == .note, let task = field(id, FieldName.task, replay)?.text,
+              let parent = releasability(task, kind: .task, replay).flatMap({ Releasability(parsing: $0) }) else { return own.rawValue }
+        return (AccessRules.effective(own, parent: parent) ?? own).rawValue
+    }
+
     /// Whether the officer's staff may see the record (a note also needs its task visible).
     func visible(_ id: String, kind: RecordKind, _ replay: TimelineReplay) -> Bool {
         if kind.hasReleasability {
@@ -76,7 +86,7 @@ extension Replica {
                                             old: old, new: shown,
                                             user: e.user, staff: e.staff.rawValue, at: TimeFormat.iso(e.at), synced: e.synced,
                                             seq: e.seq, task: e.kind == .note ? directory.field(e.record, FieldName.task, replay)?.text : nil,
-                                            releasable: e.kind.hasReleasability ? directory.field(e.record, FieldName.releasable, replay)?.text ?? "both" : nil))
+                                            releasable: directory.releasability(e.record, kind: e.kind, replay)))
                 guard e.kind == .task else { continue }
                 switch e.action {
                 case .create: created.append(e.record)

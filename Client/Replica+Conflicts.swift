@@ -92,7 +92,7 @@ extension Replica {
                                         proposed: c.proposed, proposedBy: c.proposedBy, staff: c.staff.rawValue, at: TimeFormat.iso(c.at),
                                         mineKeepsCurrent: mineKeeps, recordGone: gone,
                                         mineUnclear: !mineKeeps && (try? Self.proposalToKeep(group, me: me)) == nil,
-                                        releasable: held?.text(FieldName.releasable) ?? "both")
+                                        releasable: try Self.releasability(db, c.kind, c.record, held: held))
                 }
         }
     }
@@ -103,15 +103,38 @@ extension Replica {
     /// The last name a record had in its history here (`titleFields`): what names a record
     /// deleted on the server in its conflicts, the view holding it no more.
     static func lastTitle(_ db: Database, of record: String) throws -> String? {
+        try lastText(db, of: record, in: titleFields)
+    }
+
+    /// The last value its history here gives a record's text field, the first of `names` it
+    /// has (a set or a create naming it).
+    static func lastText(_ db: Database, of record: String, in names: [String]) throws -> String? {
         let bodies = try String.fetchAll(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq DESC"), arguments: [record])
         for body in bodies {
             guard let change = WireDecoding.change(text: body) else { continue }
-            for name in titleFields {
+            for name in names {
                 if change.field == name, let text = change.value?.text { return text }
                 if let text = change.fields?[name]?.text { return text }
             }
         }
         return nil
+    }
+
+    /// Who may see a record in conflict: as it stands here, or as its history here last
+    /// left it when it is gone (a pulled delete removes it); a note within its task's
+    /// releasability (the review: a conflict on a deleted EUMS-only task said "both", and
+    /// the brief left it unmarked).
+    static func releasability(_ db: Database, _ kind: RecordKind, _ record: String, held: StoredRecord?) throws -> String {
+        func own(_ id: String, _ row: StoredRecord?) throws -> Releasability {
+            let text = try row?.text(FieldName.releasable) ?? lastText(db, of: id, in: [FieldName.releasable])
+            return text.flatMap { Releasability(parsing: $0) } ?? .both
+        }
+        var releasable = try own(record, held)
+        if kind == .note, let task = try held?.text(FieldName.task) ?? lastText(db, of: record, in: [FieldName.task]) {
+            let parent = try own(task, RecordTable.of(.task).fetch(db, id: task))
+            releasable = AccessRules.effective(releasable, parent: parent) ?? releasable
+        }
+        return releasable.rawValue
     }
 
     /// The conflict whose proposed value `--mine` keeps, among the open conflicts on one

@@ -177,6 +177,13 @@ struct BriefCLITests {
             #expect(html.contains(part), "\(part)")
         }
         #expect(html.contains("<td><b>Military mobility progress</b></td>"), "a joint item is not marked")
+
+        // The review: a note is as releasable as its task allows. A note written while its
+        // task was shared, the task made EUMS-only since, said "both" in `changes --json`.
+        try p.o.ok("edit", p.medical, "--releasable", "EUMS")
+        let changes = try JSONSerialization.jsonObject(with: Data(p.o.ok("changes", "--since-conference", "20", "--json").utf8)) as? [String: Any]
+        let notes = (changes?["changes"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "note" }
+        #expect(!notes.isEmpty && notes.allSatisfy { $0["releasable"] as? String == "EUMS" }, "\(notes)")
     }
 
     /// Tester, 2026-11-30: the guidance and notes lost their line breaks in the brief.
@@ -244,7 +251,20 @@ struct BriefCLITests {
         try bruno.ok("edit", secret, "--priority", "low")
         try bruno.ok("sync")
         try bruno.ok("delete", gone)
+        // The review: a conflict on an EUMS-only task deleted since (a pulled delete removes it
+        // here) said "both", and its disagreement row was not marked.
+        let eyesOnly = try s.eums.run("add", "EUMS eyes only", "--area", "Military Mobility", "--releasable", "EUMS").firstLine
+        try s.eums.ok("sync")
+        try bruno.ok("sync")
+        try s.eums.ok("delete", eyesOnly)
+        try s.eums.ok("sync")
+        try bruno.ok("edit", eyesOnly, "--status", "blocked")
+        try bruno.ok("sync")
+        let listed = try JSONSerialization.jsonObject(with: Data(bruno.ok("conflicts", "--json").utf8)) as? [[String: Any]] ?? []
+        let onEyesOnly = listed.filter { ($0["record"] as? String)?.hasPrefix(eyesOnly) == true }
+        #expect(!onEyesOnly.isEmpty && onEyesOnly.allSatisfy { $0["releasable"] as? String == "EUMS" }, "\(listed)")
         let md = try bruno.ok("brief", "--conference", "21")
+        #expect(md.contains("| EUMS eyes only **[EUMS only]** | status |"), "\(md)")
         #expect(md.contains("| EUMS internal review **[EUMS only]** | priority |"), "\(md)")
         #expect(md.contains("- `\(gone)` EUMS internal draft **[EUMS only]**"), "\(md)")
         let html = try bruno.ok("brief", "--conference", "21", "--format", "html")
