@@ -211,6 +211,13 @@ extension Replica {
     /// Settles the open conflicts on one record's field with an ordinary edit against the
     /// current rev (DESIGN.md rule 3), queued like any edit and sent on the next sync.
     public func resolve(record prefix: String, field: String, with resolution: Resolution, at: Timestamp = Clock.now()) throws -> Conflict {
+        try settle(record: prefix, field: field, with: resolution, at: at).conflict
+    }
+
+    /// `resolve`, also saying which operation it queued: a `restore` brings the record back
+    /// with the next sync; `--mine` of the officer who deleted it queues none of that.
+    public func settle(record prefix: String, field: String, with resolution: Resolution,
+                       at: Timestamp = Clock.now()) throws -> (conflict: Conflict, queued: Action) {
         try db.write { db in
             let open = try String.fetchAll(db, sql: "SELECT body FROM conflict").map { try JSONText.decode(Conflict.self, $0) }
             var p = prefix.lowercased()
@@ -300,7 +307,7 @@ extension Replica {
             if let held { try checkWithdrawal(db, held, op, me: me) }
             try PendingLog.append(db, op, author: me.user, serverValue: op.field.map { _ in c.current })
             try db.execute(sql: "DELETE FROM conflict WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(ids))
-            return c
+            return (c, op.action)
         }
     }
 }

@@ -111,14 +111,6 @@ extension Replica {
     /// Counts for `workplan status`.
     public func pendingCount() throws -> Int { try db.read { try PendingLog.count($0) } }
 
-    /// Whether a restore of the record waits in the pending log (a resolution that brings
-    /// it back with the next sync).
-    public func restoreWaits(record id: String) throws -> Bool {
-        try db.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ? AND action = 'restore')", arguments: [id]) ?? false
-        }
-    }
-
     /// The settings as stored now.
     public func currentSettings() throws -> Settings { try db.read { try Settings.load(from: $0) } }
 }

@@ -156,11 +156,11 @@ struct Resolve: ReplicaCommand {
 
     func run(_ replica: Replica) async throws {
         let resolution: Resolution = mine ? .mine : theirs ? .theirs : .value(value!)
-        let c = try replica.resolve(record: id, field: field, with: resolution)
-        // Only when this resolution queued a restore and the record is gone from here: once
-        // another resolution brought it back, the message said so again for each of its other
-        // fields (the docs tester); and the deleter's --mine leaves it deleted (the review).
-        let restores = try replica.record(c.kind, id: c.record) == nil && replica.restoreWaits(record: c.record)
+        let (c, queued) = try replica.settle(record: id, field: field, with: resolution)
+        // Only when this resolution queued a restore of a record gone from here: once another
+        // resolution brought it back, the message said so again for each of its other fields
+        // (the docs tester); the deleter's --mine leaves it deleted (the review).
+        let restores = try queued == .restore && replica.record(c.kind, id: c.record) == nil
         Output.line("resolved \(c.field) of \(c.kind.displayName) \(RecordID.short(c.record)); 'workplan sync' sends the resolution"
                     + (restores ? " and brings the \(c.kind.displayName) back here" : ""))
     }

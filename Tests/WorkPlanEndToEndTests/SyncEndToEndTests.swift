@@ -342,6 +342,20 @@ struct SyncEndToEndTests {
         #expect(try s.ims.run("show", t).status != 0, "still deleted")
     }
 
+    /// The review: after `--mine` on one field queued the task's restore, `--theirs` on
+    /// another field ("leave it deleted") also said it "brings the task back here".
+    @Test func onlyTheResolutionThatRestoresSaysSo() throws {
+        let s = try SyncScenario()
+        let t = try s.sharedTask()
+        try s.ims.ok("edit", t, "--owner", "Maj. B", "--priority", "high")
+        try s.eums.ok("delete", t)
+        try s.eums.ok("sync")
+        try s.ims.ok("sync")
+        #expect(try s.ims.ok("resolve", t, "owner", "--mine").contains("brings the task back here"))
+        let second = try s.ims.ok("resolve", t, "priority", "--theirs")
+        #expect(!second.contains("back here"), "\(second)")
+    }
+
     /// The second tester: in a delete conflict, `--mine` took the proposer's side even for
     /// the officer who made the current state. EUMS changed the task IMS then deleted: EUMS's
     /// `--mine` deleted it. EUMS deleted the task IMS then edited: EUMS's `--mine` brought it
