@@ -90,6 +90,10 @@ extension Replica {
                 guard e.kind == .task else { continue }
                 switch e.action {
                 case .create: created.append(e.record)
+                case .restore where replay.deletedAtStart.contains(e.record):
+                    // Deleted before the baseline and brought back since: not in the plan at the
+                    // baseline, so new since it, not closed or changed (the review).
+                    created.append(e.record)
                 case .delete: deleting.append(e.record)
                 default:
                     touched.append(e.record)

@@ -8,12 +8,20 @@ struct TimelineReplay {
     private(set) var state: [String: [String: FieldValue]] = [:]
     private(set) var deleted: Set<String> = []
     private(set) var kinds: [String: RecordKind] = [:]
+    /// Records deleted at the window's start (`collect`'s `start`): one brought back in the
+    /// window was not in the plan at the baseline.
+    private(set) var deletedAtStart: Set<String> = []
 
     /// The changes in the window, with old values from the replay (or, for a record the
     /// timeline never created, e.g. one that arrived whole, the server's `old`).
     mutating func collect(_ timeline: Timeline, after start: Int, through end: Int) -> [(TimelineEntry, old: FieldValue?, new: FieldValue?)] {
         var out: [(TimelineEntry, old: FieldValue?, new: FieldValue?)] = []
+        var started = false
         for e in timeline.entries where e.position <= end {
+            if !started, e.position > start {
+                deletedAtStart = deleted
+                started = true
+            }
             let change = apply(e)
             if e.position > start, let change { out.append((e, change.old, change.new)) }
         }

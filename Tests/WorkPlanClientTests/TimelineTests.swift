@@ -144,6 +144,32 @@ struct TimelineTests {
         #expect(again.map { "\($0.action) \($0.field ?? "-") \($0.old?.description ?? "-") \($0.new?.description ?? "-")" } == ["restore - - -"])
     }
 
+    /// The review: a task deleted before the baseline and brought back done after it was
+    /// listed as closed since the baseline, though the plan did not hold it then. It is new.
+    @Test func aTaskDeletedBeforeTheBaselineAndRestoredAfterItIsNew() throws {
+        let (r, _, area) = try makeReplica()
+        let conf = RecordID.conference(number: 20), task = RecordID.random()
+        let fields: [String: FieldValue] = ["title": .text("Back after the baseline"), "area": .text(area), "lead": .text("EUMS"),
+                                            "status": .text("open"), "priority": .text("medium"), "releasable": .text("both")]
+        func change(_ seq: Int64, _ record: String, _ kind: RecordKind, _ action: Action, field: String? = nil, old: FieldValue? = nil,
+                    value: FieldValue? = nil, fields: [String: FieldValue]? = nil) -> Change {
+            Change(seq: seq, event: .change, record: record, kind: kind, action: action, field: field, old: old, value: value,
+                   fields: fields, user: "Cdr. Jansen", staff: .IMS, at: 1_701_417_600_000 + seq * 60_000)
+        }
+        var done = fields
+        done["status"] = .text("done")
+        _ = try r.applyPull(PullResponse(storeId: "s", changes: [
+            change(1, conf, .conference, .create, fields: ["number": .text("20"), "date": .text("2023-12-01"), "host": .text("EUMS"), "status": .text("planned")]),
+            change(2, task, .task, .create, fields: fields),
+            change(3, task, .task, .delete),
+            change(4, conf, .conference, .set, field: "status", old: .text("planned"), value: .text("held")),
+            change(5, task, .task, .restore, field: "status", old: .text("open"), value: .text("done"), fields: done),
+        ], next: 5, more: false, maxSeq: 5))
+        let set = try r.changes(sinceConference: 20)
+        #expect(set.created == [RecordID.short(task)])
+        #expect(set.closed.isEmpty && set.changed.isEmpty && set.deleted.isEmpty)
+    }
+
     @Test func unknownOrNotHeldConferencesAreErrors() throws {
         let p = try PulledPlan()
         let unknown = #expect(throws: WorkPlanError.self) { try p.replica.changes(sinceConference: 99) }
