@@ -49,8 +49,8 @@ public enum WorkPlanHTTPServer {
         Routes(store: store, serverVersion: version).register(on: router)
         return Application(
             router: router,
-            server: try .tls(.http1(configuration: .init(idleTimeout: options.idleTimeout)),
-                             tlsConfiguration: try tls.configuration()),
+            server: .http1OverTLSLoggingRefusals(.init(idleTimeout: options.idleTimeout),
+                                                 tlsConfiguration: try tls.configuration(), logger: options.logger),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
             logger: options.logger)

@@ -6,25 +6,35 @@ import WorkPlanTestSupport
 
 @Suite("Mutual TLS, identity and bad input")
 struct SecurityTests {
+    /// Connections refused in the handshake are logged (they never reach the request log),
+    /// with the peer's address and the TLS library's reason; a good one logs no refusal.
     @Test func noClientCertificateIsRefused() async throws {
-        try await withTestServer { server in
+        let log = CapturedLog()
+        try await withTestServer(log: log) { server in
             let bundle = try server.enrol("anna", staff: .EUMS)
             let good = try server.client(bundle)
             let bare = try server.client(bundle, presentCertificate: false)
             defer { Task { await good.shutdown(); await bare.shutdown() } }
             #expect(try await good.hello().status == 200)
+            #expect(!log.lines.contains { $0.message == "TLS handshake refused" })
             await #expect(throws: (any Error).self) { _ = try await bare.hello() }
         }
+        let refused = log.lines.filter { $0.message == "TLS handshake refused" }
+        #expect(!refused.isEmpty && refused.allSatisfy { ($0.metadata["peer"] ?? "").contains("127.0.0.1") }, "\(log.lines)")
+        #expect(refused.contains { $0.metadata["reason"] == "PEER_DID_NOT_RETURN_A_CERTIFICATE" }, "\(refused)")
     }
 
     @Test func certificateFromAnotherCAIsRefused() async throws {
-        try await withTestServer { server in
+        let log = CapturedLog()
+        try await withTestServer(log: log) { server in
             let trusted = try server.home.certificateAuthority().certificatePEM
             let foreign = try FixtureCertificates.foreignBundle(name: "mallory", staff: .EUMS, trustedCA: trusted, serverURL: server.url)
             let client = try server.client(foreign)
             defer { Task { await client.shutdown() } }
             await #expect(throws: (any Error).self) { _ = try await client.hello() }
         }
+        let refused = log.lines.filter { $0.message == "TLS handshake refused" }
+        #expect(!refused.isEmpty && refused.allSatisfy { ($0.metadata["peer"] ?? "").contains("127.0.0.1") }, "\(log.lines)")
     }
 
     @Test func unknownCertificateFromTheRightCAIsUnauthenticated() async throws {
