@@ -77,6 +77,16 @@ extension PendingLog {
         cutBeforeRepeatedSets(cutBeforeEditsOfCreates(cutAtBaseline(waiting)))
     }
 
+    /// Edits of `field` made against no rev on top of the waiting create of `record` now
+    /// stand on `rev`: the server held the record already and keeps the create's value of
+    /// the field at that rev.
+    static func rebase(_ db: Database, createdField field: String, of record: String, to rev: Int64) throws {
+        try db.cachedStatement(sql: """
+            UPDATE pending SET base_rev = ?
+            WHERE record = ? AND field = ? AND batch IS NULL AND base_rev = 0 AND action IN ('set', 'add', 'remove')
+            """).execute(arguments: [rev, record, field])
+    }
+
     /// After the server accepted `op` as `seq`, later waiting edits the officer made on top
     /// of it (kept apart from it by a baseline) stand on that rev: a `set` of the same field
     /// made against the same base, or any field edit of a record whose create this was.

@@ -175,6 +175,18 @@ extension Replica {
             for conflict in result.conflicts ?? [] where conflict.type == .edit && conflict.record == op.record {
                 try showCurrentValue(db, of: conflict, table: table, othersWaiting: othersWaiting)
             }
+            // Edits made here on top of the create stand on the server's rev of each field it
+            // named where the server kept or took the create's value: no conflict on it, and
+            // not a long text (a line merge may leave the server's text other than the
+            // create's). Made against no rev, they met the officer's own create as a conflict
+            // (the structural-edits tester: conference 20 added on two replicas and closed on
+            // one stayed planned, its close in conflict with "planned").
+            if othersWaiting, let revs = result.revs {
+                let inConflict = Set((result.conflicts ?? []).filter { $0.record == op.record }.map(\.field))
+                for (field, rev) in revs where !inConflict.contains(field) && op.kind.field(field)?.isLongText == false {
+                    try PendingLog.rebase(db, createdField: field, of: op.record, to: rev)
+                }
+            }
         case .set, .add, .remove:
             if result.conflicts?.first?.type == .editDeleted {
                 try table.remove(db, id: op.record)

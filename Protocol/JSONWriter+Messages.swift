@@ -40,6 +40,7 @@ extension JSONWriter {
             }
             raw("]")
         }
+        if let revs = r.revs { raw(","); key("revs"); self.revs(revs) }
         raw("}")
     }
 

@@ -104,14 +104,21 @@ public struct OpResult: Codable, Sendable, Hashable {
     /// The conflicts this operation opened (usually one; a create of an existing
     /// natural-key record can disagree on several fields).
     public var conflicts: [Conflict]?
+    /// For a create that met a record the server already held (a natural key created on
+    /// both sides): the rev of each field it names, now. Edits the officer made on top of
+    /// the create stand on those revs where the server kept or took the create's value
+    /// (absent from older servers).
+    public var revs: [String: Int64]?
 
-    public init(op: String, outcome: Outcome, seq: Int64? = nil, value: FieldValue? = nil, rev: Int64, conflicts: [Conflict]? = nil) {
+    public init(op: String, outcome: Outcome, seq: Int64? = nil, value: FieldValue? = nil, rev: Int64, conflicts: [Conflict]? = nil,
+                revs: [String: Int64]? = nil) {
         self.op = op
         self.outcome = outcome
         self.seq = seq
         self.value = value
         self.rev = rev
         self.conflicts = conflicts
+        self.revs = revs
     }
 
     /// As the synthesised decoder, except that a `null` value is the empty value, not "no
@@ -124,6 +131,7 @@ public struct OpResult: Codable, Sendable, Hashable {
         value = c.contains(.value) ? try c.decode(FieldValue.self, forKey: .value) : nil
         rev = try c.decode(Int64.self, forKey: .rev)
         conflicts = try c.decodeIfPresent([Conflict].self, forKey: .conflicts)
+        revs = try c.decodeIfPresent([String: Int64].self, forKey: .revs)
     }
 }
 

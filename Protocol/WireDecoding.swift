@@ -100,7 +100,14 @@ package enum WireDecoding {
             conflicts = out
         default: return nil
         }
-        return OpResult(op: op, outcome: outcome, seq: seq, value: value, rev: rev, conflicts: conflicts)
+        var revs: [String: Int64]?
+        switch v["revs"] {
+        case nil, .null?: revs = nil
+        case let x?:
+            guard let r = revsObject(x) else { return nil }
+            revs = r
+        }
+        return OpResult(op: op, outcome: outcome, seq: seq, value: value, rev: rev, conflicts: conflicts, revs: revs)
     }
 
     static func change(_ v: FastJSON.Value) -> Change? {

@@ -77,10 +77,13 @@ extension PushApplier {
                                                   current: current, proposed: proposed, currentRev: currentRev))
             }
         }
+        // Each named field's rev now: the replica's edits made on top of this create stand on
+        // it where the field holds the create's value (`Replica.apply`).
+        let revs = Dictionary(uniqueKeysWithValues: (op.fields ?? [:]).keys.filter { op.kind.field($0) != nil }.map { ($0, r.rev(of: $0)) })
         if !conflicts.isEmpty {
-            return OpResult(op: op.id, outcome: .conflict, seq: lastSeq, rev: r.rev, conflicts: conflicts)
+            return OpResult(op: op.id, outcome: .conflict, seq: lastSeq, rev: r.rev, conflicts: conflicts, revs: revs)
         }
-        if let lastSeq { return OpResult(op: op.id, outcome: .merged, seq: lastSeq, rev: r.rev) }
-        return OpResult(op: op.id, outcome: .unchanged, rev: r.rev)
+        if let lastSeq { return OpResult(op: op.id, outcome: .merged, seq: lastSeq, rev: r.rev, revs: revs) }
+        return OpResult(op: op.id, outcome: .unchanged, rev: r.rev, revs: revs)
     }
 }

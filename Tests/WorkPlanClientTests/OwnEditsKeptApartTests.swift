@@ -33,6 +33,44 @@ struct OwnEditsKeptApartTests {
         #expect(try ivan.conflicts().isEmpty)
     }
 
+    /// The structural-edits tester: conference 20 added offline on two replicas, and closed
+    /// on one. The close, made against no rev on top of the officer's own create, met the
+    /// other's create as a conflict with "planned", and the conference stayed planned
+    /// everywhere. It stands on the server's rev where the server kept the create's value;
+    /// where the create itself disagreed (another date), an edit on top still conflicts.
+    @Test func aCloseOnTopOfAConferenceBothAddedHoldsIt() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let anna = f.replica
+        _ = try await SyncEngine(replica: anna, transport: f.transport()).run()
+        let bruno = try Replica.create(in: f.tmp.child("bruno"), staff: .EUMS, user: "Bruno")
+        _ = try await SyncEngine(replica: bruno, transport: f.transport("Bruno")).run()
+        func conference(_ date: String) -> [String: FieldValue] {
+            ["number": .text("20"), "date": .text(date), "host": .text("EUMS"), "status": .text("planned")]
+        }
+        _ = try bruno.createRecord(.conference, fields: conference("2023-12-01"))
+        let c20 = try anna.createRecord(.conference, fields: conference("2023-12-01"))
+        try anna.edit(.conference, id: c20, [.set("status", .text("held"))])
+        _ = try await SyncEngine(replica: bruno, transport: f.transport("Bruno")).run()
+        let report = try await SyncEngine(replica: anna, transport: f.transport()).run()
+        #expect(report.newConflicts == 0)
+        _ = try await SyncEngine(replica: bruno, transport: f.transport("Bruno")).run()
+        for r in [anna, bruno] {
+            #expect(try r.record(.conference, id: c20)?.text("status") == "held")
+            #expect(try r.conflicts().isEmpty)
+        }
+
+        // Another date on each side: the create disagrees, and the edit made on top of it too.
+        _ = try bruno.createRecord(.conference, fields: conference("2024-05-14").merging(["number": .text("21")]) { $1 })
+        let c21 = try anna.createRecord(.conference, fields: conference("2024-05-15").merging(["number": .text("21")]) { $1 })
+        try anna.edit(.conference, id: c21, [.set("date", .text("2024-05-16"))])
+        _ = try await SyncEngine(replica: bruno, transport: f.transport("Bruno")).run()
+        _ = try await SyncEngine(replica: anna, transport: f.transport()).run()
+        #expect(try anna.conflicts().contains { $0.record == c21 && $0.field == "date" })
+        _ = try await SyncEngine(replica: bruno, transport: f.transport("Bruno")).run()
+        #expect(try bruno.record(.conference, id: c21)?.text("date") == "2024-05-14", "nothing replaced bruno's date unseen")
+    }
+
     @Test func aStatusSetOnEitherSideOfHidingIsTheLaterOne() async throws {
         let f = try StoreAndReplica()
         defer { f.close() }

@@ -77,6 +77,8 @@ struct FastWireCodecTests {
             OpResult(op: "d", outcome: .conflict, rev: 12, conflicts: [Self.conflict]),
             // The field is empty now: not the same as no value.
             OpResult(op: "e", outcome: .conflict, value: .null, rev: 12, conflicts: [Self.conflict]),
+            // A create that met a record the server held: each named field's rev.
+            OpResult(op: "f", outcome: .unchanged, rev: 14, revs: ["date": 9, "status": 14]),
         ]
         // Both writers: the server's and JSONEncoder's.
         let fromWriter = JSONWriter.pushResponse(batchId: "b", storeId: "s", resultsJSON: JSONWriter.encode(results: results), replayed: true)
