@@ -97,6 +97,15 @@ extension Replica {
         }
     }
 
+    /// The id of the area named `name`, nil when none is; an error when two are.
+    static func areaNamed(_ db: Database, _ name: String, by replica: Replica) throws -> String? {
+        do {
+            return try replica.areaID(db, named: name)
+        } catch let e as WorkPlanError where e.code == .notFound || e.code == .invalidInput {
+            return nil
+        }
+    }
+
     /// The fields that name a record in the list of conflicts, the first one it has.
     static let titleFields = ["title", "topic", "name", "number"]
 
@@ -224,9 +233,13 @@ extension Replica {
             if let n = Self.conferenceNumber(prefix) {
                 // Too short for an id (CLI.md): a conference's number, or nothing.
                 p = try conference(db, shortNumber: n).id
+            } else if !RecordID.isPlausiblePrefix(p), let area = try Self.areaNamed(db, prefix, by: self) {
+                // Areas are named by name (CLI.md), as `history` takes them (the
+                // structural-edits tester: `resolve Cyber name --mine` was refused).
+                p = area
             } else {
                 guard RecordID.isPlausiblePrefix(p) else {
-                    throw WorkPlanError.invalid("'\(prefix)' is neither a conference number nor an id (give at least \(RecordID.minimumPrefix) characters of the id)")
+                    throw WorkPlanError.invalid("'\(prefix)' is neither a conference number, an area's name nor an id (give at least \(RecordID.minimumPrefix) characters of the id)")
                 }
                 // Digits of 4 or more may be a conference's number as well as the start of the
                 // id of a record in conflict: read as `history` reads them (both is an error).
