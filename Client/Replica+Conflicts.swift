@@ -246,7 +246,12 @@ extension Replica {
                 let starting = open.filter { $0.record.hasPrefix(p) }.map { (kind: $0.kind, id: $0.record) }.sorted { $0.id < $1.id }
                 if let c = try conference(db, namedBy: prefix, besides: starting) { p = c.id }
             }
-            let onRecord = open.filter { $0.record.hasPrefix(p) }
+            var onRecord = open.filter { $0.record.hasPrefix(p) }
+            // An area's name that reads as hex digits ("Cafe", "Face") is an id prefix first,
+            // and its area's name only when no conflict is open on such an id (the review).
+            if onRecord.isEmpty, RecordID.isPlausiblePrefix(prefix.lowercased()), let area = try Self.areaNamed(db, prefix, by: self) {
+                onRecord = open.filter { $0.record == area }
+            }
             guard !onRecord.isEmpty else { throw WorkPlanError.notFound("no open conflict on a record with id \(prefix)") }
             let records = Set(onRecord.map(\.record))
             guard records.count == 1 else {

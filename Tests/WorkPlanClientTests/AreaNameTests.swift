@@ -61,6 +61,15 @@ struct AreaNameTests {
         #expect(unknown?.message.contains("neither a conference number, an area's name nor an id") == true, "\(String(describing: unknown))")
         _ = try r.resolve(record: "coopération MÉDICALE", field: "name", with: .value("Medical Cooperation (joint)"))
         #expect(try r.openConflictCount() == 0)
+        // A name made of hex digits reads as an id prefix first; with no conflict open on
+        // such an id, it is the area's name (the review).
+        let cafe = try r.createRecord(.area, fields: ["name": .text("Cafe")])
+        let cafeConflict = Conflict(id: RecordID.random(), record: cafe, kind: .area, type: .edit, field: "name",
+                                    base: .text("Cafe"), current: .text("Cafe"), proposed: .text("Café"),
+                                    proposedBy: "Col. Dupont", staff: .EUMS, at: 0, currentRev: 9)
+        try r.db.write { try r.storeConflict($0, cafeConflict) }
+        _ = try r.resolve(record: "cafe", field: "name", with: .theirs)
+        #expect(try r.openConflictCount() == 0)
         #expect(try r.record(.area, id: medical)?.text("name") == "Medical Cooperation (joint)")
         #expect(try r.record(.area, id: mobility)?.text("name") == "Military Mobility")
     }
