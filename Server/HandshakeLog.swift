@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
@@ -13,11 +14,14 @@ struct HandshakeLoggingChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let base: Base
     let logger: Logger
+    /// Shared by every connection of the server.
+    let throttle = RefusalLogThrottle()
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let tls = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
-            try channel.pipeline.syncOperations.addHandler(HandshakeFailureLogger(logger: self.logger), position: .after(tls))
+            try channel.pipeline.syncOperations.addHandler(HandshakeFailureLogger(logger: self.logger, throttle: self.throttle),
+                                                           position: .after(tls))
             return value
         }
     }
@@ -49,17 +53,24 @@ extension HTTPServerBuilder {
 final class HandshakeFailureLogger: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
     let logger: Logger
+    let throttle: RefusalLogThrottle
 
-    init(logger: Logger) {
+    init(logger: Logger, throttle: RefusalLogThrottle) {
         self.logger = logger
+        self.throttle = throttle
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if case NIOSSLError.handshakeFailed(let reason) = error {
-            logger.warning("TLS handshake refused", metadata: [
-                "peer": "\(context.channel.remoteAddress?.description ?? "unknown")",
-                "reason": "\(Self.words(reason))",
-            ])
+            let (log, unlogged) = throttle.admit(now: DispatchTime.now().uptimeNanoseconds)
+            if log {
+                var metadata: Logger.Metadata = [
+                    "peer": "\(context.channel.remoteAddress?.description ?? "unknown")",
+                    "reason": "\(Self.words(reason))",
+                ]
+                if unlogged > 0 { metadata["unlogged_before"] = "\(unlogged)" }
+                logger.warning("TLS handshake refused", metadata: metadata)
+            }
         }
         context.fireErrorCaught(error)
     }
@@ -79,5 +90,35 @@ final class HandshakeFailureLogger: ChannelInboundHandler, RemovableChannelHandl
             rest = after[end...]
         }
         return codes.isEmpty ? text : codes.joined(separator: ", ")
+    }
+}
+
+/// At most one logged refusal a second, whoever connects: anyone who reaches the port can
+/// fail a handshake, and 2000 refused connections wrote 2000 lines (the review). The next
+/// logged one says how many went unlogged since the one before (`unlogged_before`).
+package final class RefusalLogThrottle: Sendable {
+    private struct State {
+        var lastLogged: UInt64?
+        var unlogged = 0
+    }
+    private let state = Mutex(State())
+    private let interval: UInt64
+
+    package init(interval nanoseconds: UInt64 = 1_000_000_000) {
+        interval = nanoseconds
+    }
+
+    /// Whether the refusal at `now` (nanoseconds, monotonic) is logged, and how many were
+    /// left unlogged before it.
+    package func admit(now: UInt64) -> (log: Bool, unlogged: Int) {
+        state.withLock { s in
+            if let last = s.lastLogged, now &- last < interval {
+                s.unlogged += 1
+                return (false, 0)
+            }
+            let unlogged = s.unlogged
+            s = State(lastLogged: now, unlogged: 0)
+            return (true, unlogged)
+        }
     }
 }

@@ -24,6 +24,17 @@ struct SecurityTests {
         #expect(refused.contains { $0.metadata["reason"] == "PEER_DID_NOT_RETURN_A_CERTIFICATE" }, "\(refused)")
     }
 
+    /// The review: anyone who reaches the port can fail handshakes, one log line each. At
+    /// most one refusal a second is logged; the next says how many were not.
+    @Test func refusedHandshakesAreLoggedAtMostOnceASecond() {
+        let throttle = RefusalLogThrottle(interval: 1_000)
+        #expect(throttle.admit(now: 10_000) == (true, 0))
+        #expect(throttle.admit(now: 10_100) == (false, 0))
+        #expect(throttle.admit(now: 10_999) == (false, 0))
+        #expect(throttle.admit(now: 11_000) == (true, 2))
+        #expect(throttle.admit(now: 20_000) == (true, 0))
+    }
+
     @Test func certificateFromAnotherCAIsRefused() async throws {
         let log = CapturedLog()
         try await withTestServer(log: log) { server in
