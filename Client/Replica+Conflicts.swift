@@ -38,8 +38,8 @@ public struct ConflictView: Codable, Sendable, Hashable {
     /// Whether `resolve --mine` cannot tell which value is this officer's (several were
     /// proposed, none or more than one by them): it is then not offered; not in the JSON.
     public var mineUnclear = false
-    /// Who may see the record ("both", "EUMS", "IMS"), as it stands here (or stood, when
-    /// deleted); "both" for a record this replica no longer holds.
+    /// Who may see the record ("both", "EUMS", "IMS"): as it stands here, or as its history
+    /// here last left it when it is gone; a note within its task's (`Replica.releasability`).
     public var releasable = "both"
 
     /// Whether `current` is the last value of a field of a record deleted since (an edit
