@@ -26,21 +26,20 @@ extension ServerHome {
         try store.pool.write { try markStoreCA($0) }
     }
 
+    /// The CA certificate `db`'s store is marked with, if any.
+    static func storeCA(_ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [storeCAKey])
+    }
+
     /// Marks a store made before stores were marked (the first time a command opens it).
     func markStoreCAIfMissing(_ store: ServerStore) throws {
-        let marked = try store.pool.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [Self.storeCAKey]) != nil
-        }
-        if !marked { try store.pool.write { try markStoreCA($0) } }
+        if try store.pool.read(Self.storeCA) == nil { try markStoreCA(in: store) }
     }
 
     /// Whether the store in `source` (a backup) was made by another server: its mark names
     /// a CA other than this folder's. Nil when it has no mark (made by an earlier release).
     func backupIsOtherServers(_ source: DatabaseQueue) throws -> Bool? {
-        let mark = try source.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [Self.storeCAKey])
-        }
-        guard let mark else { return nil }
+        guard let mark = try source.read(Self.storeCA) else { return nil }
         let (_, ca) = try certificate(at: caCertificatePath, "CA certificate")
         guard let theirs = try? Certificate(pemEncoded: mark) else { return true }
         return theirs != ca
