@@ -208,16 +208,15 @@ extension Replica {
             let baseline = try PendingLog.newestUnsentBaseline(db) ?? 0
             let waiting = try PendingLog.unsent(db, record: id)
             let unsent = waiting.filter { $0.seq > baseline }
-            let keptBeforeBaseline = unsent.count < waiting.count
+            let keptBeforeBaseline = waiting.filter { $0.seq <= baseline }
             let inFlight = try PendingLog.entries(db, where: "record = ? AND batch IS NOT NULL", arguments: [id])
             // The dropped edits leave the view: each field falls back to its server value (with
             // any edit already in flight on top), so if the delete is refused as a conflict the
-            // record comes back as the server has it.
-            // A record never synced has no server value: what a dropped edit replaces there is
-            // the value of the create kept before the close (the review: the dropped value
-            // stayed, and came back with the record when the delete met a conflict).
-            // (Also a create still in flight, its reply not stored: the review of 0d54aad.)
-            let keptCreate = (inFlight + waiting.filter { $0.seq <= baseline }).first { $0.op.action == .create }?.op.fields
+            // record comes back as the server has it. A record never synced has no server
+            // value: there it is the value of the create kept (before the close, or in flight
+            // with its reply not stored). Left as it was, the dropped value came back with the
+            // record when the delete met a conflict (the reviews of this stop).
+            let keptCreate = (inFlight + keptBeforeBaseline).first { $0.op.action == .create }?.op.fields
             var fallback: [String: FieldValue] = [:]
             for e in unsent.reversed() {
                 guard let f = e.op.field, fallback[f] == nil else { continue }
@@ -236,7 +235,7 @@ extension Replica {
                     try PendingLog.remove(db, seq: e.seq)
                 }
             }
-            if record.revs.isEmpty && inFlight.isEmpty && !keptBeforeBaseline {
+            if record.revs.isEmpty && inFlight.isEmpty && keptBeforeBaseline.isEmpty {
                 try table.remove(db, id: id)
                 // Nothing else says it was here: an import must not create it again. An area
                 // or a conference is named by its name or number, not by what it holds: one
