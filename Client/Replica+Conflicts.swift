@@ -98,9 +98,9 @@ extension Replica {
     }
 
     /// The id of the area named `name`, nil when none is; an error when two are.
-    static func areaNamed(_ db: Database, _ name: String, by replica: Replica) throws -> String? {
+    func areaNamed(_ db: Database, _ name: String) throws -> String? {
         do {
-            return try replica.areaID(db, named: name)
+            return try areaID(db, named: name)
         } catch let e as WorkPlanError where e.code == .notFound || e.code == .invalidInput {
             return nil
         }
@@ -230,27 +230,26 @@ extension Replica {
         try db.write { db in
             let open = try String.fetchAll(db, sql: "SELECT body FROM conflict").map { try JSONText.decode(Conflict.self, $0) }
             var p = prefix.lowercased()
-            if let n = Self.conferenceNumber(prefix) {
+            let number = Self.conferenceNumber(prefix), idLike = RecordID.isPlausiblePrefix(p)
+            if let number {
                 // Too short for an id (CLI.md): a conference's number, or nothing.
-                p = try conference(db, shortNumber: n).id
-            } else if !RecordID.isPlausiblePrefix(p), let area = try Self.areaNamed(db, prefix, by: self) {
-                // Areas are named by name (CLI.md), as `history` takes them (the
-                // structural-edits tester: `resolve Cyber name --mine` was refused).
-                p = area
-            } else {
-                guard RecordID.isPlausiblePrefix(p) else {
-                    throw WorkPlanError.invalid("'\(prefix)' is neither a conference number, an area's name nor an id (give at least \(RecordID.minimumPrefix) characters of the id)")
-                }
+                p = try conference(db, shortNumber: number).id
+            } else if idLike {
                 // Digits of 4 or more may be a conference's number as well as the start of the
                 // id of a record in conflict: read as `history` reads them (both is an error).
                 let starting = open.filter { $0.record.hasPrefix(p) }.map { (kind: $0.kind, id: $0.record) }.sorted { $0.id < $1.id }
                 if let c = try conference(db, namedBy: prefix, besides: starting) { p = c.id }
             }
-            var onRecord = open.filter { $0.record.hasPrefix(p) }
-            // An area's name that reads as hex digits ("Cafe", "Face") is an id prefix first,
-            // and its area's name only when no conflict is open on such an id (the review).
-            if onRecord.isEmpty, RecordID.isPlausiblePrefix(prefix.lowercased()), let area = try Self.areaNamed(db, prefix, by: self) {
-                onRecord = open.filter { $0.record == area }
+            var onRecord = number != nil || idLike ? open.filter { $0.record.hasPrefix(p) } : []
+            // Areas are named by name (CLI.md), as `history` takes them (the structural-edits
+            // tester: `resolve Cyber name --mine` was refused). A name that reads as hex digits
+            // ("Cafe") is an id prefix first, and the area's name when no conflict has such an id.
+            if onRecord.isEmpty, number == nil {
+                if let area = try areaNamed(db, prefix) {
+                    onRecord = open.filter { $0.record == area }
+                } else if !idLike {
+                    throw WorkPlanError.invalid("'\(prefix)' is neither a conference number, an area's name nor an id (give at least \(RecordID.minimumPrefix) characters of the id)")
+                }
             }
             guard !onRecord.isEmpty else { throw WorkPlanError.notFound("no open conflict on a record with id \(prefix)") }
             let records = Set(onRecord.map(\.record))
