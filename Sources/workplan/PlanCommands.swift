@@ -175,9 +175,18 @@ struct Edit: ReplicaCommand {
         guard !edits.isEmpty else { throw WorkPlanError.invalid("nothing to change: give at least one option (see 'workplan edit --help')") }
         // Read only when the edit may change it (a task view reads the notes too).
         let releasableBefore = fields.releasable == nil ? nil : try replica.taskView(id: taskID).releasable
+        let tagsBefore = removeTags.isEmpty ? [] : try replica.taskView(id: taskID).tags
         let n = try replica.edit(.task, id: taskID, edits)
         // Counted as changes: a tag added and another removed are two changes of one field.
         Output.line(n == 0 ? "task \(RecordID.short(taskID)) unchanged" : "task \(RecordID.short(taskID)) updated (\(n) change\(n == 1 ? "" : "s"))")
+        // A tag to remove that the task does not have is most often a typo: named, with the
+        // tags it has. Not an error: the other staff may have removed it already, and the
+        // officer's aim (the task without the tag) holds.
+        let absent = removeTags.map { $0.trimmingWhitespace() }.filter { !tagsBefore.contains($0) }
+        if !absent.isEmpty {
+            let has = tagsBefore.isEmpty ? "it has no tags" : "its tags: " + tagsBefore.sorted().joined(separator: ", ")
+            Output.line("task \(RecordID.short(taskID)) has no tag \(absent.map { "'\($0)'" }.joined(separator: ", ")) to remove (\(has))")
+        }
         if let releasableBefore, case let releasableNow = try replica.taskView(id: taskID).releasable,
            releasableNow != releasableBefore, let only = Staff(parsing: releasableNow), let other = Staff.allCases.first(where: { $0 != only }) {
             // A withdrawal: said plainly, as the README promises.

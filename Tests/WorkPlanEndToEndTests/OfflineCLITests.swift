@@ -107,6 +107,21 @@ struct OfflineCLITests {
         #expect(try o.ok("export") == before)
     }
 
+    /// A tag to remove that the task does not have (a typo, most often) printed only
+    /// "unchanged". It is named, with the tags the task has; the other tags still go.
+    @Test func aTagToRemoveThatIsNotThereIsNamed() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let task = String(try o.ok("add", "Permits", "--area", "military mobility", "--tag", "dg20", "--tag", "rail").split(separator: "\n")[0])
+        let typo = try o.ok("edit", task, "--remove-tag", "dg2O")
+        #expect(typo.contains("unchanged") && typo.contains("has no tag 'dg2O' to remove (its tags: dg20, rail)"), "\(typo)")
+        let mixed = try o.ok("edit", task, "--remove-tag", "rail", "--remove-tag", "road")
+        #expect(mixed.contains("updated (1 change)") && mixed.contains("has no tag 'road' to remove (its tags: dg20, rail)"), "\(mixed)")
+        #expect(try o.json(TaskJSON.self, "show", task).tags == ["dg20"])
+        #expect(!(try o.ok("edit", task, "--remove-tag", "dg20")).contains("no tag"))
+        #expect(try o.ok("edit", task, "--remove-tag", "dg20").contains("(it has no tags)"))
+    }
+
     /// DOMAIN.md: "staffs add and rename areas". The docs tester found no command to
     /// rename one. `area rename` keeps the area's id and its tasks; another area's name, an
     /// unknown area and an empty name are refused and change nothing.
