@@ -79,7 +79,9 @@ extension Replica {
         if firstError == nil, let gone = try recordInHistory(prefix: text) { return gone }
         // Areas are named by name (CLI.md; the black-box tester: `history "Military
         // Mobility"` said it was not a task id).
-        if found.isEmpty, let area = try? db.read({ db in try areaID(db, named: text) }) { return (.area, area) }
+        // Two areas of one name (a rename met an `area add` offline) are ambiguous, as in
+        // `resolve`, not "neither an id nor a name".
+        if found.isEmpty, let area = try db.read({ db in try areaNamed(db, text) }) { return (.area, area) }
         if found.isEmpty, !RecordID.isPlausiblePrefix(text.lowercased()) {
             throw WorkPlanError.invalid("'\(text)' is neither a record's id (4 or more of its hex digits), an area's name nor a conference's number")
         }

@@ -26,6 +26,10 @@ struct AreaNameTests {
         #expect(try r.areaID(named: mobility.uppercased()) == mobility)
         let unknown = #expect(throws: WorkPlanError.self) { try r.areaID(named: "Cyber") }
         #expect(unknown?.code == .notFound)
+        // `history` names areas by name too: the same name is ambiguous there, not unknown.
+        let history = #expect(throws: WorkPlanError.self) { try r.resolveAnyRecord("Military Mobility") }
+        #expect(history?.code == .ambiguous && history?.message.contains(RecordID.short(other)) == true, "\(String(describing: history))")
+        #expect(try r.resolveAnyRecord(String(other.prefix(6))) == (.area, other))
     }
 
     @Test func aConflictResolvedToAnotherAreasNameIsRefused() throws {
