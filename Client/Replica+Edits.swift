@@ -159,6 +159,9 @@ extension Replica {
                 next = valid.value!
             } else {
                 next = MergeRules.applyElement(valid.action, element: valid.value!.text!, to: current) ?? current
+                // A set already full: a create holding this set would be refused whole
+                // (the bad-input tester: the task vanished on the next sync).
+                try Validation.checkRoom(in: next, field: valid.field!, kind: kind)
             }
             if next == current && resolves == nil { continue }
             // What the edit links to exists here (an agenda item's task added one by one too).

@@ -1,5 +1,15 @@
 /// Field validation: the one place that says what a well-formed value is (used by client and server).
 public enum Validation {
+    /// An element added to a set may not take it past `Schema.maxSetElements`: the check of
+    /// an `add`, which names one element and so passes `normalize`. The replica checks it
+    /// against its view when the officer edits; the server against the set it holds, which
+    /// may have grown meanwhile (the other staff's adds), and refuses the one operation so
+    /// the replica sets it aside with this message.
+    public static func checkRoom(in updated: FieldValue, field: String, kind: RecordKind) throws {
+        guard updated.elements.count > Schema.maxSetElements else { return }
+        throw WorkPlanError.invalid("\(kind.displayName) \(field) already has \(Schema.maxSetElements) elements, the most it may hold: remove one before adding another")
+    }
+
     /// Checks and normalises a value for a field (trims text, canonical case for choices,
     /// sorts sets). Throws `WorkPlanError.invalidInput` naming the field and the problem.
     public static func normalize(_ value: FieldValue, for spec: FieldSpec, kind: RecordKind) throws -> FieldValue {

@@ -55,7 +55,7 @@ struct Status: ReplicaCommand {
             Output.line(Output.yellow("recovery:       unfinished: the server was restored from a backup, and the \(held) records held here wait to be compared with it and sent back; run 'workplan sync' (until then 'export' writes them as held)"))
         }
         guard !report.setAside.isEmpty else { return }
-        Output.line(Output.yellow("set aside:      \(report.setAside.count) edit\(report.setAside.count == 1 ? "" : "s") that can no longer be sent (kept here; take them up with the other staff):"))
+        Output.line(Output.yellow("set aside:      \(report.setAside.count) edit\(report.setAside.count == 1 ? "" : "s") that can no longer be sent (kept here; each says why):"))
         for e in report.setAside {
             let what = e.field.map { "\(e.action) \($0)" + (e.value.map { " \(Self.display($0))" } ?? "") } ?? e.action
             Output.line("  \(e.kind) \(e.record) \"\(e.title)\": \(what), made \(e.madeAt): \(e.reason)")

@@ -170,8 +170,9 @@ struct Edit: ReplicaCommand {
         let taskID = try replica.resolveID(.task, id)
         var edits: [FieldEdit] = try fields.fields(replica).sorted { $0.key < $1.key }.map { .set($0.key, $0.value) }
         if let title { edits.append(.set("title", .text(title))) }
-        edits += addTags.map { .add("tags", $0.trimmingWhitespace()) }
+        // Removals first: one tag swapped for another on a task at the limit has room.
         edits += removeTags.map { .remove("tags", $0.trimmingWhitespace()) }
+        edits += addTags.map { .add("tags", $0.trimmingWhitespace()) }
         guard !edits.isEmpty else { throw WorkPlanError.invalid("nothing to change: give at least one option (see 'workplan edit --help')") }
         // Read only when the edit may change it (a task view reads the notes too).
         let releasableBefore = fields.releasable == nil ? nil : try replica.taskView(id: taskID).releasable

@@ -122,6 +122,24 @@ struct OfflineCLITests {
         #expect(try o.ok("edit", task, "--remove-tag", "dg20").contains("(it has no tags)"))
     }
 
+    /// The bad-input tester: `--add-tag` took a task past the 200 tags `add` and `--tag`
+    /// allow; the create holding them was refused at the next sync and the task vanished.
+    @Test func aTagPastTheLimitIsRefusedAndChangesNothing() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let full = (1...Schema.maxSetElements).flatMap { ["--tag", "t\($0)"] }
+        let added = try o.run(["add", "Permits", "--area", "military mobility"] + full)
+        try #require(added.status == 0, "\(added)")
+        let task = String(added.stdout.split(separator: "\n")[0])
+        let before = try o.ok("export")
+        let r = try o.run(["edit", task, "--title", "Permits (rail)", "--add-tag", "one-more"])
+        #expect(r.status != 0 && r.stderr.contains("task tags already has \(Schema.maxSetElements) elements, the most it may hold"), "\(r)")
+        #expect(try o.ok("export") == before, "refused whole: the title is unchanged too")
+        #expect(try o.ok("edit", task, "--add-tag", "t7").contains("unchanged"), "a tag already there is no addition")
+        _ = try o.ok("edit", task, "--remove-tag", "t1", "--add-tag", "one-more")
+        #expect(try o.json(TaskJSON.self, "show", task).tags.contains("one-more"))
+    }
+
     /// DOMAIN.md: "staffs add and rename areas". The docs tester found no command to
     /// rename one. `area rename` keeps the area's id and its tasks; another area's name, an
     /// unknown area and an empty name are refused and change nothing.

@@ -32,6 +32,30 @@ struct PushTests {
         }
     }
 
+    /// A set at the limit on the server (the other staff's adds met this one's) refuses the
+    /// add that would take it past, naming the operation so the replica sets it aside;
+    /// nothing of the batch is stored. The bad-input tester: the server accepted a 201st tag,
+    /// and every export of the plan was then refused by `import`.
+    @Test func anAddPastTheSetLimitIsRefusedNamingTheOperation() async throws {
+        try await ServerFixture.run { f in
+            let tags = FieldValue.makeSet((1..<Schema.maxSetElements).map { "t\($0)" })
+            let (task, rev) = try await seedTask(f.eums, extra: ["tags": tags])
+            let eums = PlanOperation(record: task, kind: .task, action: .add, field: "tags", value: .text("eu"), baseRev: rev, at: 0)
+            #expect(try await push(f.eums, [eums]).results[0].outcome == .accepted)
+            let before = try f.digest
+            let title = PlanFixtures.set(task, "title", .text("Renamed"), baseRev: rev)
+            let ims = PlanOperation(record: task, kind: .task, action: .add, field: "tags", value: .text("nato"), baseRev: rev, at: 0)
+            let reply = try await f.ims.push(PushRequest(batchId: RecordID.random(), ops: [title, ims]))
+            #expect(reply.status == 400 && reply.error?.code == .invalidInput, "\(reply.text)")
+            #expect(reply.error?.message.contains("task tags already has \(Schema.maxSetElements) elements") == true, "\(reply.text)")
+            #expect(reply.error?.record == task && reply.error?.operation == ims.id)
+            #expect(try f.digest == before)
+            // Removing one makes room again.
+            let removed = PlanOperation(record: task, kind: .task, action: .remove, field: "tags", value: .text("t1"), baseRev: rev, at: 0)
+            #expect(try await push(f.ims, [removed, ims]).results.map(\.outcome) == [.accepted, .accepted])
+        }
+    }
+
     @Test func batchRefusedLateInTheTransactionRollsBack() async throws {
         // The first op is applied inside the transaction before the second is refused
         // (a reference to a record that does not exist): nothing may remain.
