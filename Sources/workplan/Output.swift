@@ -27,6 +27,9 @@ enum Output {
         if let own = ownFile(url, of: replica) {
             throw WorkPlanError.invalid("cannot write \(path): it is this replica's own file \(own); choose another file name")
         }
+        if let what = irreplaceable(url) {
+            throw WorkPlanError.invalid("cannot write \(path): it is \(what), which the write would destroy; choose another file name")
+        }
         var isDirectory: ObjCBool = false
         let parent = url.deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -61,6 +64,33 @@ enum Output {
         guard target.deletingLastPathComponent().path == folder.path else { return nil }
         let name = target.lastPathComponent
         return name.hasPrefix(Replica.fileName) || name == Replica.bundleFileName ? name : nil
+    }
+
+    /// What an existing file is when it is no export or brief to replace but something the
+    /// write would destroy (the bad-input tester: `export --output` replaced another
+    /// replica's database, unpushed edits and all, and a server's store and CA key): a
+    /// database or its side file, a key or certificate, a bundle holding a key. Judged by
+    /// the file's first bytes, which no export or brief begins with, and for side files
+    /// (binary, no mark of their own) by the database beside them. Nil for anything else.
+    static func irreplaceable(_ url: URL) -> String? {
+        var info = stat()
+        guard lstat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let name = url.lastPathComponent
+        for suffix in ["-wal", "-shm", "-journal"] where name.hasSuffix(suffix) {
+            let database = url.deletingLastPathComponent().appendingPathComponent(String(name.dropLast(suffix.count)))
+            if FileManager.default.fileExists(atPath: database.path) { return "a side file of the database \(database.lastPathComponent)" }
+        }
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 64 * 1024)) ?? Data()
+        if head.starts(with: Data("SQLite format 3\0".utf8)) { return "a database (a WorkPlan replica or store, perhaps)" }
+        if head.count >= 4, [0x377f_0682, 0x377f_0683].contains(head.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }) {
+            return "a database's write-ahead log"
+        }
+        let text = String(decoding: head, as: UTF8.self)
+        if text.drop(while: \.isWhitespace).hasPrefix("-----BEGIN") { return "a key or certificate (PEM)" }
+        if text.contains("PRIVATE KEY-----") { return "a file holding a private key (an enrolment bundle, perhaps)" }
+        return nil
     }
 
     /// `text` with its later lines indented by `width` spaces, so that a multi-line value

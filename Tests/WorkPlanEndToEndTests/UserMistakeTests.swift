@@ -84,6 +84,43 @@ struct UserMistakeTests {
         #expect(FileManager.default.fileExists(atPath: o.dir + "/plan-export.json"))
     }
 
+    /// The bad-input tester: `export --output` replaced another replica's database (its
+    /// unpushed edits with it), and a server's store and CA key. Files no export or brief
+    /// could be are refused, by what they hold; an earlier export or brief is replaced.
+    @Test func exportAndBriefNeverWriteOverADatabaseOrAKey() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        _ = try o.ok("conference", "add", "21", "--date", "2024-06-12", "--host", "IMS")
+        let other = try offlineOfficer(tmp, staff: "IMS", user: "Smith")
+        _ = try other.ok("add", "Unpushed work", "--area", "Military Mobility")
+        let otherPlan = try other.ok("export")
+        let server = try ServerProcess(home: tmp.child("srv").path)
+        let bundle = try server.enrol("Smith", staff: "IMS", in: tmp)
+        try Data().write(to: URL(fileURLWithPath: other.dir + "/replica.sqlite-shm"))
+        let cases: [(String, String)] = [
+            (other.dir + "/replica.sqlite", "is a database"),
+            (other.dir + "/replica.sqlite-shm", "is a side file of the database replica.sqlite"),
+            (server.home + "/store.sqlite", "is a database"),
+            (server.home + "/ca-key.pem", "is a key or certificate"),
+            (server.home + "/ca.pem", "is a key or certificate"),
+            (bundle, "holding a private key"),
+        ]
+        for (path, what) in cases {
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            try refused(o, ["export", "--output", path], saying: [what, "which the write would destroy", "another file name"])
+            try refused(o, ["brief", "--conference", "21", "--output", path], saying: [what])
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "\(path) is untouched")
+        }
+        #expect(try other.ok("export") == otherPlan)
+        #expect(try server.admin("check").status == 0)
+        // An earlier export or brief is replaced, as before.
+        let brief = tmp.child("brief.md").path
+        for _ in 0..<2 {
+            #expect(try o.run("export", "--output", tmp.child("plan.json").path).status == 0)
+            #expect(try o.run("brief", "--conference", "21", "--output", brief).status == 0)
+        }
+    }
+
     @Test func emptyPathsAreRefused() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
