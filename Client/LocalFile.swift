@@ -12,9 +12,17 @@ public enum LocalFile {
             throw WorkPlanError.notFound("cannot read \(what) \(path): there is no such file")
         }
         if isDirectory.boolValue { throw WorkPlanError.invalid("cannot read \(what) \(path): it is a folder, not a file") }
-        guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.isReadableFile(atPath: path), let handle = FileHandle(forReadingAtPath: path) else {
             throw WorkPlanError.forbidden("cannot read \(what) \(path): permission denied")
         }
-        return data
+        defer { try? handle.close() }
+        // Read to the end rather than by the file's size, so a pipe (`cat plan.json |
+        // workplan import /dev/stdin`, `<(...)`, a FIFO) is read too: the bad-input tester
+        // saw "permission denied" for those.
+        do {
+            return try handle.readToEnd() ?? Data()
+        } catch {
+            throw WorkPlanError.invalid("cannot read \(what) \(path): \(SystemErrorText.words(error))")
+        }
     }
 }

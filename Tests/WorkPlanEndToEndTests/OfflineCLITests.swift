@@ -361,6 +361,12 @@ struct OfflineCLITests {
         // Importing again changes nothing.
         try fresh.ok("import", file)
         #expect(try fresh.ok("export") == o.ok("export"))
+        // From a pipe too (the bad-input tester: "permission denied").
+        let third = Officer(dir: tmp.child("third").path)
+        try third.ok("init", "--staff", "EUMS", "--user", "Col. Dupont")
+        let piped = try CLI.run("workplan", ["import", "/dev/stdin", "--dir", third.dir], stdin: try String(contentsOfFile: file, encoding: .utf8))
+        #expect(piped.status == 0, "\(piped)")
+        #expect(try third.ok("export") == o.ok("export"))
 
         let csv = try o.ok("export", "--format", "csv")
         let lines = csv.split(separator: "\r\n")
