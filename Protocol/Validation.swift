@@ -1,3 +1,5 @@
+import Foundation
+
 /// Field validation: the one place that says what a well-formed value is (used by client and server).
 public enum Validation {
     /// An element added to a set may not take it past `Schema.maxSetElements`: the check of
@@ -136,6 +138,19 @@ public enum Validation {
             throw WorkPlanError.invalid("user name '\(name)' must be one line without surrounding spaces")
         }
         try checkShownAsTyped(name, label: "a user name", names: true)
+    }
+
+    /// A user name as the server stores it: Unicode's composed form (NFC) and runs of white
+    /// space as one space, so "Sébastien" typed as é or as e + a combining accent, or with a
+    /// double space, is one spelling.
+    public static func canonicalUserName(_ name: String) -> String {
+        name.precomposedStringWithCanonicalMapping.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    /// What makes two user names one user: the canonical name, case folded ("Col. A. Dupont"
+    /// and "col. a. dupont" are one officer).
+    public static func userKey(_ name: String) -> String {
+        RecordID.normalizedKey(name)
     }
 
     static func hex(_ v: UInt32) -> String {

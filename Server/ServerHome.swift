@@ -112,6 +112,7 @@ public struct ServerHome: Sendable {
     /// not cover (the bundle could never sync).
     public func enrol(name: String, staff: Staff, role: Role, serverURL: String, store: ServerStore) throws -> EnrolmentBundle {
         try ServerStore.validateUserName(name)
+        let name = try store.enrolmentName(for: name)
         try requireCertificateCovers(serverURL)
         let ca = try certificateAuthority()
         let credential = try ca.issueUserCertificate(name: name, staff: staff)

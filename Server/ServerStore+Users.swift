@@ -60,8 +60,8 @@ extension ServerStore {
         try Self.validateUserName(name)
         let fingerprint = try CertificateFingerprint.sha256(pem: certificatePEM)
         return try pool.write { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]) {
-                let existing = try ServerUser(row: row)
+            if let existing = try Self.user(db, named: name) {
+                let name = existing.name
                 guard existing.isRevoked else {
                     throw WorkPlanError(.alreadyExists, "user '\(name)' already exists (revoke them first to issue a new certificate)")
                 }
@@ -72,12 +72,29 @@ extension ServerStore {
                                arguments: [role.rawValue, fingerprint, certificatePEM, name])
                 return try ServerUser(row: Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name])!)
             }
+            let name = Validation.canonicalUserName(name)
             try db.execute(sql: """
                 INSERT INTO users(name, staff, role, fingerprint, certificate, created_at)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """, arguments: [name, staff.rawValue, role.rawValue, fingerprint, certificatePEM, Self.now()])
             return try ServerUser(row: Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name])!)
         }
+    }
+
+    /// The name a user typed at `user add` is enrolled under: the enrolled user's own
+    /// spelling when one has this name (`Validation.userKey`: case, Unicode form and spaces
+    /// aside), else the name in its canonical form. The bad-input tester: "Sébastien" in
+    /// two Unicode forms were two users, and "maj. c. temp" enrolled again as revoked "Maj.
+    /// C. Temp" signed notes with the new spelling while history kept the old.
+    public func enrolmentName(for name: String) throws -> String {
+        try pool.read { db in try Self.user(db, named: name)?.name } ?? Validation.canonicalUserName(name)
+    }
+
+    /// The user named `name` (`Validation.userKey`), revoked or not. A store holds a few
+    /// hundred users at most: they are compared in full.
+    static func user(_ db: Database, named name: String) throws -> ServerUser? {
+        let key = Validation.userKey(name)
+        return try Row.fetchAll(db, sql: "SELECT * FROM users").map(ServerUser.init(row:)).first { Validation.userKey($0.name) == key }
     }
 
     /// Removes a user enrolled moments ago whose bundle could not be written (so a failed
@@ -112,15 +129,14 @@ extension ServerStore {
     /// Revokes a user: every later request with their certificate is refused.
     public func revokeUser(name: String) throws -> ServerUser {
         try pool.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]) else {
+            guard var user = try Self.user(db, named: name) else {
                 throw WorkPlanError.notFound("no user '\(name)'")
             }
-            var user = try ServerUser(row: row)
             if user.isRevoked {
                 throw WorkPlanError(.alreadyExists, "user '\(user.name)' is already revoked")
             }
             let now = Self.now()
-            try db.execute(sql: "UPDATE users SET revoked_at = ? WHERE name = ?", arguments: [now, name])
+            try db.execute(sql: "UPDATE users SET revoked_at = ? WHERE name = ?", arguments: [now, user.name])
             user.revokedAt = now
             return user
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WorkPlanProtocol
 import WorkPlanTestSupport
 
 /// `workplan-server` and bad input: a clear error naming the problem, a non-zero exit, no
@@ -127,6 +128,36 @@ struct ServerCLIInputTests {
         #expect(r.status != 0 && r.stderr.contains("invisible character U+200B"), "\(r)")
         #expect(!FileManager.default.fileExists(atPath: bundle))
         #expect(try server.admin("user", "list").stdout == "no users\n")
+    }
+
+    /// The bad-input tester: "Sébastien" typed composed (é) and decomposed (e + U+0301), or
+    /// with a double space, made two users who look the same; revoked "Maj. C. Temp" enrolled
+    /// again as "maj. c. temp" got a bundle signing with the new spelling. One officer, one
+    /// spelling: the enrolled one, else the name in its canonical form.
+    @Test func userNamesThatLookTheSameAreOneUser() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.file("home"))
+        func add(_ name: String, _ file: String) throws -> CLI.Result {
+            try CLI.run("workplan-server", ["user", "add", name, "--staff", "EUMS", "--role", "editor", "--out", tmp.file(file),
+                                            "--server-url", "https://127.0.0.1:8443", "--dir", server.home])
+        }
+        func bundleUser(_ file: String) throws -> String {
+            try JSONDecoder().decode(EnrolmentBundle.self, from: Data(contentsOf: URL(fileURLWithPath: tmp.file(file)))).user
+        }
+        let composed = "S\u{E9}bastien  Roux", decomposed = "Se\u{301}bastien Roux"
+        #expect(try add(composed, "a.json").status == 0)
+        #expect(try bundleUser("a.json") == "S\u{E9}bastien Roux", "stored composed, one space")
+        let twin = try add(decomposed, "b.json")
+        #expect(twin.status != 0 && twin.stderr.contains("already exists"), "\(twin)")
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("b.json")))
+        #expect(try server.admin("user", "list").stdout.split(separator: "\n").count == 1)
+
+        #expect(try add("Maj. C. Temp", "c.json").status == 0)
+        #expect(try server.admin("user", "revoke", "maj.  c. TEMP").stdout == "revoked Maj. C. Temp\n")
+        #expect(try add("maj. c. temp", "d.json").status == 0)
+        #expect(try bundleUser("d.json") == "Maj. C. Temp", "enrolled again under the spelling history knows")
+        let list = try server.admin("user", "list").stdout
+        #expect(list.contains("Maj. C. Temp\tEUMS\teditor\tactive") && !list.contains("maj. c. temp"), "\(list)")
     }
 
     /// The black-box tester: an emptied store file passed `check` ("ok") and was turned into
