@@ -59,6 +59,8 @@ public final class ServerStore: Sendable {
                 initialised = try pool.read { db in
                     try db.tableExists("meta") && String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'store_id'") != nil
                 }
+            } catch let e as DatabaseError where e.resultCode == .SQLITE_CORRUPT {
+                throw Self.damaged(path, e)
             } catch {
                 throw WorkPlanError(.corrupt, "cannot read the server store at \(path): \(error)")
             }
@@ -66,10 +68,14 @@ public final class ServerStore: Sendable {
                 throw WorkPlanError(.corrupt, "\(path) is not a WorkPlan server store (it has no store id); restore one from a backup (`workplan-server restore --from FILE`)")
             }
         }
-        try Self.migrator.migrate(pool)
-        self.storeId = try pool.write { db in try Self.ensureStoreId(db) }
-        self.restorePoint = try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'restore_point'").flatMap { Int64($0) }
+        do {
+            try Self.migrator.migrate(pool)
+            self.storeId = try pool.write { db in try Self.ensureStoreId(db) }
+            self.restorePoint = try pool.read { db in
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'restore_point'").flatMap { Int64($0) }
+            }
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_CORRUPT {
+            throw Self.damaged(path, e)
         }
         // Checkpoints start in the background from 64 MB of WAL; a push checkpoints
         // itself from 128 MB (pushes back to back, or a long read).
@@ -114,5 +120,14 @@ public final class ServerStore: Sendable {
     /// The current time in milliseconds (for created_at and revoked_at; never for ordering).
     static func now() -> Timestamp {
         Timestamp((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+}
+
+extension ServerStore {
+    /// A store SQLite reads as damaged (a bad page: a failing disk, a copy cut short): said
+    /// so, with what to do, rather than SQLite's words and the statement that met it (the
+    /// bad-input tester).
+    static func damaged(_ path: String, _ error: DatabaseError) -> WorkPlanError {
+        WorkPlanError(.corrupt, "the server store \(path) is damaged (SQLite: \(error.message ?? "database disk image is malformed")); restore it from a backup (`workplan-server restore --from FILE`)")
     }
 }

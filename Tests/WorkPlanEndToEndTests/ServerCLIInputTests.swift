@@ -186,6 +186,19 @@ struct ServerCLIInputTests {
         try FileManager.default.copyItem(atPath: tmp.file("replica") + "/replica.sqlite", toPath: store)
         let r = try CLI.run("workplan-server", ["check", "--dir", home])
         #expect(r.status != 0 && r.stderr.contains("is not a WorkPlan server store"), "\(r)")
+
+        // A store with a damaged page (the bad-input tester: SQLite's words and the statement
+        // that met it, no advice).
+        try FileManager.default.removeItem(atPath: home)
+        #expect(try CLI.run("workplan-server", ["init", "--dir", home]).status == 0)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: store))  // (GRDB's WAL set-up writes to it on open: not compared)
+        bytes.replaceSubrange(4096 * 3..<4096 * 3 + 2000, with: Data(repeating: 0x55, count: 2000))
+        try bytes.write(to: URL(fileURLWithPath: store))
+        for args in [["check"], ["user", "list"]] {
+            let damaged = try CLI.run("workplan-server", args + ["--dir", home])
+            #expect(damaged.status != 0 && damaged.stderr.contains("is damaged (SQLite: database disk image is malformed); restore it from a backup"), "\(args): \(damaged)")
+            #expect(!damaged.stderr.contains("while executing"), "\(damaged)")
+        }
     }
 
     @Test func initNamesTheFileOrFolderInTheWayOfTheDataFolder() throws {
