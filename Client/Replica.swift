@@ -33,6 +33,7 @@ public final class Replica: Sendable {
         try Validation.checkUserName(name)
         let taken = WorkPlanError(.alreadyExists, "a replica already exists in \(folder.path)")
         if exists(in: folder), !isUnfinished(folder) { throw taken }
+        try LocalFolder.checkHoldsNone(of: LocalFolder.serverMarks, in: folder.path, theirs: "a WorkPlan server's data", making: "a replica")
         try makeFolder(folder)
         // One making at a time: of two `init`s (or `join`s) of one new folder at once, both
         // said they made it, and the folder was the last one's (or the second failed on the
@@ -47,6 +48,22 @@ public final class Replica: Sendable {
                                 "created_at": String(Clock.now())], in: db)
         }
         return try Replica(folder: folder, db: db)
+    }
+
+    /// What `init` checks of its folder besides `create`'s: no enrolment left without its
+    /// replica (the replica file was lost or deleted: an offline
+    /// replica made beside the bundle synced with an empty server address, and `status`
+    /// called it offline, as the bad-input tester saw). `join` makes that replica again.
+    public static func checkInitFolder(_ folder: URL) throws {
+        if !exists(in: folder), FileManager.default.fileExists(atPath: folder.appendingPathComponent(bundleFileName).path) {
+            throw WorkPlanError(.alreadyExists, lostReplicaAdvice(folder))
+        }
+    }
+
+    /// A folder that keeps its enrolment but lost its replica file: what to do.
+    static func lostReplicaAdvice(_ folder: URL) -> String {
+        let bundle = folder.appendingPathComponent(bundleFileName).path
+        return "\(folder.path) holds this replica's enrolment (\(bundleFileName)) but no replica file (replica.sqlite was deleted or moved); to make the replica again from the server, run 'workplan join \(bundle) --dir \(folder.path)' (edits not yet synced from the lost file are gone; if you have it, put it back instead)"
     }
 
     /// Whether the replica in `folder` was left unfinished: its making stopped before the
@@ -72,6 +89,9 @@ public final class Replica: Sendable {
     /// when the file is damaged.
     public static func open(in folder: URL) throws -> Replica {
         guard exists(in: folder) else {
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(bundleFileName).path) {
+                throw WorkPlanError.notFound(lostReplicaAdvice(folder))
+            }
             throw WorkPlanError.notFound("no replica in \(folder.path); run 'workplan init --staff EUMS|IMS --user NAME' or 'workplan join BUNDLE' first")
         }
         let url = databaseURL(in: folder)

@@ -10,6 +10,21 @@ public enum LocalFolder {
         try create(path, for: path, naming: what)
     }
 
+    /// The files that mark a folder as an officer's replica (`workplan`) or a server's data
+    /// folder (`workplan-server`).
+    public static let replicaMarks = ["replica.sqlite", "enrolment.json"]
+    public static let serverMarks = ["store.sqlite", "ca-key.pem", "server-key.pem"]
+
+    /// Refuses to make `what` in `path` when the folder holds the other program's data (the
+    /// bad-input tester: `workplan-server init` wrote a CA and its key into an officer's
+    /// replica folder, and `workplan init` made a replica in a server's folder). `marks` are
+    /// the other program's (`replicaMarks`, `serverMarks`); `theirs` names that data.
+    public static func checkHoldsNone(of marks: [String], in path: String, theirs: String, making what: String) throws {
+        for mark in marks where FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(mark)) {
+            throw WorkPlanError(.alreadyExists, "\(path) holds \(theirs) (\(mark)); \(what) goes in a folder of its own")
+        }
+    }
+
     /// The folder `path` is in, as the user wrote it ("" for a bare name, "/" for the root).
     static func parent(of path: String) -> String {
         var p = Substring(path)

@@ -46,6 +46,7 @@ public struct ServerHome: Sendable {
         if let existing = home.allPaths.first(where: { FileManager.default.fileExists(atPath: $0) }) {
             throw WorkPlanError(.alreadyExists, "\(directory) already holds a server (\(existing)); refusing to overwrite it")
         }
+        try LocalFolder.checkHoldsNone(of: LocalFolder.replicaMarks, in: directory, theirs: "an officer's replica", making: "a server's data")
         // Everything that can fail for a user mistake fails before anything is written.
         let ca = try CertificateAuthority.create()
         let server = try ca.issueServerCertificate(names: names)

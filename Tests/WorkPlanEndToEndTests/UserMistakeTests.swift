@@ -121,6 +121,47 @@ struct UserMistakeTests {
         }
     }
 
+    /// The bad-input tester: `workplan-server init` wrote a CA and its key into an officer's
+    /// replica folder, and `workplan init` made a replica in a server's folder; and after
+    /// replica.sqlite was lost, `init` beside the enrolment it left made an "offline"
+    /// replica that synced with an empty server address. Each is refused, changing nothing,
+    /// and the lost replica's advice (`join` with the enrolment kept there) works.
+    @Test func aFolderOfTheOtherProgramOrALostReplicaIsRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let server = try ServerProcess(home: tmp.child("srv").path)
+        let beforeReplica = try FileManager.default.contentsOfDirectory(atPath: o.dir).sorted()
+        let serverInit = try CLI.run("workplan-server", ["init", "--dir", o.dir])
+        #expect(serverInit.status != 0 && serverInit.stderr.contains("holds an officer's replica (replica.sqlite); a server's data goes in a folder of its own"), "\(serverInit)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: o.dir).sorted() == beforeReplica)
+        let beforeServer = try FileManager.default.contentsOfDirectory(atPath: server.home).sorted()
+        for command in [["init", "--staff", "EUMS", "--user", "Col. Dupont"], ["join", try server.enrol("Smith", staff: "IMS", in: tmp)]] {
+            let r = try CLI.run("workplan", command + ["--dir", server.home])
+            #expect(r.status != 0 && r.stderr.contains("holds a WorkPlan server's data (store.sqlite); a replica goes in a folder of its own"), "\(r)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: server.home).sorted() == beforeServer)
+
+        // A replica file lost beside its enrolment.
+        try server.start()
+        defer { server.stop() }
+        let smith = Officer(dir: tmp.child("smith").path)
+        try smith.ok("join", try server.enrol("Jones", staff: "IMS", in: tmp))
+        try smith.ok("area", "add", "Military Mobility")
+        try smith.ok("sync")
+        for file in try FileManager.default.contentsOfDirectory(atPath: smith.dir) where file.hasPrefix("replica.sqlite") {
+            try FileManager.default.removeItem(atPath: smith.dir + "/" + file)
+        }
+        let advice = "holds this replica's enrolment (enrolment.json) but no replica file"
+        for command in [["init", "--staff", "IMS", "--user", "Jones"], ["status"], ["sync"]] {
+            let r = try smith.run(command)
+            #expect(r.status != 0 && r.stderr.contains(advice) && r.stderr.contains("workplan join \(smith.dir)/enrolment.json"), "\(command): \(r)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: smith.dir + "/replica.sqlite"))
+        try smith.ok("join", smith.dir + "/enrolment.json")
+        try smith.ok("sync")
+        #expect(try smith.ok("area", "list").contains("Military Mobility"))
+    }
+
     @Test func emptyPathsAreRefused() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
