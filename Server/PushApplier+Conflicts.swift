@@ -144,8 +144,11 @@ extension PushApplier {
 
     /// The value `field` of record `id` had at `rev`, read from the change stream
     /// (`.null` before the record existed).
+    /// `rev` is the pusher's base rev: a rev from a time the record was hidden from the
+    /// pusher's staff reads the value as that staff was first shown it again (`seenRev`).
     func value(of field: String, in id: String, atRev rev: Int64) throws -> FieldValue {
         guard rev > 0 else { return .null }
+        let rev = try seenRev(rev, of: id)
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT action, field, old, value, fields FROM changes
             WHERE record = ? AND seq <= ? AND event = 'change' ORDER BY seq DESC
@@ -170,6 +173,19 @@ extension PushApplier {
             }
         }
         return .null
+    }
+
+    /// The rev the pusher's staff could have seen record `id` at, for a base rev it names:
+    /// `rev`, unless the record was hidden from that staff then; then the last change made
+    /// while it was hidden (its reveal, whose snapshot showed that staff the state after it).
+    /// An honest replica's base revs come from that snapshot, so nothing changes for it; a
+    /// crafted one reads no value of the hidden time (the security tester read a task's
+    /// EUMS-only titles from conflicts' bases, as IMS, by naming revs of that time).
+    func seenRev(_ rev: Int64, of id: String) throws -> Int64 {
+        let lastHidden = try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT MAX(seq) FROM changes WHERE record = ? AND seq >= ? AND effective != 'both' AND effective != ?
+            """), arguments: [id, rev, user.staff.rawValue])
+        return max(rev, lastHidden ?? 0)
     }
 
     private func decode(_ text: String) throws -> FieldValue {

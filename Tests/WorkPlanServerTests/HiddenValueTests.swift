@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+import WorkPlanProtocol
+import WorkPlanServer
+import WorkPlanTestSupport
+
+/// What a staff was never shown stays unshown, also to a client that crafts its pushes (the
+/// security tester's findings, each driven here through the wire protocol).
+@Suite("Hidden values and links, against crafted pushes")
+struct HiddenValueTests {
+    /// A task drafted EUMS-only, cleaned up and shared: an IMS client naming base revs of
+    /// the draft's time read the draft's titles and description as its conflicts' bases.
+    /// The base is now the value IMS was shown when the task was shared, whatever rev is
+    /// named; the honest base rev (the snapshot's) reads the same value.
+    @Test func aCraftedBaseRevReadsNoValueOfTheHiddenTime() async throws {
+        try await ServerFixture.run { f in
+            let (task, created) = try await seedTask(f.eums, releasable: .EUMS,
+                                                      extra: ["description": .text("SECRET draft, codename BLUE FALCON")])
+            var revs: [String: Int64] = ["title": created, "description": created, "releasable": created]
+            for (field, value) in [("title", "Secret title HAWK"), ("title", "Public title"), ("description", "Public summary")] {
+                let r = try await push(f.eums, [PlanFixtures.set(task, field, .text(value), baseRev: revs[field]!)]).results[0]
+                #expect(r.outcome == .accepted)
+                revs[field] = r.rev
+            }
+            let shared = try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: created)]).results[0].rev
+            var bases: [FieldValue] = []
+            for rev in 0...shared {
+                for field in ["title", "description"] {
+                    let r = try await push(f.ims, [PlanFixtures.set(task, field, .text("probe \(rev)"), baseRev: rev)])
+                    bases += (r.results[0].conflicts ?? []).map(\.base)
+                }
+            }
+            #expect(!bases.isEmpty, "the probes met conflicts")
+            let shown = Set(bases.compactMap(\.text))
+            #expect(shown.isSubset(of: ["Public title", "Public summary", "probe 0"]), "\(shown)")
+            for secret in ["Secret title HAWK", "SECRET draft, codename BLUE FALCON", "Military mobility report"] {
+                #expect(!shown.contains(secret))
+            }
+            let pulled = try await pullAll(f.ims).changes.compactMap(\.conflict).map(\.base)
+            #expect(pulled.allSatisfy { !["Secret title HAWK", "SECRET draft, codename BLUE FALCON"].contains($0.text ?? "") }, "\(pulled)")
+        }
+    }
+}
