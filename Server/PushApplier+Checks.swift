@@ -27,7 +27,9 @@ extension PushApplier {
                 refusal.operation = op.id
                 throw refusal
             }
-        case .set, .restore, .add:
+        case .set, .restore, .add, .remove:
+            // A link removed too: the security tester (as IMS) removed an EUMS-only task from a
+            // shared agenda item, and learnt from "accepted" or "unchanged" whether it was there.
             if let field = op.field, let value = op.value { try checkReference(op, field: field, value: value) }
         default:
             break

@@ -92,14 +92,20 @@ extension PushApplier {
         }
         let seq = nextSeq
         var old: String?, eff: (String, String)?
+        var restored = op.value
         if let field = op.field, let value = op.value {
-            old = JSONWriter.encode(try r.value(field))
-            eff = try write(value, to: field, of: &r, seq: seq)
+            let current = try r.value(field)
+            old = JSONWriter.encode(current)
+            // The links the pusher may not see stay, as in a set (the security tester: IMS
+            // deleted a shared agenda item and restored it with the tasks it sees, and the
+            // EUMS-only task left the item; `resolve --mine` of a delete sends such a restore).
+            restored = try keepingHiddenLinks(op, field: field, proposed: value, current: current)
+            eff = try write(restored!, to: field, of: &r, seq: seq)
         }
         r.deleted = false
         r.rev = seq
         try append(ChangeRow(event: .change, record: r.id, kind: r.kind, action: .restore, field: op.field,
-                             old: old, value: op.value.map(JSONWriter.encode), fields: r.fieldsJSON,
+                             old: old, value: restored.map(JSONWriter.encode), fields: r.fieldsJSON,
                              oldEffective: eff?.0, newEffective: eff?.1), at: op.at)
         try save(r)
         try closeConflictsAnsweredByRestore(op)

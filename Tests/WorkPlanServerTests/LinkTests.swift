@@ -51,6 +51,48 @@ struct LinkTests {
                     item: item.record, item2: item2.record)
     }
 
+    /// The security tester (as IMS, over the wire): a remove of the EUMS-only task from a
+    /// shared agenda item was accepted, and "accepted" or "unchanged" told whether the link
+    /// was there. It is refused with the words an absent task gets, and changes nothing.
+    @Test func aHiddenLinkCannotBeRemovedOrProbedByTheOtherStaff() async throws {
+        try await ServerFixture.run { f in
+            let p = try await Self.plan(f)
+            let before = try f.digest
+            let absent = RecordID.random()
+            let hidden = try await f.ims.push(PushRequest(batchId: RecordID.random(), ops: [Self.element(.remove, p.item, p.secret)]))
+            let unknown = try await f.ims.push(PushRequest(batchId: RecordID.random(), ops: [Self.element(.remove, p.item, absent)]))
+            #expect(hidden.status == 403 && unknown.status == 403, "\(hidden.text) \(unknown.text)")
+            #expect(hidden.error?.message.replacingOccurrences(of: RecordID.short(p.secret), with: "ID")
+                    == unknown.error?.message.replacingOccurrences(of: RecordID.short(absent), with: "ID"))
+            #expect(try f.digest == before)
+            // Its own links it removes as before.
+            #expect(try await push(f.ims, [Self.element(.remove, p.item, p.shared)]).results[0].outcome == .accepted)
+            let tasks = try #require(try await pullAll(f.eums).changes.last { $0.record == p.item && $0.field == "tasks" })
+            #expect(tasks.action == .remove && tasks.value == .text(p.shared))
+        }
+    }
+
+    /// The security tester: IMS deleted a shared agenda item and restored it with the tasks
+    /// it sees (what `resolve --mine` of a delete sends); the EUMS-only task left the item.
+    /// A restore keeps the links the pusher may not see, as a set does.
+    @Test func aRestoreKeepsTheLinksThePusherMayNotSee() async throws {
+        try await ServerFixture.run { f in
+            let p = try await Self.plan(f)
+            let rev = try #require(try await pullAll(f.ims).changes.last { $0.record == p.item }?.seq)
+            let deleted = try await push(f.ims, [PlanOperation(record: p.item, kind: .agendaItem, action: .delete, baseRev: rev, at: 0)])
+            #expect(deleted.results[0].outcome == .accepted)
+            let restored = try await push(f.ims, [PlanOperation(record: p.item, kind: .agendaItem, action: .restore, field: "tasks",
+                                                                value: .set([p.shared]), baseRev: deleted.results[0].rev, at: 0)])
+            #expect(restored.results[0].outcome == .accepted)
+            #expect(restored.results[0].value == .set([p.shared]), "the reply shows IMS what it may see")
+            let eums = try await pullAll(f.eums).changes
+            let last = try #require(eums.last { $0.record == p.item && $0.action == .restore })
+            #expect(last.value?.elements.sorted() == [p.shared, p.secret].sorted(), "\(String(describing: last.value))")
+            let ims = try await pullAll(f.ims).changes
+            #expect(!(try Self.text(ims)).contains(p.secret))
+        }
+    }
+
     @Test func theOtherStaffGetsSharedRecordsWithoutTheLinksToHiddenOnes() async throws {
         try await ServerFixture.run { f in
             let p = try await Self.plan(f)
