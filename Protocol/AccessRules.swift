@@ -14,12 +14,19 @@ public enum AccessRules {
         return own.intersect(parent)
     }
 
-    /// Throws `forbidden` unless `user` may apply `op` to a record whose current
-    /// releasability is `current` (nil for a new record).
-    public static func checkWrite(user: Identity, op: PlanOperation, current: Releasability?) throws {
+    /// Throws `forbidden` unless `user` may send edits at all: a viewer may not, also in a
+    /// push of no operations (the security tester: a viewer's empty pushes were stored, one
+    /// batch row each, without limit).
+    public static func checkMayPush(_ user: Identity) throws {
         guard user.role.canWrite else {
             throw WorkPlanError.forbidden("\(user.name) is a viewer and may not change the plan (ask an administrator for the editor role)")
         }
+    }
+
+    /// Throws `forbidden` unless `user` may apply `op` to a record whose current
+    /// releasability is `current` (nil for a new record).
+    public static func checkWrite(user: Identity, op: PlanOperation, current: Releasability?) throws {
+        try checkMayPush(user)
         if let current, let only = current.onlyStaff, only != user.staff {
             throw WorkPlanError.forbidden("\(op.kind.displayName) \(RecordID.short(op.record)) is releasable to \(only.rawValue) only; \(user.staff.rawValue) may not change it")
         }

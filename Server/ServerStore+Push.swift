@@ -23,6 +23,7 @@ extension ServerStore {
     /// already checked (`ChunkedChecks`).
     public func push(_ request: PushRequest, user: Identity) async throws -> PushReply {
         try Self.checkBatchId(request.batchId)
+        try AccessRules.checkMayPush(user)
         if let stored = try await pool.read({ db in try Self.storedResults(db, request.batchId, user: user) }) {
             return Self.replay(request.batchId, storeId: storeId, resultsJSON: stored)
         }

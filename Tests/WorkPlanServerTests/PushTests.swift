@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import WorkPlanProtocol
 import WorkPlanServer
@@ -53,6 +54,20 @@ struct PushTests {
             // Removing one makes room again.
             let removed = PlanOperation(record: task, kind: .task, action: .remove, field: "tags", value: .text("t1"), baseRev: rev, at: 0)
             #expect(try await push(f.ims, [removed, ims]).results.map(\.outcome) == [.accepted, .accepted])
+        }
+    }
+
+    /// The security tester: a viewer's push of no operations answered 200 and was stored,
+    /// one batch row each, without limit. A viewer's push is refused whatever it holds.
+    @Test func aViewersEmptyPushIsRefusedAndStoresNothing() async throws {
+        try await ServerFixture.run { f in
+            let before = try f.digest
+            let batches = { try f.server.store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM batches") ?? 0 } }
+            let stored = try batches()
+            let reply = try await f.viewer.push(PushRequest(batchId: RecordID.random(), ops: []))
+            #expect(reply.status == 403 && reply.error?.message.contains("is a viewer and may not change the plan") == true, "\(reply.text)")
+            #expect(try batches() == stored)
+            #expect(try f.digest == before)
         }
     }
 
