@@ -379,8 +379,12 @@ extension Replica {
             // field (`resolve --mine` or `--value`) changes the value that resolution settles
             // on: sent apart, it stood on the rev before the resolution and met the officer's
             // own resolved value as a conflict (the second tester).
-            if entry.op.action == .set, op.action == .set, entry.op.field == op.field, op.field != FieldName.releasable,
-               op.resolves == nil {
+            // But a record shown to the other staff and hidden again before the showing was
+            // sent is folded: the showing never goes out, and what was written in between
+            // goes out hidden, as the officer left it (the security tester: the other staff
+            // was sent the withdrawal of a task it was never shown, its id with it).
+            if entry.op.action == .set, op.action == .set, entry.op.field == op.field, op.resolves == nil,
+               op.field != FieldName.releasable || (entry.op.resolves == nil && Self.hidesAgain(op.value, shown: entry.op.value)) {
                 folded.value = op.value
                 folded.at = op.at
                 try PendingLog.replace(db, seq: entry.seq, with: folded)
@@ -389,6 +393,12 @@ extension Replica {
             break
         }
         try PendingLog.append(db, op, author: author, serverValue: serverValue)
+    }
+
+    /// Whether a releasability `value` hides from a staff what the waiting `shown` showed
+    /// to both.
+    static func hidesAgain(_ value: FieldValue?, shown: FieldValue?) -> Bool {
+        shown?.text == Releasability.both.rawValue && value?.text.flatMap(Releasability.init(rawValue:))?.onlyStaff != nil
     }
 
     /// The seq of the newest waiting create of a record `op`'s value names (a reference, or

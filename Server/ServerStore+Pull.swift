@@ -96,7 +96,7 @@ struct PullPage {
                 let becomes = AccessRules.canSee(staff, EffectiveReleasability.decode(after))
                 if was != becomes, row.text(3) == RecordKind.task.rawValue { linkTargetsChanged[row.text(2)] = Trigger(row) }
                 if was && !becomes {
-                    emitWithdrawn(row)
+                    if try wasShownBefore(row.text(2), seq: row.int(0), batch: row.optionalText(12)) { emitWithdrawn(row) }
                     return
                 }
                 if !was && becomes {
@@ -116,6 +116,22 @@ struct PullPage {
         }
         try emitLinkingSnapshots(to: linkTargetsChanged)
         return last
+    }
+
+    /// Whether this staff may hold record `id` when the change at `seq` (of `batch`) hides
+    /// it: a change of it outside that batch was one it could see, or showed it. A record
+    /// hidden from the staff until the batch that shows it and hides it again (one
+    /// transaction) was never seen by anyone of that staff, and no withdrawal names it (the
+    /// security tester was sent the id of a task never shared with IMS).
+    private func wasShownBefore(_ id: String, seq: Int64, batch: String?) throws -> Bool {
+        let rows = try db.cachedStatement(sql: """
+            SELECT effective, new_effective FROM changes WHERE record = ? AND seq < ? AND batch IS NOT ?
+            """)
+        var shown = false
+        try rows.forEachRow([.text(id), .int(seq), batch.map { .text($0) } ?? .null]) { row in
+            if !shown, sees(row.optionalText(0)) || row.optionalText(1).map({ sees($0) }) == true { shown = true }
+        }
+        return shown
     }
 
     /// Whether this staff is sent a change (or conflict) stored with the record's effective

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WorkPlanProtocol
+import WorkPlanServer
 import WorkPlanTestSupport
 @testable import WorkPlanClient
 
@@ -31,6 +32,36 @@ struct OwnEditsKeptApartTests {
         _ = try await SyncEngine(replica: ivan, transport: f.transport("Ivan", .IMS)).run()
         #expect(try ivan.taskView(id: task).title == "Hidden and shared again")
         #expect(try ivan.conflicts().isEmpty)
+    }
+
+    /// The security tester: an EUMS-only task shared, edited and made EUMS-only again offline
+    /// went out as a showing and then a withdrawal, and IMS was sent the withdrawal (the
+    /// task's id) of a task it was never shown. The showing is folded into the hiding: the
+    /// server is sent the task as it stays, and the edit in between goes out hidden.
+    @Test func sharingAndHidingAgainOfflineNeverShowsTheTask() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let anna = f.replica
+        var fields = taskFields(f.area, title: "Operation NIGHTJAR draft")
+        fields["releasable"] = .text("EUMS")
+        let task = try anna.createRecord(.task, fields: fields)
+        _ = try await SyncEngine(replica: anna, transport: f.transport()).run()
+        try anna.edit(.task, id: task, [.set("releasable", .text("both"))])
+        try anna.edit(.task, id: task, [.set("title", .text("Operation NIGHTJAR (final)"))])
+        try anna.edit(.task, id: task, [.set("releasable", .text("EUMS"))])
+        #expect(try anna.pendingCount() == 2, "the showing folded into the hiding")
+        let report = try await SyncEngine(replica: anna, transport: f.transport()).run()
+        #expect(report.newConflicts == 0)
+        #expect(try anna.taskView(id: task).releasable == "EUMS")
+        #expect(try anna.taskView(id: task).title == "Operation NIGHTJAR (final)")
+        let ims = try await f.store.pullPage(after: 0, limit: 1000, staff: .IMS)
+        #expect(!ims.changes.contains { $0.record == task }, "\(ims.changes.filter { $0.record == task })")
+        // A showing after a hiding is not folded (what is written between them must not go
+        // out unhidden): shown, hidden (folded into the showing), shown again: two edits.
+        try anna.edit(.task, id: task, [.set("releasable", .text("both"))])
+        try anna.edit(.task, id: task, [.set("releasable", .text("EUMS"))])
+        try anna.edit(.task, id: task, [.set("releasable", .text("both"))])
+        #expect(try anna.pendingCount() == 2)
     }
 
     /// The structural-edits tester: conference 20 added offline on two replicas, and closed

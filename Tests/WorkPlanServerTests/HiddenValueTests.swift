@@ -40,4 +40,27 @@ struct HiddenValueTests {
             #expect(pulled.allSatisfy { !["Secret title HAWK", "SECRET draft, codename BLUE FALCON"].contains($0.text ?? "") }, "\(pulled)")
         }
     }
+
+    /// A task hidden from IMS, shown and hidden again in one batch (one transaction: nobody
+    /// saw it shown; only a crafted push sends that, the replica folds the two) is never
+    /// named to IMS, not even as withdrawn; one shown in an earlier batch is (IMS replicas
+    /// may hold it).
+    @Test func noWithdrawalNamesARecordShownOnlyWithinTheBatchThatHidesIt() async throws {
+        try await ServerFixture.run { f in
+            let (other, otherRev) = try await seedTask(f.eums, releasable: .EUMS)
+            let shown = try await push(f.eums, [PlanFixtures.set(other, "releasable", .text("both"), baseRev: otherRev)])
+            try await push(f.eums, [PlanFixtures.set(other, "releasable", .text("EUMS"), baseRev: shown.results[0].rev)])
+            #expect(try await pullAll(f.ims).changes.contains { $0.record == other && $0.event == .withdrawn },
+                    "shown in an earlier batch: withdrawn")
+
+            let (draft, draftRev) = try await seedTask(f.eums, releasable: .EUMS)
+            let next = try await pullAll(f.eums).next + 1
+            let one = try await push(f.eums, [PlanFixtures.set(draft, "releasable", .text("both"), baseRev: draftRev),
+                                              PlanFixtures.set(draft, "title", .text("Final"), baseRev: draftRev),
+                                              PlanFixtures.set(draft, "releasable", .text("EUMS"), baseRev: next)])
+            #expect(one.results.map(\.outcome) == [.accepted, .accepted, .accepted])
+            let ims = try await pullAll(f.ims).changes
+            #expect(!ims.contains { $0.record == draft }, "\(ims.filter { $0.record == draft })")
+        }
+    }
 }
