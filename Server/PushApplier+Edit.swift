@@ -10,6 +10,9 @@ extension PushApplier {
         let spec = op.kind.field(field)!
         let current = try r.value(field), currentRev = r.rev(of: field)
         let proposed = try keepingHiddenLinks(op, field: field, proposed: op.value ?? .null, current: current)
+        if try clearsALinkNotSeen(op, field: field, proposed: proposed, current: current) {
+            return OpResult(op: op.id, outcome: .unchanged, value: current, rev: currentRev)
+        }
         // The base value matters only for a stale long-text merge; read it from history then.
         let needsBase = spec.isLongText && op.baseRev < currentRev && proposed != current
         let base = needsBase ? try value(of: field, in: r.id, atRev: op.baseRev) : .null

@@ -31,6 +31,17 @@ extension PushApplier {
         return .makeSet(proposed.elements + hidden)
     }
 
+    /// Whether `proposed` empties a one-value link (`follows`) that names a record the
+    /// pushing staff may not see: to that staff the field is empty already, so the set
+    /// changes nothing (the security tester, as IMS: clearing a shared task's `follows`
+    /// removed its link to an EUMS-only task, and "accepted" against "unchanged" told
+    /// whether there was one). A value of its own still replaces the link it did not see.
+    func clearsALinkNotSeen(_ op: PlanOperation, field: String, proposed: FieldValue, current: FieldValue) throws -> Bool {
+        guard proposed == .null, let target = current.text, LinkRules.fields(of: op.kind).contains(field),
+              op.kind.field(field)?.isSet == false else { return false }
+        return try !pusherCanSee(target)
+    }
+
     /// Whether the pushing staff may see record `id` as the batch has left it (no such
     /// record: no). What the link rules ask of every id a reply or refusal would name.
     func pusherCanSee(_ id: String) throws -> Bool {

@@ -72,6 +72,25 @@ struct LinkTests {
         }
     }
 
+    /// The security tester: IMS clearing a shared task's `follows` (empty as IMS sees it)
+    /// removed its link to the EUMS-only task, and "accepted" against "unchanged" for a task
+    /// with no link told whether there was one. Both now change nothing and read the same.
+    @Test func clearingAFollowsTheOtherStaffSeesEmptyChangesNothing() async throws {
+        try await ServerFixture.run { f in
+            let p = try await Self.plan(f)
+            let (plain, plainRev) = try await seedTask(f.eums)
+            let before = try await pullAll(f.eums).next
+            let linked = try await push(f.ims, [PlanFixtures.set(p.shared, "follows", .null, baseRev: p.sharedRev)])
+            let unlinked = try await push(f.ims, [PlanFixtures.set(plain, "follows", .null, baseRev: plainRev)])
+            #expect(linked.results[0].outcome == .unchanged && unlinked.results[0].outcome == .unchanged)
+            #expect(linked.results[0].value == nil || linked.results[0].value == .null, "\(String(describing: linked.results[0].value))")
+            #expect(try await pullAll(f.eums).next == before, "no change stored")
+            // A task of its own still replaces the link it did not see (a follows is one value).
+            let replaced = try await push(f.ims, [PlanFixtures.set(p.shared, "follows", .text(plain), baseRev: p.sharedRev)])
+            #expect(replaced.results[0].outcome == .accepted)
+        }
+    }
+
     /// The security tester: IMS deleted a shared agenda item and restored it with the tasks
     /// it sees (what `resolve --mine` of a delete sends); the EUMS-only task left the item.
     /// A restore keeps the links the pusher may not see, as a set does.
