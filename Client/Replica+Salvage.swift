@@ -92,8 +92,13 @@ extension Replica {
         let bundle = try? readBundle(at: folder.appendingPathComponent(bundleFileName).path)
         guard let staff = settings["staff"].flatMap(Staff.init(rawValue:)) ?? bundle?.staff ?? staff,
               let user = settings["user"] ?? bundle?.user ?? user else {
-            // Put back as it was: the command run again with --staff and --user finds it.
+            // Put back as it was: the command run again with --staff and --user finds it. The
+            // side files SQLite made reading the copy aside go (the bad-input tester found a
+            // pair added by each refused attempt).
             for m in moved.reversed() { try? FileManager.default.moveItem(at: m.to, to: m.from) }
+            for suffix in ["-wal", "-shm"] where !moved.contains(where: { $0.to.path == aside.path + suffix }) {
+                try? FileManager.default.removeItem(atPath: aside.path + suffix)
+            }
             throw WorkPlanError(.corrupt, "the damaged replica does not say whose it was, and the folder has no enrolment bundle; nothing was changed: give --staff and --user")
         }
         let fresh = try create(in: folder, staff: staff, user: user, role: settings["role"].flatMap(Role.init(rawValue:)) ?? bundle?.role ?? .editor)

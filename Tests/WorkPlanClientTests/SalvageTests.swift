@@ -51,6 +51,26 @@ struct SalvageTests {
         #expect(report.pendingUnreadable && FileManager.default.fileExists(atPath: report.damagedCopy))
     }
 
+    /// The bad-input tester: a replica cut short (its log beside it) that does not say whose
+    /// it was: each refused `recover` left a new `...damaged-<time>-wal` and `-shm` behind.
+    @Test func aRefusedRecoveryLeavesNoFilesBehind() throws {
+        let tmp = try TemporaryDirectory()
+        let folder = tmp.child("replica")
+        do {
+            let replica = try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")
+            let area = try replica.createRecord(.area, fields: ["name": .text("Military Mobility")])
+            for i in 0..<50 { _ = try replica.createRecord(.task, fields: taskFields(area, title: "Task \(i)")) }
+        }
+        let file = Replica.databaseURL(in: folder).path
+        try FileHandle(forWritingAtPath: file)!.truncate(atOffset: 4096 * 3)
+        let before = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        for _ in 0..<2 {
+            let refused = #expect(throws: WorkPlanError.self) { try Replica.salvage(folder: folder) }
+            #expect(refused?.message.contains("give --staff and --user") == true, "\(String(describing: refused))")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == before)
+        }
+    }
+
     /// Tester, 2026-11-30: with the settings unreadable, the server URL was not taken from the
     /// enrolment bundle kept in the folder, so `status` called the recovered replica offline.
     @Test func aReplicaWhoseSettingsAreLostTakesItsServerFromTheBundle() throws {
