@@ -33,6 +33,9 @@ enum Output {
         var isDirectory: ObjCBool = false
         let parent = url.deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            if FileManager.default.fileExists(atPath: parent) {
+                throw WorkPlanError.invalid("cannot write \(path): \(parent) is a file, not a folder")
+            }
             throw WorkPlanError.notFound("cannot write \(path): the folder \(parent) does not exist")
         }
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {

@@ -102,6 +102,12 @@ enum DashValueHint {
             "hint: '\(value)' starts with '-', so it was read as an option; put a value that starts with '-' after '--', last: workplan \(commandPath(arguments)) ... -- '\(value)'"
         }
         if let unknown = quoted(after: "Unknown option '", in: message), looksLikeText(unknown) {
+            // A dash and one letter (`edit ID -s done`) is most often a short option guessed:
+            // said first (the bad-input tester was told only to put `-s` after `--`).
+            if unknown.count == 2, unknown.last?.isLetter == true {
+                let command = commandPath(arguments)
+                return "hint: '\(unknown)' starts with '-', so it was read as an option, and workplan \(command) has none of that name (its options are spelled out: see 'workplan \(command) --help'); if it is a value, put it after '--', last: workplan \(command) ... -- '\(unknown)'"
+            }
             return textHint(unknown)
         }
         guard message.contains("Missing expected argument"), let value = arguments.first(where: looksLikeText) else { return nil }

@@ -251,6 +251,11 @@ struct UserMistakeTests {
         try refused(o, ["area", "add", "-Cyber"], saying: ["hint: '-Cyber' starts with '-'", "after '--'", "workplan area add ... -- '-Cyber'"])
         try refused(o, ["conference", "show", "-1"], saying: ["hint: '-1' starts with '-'", "workplan conference show ... -- '-1'"])
         try refused(o, ["add", "-x", "--area", "Military Mobility"], saying: ["hint: '-x' starts with '-'"])
+        // A dash and a letter: a short option guessed, said first (the bad-input tester).
+        try refused(o, ["edit", t, "-s", "done"], saying: ["workplan edit has none of that name", "see 'workplan edit --help'", "if it is a value"])
+        let file = tmp.child("a-file").path
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        try refused(o, ["export", "--output", file + "/plan.json"], saying: ["/a-file is a file, not a folder"])
         #expect(!(try o.run("note", t, "- done").stderr.contains("attach it with")), "no '=' advice for a text argument")
         // As the hint says: after '--', it is the note's text.
         let r = try CLI.run("workplan", ["note", t, "--dir", o.dir, "--", "- done"])
