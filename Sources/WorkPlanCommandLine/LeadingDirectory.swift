@@ -41,6 +41,10 @@ public enum LeadingDirectory {
         // A word that is no command stays first, so that it is named as such (`UnknownCommand`).
         if words == 0, let first = rest.first, !first.hasPrefix("-") { words = 1 }
         guard words > 0 else { return arguments }
+        // A group named without its subcommand (`workplan --dir R area`) prints its help,
+        // which reads no folder; with --dir after it, it said "Unknown option '--dir'" (the
+        // bad-input tester).
+        if !command.configuration.subcommands.isEmpty, words == rest.count { return Array(rest) }
         return Array(rest.prefix(words)) + leading + Array(rest.dropFirst(words))
     }
 }

@@ -77,6 +77,10 @@ struct OfflineCLITests {
         #expect(try CLI.run("workplan-server", ["--dir", server, "init"]).status == 0)
         let users = try CLI.run("workplan-server", ["--dir", server, "user", "list"])
         #expect(users.status == 0 && users.stdout.contains("no users"), "\(users)")
+        // A group without its subcommand prints its help, as without --dir (the bad-input tester).
+        let group = try CLI.run("workplan", ["--dir", dir, "area"])
+        #expect(group.stdout.contains("USAGE: workplan area <subcommand>") && !group.stderr.contains("Unknown option"), "\(group)")
+        #expect(group.status == (try CLI.run("workplan", ["area"]).status))
     }
 
     /// The docs tester: a description's later lines started at the margin in `history`
