@@ -125,6 +125,32 @@ struct TextMergeTests {
         #expect(TextMerge.merge(base: "x", ours: "x", theirs: "y") == "y")
         #expect(TextMerge.merge(base: "x", ours: "z", theirs: "x") == "z")
     }
+
+    /// Lines are compared as Swift compares text: an accent typed as one character or as a
+    /// letter and a combining mark is one line (lines are numbered by their hash, which
+    /// agrees with that equality).
+    @Test func linesEqualAsTextAreOneLine() {
+        let composed = "S\u{E9}curit\u{E9}", decomposed = "Se\u{301}curite\u{301}"
+        let merged = TextMerge.merge(base: "a\n\(composed)\nc\nd", ours: "A\n\(decomposed)\nc\nd", theirs: "a\n\(composed)\nc\nD")
+        #expect(merged == "A\n\(decomposed)\nc\nD")
+    }
+
+    /// Two sides rewriting the middle of a long text on both sides: past `maxCells` the LCS
+    /// table is not built, and the merge is a conflict (the security tester: 4000-line merges
+    /// of 0.5 s each held every other push); within it, such edits still merge.
+    @Test func aMergeTooLargeToComputeIsAConflict() {
+        func text(_ n: Int, edit: (Int) -> String?) -> String {
+            (0..<n).map { edit($0) ?? "line \($0)" }.joined(separator: "\n")
+        }
+        for (n, merges) in [(900, true), (1200, false)] {
+            let base = text(n) { _ in nil }
+            let ours = text(n) { $0 % 10 == 0 ? "EUMS \($0)" : nil }
+            let theirs = text(n) { $0 % 10 == 5 ? "IMS \($0)" : nil }
+            let merged = TextMerge.merge(base: base, ours: ours, theirs: theirs)
+            #expect((merged != nil) == merges, "\(n) lines")
+            if merges { #expect(merged == text(n) { $0 % 10 == 0 ? "EUMS \($0)" : $0 % 10 == 5 ? "IMS \($0)" : nil }) }
+        }
+    }
 }
 
 /// SplitMix64 from a fixed seed: the same keys on every run.
