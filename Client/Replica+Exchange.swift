@@ -89,7 +89,7 @@ extension Replica {
         for t in try tasks() {
             let values: [String?] = [t.id, t.shortId, t.title, t.area, t.lead, t.owner, t.status, t.priority, t.due,
                                      t.conference.map(String.init), t.originConference.map(String.init), t.follows,
-                                     t.tags.joined(separator: ";"), t.releasable, t.createdAt, t.updatedAt, t.description]
+                                     CSV.list(t.tags), t.releasable, t.createdAt, t.updatedAt, t.description]
             lines.append(values.map { CSV.field($0 ?? "") }.joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
@@ -399,5 +399,14 @@ enum CSV {
         let text = s.first.map { "=+-@\t\r".contains($0) } == true ? "'" + s : s
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A list in one cell (a task's tags), separated by `;`. An element holding a `;` or a
+    /// quote is written in quotes, its quotes doubled, so the tag "c;d" and the two tags c
+    /// and d read apart (the bad-input tester found both written `c;d`).
+    static func list(_ elements: [String]) -> String {
+        elements.map { e in
+            e.contains(where: { $0 == ";" || $0 == "\"" }) ? "\"" + e.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : e
+        }.joined(separator: ";")
     }
 }

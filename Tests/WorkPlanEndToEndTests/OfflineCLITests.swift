@@ -376,6 +376,12 @@ struct OfflineCLITests {
         let lines = csv.split(separator: "\r\n")
         #expect(lines.first?.hasPrefix("id,short_id,title,area") == true)
         #expect(csv.contains("\"line 1\nline 2, \"\"quoted\"\"\""))
+        // Tags share a cell: one holding a ';' is quoted, so it reads apart from two tags.
+        let c = try o.run("add", "Tagged", "--area", "Military Mobility", "--tag", "c;d").firstLine
+        let cd = try o.run("add", "Tagged twice", "--area", "Military Mobility", "--tag", "c", "--tag", "d").firstLine
+        let rows = try o.ok("export", "--format", "csv").split(separator: "\r\n")
+        let tagCells = [c, cd].map { id in rows.first { $0.contains(",\(id),") }.map(String.init) ?? "" }
+        #expect(tagCells[0].contains(",\"\"\"c;d\"\"\",") && tagCells[1].contains(",c;d,"), "\(tagCells)")
     }
 
     /// A plan whose state must not move when a command is refused.
