@@ -176,16 +176,39 @@ extension PushApplier {
     }
 
     /// The rev the pusher's staff could have seen record `id` at, for a base rev it names:
-    /// `rev`, unless the record was hidden from that staff then; then the last change made
-    /// while it was hidden (its reveal, whose snapshot showed that staff the state after it).
-    /// An honest replica's base revs come from that snapshot, so nothing changes for it; a
-    /// crafted one reads no value of the hidden time (the security tester read a task's
-    /// EUMS-only titles from conflicts' bases, as IMS, by naming revs of that time).
+    /// `rev`, unless the record was hidden from that staff just after it; then the first
+    /// change after it that showed the record to that staff, whose snapshot showed the state
+    /// after it. An honest replica's base revs come from what it was sent, so nothing
+    /// changes for it; a crafted one reads no value of a hidden time (the security tester
+    /// read a task's EUMS-only titles from conflicts' bases, as IMS, by naming revs of that
+    /// time).
+    ///
+    /// Whether the record was hidden is read from the changes of its releasability (their
+    /// `new_effective`, never narrowed), else its create's: the `effective` stored with other
+    /// changes and with conflicts may be narrowed after the fact (`narrowChange`), and read
+    /// as the record's state it moved honest base revs past other staff's edits, which a
+    /// line merge then overwrote (the review of this fix's first form).
     func seenRev(_ rev: Int64, of id: String) throws -> Int64 {
-        let lastHidden = try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT MAX(seq) FROM changes WHERE record = ? AND seq >= ? AND effective != 'both' AND effective != ?
-            """), arguments: [id, rev, user.staff.rawValue])
-        return max(rev, lastHidden ?? 0)
+        let shownTo = user.staff
+        let lastChange = try String.fetchOne(db.cachedStatement(sql: """
+            SELECT new_effective FROM changes
+            WHERE record = ? AND seq <= ? AND event = 'change' AND new_effective IS NOT NULL
+            ORDER BY seq DESC LIMIT 1
+            """), arguments: [id, rev])
+        let state = try lastChange ?? String.fetchOne(db.cachedStatement(sql: """
+            SELECT effective FROM changes WHERE record = ? AND event = 'change' AND action = 'create' ORDER BY seq LIMIT 1
+            """), arguments: [id])
+        guard let state, !AccessRules.canSee(shownTo, EffectiveReleasability.decode(state)) else { return rev }
+        let reveals = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT seq, old_effective, new_effective FROM changes
+            WHERE record = ? AND seq > ? AND event = 'change' AND new_effective IS NOT NULL ORDER BY seq
+            """), arguments: [id, rev])
+        while let row = try reveals.next() {
+            let was = AccessRules.canSee(shownTo, EffectiveReleasability.decode(row[1]))
+            let becomes = AccessRules.canSee(shownTo, EffectiveReleasability.decode(row[2]))
+            if !was && becomes { return row[0] }
+        }
+        return rev
     }
 
     private func decode(_ text: String) throws -> FieldValue {

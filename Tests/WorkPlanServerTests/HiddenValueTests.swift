@@ -41,6 +41,32 @@ struct HiddenValueTests {
         }
     }
 
+    /// The review of `seenRev`'s first form: a task shared all along, hidden and shown again
+    /// after IMS last pulled it, moved IMS's honest base rev to the reveal, so IMS's stale
+    /// edit of the description merged against the current text and silently replaced the
+    /// EUMS line it overlapped. The base stays IMS's own rev (IMS saw that value): a
+    /// conflict, whether EUMS's edit was made before the hiding or in the batch that hid it.
+    @Test func anHonestBaseRevBeforeAHidingStaysItsOwn() async throws {
+        for editInHidingBatch in [false, true] {
+            try await ServerFixture.run { f in
+                let text = "line one\nline two\nline three"
+                let (task, created) = try await seedTask(f.eums, extra: ["description": .text(text)])
+                _ = try await pullAll(f.ims)
+                let eumsText = FieldValue.text("line one\nline two (EUMS wording)\nline three")
+                let edit = PlanFixtures.set(task, "description", eumsText, baseRev: created)
+                let hide = PlanFixtures.set(task, "releasable", .text("EUMS"), baseRev: created)
+                let hidden = editInHidingBatch ? try await push(f.eums, [edit, hide]) : try await push(f.eums, [hide])
+                if !editInHidingBatch { try await push(f.eums, [edit]) }
+                try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: hidden.results.last!.rev)])
+                let ims = try await push(f.ims, [PlanFixtures.set(task, "description", .text("line one\nline two (IMS wording)\nline three"),
+                                                                  baseRev: created)])
+                #expect(ims.results[0].outcome == .conflict, "edit in the hiding batch: \(editInHidingBatch)")
+                #expect(ims.results[0].conflicts?.first?.base == .text(text))
+                #expect(ims.results[0].value == eumsText)
+            }
+        }
+    }
+
     /// A task hidden from IMS, shown and hidden again in one batch (one transaction: nobody
     /// saw it shown; only a crafted push sends that, the replica folds the two) is never
     /// named to IMS, not even as withdrawn; one shown in an earlier batch is (IMS replicas
