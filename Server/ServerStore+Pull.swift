@@ -96,7 +96,7 @@ struct PullPage {
                 let becomes = AccessRules.canSee(staff, EffectiveReleasability.decode(after))
                 if was != becomes, row.text(3) == RecordKind.task.rawValue { linkTargetsChanged[row.text(2)] = Trigger(row) }
                 if was && !becomes {
-                    if try wasShownBefore(row.text(2), seq: row.int(0), batch: row.optionalText(12)) { emitWithdrawn(row) }
+                    if try wasShownBefore(row.text(2), kind: row.text(3), seq: row.int(0), batch: row.optionalText(12)) { emitWithdrawn(row) }
                     return
                 }
                 if !was && becomes {
@@ -122,8 +122,12 @@ struct PullPage {
     /// it: a change of it outside that batch was one it could see, or showed it. A record
     /// hidden from the staff until the batch that shows it and hides it again (one
     /// transaction) was never seen by anyone of that staff, and no withdrawal names it (the
-    /// security tester was sent the id of a task never shared with IMS).
-    private func wasShownBefore(_ id: String, seq: Int64, batch: String?) throws -> Bool {
+    /// security tester was sent the id of a task never shared with IMS). A note is shown
+    /// with its task too, which writes no change of the note (the review: a note written on
+    /// an EUMS-only task, seen by IMS when the task was shared, was never withdrawn when made
+    /// EUMS-only): its withdrawal is always sent.
+    private func wasShownBefore(_ id: String, kind: String, seq: Int64, batch: String?) throws -> Bool {
+        if kind == RecordKind.note.rawValue { return true }
         let rows = try db.cachedStatement(sql: """
             SELECT effective, new_effective FROM changes WHERE record = ? AND seq < ? AND batch IS NOT ?
             """)

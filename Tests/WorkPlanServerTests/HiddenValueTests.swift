@@ -89,4 +89,21 @@ struct HiddenValueTests {
             #expect(!ims.contains { $0.record == draft }, "\(ims.filter { $0.record == draft })")
         }
     }
+
+    /// The review: a note written on an EUMS-only task reaches IMS with the task's snapshot,
+    /// which writes no change of the note; made EUMS-only itself, it was never withdrawn from
+    /// IMS, whose replicas kept it for good.
+    @Test func aNoteShownWithItsTaskIsWithdrawnWhenHidden() async throws {
+        try await ServerFixture.run { f in
+            let (task, created) = try await seedTask(f.eums, releasable: .EUMS)
+            let note = PlanFixtures.createNote(task: task, text: "written while the task was EUMS-only", author: "anna", staff: .EUMS)
+            let noteRev = try await push(f.eums, [note]).results[0].rev
+            try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: created)])
+            let shown = try await pullAll(f.ims)
+            #expect(shown.changes.contains { $0.record == note.record && $0.event == .snapshot })
+            try await push(f.eums, [PlanFixtures.set(note.record, kind: .note, "releasable", .text("EUMS"), baseRev: noteRev)])
+            let after = try await pullAll(f.ims, after: shown.next).changes
+            #expect(after.contains { $0.record == note.record && $0.event == .withdrawn }, "\(after)")
+        }
+    }
 }
