@@ -90,11 +90,24 @@ extension ServerStore {
         try pool.read { db in try Self.user(db, named: name)?.name } ?? Validation.canonicalUserName(name)
     }
 
-    /// The user named `name` (`Validation.userKey`), revoked or not. A store holds a few
+    /// The user named `name`, revoked or not (`user(_:named:)`), or nil.
+    public func user(named name: String) throws -> ServerUser? {
+        try pool.read { db in try Self.user(db, named: name) }
+    }
+
+    /// The user named `name` (`Validation.userKey`), revoked or not: the one spelled exactly
+    /// so, else the one spelled alike. A store from before names were compared so may hold
+    /// two spelled alike ("Maj. C. Temp", "Maj.  C. Temp"): then only the exact spelling
+    /// names one, and any other is refused naming both (the review: `user revoke` revoked
+    /// the other officer, and the second could never be revoked). A store holds a few
     /// hundred users at most: they are compared in full.
     static func user(_ db: Database, named name: String) throws -> ServerUser? {
         let key = Validation.userKey(name)
-        return try Row.fetchAll(db, sql: "SELECT * FROM users").map(ServerUser.init(row:)).first { Validation.userKey($0.name) == key }
+        let alike = try Row.fetchAll(db, sql: "SELECT * FROM users").map(ServerUser.init(row:)).filter { Validation.userKey($0.name) == key }
+        if let exact = alike.first(where: { $0.name == name }) { return exact }
+        guard alike.count > 1 else { return alike.first }
+        let names = alike.map { "'\($0.name)'" }.sorted().joined(separator: ", ")
+        throw WorkPlanError(.ambiguous, "\(alike.count) users are named like '\(name)': \(names) (enrolled before names were compared whatever their case, spaces and accents); give the name exactly as 'workplan-server user list' shows it")
     }
 
     /// Removes a user enrolled moments ago whose bundle could not be written (so a failed

@@ -50,7 +50,7 @@ struct UserAddCommand: ParsableCommand {
         let store = try home.openStore()
         defer { try? store.close() }
         // A revoked user enrolled again: what to put back if the bundle cannot be written.
-        let previous = try store.users().first { Validation.userKey($0.name) == Validation.userKey(name) && $0.isRevoked }
+        let previous = try store.user(named: name).flatMap { $0.isRevoked ? $0 : nil }
         let previousPEM = try previous.flatMap { try store.certificatePEM(of: $0.name) }
         let bundle = try home.enrol(name: name, staff: Staff(parsing: staff)!, role: Role(rawValue: role.lowercased())!,
                                     serverURL: serverURL, store: store)

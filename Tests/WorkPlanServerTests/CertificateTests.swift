@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SwiftASN1
 import Testing
 import X509
@@ -90,6 +91,28 @@ struct CertificateTests {
             _ = try home.enrol(name: "ivan", staff: .IMS, role: .viewer, serverURL: "https://localhost:8443", store: store)
         }
         #expect(try store.users().count == 1)
+    }
+
+    /// The review: a store from before user names were compared whatever their spacing may
+    /// hold "Maj. C. Temp" and "Maj.  C. Temp". Revoking the second revoked the first, and the
+    /// second could never be revoked. The exact spelling names one; another is refused,
+    /// naming both.
+    @Test func usersSpelledAlikeInAnOlderStoreAreNamedExactly() throws {
+        let tmp = try TemporaryDirectory()
+        let home = try ServerHome.initialize(at: tmp.file("srv"))
+        let store = try home.openStore()
+        defer { try? store.close() }
+        _ = try home.enrol(name: "Maj. C. Temp", staff: .EUMS, role: .editor, serverURL: "https://localhost:8443", store: store)
+        let cert = try CertificateAuthority.create().issueUserCertificate(name: "x", staff: .EUMS).certificate
+        try store.pool.write { db in
+            try db.execute(sql: "INSERT INTO users(name, staff, role, fingerprint, certificate, created_at) VALUES (?, 'EUMS', 'editor', ?, ?, 0)",
+                           arguments: ["Maj.  C. Temp", try CertificateFingerprint.sha256(pem: cert), cert])
+        }
+        #expect(try store.revokeUser(name: "Maj.  C. Temp").name == "Maj.  C. Temp")
+        #expect(try store.users().filter(\.isRevoked).map(\.name) == ["Maj.  C. Temp"])
+        let alike = #expect(throws: WorkPlanError.self) { try store.revokeUser(name: "maj. c. temp") }
+        #expect(alike?.code == .ambiguous && alike?.message.contains("'Maj. C. Temp'") == true, "\(String(describing: alike))")
+        #expect(try store.revokeUser(name: "Maj. C. Temp").name == "Maj. C. Temp")
     }
 
     /// The black-box tester: a junk `ca-key.pem` made `user add` say "...: invalidPEMDocument",
