@@ -28,7 +28,18 @@ extension PushApplier {
         guard LinkRules.fields(of: op.kind).contains(field), op.kind.field(field)?.isSet == true else { return proposed }
         let hidden = try current.elements.filter { try !pusherCanSee($0) }
         guard !hidden.isEmpty else { return proposed }
-        return .makeSet(proposed.elements + hidden)
+        let kept = FieldValue.makeSet(proposed.elements + hidden)
+        // The links kept count towards the set's limit (the review: 200 tasks IMS sees plus
+        // the EUMS-only one made 201, and every EUMS export then failed to import). Named,
+        // so the replica sets this edit aside and sends the rest.
+        do {
+            try Validation.checkRoom(in: kept, field: field, kind: op.kind)
+        } catch var full as WorkPlanError {
+            full.record = op.record
+            full.operation = op.id
+            throw full
+        }
+        return kept
     }
 
     /// Whether `proposed` empties a one-value link (`follows`) that names a record the

@@ -91,6 +91,26 @@ struct LinkTests {
         }
     }
 
+    /// The review: IMS set a shared agenda item's tasks to the 200 it sees, the server kept
+    /// the EUMS-only one, and the item held 201; every EUMS export then failed to import.
+    /// The links kept count towards the limit: that set is refused, naming the operation.
+    @Test func theLinksKeptCountTowardsTheSetsLimit() async throws {
+        try await ServerFixture.run { f in
+            let p = try await Self.plan(f)
+            let tasks = (0..<Schema.maxSetElements).map { PlanFixtures.createTask(title: "Shared \($0)", area: "Military Mobility") }
+            try await push(f.eums, tasks)
+            let rev = try #require(try await pullAll(f.ims).changes.last { $0.record == p.item }?.seq)
+            let full = PlanFixtures.set(p.item, kind: .agendaItem, "tasks", .makeSet(tasks.map(\.record)), baseRev: rev)
+            let refused = try await f.ims.push(PushRequest(batchId: RecordID.random(), ops: [full]))
+            #expect(refused.status == 400 && refused.error?.message.contains("already has \(Schema.maxSetElements) elements") == true, "\(refused.text)")
+            #expect(refused.error?.operation == full.id && refused.error?.record == p.item)
+            let room = PlanFixtures.set(p.item, kind: .agendaItem, "tasks", .makeSet(tasks.dropLast().map(\.record)), baseRev: rev)
+            #expect(try await push(f.ims, [room]).results[0].outcome == .accepted)
+            let stored = try #require(try await pullAll(f.eums).changes.last { $0.record == p.item && $0.field == "tasks" })
+            #expect(stored.value?.elements.count == Schema.maxSetElements && stored.value?.elements.contains(p.secret) == true)
+        }
+    }
+
     /// The security tester: IMS deleted a shared agenda item and restored it with the tasks
     /// it sees (what `resolve --mine` of a delete sends); the EUMS-only task left the item.
     /// A restore keeps the links the pusher may not see, as a set does.
