@@ -71,14 +71,7 @@ extension PushApplier {
             // The element is already (not) there: nothing to change.
             return OpResult(op: op.id, outcome: .unchanged, value: current, rev: r.rev(of: field))
         }
-        do {
-            try Validation.checkRoom(in: updated, field: field, kind: r.kind)
-        } catch var full as WorkPlanError {
-            // Named, so the replica sets this add aside and sends the rest.
-            full.record = r.id
-            full.operation = op.id
-            throw full
-        }
+        try checkRoom(in: updated, field: field, of: op)
         let seq = nextSeq
         _ = try write(updated, to: field, of: &r, seq: seq)
         try append(ChangeRow(event: .change, record: r.id, kind: r.kind, action: op.action, field: field,

@@ -30,16 +30,21 @@ extension PushApplier {
         guard !hidden.isEmpty else { return proposed }
         let kept = FieldValue.makeSet(proposed.elements + hidden)
         // The links kept count towards the set's limit (the review: 200 tasks IMS sees plus
-        // the EUMS-only one made 201, and every EUMS export then failed to import). Named,
-        // so the replica sets this edit aside and sends the rest.
+        // the EUMS-only one made 201, and every EUMS export then failed to import).
+        try checkRoom(in: kept, field: field, of: op)
+        return kept
+    }
+
+    /// `Validation.checkRoom` of the value `op` leaves in `field`, its refusal naming the
+    /// record and the operation, so the replica sets that edit aside and sends the rest.
+    func checkRoom(in value: FieldValue, field: String, of op: PlanOperation) throws {
         do {
-            try Validation.checkRoom(in: kept, field: field, kind: op.kind)
+            try Validation.checkRoom(in: value, field: field, kind: op.kind)
         } catch var full as WorkPlanError {
             full.record = op.record
             full.operation = op.id
             throw full
         }
-        return kept
     }
 
     /// Whether `proposed` empties a one-value link (`follows`) that names a record the
