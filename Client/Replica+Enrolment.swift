@@ -8,7 +8,7 @@ extension Replica {
 
     /// Reads and checks an enrolment bundle file.
     public static func readBundle(at path: String) throws -> EnrolmentBundle {
-        let data = try LocalFile.read(path, what: "the bundle")
+        let data = try LocalFile.read(path, what: "the bundle", limit: 1024 * 1024)
         let bundle: EnrolmentBundle
         do {
             bundle = try JSONDecoder().decode(EnrolmentBundle.self, from: data)

@@ -57,6 +57,17 @@ struct ImportValidityTests {
 
     /// A value fixed at creation that the file gives otherwise, naming a record that exists:
     /// the replica cannot take it, and says so rather than ignore it.
+    /// The review: `import /dev/zero` (an endless pipe) read until memory ran out. A file
+    /// is read up to a limit, then refused naming it; a pipe within it is read whole.
+    @Test func anEndlessFileIsRefusedAtTheLimit() throws {
+        let e = #expect(throws: WorkPlanError.self) { try LocalFile.read("/dev/zero", what: "the export file", limit: 3 << 20) }
+        #expect(e?.message == "cannot read the export file /dev/zero: it is longer than 3 MB, more than any WorkPlan file")
+        let tmp = try TemporaryDirectory()
+        let file = tmp.file("small.json")
+        try Data(repeating: 0x20, count: 3 << 20).write(to: URL(fileURLWithPath: file))
+        #expect(try LocalFile.read(file, what: "the export file", limit: 3 << 20).count == 3 << 20)
+    }
+
     @Test func aFixedValueTheFileChangesIsRefused() throws {
         let (used, _, plan) = try usedReplica()
         let before = try used.exportPlan()
