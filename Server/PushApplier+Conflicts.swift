@@ -144,11 +144,11 @@ extension PushApplier {
 
     /// The value `field` of record `id` had at `rev`, read from the change stream
     /// (`.null` before the record existed).
-    /// `rev` is the pusher's base rev: a rev from a time the record was hidden from the
-    /// pusher's staff reads the value as that staff was first shown it again (`seenRev`).
+    /// `rev` is the pusher's base rev: a value its staff was never sent is read as that
+    /// staff was shown the field when the record was next shown to it (`seenRev`).
     func value(of field: String, in id: String, atRev rev: Int64) throws -> FieldValue {
         guard rev > 0 else { return .null }
-        let rev = try seenRev(rev, of: id)
+        let rev = try seenRev(rev, of: id, field: field)
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT action, field, old, value, fields FROM changes
             WHERE record = ? AND seq <= ? AND event = 'change' ORDER BY seq DESC
@@ -175,38 +175,48 @@ extension PushApplier {
         return .null
     }
 
-    /// The rev the pusher's staff could have seen record `id` at, for a base rev it names:
-    /// `rev`, unless the record was hidden from that staff just after it; then the first
-    /// change after it that showed the record to that staff, whose snapshot showed the state
-    /// after it. An honest replica's base revs come from what it was sent, so nothing
-    /// changes for it; a crafted one reads no value of a hidden time (the security tester
-    /// read a task's EUMS-only titles from conflicts' bases, as IMS, by naming revs of that
-    /// time).
+    /// The rev at which to read `field` of record `id` for a base rev the pusher names: `rev`
+    /// when the change that gave the field its value at `rev` was sent to the pusher's
+    /// staff; else the end of the batch of the first change that showed the record to that
+    /// staff after it (or in its batch), as the snapshot that showed it folded that batch in.
+    /// An honest replica's base revs are of changes it was sent or a snapshot's, so the
+    /// value it read is the value read here; a crafted rev reads no value the staff was
+    /// never sent (the security tester read a task's EUMS-only titles from conflicts'
+    /// bases, as IMS, by naming revs of the time it was hidden).
     ///
-    /// Whether the record was hidden is read from the changes of its releasability (their
-    /// `new_effective`, never narrowed), else its create's: the `effective` stored with other
-    /// changes and with conflicts may be narrowed after the fact (`narrowChange`), and read
-    /// as the record's state it moved honest base revs past other staff's edits, which a
-    /// line merge then overwrote (the review of this fix's first form).
-    func seenRev(_ rev: Int64, of id: String) throws -> Int64 {
-        let shownTo = user.staff
-        let lastChange = try String.fetchOne(db.cachedStatement(sql: """
-            SELECT new_effective FROM changes
-            WHERE record = ? AND seq <= ? AND event = 'change' AND new_effective IS NOT NULL
-            ORDER BY seq DESC LIMIT 1
+    /// Judged by the change of the field itself, its stored `effective` (narrowed when the
+    /// batch that wrote it then hid the record, or wrote it after showing it: neither is
+    /// sent on its own). The reviews of this rule's earlier forms: judged by the record's
+    /// other changes it moved honest revs past the other staff's edits, which a line merge
+    /// then overwrote; judged by its releasability changes only, it read a value written in
+    /// the batch that hid the record, or after the showing in the batch that showed it.
+    func seenRev(_ rev: Int64, of id: String, field: String) throws -> Int64 {
+        let staff = user.staff
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT seq, action, field, effective, batch FROM changes
+            WHERE record = ? AND seq <= ? AND event = 'change' ORDER BY seq DESC
             """), arguments: [id, rev])
-        let state = try lastChange ?? String.fetchOne(db.cachedStatement(sql: """
-            SELECT effective FROM changes WHERE record = ? AND event = 'change' AND action = 'create' ORDER BY seq LIMIT 1
-            """), arguments: [id])
-        guard let state, !AccessRules.canSee(shownTo, EffectiveReleasability.decode(state)) else { return rev }
+        var last: (seq: Int64, effective: String?, batch: String?)?
+        while let row = try rows.next() {
+            let action: String? = row[1], f: String? = row[2]
+            if action == Action.create.rawValue || action == Action.restore.rawValue || f == field {
+                last = (row[0], row[3], row[4])
+                break
+            }
+        }
+        guard let last, !AccessRules.canSee(staff, EffectiveReleasability.decode(last.effective)) else { return rev }
         let reveals = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT seq, old_effective, new_effective FROM changes
-            WHERE record = ? AND seq > ? AND event = 'change' AND new_effective IS NOT NULL ORDER BY seq
-            """), arguments: [id, rev])
+            SELECT seq, old_effective, new_effective, batch FROM changes
+            WHERE record = ? AND event = 'change' AND new_effective IS NOT NULL AND (seq > ? OR batch IS ?) ORDER BY seq
+            """), arguments: [id, last.seq, last.batch])
         while let row = try reveals.next() {
-            let was = AccessRules.canSee(shownTo, EffectiveReleasability.decode(row[1]))
-            let becomes = AccessRules.canSee(shownTo, EffectiveReleasability.decode(row[2]))
-            if !was && becomes { return row[0] }
+            let was = AccessRules.canSee(staff, EffectiveReleasability.decode(row[1]))
+            let becomes = AccessRules.canSee(staff, EffectiveReleasability.decode(row[2]))
+            guard !was && becomes else { continue }
+            let batch: String? = row[3]
+            return try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT MAX(seq) FROM changes WHERE record = ? AND event = 'change' AND batch IS ?
+                """), arguments: [id, batch]) ?? row[0]
         }
         return rev
     }

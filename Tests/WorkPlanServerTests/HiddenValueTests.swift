@@ -41,6 +41,48 @@ struct HiddenValueTests {
         }
     }
 
+    /// The second review of `seenRev`: judged by the record's releasability changes, a
+    /// value written in the batch that hid the task, or after the showing in the batch that
+    /// showed it, was read back by a crafted base rev (neither is ever sent on its own: the
+    /// first is hidden with the batch, the second folded into the snapshot).
+    @Test func valuesWrittenInTheBatchThatHidesOrShowsAreNotReadBack() async throws {
+        for hidingBatch in [true, false] {
+            try await ServerFixture.run { f in
+                let secret = FieldValue.text("SECRET codename BLUE FALCON")
+                if hidingBatch {
+                    let (task, created) = try await seedTask(f.eums)
+                    let hidden = try await push(f.eums, [PlanFixtures.set(task, "description", secret, baseRev: created),
+                                                         PlanFixtures.set(task, "releasable", .text("EUMS"), baseRev: created)])
+                    let v2 = try await push(f.eums, [PlanFixtures.set(task, "description", .text("Public v2"), baseRev: hidden.results[0].rev)])
+                    try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: hidden.results[1].rev)])
+                    _ = v2
+                    try await Self.expectNoProbeReads(secret, of: task, f)
+                } else {
+                    let (task, created) = try await seedTask(f.eums, releasable: .EUMS, extra: ["description": secret])
+                    try await push(f.eums, [PlanFixtures.set(task, "releasable", .text("both"), baseRev: created),
+                                            PlanFixtures.set(task, "description", .text("Public summary"), baseRev: created)])
+                    try await Self.expectNoProbeReads(secret, of: task, f)
+                }
+            }
+        }
+    }
+
+    /// IMS pushes a stale set of the description at every rev there is; no reply, and no
+    /// conflict any IMS replica pulls, holds `secret`.
+    static func expectNoProbeReads(_ secret: FieldValue, of task: String, _ f: ServerFixture,
+                                   sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let last = try await pullAll(f.eums).next
+        var bases: [FieldValue] = []
+        for rev in 1...last {
+            let r = try await push(f.ims, [PlanFixtures.set(task, "description", .text("probe \(rev)"), baseRev: rev)])
+            bases += (r.results[0].conflicts ?? []).map(\.base)
+        }
+        #expect(!bases.isEmpty, sourceLocation: sourceLocation)
+        #expect(!bases.contains(secret), "\(bases)", sourceLocation: sourceLocation)
+        let pulled = try await pullAll(f.ims).changes.compactMap(\.conflict).flatMap { [$0.base, $0.current, $0.proposed] }
+        #expect(!pulled.contains(secret), sourceLocation: sourceLocation)
+    }
+
     /// The review of `seenRev`'s first form: a task shared all along, hidden and shown again
     /// after IMS last pulled it, moved IMS's honest base rev to the reveal, so IMS's stale
     /// edit of the description merged against the current text and silently replaced the
