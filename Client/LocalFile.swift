@@ -4,13 +4,17 @@ import WorkPlanProtocol
 /// Reading a file the officer named (an export, a bundle), with an error that says what is
 /// wrong with the path: empty, missing, a folder, or not readable.
 public enum LocalFile {
-    /// The most read from one file: far more than a plan's export is expected to be, so
-    /// that an endless pipe (`import /dev/zero`) stops with an error instead of filling
-    /// memory (the review).
-    public static let maxBytes = 256 * 1024 * 1024
+    /// The most read from a pipe or a device, so that an endless one (`import /dev/zero`)
+    /// stops with an error instead of filling memory (the review). A regular file is read
+    /// whole whatever its size: an export of a plan with long descriptions can pass 256 MB
+    /// (the second review: 4800 tasks of 60 KB each exported to 290 MB, which an import
+    /// limited so refused).
+    public static let maxPipedBytes = 256 * 1024 * 1024
 
     /// The file's contents; `what` names it in errors ("the bundle", "the export file").
-    public static func read(_ path: String, what: String, limit: Int = maxBytes) throws -> Data {
+    /// `limit` caps what is read from a pipe or device (`maxPipedBytes`), and from a regular
+    /// file only when given.
+    public static func read(_ path: String, what: String, limit: Int? = nil) throws -> Data {
         guard !path.isEmpty else { throw WorkPlanError.invalid("no file name given for \(what)") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -24,12 +28,16 @@ public enum LocalFile {
         // Read to the end rather than by the file's size, so a pipe (`cat plan.json |
         // workplan import /dev/stdin`, `<(...)`, a FIFO) is read too: the bad-input tester
         // saw "permission denied" for those.
+        var info = stat()
+        let regular = stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+        let limit = limit ?? (regular ? Int.max : maxPipedBytes)
         var data = Data()
         do {
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
                 data.append(chunk)
                 guard data.count <= limit else {
-                    throw WorkPlanError.invalid("cannot read \(what) \(path): it is longer than \(limit / (1024 * 1024)) MB, more than any WorkPlan file")
+                    let advice = regular ? "" : "; for a larger one, give a file rather than a pipe or a device"
+                    throw WorkPlanError.invalid("cannot read \(what) \(path): it is longer than \(limit / (1024 * 1024)) MB\(advice)")
                 }
             }
         } catch let e as WorkPlanError {

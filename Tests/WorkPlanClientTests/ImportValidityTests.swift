@@ -57,15 +57,24 @@ struct ImportValidityTests {
 
     /// A value fixed at creation that the file gives otherwise, naming a record that exists:
     /// the replica cannot take it, and says so rather than ignore it.
-    /// The review: `import /dev/zero` (an endless pipe) read until memory ran out. A file
-    /// is read up to a limit, then refused naming it; a pipe within it is read whole.
-    @Test func anEndlessFileIsRefusedAtTheLimit() throws {
-        let e = #expect(throws: WorkPlanError.self) { try LocalFile.read("/dev/zero", what: "the export file", limit: 3 << 20) }
-        #expect(e?.message == "cannot read the export file /dev/zero: it is longer than 3 MB, more than any WorkPlan file")
+    /// The review: `import /dev/zero` (an endless pipe) read until memory ran out. A pipe
+    /// or device is read up to a limit, then refused naming it; a regular file is read whole
+    /// (the second review: an export of long descriptions passed the limit), unless a limit
+    /// is given (a bundle's).
+    @Test func anEndlessPipeIsRefusedAtTheLimit() throws {
+        let e = #expect(throws: WorkPlanError.self) { try LocalFile.read("/dev/zero", what: "the export file") }
+        #expect(e?.message == "cannot read the export file /dev/zero: it is longer than 256 MB; for a larger one, give a file rather than a pipe or a device")
         let tmp = try TemporaryDirectory()
-        let file = tmp.file("small.json")
+        let file = tmp.file("plan.json")
         try Data(repeating: 0x20, count: 3 << 20).write(to: URL(fileURLWithPath: file))
-        #expect(try LocalFile.read(file, what: "the export file", limit: 3 << 20).count == 3 << 20)
+        #expect(try LocalFile.read(file, what: "the export file").count == 3 << 20)
+        let bundle = #expect(throws: WorkPlanError.self) { try LocalFile.read(file, what: "the bundle", limit: 1 << 20) }
+        #expect(bundle?.message == "cannot read the bundle \(file): it is longer than 1 MB")
+        // A regular file past the pipes' limit (sparse: no disk used) is read whole.
+        let large = tmp.file("large.json")
+        FileManager.default.createFile(atPath: large, contents: nil)
+        try FileHandle(forWritingAtPath: large)!.truncate(atOffset: UInt64(LocalFile.maxPipedBytes + 1))
+        #expect(try LocalFile.read(large, what: "the export file").count == LocalFile.maxPipedBytes + 1)
     }
 
     @Test func aFixedValueTheFileChangesIsRefused() throws {
