@@ -44,6 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         var serverOptions = ServerOptions(host: bind, port: port)
         serverOptions.setIdleTimeout(seconds: try IdleTimeout.resolve(option: idleTimeout))
         let listening = Mutex(false)
+        StdinWatch.startIfAsked()
         do {
             try await WorkPlanHTTPServer.run(store: store, tls: tls, options: serverOptions) { port in
                 listening.withLock { $0 = true }

@@ -23,6 +23,19 @@ struct ServerFaultTests {
     /// `make faults` runs 50 000).
     static let importTasks = Int(ProcessInfo.processInfo.environment["WORKPLAN_IMPORT_TASKS"] ?? "") ?? 6000
 
+    /// A test process that dies leaves no server running: each test server's input is a
+    /// pipe only the test process holds, and the server stops, cleanly, when it ends (one
+    /// crashed run left two servers behind). Closing it here does what the end of the
+    /// process would.
+    @Test func aTestServerStopsWhenItsInputEnds() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.child("srv").path)
+        try server.start()
+        #expect(server.isRunning)
+        try server.closeInput()
+        #expect(server.waitForExit(timeout: 30) == 0, "stopped by itself, cleanly")
+    }
+
     /// SIGKILL inside the push's write transaction, after 500 of a batch's operations were
     /// applied: after a restart the store checks clean, nothing of the batch is visible, and
     /// both officers sync and converge with every task exactly once.

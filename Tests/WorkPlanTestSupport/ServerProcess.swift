@@ -7,6 +7,9 @@ public final class ServerProcess: @unchecked Sendable {
     public private(set) var url: String = ""
     public private(set) var port: Int = 0
     private var output: Pipe?
+    /// The server's standard input: only this process holds its write end, so the server
+    /// stops when this process ends, however it ends (`StdinWatch`).
+    private var input: Pipe?
     private var extraEnv: [String: String] = [:]
 
     /// Initialises a data folder (CA, server certificate, empty store).
@@ -41,15 +44,21 @@ public final class ServerProcess: @unchecked Sendable {
         p.executableURL = CLI.binDirectory.appendingPathComponent("workplan-server")
         p.arguments = ["serve", "--dir", home, "--bind", "127.0.0.1", "--port", String(port)] + arguments
         var environment = ProcessInfo.processInfo.environment
+        environment["WORKPLAN_SERVER_STOP_ON_STDIN_EOF"] = "1"
         for (k, v) in env { environment[k] = v }
         p.environment = environment
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        p.standardInput = FileHandle.nullDevice
+        let inp = Pipe()
+        // Not inherited by the other processes this one starts (another server holding it
+        // would keep this one's input open).
+        _ = fcntl(inp.fileHandleForWriting.fileDescriptor, F_SETFD, FD_CLOEXEC)
+        p.standardInput = inp
         try p.run()
         process = p
         output = out
+        input = inp
         // Read the first line: the server announces its address once it is ready.
         var line = Data()
         let handle = out.fileHandleForReading
@@ -73,6 +82,12 @@ public final class ServerProcess: @unchecked Sendable {
         p.terminate()
         p.waitUntilExit()
         process = nil
+    }
+
+    /// Closes the server's standard input, as this process ending would (`StdinWatch`).
+    public func closeInput() throws {
+        try input?.fileHandleForWriting.close()
+        input = nil
     }
 
     /// Whether the process is still running.
