@@ -10,10 +10,13 @@ public enum LocalFile {
     /// (the second review: 4800 tasks of 60 KB each exported to 290 MB, which an import
     /// limited so refused).
     public static let maxPipedBytes = 256 * 1024 * 1024
+    /// The largest regular file read, judged by its size before reading: a sparse file of
+    /// 100 GB (the third review) was read until the process was killed.
+    public static let maxFileBytes = 2 * 1024 * 1024 * 1024
 
     /// The file's contents; `what` names it in errors ("the bundle", "the export file").
-    /// `limit` caps what is read from a pipe or device (`maxPipedBytes`), and from a regular
-    /// file only when given.
+    /// `limit` caps what is read: by default `maxPipedBytes` from a pipe or device and
+    /// `maxFileBytes` from a regular file (refused by its size, before reading).
     public static func read(_ path: String, what: String, limit: Int? = nil) throws -> Data {
         guard !path.isEmpty else { throw WorkPlanError.invalid("no file name given for \(what)") }
         var isDirectory: ObjCBool = false
@@ -30,7 +33,10 @@ public enum LocalFile {
         // saw "permission denied" for those.
         var info = stat()
         let regular = stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
-        let limit = limit ?? (regular ? Int.max : maxPipedBytes)
+        let limit = limit ?? (regular ? maxFileBytes : maxPipedBytes)
+        if regular, Int(info.st_size) > limit {
+            throw WorkPlanError.invalid("cannot read \(what) \(path): it is larger than \(limit / (1024 * 1024)) MB")
+        }
         var data = Data()
         do {
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {

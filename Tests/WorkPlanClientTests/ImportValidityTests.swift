@@ -69,12 +69,16 @@ struct ImportValidityTests {
         try Data(repeating: 0x20, count: 3 << 20).write(to: URL(fileURLWithPath: file))
         #expect(try LocalFile.read(file, what: "the export file").count == 3 << 20)
         let bundle = #expect(throws: WorkPlanError.self) { try LocalFile.read(file, what: "the bundle", limit: 1 << 20) }
-        #expect(bundle?.message == "cannot read the bundle \(file): it is longer than 1 MB")
+        #expect(bundle?.message == "cannot read the bundle \(file): it is larger than 1 MB")
         // A regular file past the pipes' limit (sparse: no disk used) is read whole.
         let large = tmp.file("large.json")
         FileManager.default.createFile(atPath: large, contents: nil)
         try FileHandle(forWritingAtPath: large)!.truncate(atOffset: UInt64(LocalFile.maxPipedBytes + 1))
         #expect(try LocalFile.read(large, what: "the export file").count == LocalFile.maxPipedBytes + 1)
+        // One past the files' limit is refused by its size, before anything is read.
+        try FileHandle(forWritingAtPath: large)!.truncate(atOffset: UInt64(LocalFile.maxFileBytes + 1))
+        let huge = #expect(throws: WorkPlanError.self) { try LocalFile.read(large, what: "the export file") }
+        #expect(huge?.message == "cannot read the export file \(large): it is larger than 2048 MB")
     }
 
     @Test func aFixedValueTheFileChangesIsRefused() throws {
