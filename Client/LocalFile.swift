@@ -5,10 +5,10 @@ import WorkPlanProtocol
 /// wrong with the path: empty, missing, a folder, or not readable.
 public enum LocalFile {
     /// The most read from a pipe or a device, so that an endless one (`import /dev/zero`)
-    /// stops with an error instead of filling memory (the review). A regular file is read
-    /// whole whatever its size: an export of a plan with long descriptions can pass 256 MB
-    /// (the second review: 4800 tasks of 60 KB each exported to 290 MB, which an import
-    /// limited so refused).
+    /// stops with an error instead of filling memory (the review). A regular file has its
+    /// own, larger limit (`maxFileBytes`): an export of a plan with long descriptions can
+    /// pass 256 MB (the second review: 4800 tasks of 60 KB each exported to 290 MB, which
+    /// an import limited so refused).
     public static let maxPipedBytes = 256 * 1024 * 1024
     /// The largest regular file read, judged by its size before reading: a sparse file of
     /// 100 GB (the third review) was read until the process was killed.
