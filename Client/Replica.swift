@@ -55,15 +55,15 @@ public final class Replica: Sendable {
     /// replica made beside the bundle synced with an empty server address, and `status`
     /// called it offline, as the bad-input tester saw). `join` makes that replica again.
     public static func checkInitFolder(_ folder: URL) throws {
-        if !exists(in: folder), FileManager.default.fileExists(atPath: folder.appendingPathComponent(bundleFileName).path) {
-            throw WorkPlanError(.alreadyExists, lostReplicaAdvice(folder))
-        }
+        if let advice = lostReplicaAdvice(folder) { throw WorkPlanError(.alreadyExists, advice) }
     }
 
-    /// A folder that keeps its enrolment but lost its replica file: what to do.
-    static func lostReplicaAdvice(_ folder: URL) -> String {
+    /// What to do in a folder that keeps its enrolment but lost its replica file; nil for
+    /// any other folder.
+    static func lostReplicaAdvice(_ folder: URL) -> String? {
         let bundle = folder.appendingPathComponent(bundleFileName).path
-        return "\(folder.path) holds this replica's enrolment (\(bundleFileName)) but no replica file (replica.sqlite was deleted or moved); to make the replica again from the server, run 'workplan join \(bundle) --dir \(folder.path)' (edits not yet synced from the lost file are gone; if you have it, put it back instead)"
+        guard !exists(in: folder), FileManager.default.fileExists(atPath: bundle) else { return nil }
+        return "\(folder.path) holds this replica's enrolment (\(bundleFileName)) but no replica file (\(fileName) was deleted or moved); to make the replica again from the server, run 'workplan join \(bundle) --dir \(folder.path)' (edits not yet synced from the lost file are gone; if you have it, put it back instead)"
     }
 
     /// Whether the replica in `folder` was left unfinished: its making stopped before the
@@ -89,9 +89,7 @@ public final class Replica: Sendable {
     /// when the file is damaged.
     public static func open(in folder: URL) throws -> Replica {
         guard exists(in: folder) else {
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(bundleFileName).path) {
-                throw WorkPlanError.notFound(lostReplicaAdvice(folder))
-            }
+            if let advice = lostReplicaAdvice(folder) { throw WorkPlanError.notFound(advice) }
             throw WorkPlanError.notFound("no replica in \(folder.path); run 'workplan init --staff EUMS|IMS --user NAME' or 'workplan join BUNDLE' first")
         }
         let url = databaseURL(in: folder)

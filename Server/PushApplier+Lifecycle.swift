@@ -99,8 +99,9 @@ extension PushApplier {
             // The links the pusher may not see stay, as in a set (the security tester: IMS
             // deleted a shared agenda item and restored it with the tasks it sees, and the
             // EUMS-only task left the item; `resolve --mine` of a delete sends such a restore).
-            restored = try keepingHiddenLinks(op, field: field, proposed: value, current: current)
-            eff = try write(restored!, to: field, of: &r, seq: seq)
+            let kept = try keepingHiddenLinks(op, field: field, proposed: value, current: current)
+            eff = try write(kept, to: field, of: &r, seq: seq)
+            restored = kept
         }
         r.deleted = false
         r.rev = seq
