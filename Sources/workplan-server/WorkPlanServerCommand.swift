@@ -14,13 +14,14 @@ struct WorkPlanServerCommand: AsyncParsableCommand {
                       RestoreCommand.self, CheckCommand.self])
 
     /// argument-parser's `main`, with control characters in an error message shown as
-    /// escapes (`TerminalText`): messages quote what the administrator typed.
+    /// escapes (`TerminalText`): messages quote what the administrator typed. A value that
+    /// starts with '-' gets the range check of its option (`--port -1`) or a hint (`DashValue`).
     static func main() async {
         ArgumentEncoding.exitUnlessText()
         let arguments = LeadingDirectory.commandLine(root: Self.self)
         UnknownCommand.exitIfHelpOnUnknown(arguments, root: Self.self)
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parse(arguments)
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
@@ -30,9 +31,27 @@ struct WorkPlanServerCommand: AsyncParsableCommand {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
             let message = UnknownCommand.message(arguments, root: Self.self).map { "Error: " + $0 } ?? fullMessage(for: error)
-            let text = TerminalText.visible(message)
+            let hint = DashValue.attachHint(for: message, arguments: arguments)
+            let text = TerminalText.visible(message) + (hint.map { "\n" + TerminalText.visible($0) } ?? "")
             if !text.isEmpty { FileHandle.standardError.write(Data((text + "\n").utf8)) }
             Foundation.exit(code.rawValue)
+        }
+    }
+}
+
+extension WorkPlanServerCommand {
+    /// The options whose value is a number: a negative one is read as that option's value
+    /// (`--port -1` gets the port's range check, not "Missing value").
+    static let numberOptions: Set = ["--port", "--idle-timeout"]
+
+    /// `parseAsRoot`, with a negative number after a number option joined to it.
+    static func parse(_ arguments: [String]) throws -> any ParsableCommand {
+        do {
+            return try parseAsRoot(arguments)
+        } catch {
+            guard let joined = DashValue.joiningNegativeNumber(in: arguments, message: fullMessage(for: error),
+                                                               numberOptions: numberOptions) else { throw error }
+            return try parseAsRoot(joined)
         }
     }
 }

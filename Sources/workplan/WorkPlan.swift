@@ -68,40 +68,21 @@ enum DashValueHint {
     /// `arguments` with the option that `message` says has no value joined to the negative
     /// number after it (`--conference=-1`), or nil when no negative number follows it.
     static func joiningNegativeNumber(in arguments: [String], message: String) -> [String]? {
-        guard let option = optionMissingValue(message), numberOptions.contains(option) else { return nil }
-        let end = arguments.firstIndex(of: "--") ?? arguments.count
-        guard let i = arguments[..<end].indices.first(where: {
-            arguments[$0] == option && $0 + 1 < end && isNegativeNumber(arguments[$0 + 1])
-        }) else { return nil }
-        var joined = arguments
-        joined[i] = option + "=" + arguments[i + 1]
-        joined.remove(at: i + 1)
-        return joined
+        DashValue.joiningNegativeNumber(in: arguments, message: message, numberOptions: numberOptions)
     }
 
     /// The options whose value is a number (a conference's).
     static let numberOptions: Set = ["--conference", "--origin-conference", "--since-conference"]
 
-    /// "-1", "-0.5": a minus sign, then digits (and a decimal point).
-    static func isNegativeNumber(_ arg: String) -> Bool {
-        let rest = arg.dropFirst()
-        return arg.hasPrefix("-") && rest.first?.isASCII == true && rest.first?.isNumber == true
-            && rest.allSatisfy { ($0.isASCII && $0.isNumber) || $0 == "." }
-    }
-
     /// A hint naming the value, when `message` says a value is missing (or an option is
     /// unknown) and the value given starts with '-': the word after the option named
     /// (`--owner -Smith`), or a word that looks like text, not an option (`looksLikeText`).
     static func hint(for message: String, arguments: [String]) -> String? {
-        if let option = optionMissingValue(message), let i = arguments.firstIndex(of: option),
-           i + 1 < arguments.count, arguments[i + 1].hasPrefix("-"), arguments[i + 1] != "--" {
-            let value = arguments[i + 1]
-            return "hint: '\(value)' starts with '-', so it was read as an option; attach it with '=': \(option)=\(value)"
-        }
+        if let attach = DashValue.attachHint(for: message, arguments: arguments) { return attach }
         let textHint = { (value: String) in
             "hint: '\(value)' starts with '-', so it was read as an option; put a value that starts with '-' after '--', last: workplan \(commandPath(arguments)) ... -- '\(value)'"
         }
-        if let unknown = quoted(after: "Unknown option '", in: message), looksLikeText(unknown) {
+        if let unknown = DashValue.quoted(after: "Unknown option '", in: message), looksLikeText(unknown) {
             // A dash and one letter (`edit ID -s done`) is most often a short option guessed:
             // said first (the bad-input tester was told only to put `-s` after `--`).
             if unknown.count == 2, unknown.last?.isLetter == true {
@@ -124,19 +105,6 @@ enum DashValueHint {
             commands = sub.configuration.subcommands
         }
         return path.isEmpty ? "COMMAND" : path.joined(separator: " ")
-    }
-
-    /// The text between `prefix` and the next quote in `message`.
-    static func quoted(after prefix: String, in message: String) -> String? {
-        guard let start = message.range(of: prefix)?.upperBound else { return nil }
-        return String(message[start...].prefix { $0 != "'" })
-    }
-
-    /// "--owner" from "Missing value for '--owner <owner>'".
-    static func optionMissingValue(_ message: String) -> String? {
-        guard let quoted = quoted(after: "Missing value for '", in: message) else { return nil }
-        let name = quoted.prefix { $0 != " " }
-        return name.hasPrefix("-") ? String(name) : nil
     }
 
     /// A word with one dash is text (WorkPlan's only one-dash option is `-h`), and so is

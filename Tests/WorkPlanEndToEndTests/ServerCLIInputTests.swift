@@ -100,8 +100,6 @@ struct ServerCLIInputTests {
         #expect(json?["server_url"] as? String == "https://localhost:8443")
     }
 
-    /// The black-box tester: "Col. A. Dupont" and "Col. A. Dupont\u{200B}" were two users
-    /// who list the same.
     /// A single-valued option given twice with different values is refused, as in
     /// `workplan`: argument-parser kept the last, so `--staff EUMS --staff IMS` enrolled an
     /// officer of IMS without a word.
@@ -119,6 +117,29 @@ struct ServerCLIInputTests {
         #expect(try CLI.run("workplan-server", ["user", "list", "--dir", server.home, "--dir", server.home]).status == 0)
     }
 
+    /// The bad-input tester: `serve --port -1` said only "Missing value for '--port
+    /// <port>'". A negative number after a number option gets that option's own check, as
+    /// `--port=-1` does; another value that starts with '-' gets the hint to attach it.
+    @Test func aValueThatStartsWithADashGetsItsOptionsCheckOrAHint() throws {
+        let tmp = try TemporaryDirectory()
+        let home = tmp.file("home")
+        for (option, value) in [("--port", "-1"), ("--idle-timeout", "-5")] {
+            let spaced = try CLI.run("workplan-server", ["serve", "--dir", home, option, value])
+            let joined = try CLI.run("workplan-server", ["serve", "--dir", home, "\(option)=\(value)"])
+            #expect(spaced.status == 64 && !spaced.stderr.contains("Missing value"), "\(spaced)")
+            #expect(spaced.stderr == joined.stderr, "as with '=': \(spaced) \(joined)")
+        }
+        let port = try CLI.run("workplan-server", ["serve", "--dir", home, "--port", "-1"])
+        #expect(port.stderr.contains("--port must be between 0 and 65535 (got -1)"), "\(port)")
+        let out = try CLI.run("workplan-server", ["user", "add", "anna", "--staff", "EUMS", "--role", "editor",
+                                                  "--out", "-anna.json", "--dir", home])
+        #expect(out.status == 64, "\(out)")
+        #expect(out.stderr.contains("hint: '-anna.json' starts with '-', so it was read as an option; attach it with '=': --out=-anna.json"), "\(out)")
+        #expect(!FileManager.default.fileExists(atPath: home), "nothing written")
+    }
+
+    /// The black-box tester: "Col. A. Dupont" and "Col. A. Dupont\u{200B}" were two users
+    /// who list the same.
     @Test func aUserNameWithAnInvisibleCharacterIsRefused() throws {
         let tmp = try TemporaryDirectory()
         let server = try ServerProcess(home: tmp.file("home"))
