@@ -30,6 +30,18 @@ package enum FastJSON {
         return p.i == bytes.count ? v : nil
     }
 
+    /// The first key that a JSON object of the document holds twice, read by the same
+    /// parser with numbers of any form skipped; nil when every object's keys differ or the
+    /// document cannot be read (then `JSONDecoder` words the problem). JSON leaves duplicate
+    /// keys undefined: the fast path and `JSONDecoder` would each keep a different one, so
+    /// the wire refuses them.
+    package static func duplicateKey(in bytes: UnsafeRawBufferPointer) -> String? {
+        var p = Parser(bytes: bytes)
+        p.anyNumber = true
+        _ = p.value(depth: 0)
+        return p.duplicateKey
+    }
+
     /// An object of integers (`{"field": rev, ...}`, the revs on every record row), read
     /// without building a tree; nil on anything else.
     package static func parseIntObject(_ bytes: UnsafeRawBufferPointer) -> [String: Int64]? {
@@ -65,6 +77,11 @@ package enum FastJSON {
     struct Parser {
         let bytes: UnsafeRawBufferPointer
         var i = 0
+        /// Numbers with a fraction or exponent, or too large, are skipped (read as null)
+        /// instead of ending the parse (`duplicateKey(in:)`).
+        var anyNumber = false
+        /// Set when the parse ended at a key its object already holds.
+        var duplicateKey: String?
 
         mutating func skipSpace() {
             while i < bytes.count {
@@ -94,6 +111,10 @@ package enum FastJSON {
                 while true {
                     skipSpace()
                     guard let key = string() else { return nil }
+                    // Objects here hold a dozen keys at most: a scan is cheaper than a set,
+                    // and comparing lengths first keeps it to about 6% of the parse.
+                    let length = key.utf8.count
+                    for m in members where m.0.utf8.count == length && m.0 == key { duplicateKey = key; return nil }
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }
                     i += 1
@@ -128,8 +149,17 @@ package enum FastJSON {
             case UInt8(ascii: "f"):
                 return literal("false") ? .bool(false) : nil
             default:
-                return integer()
+                return anyNumber ? skipNumber() : integer()
             }
+        }
+
+        /// Any JSON number, read as null; nil when none starts here.
+        mutating func skipNumber() -> Value? {
+            let start = i
+            while i < bytes.count, let c = Optional(bytes[i]),
+                  (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
+                    || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") { i += 1 }
+            return i > start ? .null : nil
         }
 
         /// `-?[0-9]+` that fits an Int64 and is not followed by a fraction or exponent.

@@ -9,19 +9,32 @@ package enum WireDecoding {
     /// A push body (server side).
     package static func pushRequest(_ bytes: some ContiguousBytes) throws -> PushRequest {
         if let fast = bytes.withUnsafeBytes({ fastPushRequest($0) }) { return fast }
-        return try bytes.withUnsafeBytes { try JSONDecoder().decode(PushRequest.self, from: Data($0)) }
+        return try bytes.withUnsafeBytes { try fallback(PushRequest.self, $0) }
     }
 
     /// A push reply (client side).
     package static func pushResponse(_ bytes: some ContiguousBytes) throws -> PushResponse {
         if let fast = bytes.withUnsafeBytes({ fastPushResponse($0) }) { return fast }
-        return try bytes.withUnsafeBytes { try JSONDecoder().decode(PushResponse.self, from: Data($0)) }
+        return try bytes.withUnsafeBytes { try fallback(PushResponse.self, $0) }
     }
 
     /// A pull page (client side).
     package static func pullResponse(_ bytes: some ContiguousBytes) throws -> PullResponse {
         if let fast = bytes.withUnsafeBytes({ fastPullResponse($0) }) { return fast }
-        return try bytes.withUnsafeBytes { try JSONDecoder().decode(PullResponse.self, from: Data($0)) }
+        return try bytes.withUnsafeBytes { try fallback(PullResponse.self, $0) }
+    }
+
+    /// What the fast path declined: refused when it is not UTF-8 or an object holds a key
+    /// twice (JSON leaves both undefined, and `JSONDecoder` words neither), else decoded by
+    /// `JSONDecoder`, which words any other problem.
+    static func fallback<T: Decodable>(_ type: T.Type, _ bytes: UnsafeRawBufferPointer) throws -> T {
+        if String(validating: bytes, as: UTF8.self) == nil {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "it is not UTF-8 text"))
+        }
+        if let key = FastJSON.duplicateKey(in: bytes) {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "an object holds the key '\(key)' twice"))
+        }
+        return try JSONDecoder().decode(T.self, from: Data(bytes))
     }
 
     // MARK: Fast paths (nil: let JSONDecoder decide)

@@ -69,6 +69,38 @@ struct FastWireCodecTests {
         #expect(throws: DecodingError.self) { try WireDecoding.pushResponse(Array(#"{"batch_id":"b","store_id":"s","results":[{"op":"o","outcome":"maybe","rev":1}],"replayed":false}"#.utf8)) }
     }
 
+    /// JSON leaves a key given twice undefined, and each path kept another: both refuse it,
+    /// at any depth, whatever else makes the fast path give up.
+    @Test func aKeyGivenTwiceIsRefusedOnBothPaths() throws {
+        let op = #"{"id":"o","record":"r","kind":"task","action":"create","fields":{"title":"A","title":"B"},"base_rev":0,"at":1}"#
+        for body in [#"{"batch_id":"b","ops":[\#(op)]}"#, #"{"batch_id":"b","ops":[\#(op)],"pad":1e5}"#,
+                     #"{"batch_id":"b","batch_id":"c","ops":[]}"#] {
+            do {
+                _ = try WireDecoding.pushRequest(Array(body.utf8))
+                Issue.record("decoded: \(body)")
+            } catch let DecodingError.dataCorrupted(ctx) {
+                #expect(ctx.debugDescription.contains("holds the key '") && ctx.debugDescription.contains("' twice"), "\(ctx)")
+            }
+        }
+        #expect(Array(#"{"a":{"x":1},"b":{"x":2.5}}"#.utf8).withUnsafeBytes { FastJSON.duplicateKey(in: $0) } == nil)
+        #expect(Array(#"[{"k":1},{"k":-2E+3,"k":0}]"#.utf8).withUnsafeBytes { FastJSON.duplicateKey(in: $0) } == "k")
+        // An escape spelling the same key is the same key.
+        #expect(Array(#"{"k":1,"\u006b":2}"#.utf8).withUnsafeBytes { FastJSON.duplicateKey(in: $0) } == "k")
+        // Keys that differ are still read fast.
+        #expect(Array(#"{"batch_id":"b","ops":[]}"#.utf8).withUnsafeBytes { WireDecoding.fastPushRequest($0) } != nil)
+    }
+
+    @Test func bytesThatAreNotUTF8AreNamed() throws {
+        let bytes = Array(#"{"batch_id":"b","ops":[{"id":"o","record":"r","kind":"task","action":"set","field":"owner","value":"X","base_rev":0,"at":1}]}"#.utf8)
+            .map { $0 == UInt8(ascii: "X") ? 0xC3 : $0 }
+        do {
+            _ = try WireDecoding.pushRequest(bytes)
+            Issue.record("decoded")
+        } catch let DecodingError.dataCorrupted(ctx) {
+            #expect(ctx.debugDescription == "it is not UTF-8 text")
+        }
+    }
+
     @Test func pushResponseDecodesIdentically() throws {
         let results = [
             OpResult(op: "a", outcome: .accepted, seq: 10, rev: 10),

@@ -111,7 +111,7 @@ struct SecurityTests {
 
     @Test func malformedBodiesAreRefusedAndChangeNothing() async throws {
         try await ServerFixture.run { f in
-            _ = try await seedTask(f.eums)
+            let task = try await seedTask(f.eums)
             let before = try f.digest
             var r = try await f.eums.send("POST", Paths.push, body: Array("{\"batch_id\": \"x\", \"ops\": [".utf8))
             #expect(r.status == 400 && r.error?.code == .invalidInput && r.error?.message.contains("JSON") == true)
@@ -121,6 +121,18 @@ struct SecurityTests {
             #expect(r.status == 400 && r.error?.message.contains("ops[0]") == true)
             r = try await f.eums.send("GET", "/v1/nothing")
             #expect(r.status == 404 && r.error?.code == .notFound)
+            // The security tester: a key given twice was taken, the last one by the fast
+            // parser and the first by JSONDecoder (which a float elsewhere chose).
+            for pad in ["", #","pad":1.5"#] {
+                let body = #"{"batch_id":"dup\#(pad.count)","ops":[{"id":"o1","record":"\#(task.id)","kind":"task","action":"set","field":"owner","value":"FIRST","value":"LAST","base_rev":\#(task.rev),"at":1}]\#(pad)}"#
+                r = try await f.eums.send("POST", Paths.push, body: Array(body.utf8))
+                #expect(r.status == 400 && r.error?.code == .invalidInput && r.error?.message.contains("holds the key 'value' twice") == true, "\(r)")
+            }
+            // Bytes that are not UTF-8 were named as a wrong type.
+            let notText = Array(#"{"batch_id":"utf","ops":[{"id":"o2","record":"\#(task.id)","kind":"task","action":"set","field":"owner","value":"X","base_rev":\#(task.rev),"at":1}]}"#.utf8)
+                .map { $0 == UInt8(ascii: "X") ? 0xFF : $0 }
+            r = try await f.eums.send("POST", Paths.push, body: notText)
+            #expect(r.status == 400 && r.error?.message.contains("not UTF-8 text") == true, "\(r)")
             #expect(try f.digest == before)
         }
     }
