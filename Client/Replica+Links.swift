@@ -7,8 +7,9 @@ import WorkPlanProtocol
 /// withdrawal, nor what was said of them in other records' history and conflicts.
 extension Replica {
     /// Forgets tasks `ids` in the other records here: a `follows` that names one (unless an
-    /// edit of that field waits), the agenda items that cover one, and the history and open
-    /// conflicts of other records that mention one. Revs do not move: the server's values
+    /// edit of that field waits), the agenda items that cover one, the server's values kept
+    /// with waiting edits of those fields, and the history and open conflicts of other
+    /// records that mention one. Revs do not move: the server's values
     /// hold no more of them for this staff, and later changes apply as before. Called once
     /// per pulled page (a page may withdraw many tasks; the history is read once).
     static func forgetLinks(_ db: Database, to ids: Set<String>) throws {
@@ -23,6 +24,19 @@ extension Replica {
             let tasks = try JSONText.decode([String].self, row[1] as String)
             guard case .set(let kept)? = LinkRules.visible(.set(tasks), canSee: canSee) else { continue }
             try db.execute(sql: "UPDATE agenda_item SET tasks = ? WHERE id = ?", arguments: [JSONText.encodeArray(kept), row[0] as String])
+        }
+        // The server's values kept with waiting edits of a link field: a set-aside edit puts
+        // its field back to that value, which would bring a forgotten link back (the sharing
+        // property test: an IMS removal from an agenda item, refused once the task was
+        // withdrawn, restored the task's id there for good).
+        for kind in [RecordKind.task, .agendaItem] {
+            for field in LinkRules.fields(of: kind) {
+                for row in try Row.fetchAll(db, sql: "SELECT seq, server_value FROM pending WHERE kind = ? AND field = ? AND server_value IS NOT NULL",
+                                            arguments: [kind.rawValue, field]) {
+                    guard let shown = LinkRules.visible(try JSONText.decode(FieldValue.self, row[1] as String), canSee: canSee) else { continue }
+                    try db.execute(sql: "UPDATE pending SET server_value = ? WHERE seq = ?", arguments: [JSONText.encode(shown), row[0] as Int64])
+                }
+            }
         }
         // Rows that mention one of the ids, found by SQLite's instr (a few ids per query).
         let idList = Array(ids)

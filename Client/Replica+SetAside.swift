@@ -236,6 +236,7 @@ extension Replica {
                             try db.cachedStatement(sql: "UPDATE \(RecordTable.of(op.kind).name) SET \(field) = ? WHERE id = ?")
                                 .run([RecordTable.argument(view ?? .null, spec), .text(op.record)])
                         }
+                        try removeIfDeletedOnServer(db, op.kind, op.record)
                     }
                 }
             }
@@ -244,6 +245,23 @@ extension Replica {
             }
             return moved
         }
+    }
+
+    /// A pulled delete is not applied while edits of the record wait: they go to the server,
+    /// which answers with a delete-versus-edit conflict. When the last of them is set aside
+    /// instead, nothing else would ever apply it, and the record stayed here while every
+    /// other replica had it deleted (the sharing property test: an IMS `follows` naming a
+    /// task withdrawn since, on a task deleted since). Removes the record when no edit of it
+    /// waits and the newest change of it pulled is a delete the record has not seen.
+    func removeIfDeletedOnServer(_ db: Database, _ kind: RecordKind, _ id: String) throws {
+        let table = RecordTable.of(kind)
+        guard let revs = try table.fetchRevs(db, id: id),
+              try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ?)"), arguments: [id]) == false,
+              let body = try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq DESC LIMIT 1"), arguments: [id]),
+              let last = try? JSONText.decode(Change.self, body),
+              last.event == .change, last.action == .delete, last.seq > revs.rev else { return }
+        // As the pull removes a record deleted on the server.
+        try removeRecord(db, kind, id)
     }
 
     /// Why an edit naming record `ref` cannot be sent: it was deleted here before it reached
