@@ -241,7 +241,17 @@ extension Replica {
                 guard incoming >= local else { continue }
                 r.revs[spec.name] = incoming
                 let shielded = try hasPending && PendingLog.holdsOwnValue(db, record: c.record, field: spec.name)
-                if !shielded { r.fields[spec.name] = fields[spec.name] }
+                if !shielded {
+                    r.fields[spec.name] = fields[spec.name]
+                } else if try PendingLog.serverValue(db, record: c.record, field: spec.name) != nil {
+                    // As for a pulled change under a waiting edit: the server's value kept with
+                    // the edit moves on, and the view is the edit applied to it. (Kept old, a
+                    // set-aside edit put the field back to it: an agenda item lost the task a
+                    // snapshot had just shown, in the sharing property test.)
+                    let server = fields[spec.name] ?? .null
+                    try PendingLog.setServerValue(db, record: c.record, field: spec.name, server)
+                    r.fields[spec.name] = try viewValue(db, c.record, spec.name, server)
+                }
             }
             if let created = c.createdAt { r.createdAt = created }
             if let creator = c.createdBy { r.createdBy = creator }

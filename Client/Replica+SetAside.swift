@@ -236,6 +236,19 @@ extension Replica {
                             try db.cachedStatement(sql: "UPDATE \(RecordTable.of(op.kind).name) SET \(field) = ? WHERE id = ?")
                                 .run([RecordTable.argument(view ?? .null, spec), .text(op.record)])
                         }
+                        if let field = op.field, server == nil, LinkRules.fields(of: op.kind).contains(field), let spec = op.kind.field(field) {
+                            // No server value was kept (the record's create was in flight when
+                            // the edit was made), so the view still holds the edit's links:
+                            // those to tasks not here go (the sharing property test: an IMS
+                            // task kept following a task withdrawn from IMS).
+                            let table = RecordTable.of(op.kind)
+                            let held = try table.fetchField(db, id: op.record, field)
+                            if let shown = try LinkRules.visible(held, canSee: { try Self.isHere(db, .task, $0) }) {
+                                try db.cachedStatement(sql: "UPDATE \(table.name) SET \(field) = ? WHERE id = ?")
+                                    .run([RecordTable.argument(shown, spec), .text(op.record)])
+                            }
+                        }
+                        if let ids = op.resolves, !ids.isEmpty { try reopenConflicts(db, ids, on: op.record) }
                         try removeIfDeletedOnServer(db, op.kind, op.record)
                     }
                 }
@@ -244,6 +257,33 @@ extension Replica {
                 try db.execute(sql: "UPDATE pending SET batch = NULL WHERE batch = ?", arguments: [id])
             }
             return moved
+        }
+    }
+
+    /// `resolve` takes the conflicts it decides off the list at once; when the resolution is
+    /// set aside instead of sent, they are still open on the server, and every other
+    /// replica lists them (the sharing property test: a `--mine` that the server refused as
+    /// a follow-on loop). Lists them again from the pulled history (the change that opened
+    /// each, unless one that closed it followed), showing the field as it is now.
+    func reopenConflicts(_ db: Database, _ ids: [String], on record: String) throws {
+        var opened: [String: Conflict] = [:]
+        for body in try String.fetchAll(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq"), arguments: [record]) {
+            guard let c = try? JSONText.decode(Change.self, body), let conflict = c.conflict, ids.contains(conflict.id) else { continue }
+            switch c.event {
+            case .conflictOpened: opened[conflict.id] = conflict
+            case .conflictResolved: opened[conflict.id] = nil
+            default: break
+            }
+        }
+        for id in ids.sorted() {
+            guard var conflict = opened[id],
+                  try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM conflict WHERE id = ?)"), arguments: [id]) == false else { continue }
+            let kind = RecordTable.of(conflict.kind)
+            if conflict.type == .edit, let revs = try kind.fetchRevs(db, id: record), revs.of(conflict.field) > conflict.currentRev {
+                conflict.current = try PendingLog.serverValue(db, record: record, field: conflict.field) ?? kind.fetchField(db, id: record, conflict.field)
+                conflict.currentRev = revs.of(conflict.field)
+            }
+            try storeConflict(db, conflict)
         }
     }
 

@@ -46,14 +46,8 @@ struct ConvergencePropertyTests {
     static func oneRun(seed: UInt64) async throws -> (edits: Int, conflicts: Int, lost: Int) {
         var rng = SeededGenerator(seed: seed)
         let tmp = try TemporaryDirectory(prefix: "workplan-prop")
-        let store = try ServerStore(path: tmp.file("store.sqlite"), create: true)
+        let (store, officers) = try threeOfficers(in: tmp)
         defer { try? store.close() }
-        let people: [(String, Staff)] = [("Dupont", .EUMS), ("Smith", .IMS), ("Weber", .EUMS)]
-        var officers: [SimOfficer] = []
-        for (i, (name, staff)) in people.enumerated() {
-            let replica = try Replica.create(in: tmp.child("r\(i)"), staff: staff, user: name)
-            officers.append(SimOfficer(replica: replica, transport: InProcessTransport(store: store, user: Identity(name: name, staff: staff, role: .editor))))
-        }
         // A shared start: two areas and three tasks, synced everywhere.
         let a0 = officers[0].replica
         let areas = [try a0.createRecord(.area, fields: ["name": .text("Military Mobility")]),
@@ -100,6 +94,19 @@ struct ConvergencePropertyTests {
         let conflicts = try checkConvergence(officers, seed: seed)
         try checkNothingLost(officers, store: store, seed: seed)
         return (edits, conflicts, lost)
+    }
+
+    /// A new store and three officers with empty replicas: Dupont (EUMS), Smith (IMS) and
+    /// Weber (EUMS), in that order.
+    static func threeOfficers(in tmp: TemporaryDirectory) throws -> (ServerStore, [SimOfficer]) {
+        let store = try ServerStore(path: tmp.file("store.sqlite"), create: true)
+        let people: [(String, Staff)] = [("Dupont", .EUMS), ("Smith", .IMS), ("Weber", .EUMS)]
+        var officers: [SimOfficer] = []
+        for (i, (name, staff)) in people.enumerated() {
+            let replica = try Replica.create(in: tmp.child("r\(i)"), staff: staff, user: name)
+            officers.append(SimOfficer(replica: replica, transport: InProcessTransport(store: store, user: Identity(name: name, staff: staff, role: .editor))))
+        }
+        return (store, officers)
     }
 
     static func taskFields(_ area: String, _ i: Int, releasable: String = "both") -> [String: FieldValue] {
