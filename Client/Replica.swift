@@ -176,7 +176,14 @@ public final class Replica: Sendable {
             if create { createOwnerOnlyFile(atPath: url.path) }
             let pool = try DatabasePool(path: url.path, configuration: config)
             let migrator = ReplicaSchema.migrator
-            if try pool.read({ try migrator.hasCompletedMigrations($0) }) == false {
+            let (complete, superseded) = try pool.read { (try migrator.hasCompletedMigrations($0), try migrator.hasBeenSuperseded($0)) }
+            // A release never opens a replica a newer one changed (GRDB would take it as up to
+            // date): it would miss what the newer format keeps (the upgrade tester: an older
+            // client showed an empty plan during a recovery the newer one had begun).
+            if superseded {
+                throw WorkPlanError(.unavailable, "the replica \(url.path) was upgraded by a newer release of workplan, which changed its format; use that release (this one would not see all it holds)")
+            }
+            if !complete {
                 try migrator.migrate(pool)
             }
             return pool

@@ -100,9 +100,19 @@ public struct ServerHome: Sendable {
     }
 
     /// Opens the store.
-    public func openStore() throws -> ServerStore {
+    public func openStore(serving: Bool = false) throws -> ServerStore {
         try requireInitialized()
-        let store = try ServerStore(path: storePath)
+        // A store from an older release is upgraded only when no server is serving it: that
+        // server, of the older release, would go on writing changes without what the new
+        // schema keeps (the upgrade tester: a new `backup` before the restart, as the docs
+        // advise, upgraded the store under the old server). `serve` holds the lock itself.
+        let store = try ServerStore(path: storePath, beforeUpgrading: serving ? nil : {
+            do {
+                return try self.lock(for: "upgrade")
+            } catch let e as WorkPlanError where e.code == .unavailable {
+                throw WorkPlanError(.unavailable, "the server store \(self.storePath) is from an older release and a workplan-server is serving it: stop that server and start this release's `workplan-server serve`, which upgrades the store; then run this command again (upgrading it under the running server would let that server write changes this release cannot keep from the other staff)")
+            }
+        })
         // Best effort: a CA file that cannot be read is named by the commands that use it.
         try? markStoreCAIfMissing(store)
         return store

@@ -23,7 +23,10 @@ public final class ServerStore: Sendable {
     package let checkpointer: WALCheckpointer
 
     /// Opens the store at `path`. With `create: false` a missing file is an error.
-    public init(path: String, create: Bool = false) throws {
+    /// `beforeUpgrading` runs when the store's schema is older than this release's, before
+    /// it is migrated: it throws to leave the store as it is, or returns what to hold until
+    /// the migration is done (`ServerHome.openStore`: the folder's lock).
+    public init(path: String, create: Bool = false, beforeUpgrading: (() throws -> AnyObject?)? = nil) throws {
         if !create, !FileManager.default.fileExists(atPath: path) {
             throw WorkPlanError(.notFound, "no server store at \(path) (run `workplan-server init` first)")
         }
@@ -69,7 +72,24 @@ public final class ServerStore: Sendable {
             }
         }
         do {
-            try Self.migrator.migrate(pool)
+            let (complete, superseded) = try pool.read { (try Self.migrator.hasCompletedMigrations($0), try Self.migrator.hasBeenSuperseded($0)) }
+            // A release never serves a store a newer one changed (GRDB would take it as up to
+            // date): its writes would lack what the newer schema keeps, such as each change's
+            // releasability, and the newer release would then send one staff what was written
+            // while a record was hidden from it (the upgrade tester).
+            if superseded {
+                throw WorkPlanError(.unavailable, "the server store \(path) was upgraded by a newer release of workplan-server, which changed its schema; run that release (this one would write changes that release cannot keep from the other staff)")
+            }
+            if !complete {
+                let held = try beforeUpgrading?()
+                defer { withExtendedLifetime(held) {} }
+                do {
+                    try Self.migrator.migrate(pool)
+                } catch let e as DatabaseError where e.resultCode != .SQLITE_CORRUPT {
+                    // Each migration is one transaction: a failed one leaves the store as it was.
+                    throw WorkPlanError(.corrupt, "upgrading the server store \(path) to this release's schema failed, and the store is left as it was: \(e.message ?? "\(e)"); run the previous release, or restore a backup (`workplan-server restore --from FILE`) and start this release again")
+                }
+            }
             self.storeId = try pool.write { db in try Self.ensureStoreId(db) }
             self.restorePoint = try pool.read { db in
                 try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'restore_point'").flatMap { Int64($0) }

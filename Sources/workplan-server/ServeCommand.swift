@@ -34,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
         try home.requireInitialized()
         let lock = try home.lock(for: "serve it again")
         defer { withExtendedLifetime(lock) {} }
-        let store = try home.openStore()
+        let store = try home.openStore(serving: true)
         let tls = try home.tlsMaterial()
         let logger = Logger(label: "workplan-server")
         for (path, mode) in home.filesOpenToOthers() {
