@@ -99,10 +99,11 @@ public enum BriefHTML {
                                                   ("Changed tasks", c.changed, true), ("Deleted tasks", c.deleted, true)]
         for (heading, ids, details) in groups where !ids.isEmpty {
             h += "<h3>\(e(heading)) <small>\(ids.count)</small></h3>\n<table class=\"changes\"><thead><tr><th>Task</th><th>Title</th><th>\(details ? "Change" : "Area · status · owner")</th><th>\(details ? "By, when" : "Due")</th></tr></thead><tbody>\n"
-            for (id, list) in BriefText.taskChanges(b, ids) {
-                let title = e(BriefText.taskTitle(b, id)) + BriefText.onlyHTML(BriefText.taskReleasable(b, id))
+            for entry in BriefText.taskEntries(b, ids) {
+                let (id, list) = (entry.id, entry.changes)
+                let title = e(entry.title) + BriefText.onlyHTML(entry.releasable)
                 if !details || list.isEmpty {
-                    let t = b.task(id)
+                    let t = entry.task
                     let info = t.map { "\(e($0.area)) · \(pill($0.status)) · \(e($0.owner ?? "no owner"))" } ?? "—"
                     h += "<tr><td><code>\(e(id))</code></td><td>\(title)</td><td>\(details ? "—" : info)</td><td class=\"date\">\(details ? "—" : e(t?.dueText ?? "—"))</td></tr>\n"
                     continue
