@@ -236,6 +236,14 @@ extension Replica {
                             try db.cachedStatement(sql: "UPDATE \(RecordTable.of(op.kind).name) SET \(field) = ? WHERE id = ?")
                                 .run([RecordTable.argument(view ?? .null, spec), .text(op.record)])
                         }
+                        if let field = op.field, server == nil, let spec = op.kind.field(field),
+                           !(try PendingLog.createNames(db, record: op.record, field: field)),
+                           let pulled = try Self.pulledValue(db, op.record, field) {
+                            // Review s28: the server's value from the pulled history.
+                            let view = try viewValue(db, op.record, field, pulled)
+                            try db.cachedStatement(sql: "UPDATE \(RecordTable.of(op.kind).name) SET \(field) = ? WHERE id = ?")
+                                .run([RecordTable.argument(view ?? .null, spec), .text(op.record)])
+                        }
                         if let field = op.field, server == nil, LinkRules.fields(of: op.kind).contains(field), let spec = op.kind.field(field) {
                             // No server value was kept (the record's create was in flight when
                             // the edit was made), so the view still holds the edit's links:
@@ -268,10 +276,10 @@ extension Replica {
     func reopenConflicts(_ db: Database, _ ids: [String], on record: String) throws {
         var opened: [String: Conflict] = [:]
         for body in try String.fetchAll(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq"), arguments: [record]) {
-            guard let c = try? JSONText.decode(Change.self, body), let conflict = c.conflict, ids.contains(conflict.id) else { continue }
+            guard let c = try? JSONText.decode(Change.self, body) else { continue }
             switch c.event {
-            case .conflictOpened: opened[conflict.id] = conflict
-            case .conflictResolved: opened[conflict.id] = nil
+            case .conflictOpened: if let conflict = c.conflict, ids.contains(conflict.id) { opened[conflict.id] = conflict }
+            case .conflictResolved: for id in c.resolved ?? [] { opened[id] = nil }
             default: break
             }
         }
@@ -297,8 +305,8 @@ extension Replica {
         let table = RecordTable.of(kind)
         guard let revs = try table.fetchRevs(db, id: id),
               try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM pending WHERE record = ?)"), arguments: [id]) == false,
-              let body = try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq DESC LIMIT 1"), arguments: [id]),
-              let last = try? JSONText.decode(Change.self, body),
+              let last = try String.fetchAll(db.cachedStatement(sql: "SELECT body FROM history WHERE record = ? ORDER BY seq DESC"), arguments: [id])
+                .lazy.compactMap({ try? JSONText.decode(Change.self, $0) }).first(where: { $0.event == .change || $0.event == .snapshot }),
               last.event == .change, last.action == .delete, last.seq > revs.rev else { return }
         // As the pull removes a record deleted on the server.
         try removeRecord(db, kind, id)

@@ -109,7 +109,7 @@ public struct ServerHome: Sendable {
         let store = try ServerStore(path: storePath, beforeUpgrading: serving ? nil : {
             do {
                 return try self.lock(for: "upgrade")
-            } catch let e as WorkPlanError where e.code == .unavailable {
+            } catch let e as WorkPlanError where e.code == .unavailable && e.message.hasPrefix("a workplan-server is serving") {
                 throw WorkPlanError(.unavailable, "the server store \(self.storePath) is from an older release and a workplan-server is serving it: stop that server and start this release's `workplan-server serve`, which upgrades the store; then run this command again (upgrading it under the running server would let that server write changes this release cannot keep from the other staff)")
             }
         })

@@ -83,11 +83,19 @@ public final class ServerStore: Sendable {
             if !complete {
                 let held = try beforeUpgrading?()
                 defer { withExtendedLifetime(held) {} }
+                let before = try pool.read { try Self.migrator.appliedMigrations($0) }
                 do {
                     try Self.migrator.migrate(pool)
                 } catch let e as DatabaseError where e.resultCode != .SQLITE_CORRUPT {
-                    // Each migration is one transaction: a failed one leaves the store as it was.
-                    throw WorkPlanError(.corrupt, "upgrading the server store \(path) to this release's schema failed, and the store is left as it was: \(e.message ?? "\(e)"); run the previous release, or restore a backup (`workplan-server restore --from FILE`) and start this release again")
+                    // Each migration is its own transaction: the failed one left nothing, but
+                    // those before it stay applied (the review), and then the previous
+                    // release may no longer serve the store.
+                    let after = (try? pool.read { try Self.migrator.appliedMigrations($0) }) ?? before
+                    let why = e.message ?? "\(e)"
+                    if after == before {
+                        throw WorkPlanError(.corrupt, "upgrading the server store \(path) to this release's schema failed, and the store is left as it was: \(why); run the previous release, or restore a backup (`workplan-server restore --from FILE`) and start this release again")
+                    }
+                    throw WorkPlanError(.corrupt, "upgrading the server store \(path) to this release's schema stopped after its step '\(after.last ?? "")': the next step failed: \(why); the steps before it are applied, so restore the backup taken before the upgrade (`workplan-server restore --from FILE`) and start this release again")
                 }
             }
             self.storeId = try pool.write { db in try Self.ensureStoreId(db) }

@@ -21,7 +21,9 @@ struct SharingPropertyTests {
     @Test func sharingHidingAndLinksConverge() async throws {
         var totals = (edits: 0, refused: 0, shares: 0, hides: 0, links: 0)
         let only = ProcessInfo.processInfo.environment["WORKPLAN_PROPERTY_SEED"].flatMap { UInt64($0) }
-        for run in 0..<Self.runs {
+        // WORKPLAN_SHARING_FIRST: where to start, to search seeds past the usual ones.
+        let first = Int(ProcessInfo.processInfo.environment["WORKPLAN_SHARING_FIRST"] ?? "") ?? 0
+        for run in first..<(first + Self.runs) {
             let seed = 0x5A4E_0000 + UInt64(run)
             if let only, only != seed { continue }
             let t = try await Self.oneRun(seed: seed)

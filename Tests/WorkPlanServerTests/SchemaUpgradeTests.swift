@@ -103,4 +103,25 @@ struct SchemaUpgradeTests {
         }
         #expect(try Self.migrations(home) == before)
     }
+
+    /// The review: with two migrations to run, the second failing, the first stays applied
+    /// (each is its own transaction), and "left as it was" was wrong.
+    @Test func aFailedSecondStepSaysHowFarTheUpgradeWent() throws {
+        let tmp = try TemporaryDirectory()
+        let home = try ServerHome.initialize(at: tmp.file("server"))
+        let queue = try DatabaseQueue(path: home.storePath)
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier NOT LIKE 'v1%'")
+            try db.execute(sql: "ALTER TABLE changes DROP COLUMN effective")
+        }
+        try queue.close()
+        #expect {
+            try home.openStore().close()
+        } throws: { error in
+            let message = (error as? WorkPlanError)?.message ?? ""
+            return message.contains("stopped after its step 'v2: releasability of each change'") && !message.contains("left as it was")
+                && message.contains("restore the backup taken before the upgrade")
+        }
+        #expect(try Self.migrations(home).count == 2, "v1 and v2 applied, v3 not")
+    }
 }
