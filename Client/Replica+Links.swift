@@ -29,7 +29,7 @@ extension Replica {
         // its field back to that value, which would bring a forgotten link back (the sharing
         // property test: an IMS removal from an agenda item, refused once the task was
         // withdrawn, restored the task's id there for good).
-        for kind in [RecordKind.task, .agendaItem] {
+        for kind in RecordKind.allCases {
             for field in LinkRules.fields(of: kind) {
                 for row in try Row.fetchAll(db, sql: "SELECT seq, server_value FROM pending WHERE kind = ? AND field = ? AND server_value IS NOT NULL",
                                             arguments: [kind.rawValue, field]) {

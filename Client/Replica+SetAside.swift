@@ -231,29 +231,29 @@ extension Replica {
                     } else {
                         let server = try op.field.flatMap { try PendingLog.serverValue(db, record: op.record, field: $0) }
                         moved += try Self.setAside(db, where: "seq = ?", [entry.seq], title: try Self.title(db, op.kind, op.record), reason: reason)
-                        if let field = op.field, let server, let spec = op.kind.field(field) {
-                            let view = try viewValue(db, op.record, field, server)
-                            try db.cachedStatement(sql: "UPDATE \(RecordTable.of(op.kind).name) SET \(field) = ? WHERE id = ?")
-                                .run([RecordTable.argument(view ?? .null, spec), .text(op.record)])
-                        }
-                        if let field = op.field, server == nil, let spec = op.kind.field(field),
-                           !(try PendingLog.createNames(db, record: op.record, field: field)),
-                           let pulled = try Self.pulledValue(db, op.record, field) {
-                            // Review s28: the server's value from the pulled history.
-                            let view = try viewValue(db, op.record, field, pulled)
-                            try db.cachedStatement(sql: "UPDATE \(RecordTable.of(op.kind).name) SET \(field) = ? WHERE id = ?")
-                                .run([RecordTable.argument(view ?? .null, spec), .text(op.record)])
-                        }
-                        if let field = op.field, server == nil, LinkRules.fields(of: op.kind).contains(field), let spec = op.kind.field(field) {
-                            // No server value was kept (the record's create was in flight when
-                            // the edit was made), so the view still holds the edit's links:
-                            // those to tasks not here go (the sharing property test: an IMS
-                            // task kept following a task withdrawn from IMS).
-                            let table = RecordTable.of(op.kind)
-                            let held = try table.fetchField(db, id: op.record, field)
-                            if let shown = try LinkRules.visible(held, canSee: { try Self.isHere(db, .task, $0) }) {
-                                try db.cachedStatement(sql: "UPDATE \(table.name) SET \(field) = ? WHERE id = ?")
-                                    .run([RecordTable.argument(shown, spec), .text(op.record)])
+                        if let field = op.field, let spec = op.kind.field(field) {
+                            // The field goes back to the server's value, with the edits that still
+                            // wait applied to it: the value kept with the edit, or, when none was
+                            // kept (the record's create was in flight when the edit was made), the
+                            // pulled one (the review), unless a waiting create names the field.
+                            var restored: FieldValue?
+                            if let server {
+                                restored = try viewValue(db, op.record, field, server) ?? .null
+                            } else {
+                                if try !PendingLog.createNames(db, record: op.record, field: field),
+                                   let pulled = try Self.pulledValue(db, op.record, field) {
+                                    restored = try viewValue(db, op.record, field, pulled) ?? .null
+                                }
+                                // Without a kept value, links to tasks not here go (the sharing
+                                // property test: an IMS task kept following a task withdrawn from IMS).
+                                if LinkRules.fields(of: op.kind).contains(field) {
+                                    let held = try restored ?? RecordTable.of(op.kind).fetchField(db, id: op.record, field)
+                                    if let shown = try LinkRules.visible(held, canSee: { try Self.isHere(db, .task, $0) }) { restored = shown }
+                                }
+                            }
+                            if let restored {
+                                try db.cachedStatement(sql: "UPDATE \(RecordTable.of(op.kind).name) SET \(field) = ? WHERE id = ?")
+                                    .run([RecordTable.argument(restored, spec), .text(op.record)])
                             }
                         }
                         if let ids = op.resolves, !ids.isEmpty { try reopenConflicts(db, ids, on: op.record) }
@@ -286,9 +286,9 @@ extension Replica {
         for id in ids.sorted() {
             guard var conflict = opened[id],
                   try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM conflict WHERE id = ?)"), arguments: [id]) == false else { continue }
-            let kind = RecordTable.of(conflict.kind)
-            if conflict.type == .edit, let revs = try kind.fetchRevs(db, id: record), revs.of(conflict.field) > conflict.currentRev {
-                conflict.current = try PendingLog.serverValue(db, record: record, field: conflict.field) ?? kind.fetchField(db, id: record, conflict.field)
+            let table = RecordTable.of(conflict.kind)
+            if conflict.type == .edit, let revs = try table.fetchRevs(db, id: record), revs.of(conflict.field) > conflict.currentRev {
+                conflict.current = try PendingLog.serverValue(db, record: record, field: conflict.field) ?? table.fetchField(db, id: record, conflict.field)
                 conflict.currentRev = revs.of(conflict.field)
             }
             try storeConflict(db, conflict)
