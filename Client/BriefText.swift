@@ -109,12 +109,12 @@ enum BriefText {
             for t in area.tasks where wanted.contains(t.shortId) && tasks[t.shortId] == nil { tasks[t.shortId] = t }
         }
         var own: [String: [RecordChange]] = [:], notes: [String: [RecordChange]] = [:]
-        var firstTitle: [String: String] = [:], lastReleasable: [String: String?] = [:]
+        var firstTitle: [String: String] = [:], lastTaskChange: [String: RecordChange] = [:]
         for c in b.changes.changes {
             if wanted.contains(c.shortId) {
                 if firstTitle[c.shortId] == nil { firstTitle[c.shortId] = c.title }
                 if c.kind == "task" {
-                    lastReleasable[c.shortId] = .some(c.releasable)
+                    lastTaskChange[c.shortId] = c
                     if c.action != "create" { own[c.shortId, default: []].append(c) }
                 }
             }
@@ -123,7 +123,7 @@ enum BriefText {
         return shortIds.map { id in
             let task = tasks[id]
             return TaskEntry(id: id, task: task, title: task?.title ?? firstTitle[id] ?? id,
-                             releasable: task?.releasable ?? (lastReleasable[id] ?? nil) ?? "both",
+                             releasable: task?.releasable ?? lastTaskChange[id]?.releasable ?? "both",
                              changes: (own[id] ?? []) + (notes[id] ?? []))
         }
     }
