@@ -29,6 +29,15 @@ extension ServerHome {
     /// Takes the folder's lock, or throws `unavailable` naming what holds it when another
     /// process (a running server, a restore) does. `purpose` completes the error message.
     public func lock(for purpose: String) throws -> FolderLock {
+        guard let lock = try lockIfFree() else {
+            throw WorkPlanError(.unavailable, "a workplan-server is serving \(directory) (or restoring it): stop it before you \(purpose)")
+        }
+        return lock
+    }
+
+    /// Takes the folder's lock, or returns nil when another process (a running server, a
+    /// restore) holds it; throws when the lock file cannot be opened or locked at all.
+    func lockIfFree() throws -> FolderLock? {
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw WorkPlanError(.unavailable, "cannot open \(lockPath): \(String(cString: strerror(errno)))")
@@ -37,9 +46,7 @@ extension ServerHome {
             let busy = errno == EWOULDBLOCK
             let reason = String(cString: strerror(errno))
             close(fd)
-            if busy {
-                throw WorkPlanError(.unavailable, "a workplan-server is serving \(directory) (or restoring it): stop it before you \(purpose)")
-            }
+            if busy { return nil }
             throw WorkPlanError(.unavailable, "cannot lock \(lockPath): \(reason)")
         }
         return FolderLock(fd: fd)

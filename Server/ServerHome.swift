@@ -107,11 +107,10 @@ public struct ServerHome: Sendable {
         // schema keeps (the upgrade tester: a new `backup` before the restart, as the docs
         // advise, upgraded the store under the old server). `serve` holds the lock itself.
         let store = try ServerStore(path: storePath, beforeUpgrading: serving ? nil : {
-            do {
-                return try self.lock(for: "upgrade")
-            } catch let e as WorkPlanError where e.code == .unavailable && e.message.hasPrefix("a workplan-server is serving") {
+            guard let lock = try self.lockIfFree() else {
                 throw WorkPlanError(.unavailable, "the server store \(self.storePath) is from an older release and a workplan-server is serving it: stop that server and start this release's `workplan-server serve`, which upgrades the store; then run this command again (upgrading it under the running server would let that server write changes this release cannot keep from the other staff)")
             }
+            return lock
         })
         // Best effort: a CA file that cannot be read is named by the commands that use it.
         try? markStoreCAIfMissing(store)
