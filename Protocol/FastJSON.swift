@@ -156,9 +156,13 @@ package enum FastJSON {
         /// Any JSON number, read as null; nil when none starts here.
         mutating func skipNumber() -> Value? {
             let start = i
-            while i < bytes.count, let c = Optional(bytes[i]),
-                  (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
-                    || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") { i += 1 }
+            scan: while i < bytes.count {
+                switch bytes[i] {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"),
+                     UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): i += 1
+                default: break scan
+                }
+            }
             return i > start ? .null : nil
         }
 
