@@ -63,7 +63,7 @@ extension Replica {
     func visibleTasks(staff: Staff) throws -> [BriefTask] {
         let lastNotes: [String: NoteView] = try db.read { db in
             var out: [String: NoteView] = [:]
-            let notes = try RecordTable.of(.note).fetchAll(db, where: "deleted = 0 ORDER BY created_at, id")
+            let notes = try RecordTable.of(.note).fetchAll(db, where: "deleted = 0 " + Self.noteOrder)
             for n in notes where (Releasability(parsing: n.text(FieldName.releasable) ?? "both") ?? .both).isVisible(to: staff) {
                 if let task = n.text(FieldName.task) { out[task] = NoteView(n) }
             }

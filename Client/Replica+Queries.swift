@@ -58,14 +58,21 @@ extension Replica {
         return names
     }
 
-    /// One task with its notes (oldest first).
+    /// The order notes are listed in: by the server's seq of their create (DESIGN.md: order
+    /// comes from `seq`, never from clocks), then the notes not yet synced, oldest first. By
+    /// `created_at` alone, a note written on a laptop whose clock ran fast came after notes
+    /// written later, on every replica, and was the brief's "Last note" (the clock tester).
+    /// A note's text is never edited, so its rev is its create's seq here and on every replica.
+    static let noteOrder = "ORDER BY NULLIF(json_extract(revs, '$.text'), 0) IS NULL, NULLIF(json_extract(revs, '$.text'), 0), created_at, id"
+
+    /// One task with its notes (in `noteOrder`).
     public func taskView(id: String) throws -> TaskView {
         try db.read { db in
             guard let r = try RecordTable.of(.task).fetch(db, id: id), !r.deleted else {
                 throw WorkPlanError.notFound("no task \(RecordID.short(id))")
             }
             var view = TaskView(r, areaName: try areaNames(db)[r.text("area") ?? ""] ?? "?")
-            view.notes = try RecordTable.of(.note).fetchAll(db, where: "task = ? AND deleted = 0 ORDER BY created_at, id", arguments: [id]).map(NoteView.init)
+            view.notes = try RecordTable.of(.note).fetchAll(db, where: "task = ? AND deleted = 0 " + Self.noteOrder, arguments: [id]).map(NoteView.init)
             return view
         }
     }
