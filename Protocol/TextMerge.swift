@@ -96,6 +96,48 @@ public enum TextMerge {
                 y += 1
             }
         }
-        return result
+        return canonical(a, b, result)
+    }
+
+    /// The same matching with every run of deleted lines, and of inserted ones, slid as far
+    /// down as lines equal to it allow. Among repeated lines a longest common subsequence
+    /// may match either copy: deleting one of four "TBD" lines matched the first one away
+    /// on one side and the last one on the other (the common prefix and suffix are trimmed
+    /// first), so the merge took both staffs' one deletion as two and lost a line nobody
+    /// deleted (the text tester; `git merge-file` kept it). Slid, the same edit is the same
+    /// chunk on both sides. Only pure deletions and insertions slide: a run of lines
+    /// replaced by others stays where it is.
+    static func canonical<Line: Equatable>(_ a: [Line], _ b: [Line], _ result: [Int?]) -> [Int?] {
+        let slid = slideDown(a, result)
+        var inverse = [Int?](repeating: nil, count: b.count)
+        for (x, y) in slid.enumerated() { if let y { inverse[y] = x } }
+        inverse = slideDown(b, inverse)
+        var out = [Int?](repeating: nil, count: a.count)
+        for (y, x) in inverse.enumerated() { if let x { out[x] = y } }
+        return out
+    }
+
+    /// Slides each run of `lines` that `match` leaves unmatched, with no line of the other
+    /// side unmatched beside it, down past the matched lines equal to its first one.
+    static func slideDown<Line: Equatable>(_ lines: [Line], _ match: [Int?]) -> [Int?] {
+        var match = match
+        let n = lines.count
+        var s = 0
+        while s < n {
+            guard match[s] == nil else { s += 1; continue }
+            var e = s
+            while e < n, match[e] == nil { e += 1 }
+            var before = s > 0 ? match[s - 1]! : -1
+            while e < n, let next = match[e], next == before + 1, lines[s] == lines[e] {
+                match[s] = next
+                match[e] = nil
+                before = next
+                s += 1
+                e += 1
+                while e < n, match[e] == nil { e += 1 }
+            }
+            s = e
+        }
+        return match
     }
 }

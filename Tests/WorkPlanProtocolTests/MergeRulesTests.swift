@@ -110,6 +110,29 @@ struct TextMergeTests {
         #expect(TextMerge.merge(base: "a\nb", ours: "a\nc", theirs: "a\nc") == "a\nc")
     }
 
+    /// The text tester: both staffs deleted one of four "TBD" lines, and EUMS also edited a
+    /// line above. The matching placed EUMS's deletion on the first "TBD" and IMS's on the
+    /// last, and the merge lost two. The same deletion counts once.
+    @Test func theSameLineDeletedAmongRepeatedLinesIsDeletedOnce() {
+        let base = "Plan\nStep 1\nReview\nReview\nTBD\nTBD\nTBD\nTBD"
+        let merged = TextMerge.merge(base: base, ours: "Plan\nStep 1 done\nReview\nReview\nTBD\nTBD\nTBD",
+                                     theirs: "Plan\nStep 1\nReview\nReview\nTBD\nTBD\nTBD")
+        #expect(merged == "Plan\nStep 1 done\nReview\nReview\nTBD\nTBD\nTBD")
+    }
+
+    /// A blank line added to a run of blank lines on both sides (matched at the run's start on
+    /// one side, its end on the other) is one added line, whatever else each side changed.
+    @Test func theSameLineInsertedAmongRepeatedLinesIsInsertedOnce() {
+        let merged = TextMerge.merge(base: "a\nx\n\n\nb\nc\nd", ours: "A\nx\n\n\n\nb\nc\nd", theirs: "a\nx\n\n\n\nb\nc\nD")
+        #expect(merged == "A\nx\n\n\n\nb\nc\nD")
+    }
+
+    /// Different numbers of repeated lines deleted on each side are different edits of the
+    /// same lines: a conflict, not a silent pick.
+    @Test func differentDeletionsAmongRepeatedLinesConflict() {
+        #expect(TextMerge.merge(base: "x\nTBD\nTBD\nTBD\ny", ours: "X\nTBD\nTBD\ny", theirs: "x\nTBD\ny") == nil)
+    }
+
     @Test func deletionAndDistantEditMerge() {
         let merged = TextMerge.merge(base: "1\n2\n3\n4\n5", ours: "1\n3\n4\n5", theirs: "1\n2\n3\n4\nfive")
         #expect(merged == "1\n3\n4\nfive")
