@@ -121,6 +121,9 @@ extension Replica {
         } else {
             summary.accepted += 1
         }
+        if result.outcome == .conflict || result.outcome == .unchanged || !(result.conflicts ?? []).isEmpty {
+            summary.notTaken[op.record] = op.kind
+        }
         if let resolved = op.resolves, !resolved.isEmpty {
             try db.execute(sql: "DELETE FROM conflict WHERE id IN (\(resolved.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(resolved))
         }
@@ -300,4 +303,7 @@ public struct PushSummary: Sendable {
     /// Seqs of this replica's field edits whose acceptance is stored: each edited field's
     /// rev here is at least that seq (what lets the pull skip reading them back).
     var acknowledged: Set<Int64> = []
+    /// Records with an edit the server did not take as a change (a conflict, or a value it
+    /// already held): their update time is settled after the pull (`settleUpdateTimes`).
+    var notTaken: [String: RecordKind] = [:]
 }

@@ -47,6 +47,8 @@ public struct SyncEngine: Sendable {
         var acknowledged: Set<Int64> = []
         /// The cursor when this sync began pushing (`Replica.applyPull`'s `syncStart`).
         var startCursor: Int64?
+        /// Records with edits the server did not take (`PushSummary.notTaken`).
+        var notTaken: [String: RecordKind] = [:]
     }
 
     /// Opens a replica's transport from its stored enrolment bundle.
@@ -91,6 +93,7 @@ public struct SyncEngine: Sendable {
             let page = try await push(&report, settings: try replica.currentSettings())
             try await pull(&report, first: page)
         }
+        try replica.settleUpdateTimes(report.notTaken)
         try replica.markSynced()
         report.openConflicts = try replica.openConflictCount()
         return report
@@ -182,6 +185,7 @@ public struct SyncEngine: Sendable {
             report.unchanged += summary.unchanged
             report.newConflicts += summary.conflicts
             report.acknowledged.formUnion(summary.acknowledged)
+            report.notTaken.merge(summary.notTaken) { kind, _ in kind }
             if let next {
                 (current, sent) = (next, nextSent)
             } else if let page {

@@ -42,4 +42,33 @@ struct ClockIndependenceTests {
         try note(eums, task, "third, not synced, clock slower still", staff: "EUMS", at: now - 5 * Self.day)
         #expect(try eums.taskView(id: task).notes?.map(\.text).last == "third, not synced, clock slower still")
     }
+
+    /// IMS set the title at 10:00 and synced; EUMS set another at 11:00 and met the
+    /// conflict; EUMS also set a value the server already held. Converged, every replica
+    /// shows the same update time: that of IMS's change, the last one the server took.
+    @Test func updateTimesAgreeAfterEditsTheServerDidNotTake() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let eums = f.replica
+        let t0 = Clock.now() - Self.day
+        let task = try eums.createRecord(.task, fields: taskFields(f.area), at: t0)
+        let other = try eums.createRecord(.task, fields: taskFields(f.area, title: "Second"), at: t0)
+        _ = try await SyncEngine(replica: eums, transport: f.transport()).run()
+        let ims = try Replica.create(in: f.tmp.child("ims"), staff: .IMS, user: "Smith")
+        _ = try await SyncEngine(replica: ims, transport: f.transport("Smith", .IMS)).run()
+        let hour: Timestamp = 3_600_000
+        _ = try ims.edit(.task, id: task, [.set("title", .text("Title by IMS"))], at: t0 + hour)
+        _ = try ims.edit(.task, id: other, [.set("owner", .text("Maj. Smith"))], at: t0 + hour)
+        _ = try await SyncEngine(replica: ims, transport: f.transport("Smith", .IMS)).run()
+        _ = try eums.edit(.task, id: task, [.set("title", .text("Title by EUMS"))], at: t0 + 2 * hour)
+        _ = try eums.edit(.task, id: other, [.set("owner", .text("Maj. Smith"))], at: t0 + 2 * hour)
+        let report = try await SyncEngine(replica: eums, transport: f.transport()).run()
+        #expect(report.newConflicts == 1 && report.unchanged == 1)
+        _ = try await SyncEngine(replica: ims, transport: f.transport("Smith", .IMS)).run()
+
+        for id in [task, other] {
+            let times = try [eums, ims].map { try #require(try $0.record(.task, id: id)).updatedAt }
+            #expect(times == [t0 + hour, t0 + hour], "\(id)")
+        }
+    }
 }
