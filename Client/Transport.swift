@@ -12,6 +12,8 @@ import WorkPlanProtocol
 public final class Transport: Sendable {
     let client: HTTPClient
     let base: String
+    /// When the enrolment's certificates are valid: words for a handshake refused by a clock.
+    let dates: EnrolmentDates?
     let decoder = JSONDecoder()
 
     /// Connects (lazily) to `bundle.serverURL`, or to `serverURL` when given.
@@ -23,6 +25,7 @@ public final class Transport: Sendable {
             throw WorkPlanError(e.code, "this replica's server URL is not usable: \(e.message); enrol again with 'workplan join BUNDLE --server https://HOST:PORT'")
         }
         var config = HTTPClient.Configuration(tlsConfiguration: try Self.tlsConfiguration(for: bundle))
+        dates = EnrolmentDates(bundle: bundle)
         config.timeout = .init(connect: .seconds(10), read: timeout)
         config.connectionPool.retryConnectionEstablishment = false
         config.httpVersion = .http1Only
@@ -99,7 +102,7 @@ public final class Transport: Sendable {
             response = try await client.execute(request, timeout: .seconds(120))
             bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
         } catch {
-            throw Self.describe(error, url: base)
+            throw Self.describe(error, url: base, dates: dates)
         }
         let data = Array(bytes.readableBytesView)
         guard response.status.code < 300 else {
@@ -113,12 +116,27 @@ public final class Transport: Sendable {
         }
     }
 
-    /// Connection and TLS failures, in words.
-    static func describe(_ error: any Error, url: String) -> WorkPlanError {
+    /// Connection and TLS failures, in words. `dates`: when the enrolment is valid; with
+    /// `now` outside them, a refused handshake is put down to the clock or the expiry (the
+    /// clock tester: a laptop two hours slow was told the server's certificate was "not
+    /// issued by your bundle's CA", and a server with a wrong clock gave a BoringSSL dump).
+    static func describe(_ error: any Error, url: String, dates: EnrolmentDates? = nil, now: Date = Date()) -> WorkPlanError {
         let text = String(describing: error)
         let lower = text.lowercased()
+        let clock = "this computer's clock reads \(EnrolmentDates.text(now))"
         if lower.contains("certificate_verify_failed") || lower.contains("unable to get local issuer") || lower.contains("hostname") {
-            return WorkPlanError(.unauthenticated, "the server at \(url) presented a certificate not issued by your bundle's CA (or for another name); not syncing with it")
+            if let outside = dates?.outside(at: now) {
+                return WorkPlanError(.unauthenticated, "cannot check the server at \(url): \(outside)")
+            }
+            return WorkPlanError(.unauthenticated, "the server at \(url) presented a certificate not issued by your bundle's CA, for another name, or not valid at this computer's time (\(clock): if that is wrong, set the clock right; if the server's certificate has expired, tell your administrator); not syncing with it")
+        }
+        if let alert = alertName(in: text), alert == "certificate expired" {
+            // BoringSSL sends this alert for a certificate not yet valid too.
+            if let outside = dates?.outside(at: now) {
+                return WorkPlanError(.unauthenticated, "the server at \(url) refused your certificate: \(outside)")
+            }
+            let valid = dates.map { " (valid \($0.range); \(clock))" } ?? ""
+            return WorkPlanError(.unauthenticated, "the server at \(url) refused your certificate as expired or not yet valid by the server's clock\(valid): the server's clock is wrong, or your enrolment has ended; tell your administrator")
         }
         if lower.contains("eof during handshake") && !lower.contains("alert") {
             // No alert: the connection just closed. A server refusing a certificate says so
@@ -127,7 +145,9 @@ public final class Transport: Sendable {
             return WorkPlanError(.unavailable, "the server at \(url) closed the connection during the TLS handshake: it may have stopped (try 'workplan sync' again), or refused your certificate (then ask your administrator whether you are enrolled on this server)")
         }
         if lower.contains("alert") || lower.contains("handshake") || lower.contains("sslerror") || lower.contains("certificate") {
-            return WorkPlanError(.unauthenticated, "the server at \(url) refused your certificate (TLS handshake failed: \(text)); ask your administrator whether you are enrolled on this server")
+            // The alert in words, not BoringSSL's whole text (with this build's paths).
+            let reason = alertName(in: text).map { "TLS alert: \($0)" } ?? text
+            return WorkPlanError(.unauthenticated, "the server at \(url) refused your certificate (TLS handshake failed: \(reason)); ask your administrator whether you are enrolled on this server")
         }
         if lower.contains("refused") {
             return WorkPlanError(.unavailable, "cannot reach the server at \(url): connection refused (is it running?)")

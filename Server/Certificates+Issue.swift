@@ -75,7 +75,7 @@ extension CertificateAuthority {
         let now = Date()
         let cert = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: publicKey,
-            notValidBefore: now.addingTimeInterval(-3600),
+            notValidBefore: now.addingTimeInterval(-Self.backdating),
             notValidAfter: now.addingTimeInterval(Self.leafValidity),
             issuer: certificate.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
             extensions: extensions, issuerPrivateKey: .init(key))

@@ -33,6 +33,11 @@ public struct CertificateAuthority: Sendable {
     /// How long issued certificates are valid.
     public static let caValidity: TimeInterval = 20 * 365 * 86_400
     public static let leafValidity: TimeInterval = 5 * 365 * 86_400
+    /// How long before its issue a certificate is already valid. Laptops on a closed network
+    /// keep their own time: with an hour, one whose clock ran two hours slow could not sync
+    /// with a server set up that day (the clock tester). A week of slack costs nothing: who
+    /// may sync is decided by the user table, not by these dates.
+    public static let backdating: TimeInterval = 7 * 86_400
 
     /// Creates a new CA with a fresh key.
     public static func create(name: String = "WorkPlan CA") throws -> CertificateAuthority {
@@ -50,7 +55,7 @@ public struct CertificateAuthority: Sendable {
         let now = Date()
         let cert = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: publicKey,
-            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(caValidity),
+            notValidBefore: now.addingTimeInterval(-backdating), notValidAfter: now.addingTimeInterval(caValidity),
             issuer: subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
             extensions: extensions, issuerPrivateKey: .init(key))
         return try CertificateAuthority(certificate: cert, key: key)
