@@ -155,7 +155,7 @@ extension Replica {
                         if cut[records[i].id] != nil { fields["follows"] = nil }
                         // The bad-input tester: "yesterday" was taken, and the import time used.
                         guard TimeFormat.parse(records[i].createdAt) != nil else {
-                            throw WorkPlanError.invalid("created_at '\(records[i].createdAt)' is not a time (ISO 8601, as 2024-05-14T09:30:00Z)")
+                            throw WorkPlanError.invalid("created_at '\(records[i].createdAt)' is not a time as an export writes it (YYYY-MM-DDTHH:MM:SSZ in UTC, as 2024-05-14T09:30:00Z)")
                         }
                         let valid = try self.validRecord(kind, id: ids[i] ?? records[i].id, fields: fields)
                         // The record keeps the time it was first created (so a re-import is identical).

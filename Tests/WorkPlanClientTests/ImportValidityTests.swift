@@ -104,6 +104,20 @@ struct ImportValidityTests {
         #expect(try r.exportPlan() == before)
     }
 
+    /// The clock tester: a task created under a clock set to the year 3000 (or 1899) synced
+    /// to everyone, and then no export of the plan could be imported: the import took only
+    /// years 1900-2999. Every time an export writes reads back, and is kept.
+    @Test func timesFromAWronglySetClockImport() throws {
+        let (r, _, area) = try makeReplica()
+        let (far, early) = (RecordID.random(), RecordID.random())
+        try r.importPlan(PlanExport(format: PlanExport.formatName, records: [
+            ExportedRecord(id: far, kind: .task, fields: taskFields(area), createdAt: "3000-01-02T00:00:00Z", createdBy: "a"),
+            ExportedRecord(id: early, kind: .task, fields: taskFields(area), createdAt: "1899-12-31T23:59:59Z", createdBy: "a"),
+        ]))
+        let created = try r.exportPlan().records.filter { [far, early].contains($0.id) }.map(\.createdAt)
+        #expect(Set(created) == ["3000-01-02T00:00:00Z", "1899-12-31T23:59:59Z"])
+    }
+
     /// An agenda item keeps the ids of tasks deleted since it covered them, so an export
     /// holds such links (the review: a replica's own export could not be imported again
     /// once refused). A task an agenda item covers that neither the file nor the replica

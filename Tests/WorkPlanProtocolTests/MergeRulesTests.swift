@@ -383,6 +383,23 @@ struct ValidationTests {
         #expect(TimeFormat.parse("2023-02-30T00:00:00Z") == nil)
         #expect(TimeFormat.parse("yesterday") == nil)
     }
+
+    /// Every time `iso` writes reads back (the clock tester: times from a clock set to the
+    /// year 3000 or 1899 made exports that `import` refused); other forms of ISO 8601 and
+    /// impossible dates do not.
+    @Test func everyWrittenTimeParses() {
+        var rng = SystemRandomNumberGenerator()
+        let samples: [Timestamp] = [0, -1000, -62_135_596_800_000, 32_503_680_000_000, 253_402_300_799_000, 253_402_300_800_000, 3_000_000_000_000_000]
+            + (0..<200).map { _ in Timestamp.random(in: -62_135_596_800_000...3_000_000_000_000_000, using: &rng) / 1000 * 1000 }
+        for t in samples {
+            #expect(TimeFormat.parse(TimeFormat.iso(t)) == t, "\(t) \(TimeFormat.iso(t))")
+        }
+        for text in ["2024-05-14T09:30:00+05:00", "2024-05-14T09:30:00.123Z", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z",
+                     "2024-05-14T24:00:00Z", "+024-05-14T09:30:00Z", "024-05-14T09:30:00Z", "2024-5-14T09:30:00Z", "2024-05-14 09:30:00Z"] {
+            #expect(TimeFormat.parse(text) == nil, "\(text)")
+        }
+        #expect(TimeFormat.parse("2024-02-29T00:00:00Z") != nil)
+    }
 }
 
 @Suite("Wire coding")
