@@ -23,8 +23,12 @@ public enum MergeRules {
             let merged = TextMerge.merge(base: base.text ?? "", ours: current.text ?? "", theirs: proposed.text ?? "")
             // Two edits each within the limit can merge into a text over it, which no edit,
             // import or export round trip then accepts: people decide instead (the tester).
-            if let merged, merged.utf8.count <= Schema.maxLongTextBytes {
-                let value = FieldValue.optionalText(merged)
+            // A merge can leave nothing but blank lines, which no edit stores (`Validation`
+            // makes such a text empty): it is empty here too, or a conflict for a text that
+            // must not be (the text tester: an import of the replica's own export, which
+            // reads the blank text as empty, changed the plan).
+            if let merged, merged.utf8.count <= Schema.maxLongTextBytes, !(spec.required && merged.isBlank) {
+                let value = merged.isBlank ? FieldValue.null : FieldValue.optionalText(merged)
                 return value == current ? .unchanged : .merged(value)
             }
         }

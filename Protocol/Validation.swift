@@ -53,7 +53,8 @@ public enum Validation {
             try checkShownAsTyped(t, label: label, names: kind == .area && spec.name == FieldName.name)
             return .text(t)
         case .longText:
-            guard raw.utf8.count <= Schema.maxLongTextBytes else {
+            // Plain line ends make a text at most half as long: past that, too long as it is.
+            guard raw.utf8.count <= 2 * Schema.maxLongTextBytes else {
                 throw WorkPlanError.invalid("\(label) is longer than \(Schema.maxLongTextBytes) bytes")
             }
             guard !raw.utf8.contains(0) else {
@@ -62,6 +63,11 @@ public enum Validation {
             // Windows line ends become plain ones; any other control character (a terminal
             // escape sequence would act on whoever prints the text) is refused.
             let text = raw.utf8.contains(0x0d) ? raw.replacingCRLF() : raw
+            // The limit is on the text stored, after its line ends are made plain (the text
+            // tester: 5000 lines were refused with CR LF ends and taken with LF ones).
+            guard text.utf8.count <= Schema.maxLongTextBytes else {
+                throw WorkPlanError.invalid("\(label) is longer than \(Schema.maxLongTextBytes) bytes")
+            }
             guard !hasControlCharacter(text, allowingLineBreaks: true) else {
                 throw WorkPlanError.invalid("\(label) must not contain control characters other than line breaks and tabs")
             }

@@ -63,6 +63,26 @@ struct MergeRulesTests {
         #expect(small == .merged(.text("t\nb\nz\n")))
     }
 
+    /// The text tester: EUMS deleted the first lines, IMS the last, and what was left was
+    /// blank. Stored as such, the replica's own export read back as an empty text, and
+    /// importing it changed the plan. A blank merge is empty, as an edit makes it.
+    @Test func aBlankMergeIsEmpty() {
+        let spec = Schema.field("description", of: .task)!
+        let d = MergeRules.decideSet(spec: spec, baseRev: 1, currentRev: 2, base: .text("a\nb\n   \nc\nd\n"),
+                                     current: .text("   \nc\nd\n"), proposed: .text("a\nb\n   \n"))
+        #expect(d == .merged(.null))
+    }
+
+    /// The limit is on the text stored: line ends made plain first.
+    @Test func theLongTextLimitCountsPlainLineEnds() throws {
+        let spec = Schema.field("description", of: .task)!
+        let lines = Array(repeating: "twelve chars", count: Schema.maxLongTextBytes / 13)
+        let crlf = lines.joined(separator: "\r\n")
+        #expect(crlf.utf8.count > Schema.maxLongTextBytes)
+        #expect(try Validation.normalize(.text(crlf), for: spec, kind: .task) == .text(lines.joined(separator: "\n")))
+        #expect(throws: WorkPlanError.self) { try Validation.normalize(.text(crlf + "\n" + crlf), for: spec, kind: .task) }
+    }
+
     @Test func longTextMergeEqualToCurrentIsUnchanged() {
         // The proposal only repeats an edit the current value already has.
         let d = MergeRules.decideSet(spec: description, baseRev: 1, currentRev: 4, base: .text("a\nb\nc\nd"), current: .text("a\nX\nc\nY"), proposed: .text("a\nX\nc\nd"))
