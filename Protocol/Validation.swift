@@ -126,7 +126,10 @@ public enum Validation {
             if (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
                 throw WorkPlanError.invalid("\(label) must not contain U+\(hex(v)), which changes the order text is shown in")
             }
-            if names, scalar.properties.generalCategory == .format {
+            // Default-ignorable code points are drawn as nothing (a combining grapheme joiner,
+            // variation selectors, Hangul fillers); a blank braille cell draws nothing either
+            // (the text tester: "Medical Cooperation" + U+034F was a second area).
+            if names, scalar.properties.generalCategory == .format || scalar.properties.isDefaultIgnorableCodePoint || v == 0x2800 {
                 throw WorkPlanError.invalid("\(label) must not contain the invisible character U+\(hex(v)): two names that look the same would name two different things")
             }
         }
@@ -175,7 +178,10 @@ public enum Validation {
             if b >= 0x80 { ascii = false; break }
         }
         if ascii { return false }
-        return text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !allowed($0.value) })
+        // The line and paragraph separators break a line as a line feed does.
+        return text.unicodeScalars.contains(where: {
+            ($0.properties.generalCategory == .control && !allowed($0.value)) || (!allowingLineBreaks && ($0.value == 0x2028 || $0.value == 0x2029))
+        })
     }
 
     /// Whether `text` is a real calendar date written `YYYY-MM-DD`.

@@ -289,10 +289,26 @@ struct ValidationTests {
         #expect(!Validation.isValidDate("２０２３-01-01"))
     }
 
+    /// The text tester: characters drawn as nothing, beyond the format characters, made a
+    /// second area (and a second user) that looked exactly like the first.
+    @Test func namesRefuseEveryCharacterDrawnAsNothing() throws {
+        let name = RecordKind.area.field("name")!
+        for v: UInt32 in [0x034F, 0xFE0F, 0x17B4, 0x115F, 0x3164, 0xFFA0, 0x2800, 0xE0101, 0x200B] {
+            let text = "Medical Cooperation" + String(UnicodeScalar(v)!)
+            #expect(throws: WorkPlanError.self, "U+\(String(v, radix: 16))") { try Validation.normalize(.text(text), for: name, kind: .area) }
+            #expect(throws: WorkPlanError.self, "U+\(String(v, radix: 16))") { try Validation.checkUserName("Col. A. Dupont" + String(UnicodeScalar(v)!)) }
+        }
+        // Accents and other scripts are names like any other.
+        for good in ["Coopération médicale", "Военная мобильность", "التعاون الطبي"] {
+            #expect(try Validation.normalize(.text(good), for: name, kind: .area) == .text(good))
+        }
+    }
+
     @Test func shortTextsAreOneLineAndCountedInCharacters() throws {
         let title = RecordKind.task.field("title")!
         // Control characters, ASCII or not, are refused wherever they are.
-        for bad in ["a\tb", "tab\u{7f}", "ünï\u{0085}code", "x\u{0001}", "Höhe\nzwei"] {
+        // The line and paragraph separators too (the text tester).
+        for bad in ["a\tb", "tab\u{7f}", "ünï\u{0085}code", "x\u{0001}", "Höhe\nzwei", "line\u{2028}two", "para\u{2029}two"] {
             #expect(throws: WorkPlanError.self) { try Validation.normalize(.text(bad), for: title, kind: .task) }
         }
         // Surrounding whitespace is trimmed, ASCII or not; inner text is kept.
