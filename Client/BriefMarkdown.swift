@@ -51,7 +51,7 @@ public enum BriefMarkdown {
             line()
             if area.tasks.isEmpty { line("No tasks."); line(); continue }
             table(["Task", "Title", "Lead", "Owner", "Status", "Due", "Last note"], area.tasks.map { t in
-                taskRow(t) + [t.lastNote.map { (BriefText.staffOnly($0.releasable).map { "**[\($0)]** " } ?? "") + "\($0.text) — \($0.author) (\($0.staff)\(BriefText.enteredBy($0) ?? "")), \($0.createdAt.prefix(10))" } ?? "—"]
+                taskRow(t) + [t.lastNote.map { (BriefText.staffOnly($0.releasable).map { "**[\($0)]** " } ?? "") + "\(TerminalText.isolated($0.text)) — \($0.author) (\($0.staff)\(BriefText.enteredBy($0) ?? "")), \($0.createdAt.prefix(10))" } ?? "—"]
             })
         }
 

@@ -70,7 +70,7 @@ enum BriefText {
         switch v {
         case .null: return "(none)"
         case .set(let s): return s.isEmpty ? "(none)" : s.joined(separator: ", ")
-        case .text(let t): return t
+        case .text(let t): return TerminalText.isolated(t)
         }
     }
 

@@ -211,7 +211,7 @@ extension Replica {
         case .set? where LinkRules.fields(of: kind).contains(field):
             return value.isNull ? value.description : value.elements.map(RecordID.short).joined(separator: ", ")
         default:
-            return value.description
+            return TerminalText.isolated(value.description)
         }
     }
 }

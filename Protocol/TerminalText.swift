@@ -27,4 +27,17 @@ public enum TerminalText {
         default: false
         }
     }
+
+    /// `text` as one value among other words on a line: when it holds a bidirectional
+    /// embedding, override or isolate, it is wrapped in a first-strong isolate (U+2068 …
+    /// U+2069), which ends whatever it left open. Long texts may hold such characters (an
+    /// officer's right-to-left words), but shown inline an override left open reversed what
+    /// followed: "by Lt Col. B. Smith (IMS)", or which value was kept (the text tester).
+    /// Text without them is returned as it is.
+    public static func isolated(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 >= 0xE2 }),
+              text.unicodeScalars.contains(where: { (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) })
+        else { return text }
+        return "\u{2068}" + text + "\u{2069}"
+    }
 }

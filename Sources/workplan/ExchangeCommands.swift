@@ -71,7 +71,7 @@ extension Status {
     static func display(_ v: FieldValue) -> String {
         switch v {
         case .null: "(empty)"
-        case .text(let t): "\"\(t)\""
+        case .text(let t): "\"\(TerminalText.isolated(t))\""
         case .set(let s): "[" + s.joined(separator: ", ") + "]"
         }
     }

@@ -121,7 +121,7 @@ struct Conflicts: ReplicaCommand {
         for c in list {
             Output.line(Output.bold("\(c.kind) \(c.shortRecord)") + (c.title.map { " \($0)" } ?? "") + " — field \(c.field)" + Self.label(c))
             // A long text's later lines stay under its first (the docs tester).
-            func value(_ v: FieldValue) -> String { Output.continued("\(v)", indent: 12) }
+            func value(_ v: FieldValue) -> String { Output.continued(TerminalText.isolated("\(v)"), indent: 12) }
             Output.line("  base:     \(value(c.base))")
             // A record deleted meanwhile: its field's last value is not a current one.
             Output.line("  current:  " + (c.currentIsFromDeletedRecord ? "(deleted; it was \(value(c.current)))" : value(c.current)))

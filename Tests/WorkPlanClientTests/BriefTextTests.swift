@@ -51,3 +51,15 @@ struct BriefTextTests {
         #expect(BriefText.taskEntries(b, ids).map(\.id) == ids)
     }
 }
+
+/// The text tester: values shown inline in the brief and in `history` ended what followed
+/// them reversed when they held a right-to-left override.
+@Suite("Inline values are isolated")
+struct InlineIsolationTests {
+    @Test func briefAndHistoryIsolateAValueWithAnOverride() {
+        let rlo = "IMS text \u{202E}DONE"
+        #expect(BriefText.value(.text(rlo)) == "\u{2068}\(rlo)\u{2069}")
+        #expect(Replica.readable(.text(rlo), field: "description", of: .task, areas: [:]) == "\u{2068}\(rlo)\u{2069}")
+        #expect(BriefText.value(.text("plain")) == "plain")
+    }
+}
