@@ -33,7 +33,9 @@ extension CertificateAuthority {
     /// Issues the server's certificate, with a subject alternative name for each of `names`
     /// (IPv4/IPv6 literals become IP address entries, everything else DNS names), checked
     /// and de-duplicated by `serverNames(_:)`.
-    public func issueServerCertificate(names given: [String] = defaultServerNames) throws -> PEMCredential {
+    /// With `key`, the certificate is for that key (a renewal keeps the server's key, so
+    /// only the certificate file changes); without, for a new one.
+    public func issueServerCertificate(names given: [String] = defaultServerNames, key: P256.Signing.PrivateKey? = nil) throws -> PEMCredential {
         let names = try Self.serverNames(given)
         guard !names.isEmpty else { throw WorkPlanCertificateError("a server certificate needs at least one name") }
         let sans: [GeneralName] = names.map { name in
@@ -46,7 +48,7 @@ extension CertificateAuthority {
             OrganizationName("WorkPlan")
             CommonName(names[0])
         }
-        return try issue(subject: subject, usage: .serverAuth, sans: SubjectAlternativeNames(sans))
+        return try issue(subject: subject, usage: .serverAuth, sans: SubjectAlternativeNames(sans), key: key)
     }
 
     /// Issues an officer's client certificate: CN = name, O = staff, extended key usage clientAuth.
@@ -59,8 +61,8 @@ extension CertificateAuthority {
     }
 
     private func issue(subject: DistinguishedName, usage: ExtendedKeyUsage.Usage,
-                       sans: SubjectAlternativeNames?) throws -> PEMCredential {
-        let leafKey = P256.Signing.PrivateKey()
+                       sans: SubjectAlternativeNames?, key given: P256.Signing.PrivateKey? = nil) throws -> PEMCredential {
+        let leafKey = given ?? P256.Signing.PrivateKey()
         let publicKey = Certificate.PublicKey(leafKey.publicKey)
         let issuerKeyID = try certificate.extensions.subjectKeyIdentifier?.keyIdentifier
             ?? SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import WorkPlanProtocol
 import WorkPlanServer
 
@@ -36,12 +37,29 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let store = try options.home.openStore()
         defer { try? store.close() }
-        let faults = try store.check()
+        let dates = try options.home.certificateDates()
+        for text in dates.endingSoon { print("warning: \(text)") }
+        let faults = try store.check() + dates.ended
         if faults.isEmpty {
             print("ok")
             return
         }
         for fault in faults { print(fault) }
         throw WorkPlanError(.corrupt, "the store has \(faults.count) fault(s)")
+    }
+}
+
+struct RenewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "renew",
+        abstract: "Issue the server certificate again for five years (same key and names, or --name); restart the server to use it.")
+
+    @OptionGroup var options: HomeOptions
+
+    @OptionGroup var certificate: ServerNameOptions
+
+    func run() throws {
+        let renewed = try options.home.renewServerCertificate(names: certificate.names.isEmpty ? nil : certificate.names)
+        print("renewed the server certificate for \(renewed.names.joined(separator: ", ")), valid until \(TimeFormat.iso(Timestamp(renewed.until.timeIntervalSince1970 * 1000))); restart 'workplan-server serve' to use it (officers' bundles need nothing)")
     }
 }

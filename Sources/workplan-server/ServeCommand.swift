@@ -37,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try home.openStore(serving: true)
         let tls = try home.tlsMaterial()
         let logger = Logger(label: "workplan-server")
+        // Served all the same (the administrator sees why syncs fail, and can renew).
+        let dates = try home.certificateDates()
+        for text in dates.ended + dates.endingSoon { logger.warning("\(text)") }
         for (path, mode) in home.filesOpenToOthers() {
             logger.warning("\(path) can be read by other users of this machine (mode \(String(mode, radix: 8))); make it the server account's only: chmod 600 \(path)")
         }

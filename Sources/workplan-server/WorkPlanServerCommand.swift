@@ -11,7 +11,7 @@ struct WorkPlanServerCommand: AsyncParsableCommand {
         commandName: "workplan-server",
         abstract: "The WorkPlan sync server: HTTPS with client certificates, versioned merge.",
         subcommands: [InitCommand.self, ServeCommand.self, UserCommand.self, BackupCommand.self,
-                      RestoreCommand.self, CheckCommand.self])
+                      RestoreCommand.self, CheckCommand.self, RenewCommand.self])
 
     /// argument-parser's `main`, with control characters in an error message shown as
     /// escapes (`TerminalText`): messages quote what the administrator typed. A value that

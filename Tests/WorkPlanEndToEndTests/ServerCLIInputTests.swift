@@ -21,6 +21,32 @@ struct ServerCLIInputTests {
         #expect(flag.stderr.contains("Error: --idle-timeout must be a number of seconds, more than 0 and at most 86400 (got '\(value)')"), "\(flag)")
     }
 
+    /// `renew` while officers sync: their bundles need nothing; the server restarted serves
+    /// the new certificate, and `check` still says ok.
+    @Test func aRenewedServerCertificateServesTheSameBundles() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try ServerProcess(home: tmp.child("server").path)
+        let bundle = try server.enrol("Col. A. Dupont", staff: "EUMS", in: tmp)
+        try server.start()
+        let o = Officer(dir: tmp.child("eums").path)
+        try o.ok("join", bundle, "--server", server.url)
+        try o.ok("area", "add", "Military Mobility")
+        try o.ok("sync")
+        let before = try String(contentsOfFile: server.home + "/server.pem", encoding: .utf8)
+        let r = try server.admin("renew")
+        #expect(r.status == 0 && r.stdout.contains("renewed the server certificate for localhost, 127.0.0.1, valid until"), "\(r)")
+        #expect(try String(contentsOfFile: server.home + "/server.pem", encoding: .utf8) != before)
+        server.stop()
+        try server.start()   // on the same port
+        try o.ok("area", "add", "Medical Cooperation")
+        let sync = try o.run("sync")
+        #expect(sync.status == 0 && sync.stdout.contains("pushed 1 edit"), "\(sync)")
+        let check = try server.admin("check")
+        #expect(check.status == 0 && check.stdout == "ok\n", "\(check)")
+        let bad = try server.admin("renew", "--name", "")
+        #expect(bad.status == 64 && bad.stderr.contains("--name must not be empty"), "\(bad)")
+    }
+
     /// The operations tester: a backup killed midway left a partial file under the name
     /// asked for; a restore from it said "attempt to write a readonly database", and a new
     /// backup to that name was refused. The name appears only once the backup is complete.

@@ -36,6 +36,40 @@ struct CertificateTests {
         #expect(again.certificatePEM == ca.certificatePEM)
     }
 
+    /// The clock tester: after five years every sync failed and nothing could renew the
+    /// server certificate. `renew` issues it again for the same key and names (or others),
+    /// and `check`/`serve` name a certificate that has ended or ends soon.
+    @Test func theServerCertificateIsRenewedForTheSameKeyAndNames() throws {
+        let tmp = try TemporaryDirectory()
+        let home = try ServerHome.initialize(at: tmp.file("srv"), names: ["plan.example.org", "127.0.0.1"])
+        let before = try Certificate(pemEncoded: try String(contentsOfFile: home.serverCertificatePath, encoding: .utf8))
+        let key = try String(contentsOfFile: home.serverKeyPath, encoding: .utf8)
+        let renewed = try home.renewServerCertificate()
+        #expect(renewed.names == ["plan.example.org", "127.0.0.1"])
+        let after = try Certificate(pemEncoded: try String(contentsOfFile: home.serverCertificatePath, encoding: .utf8))
+        #expect(after.serialNumber != before.serialNumber)
+        #expect(after.publicKey == before.publicKey)
+        #expect(try String(contentsOfFile: home.serverKeyPath, encoding: .utf8) == key)
+        #expect(after.notValidAfter >= before.notValidAfter && after.notValidAfter == renewed.until)
+        #expect(try home.serverCertificateNames() == ["plan.example.org", "127.0.0.1"])
+        _ = try home.tlsMaterial()
+        #expect(!FileManager.default.fileExists(atPath: home.serverCertificatePath + ".new"))
+        // Other names, checked as `init` checks them.
+        #expect(try home.renewServerCertificate(names: ["Plan.Example.ORG", "plan.example.org", "10.0.0.5"]).names == ["plan.example.org", "10.0.0.5"])
+        #expect(throws: WorkPlanCertificateError.self) { try home.renewServerCertificate(names: ["999.1.1.1"]) }
+        #expect(try home.serverCertificateNames() == ["plan.example.org", "10.0.0.5"])
+
+        let day: TimeInterval = 86_400
+        let now = try home.certificateDates(now: Date())
+        #expect(now.ended.isEmpty && now.endingSoon.isEmpty)
+        let soon = try home.certificateDates(now: after.notValidAfter.addingTimeInterval(-30 * day))
+        #expect(soon.ended.isEmpty && soon.endingSoon.count == 1 && soon.endingSoon[0].contains("run 'workplan-server renew'"), "\(soon)")
+        let late = try home.certificateDates(now: after.notValidAfter.addingTimeInterval(day))
+        #expect(late.ended.count == 1 && late.ended[0].contains("no one can sync"), "\(late)")
+        let slow = try home.certificateDates(now: after.notValidBefore.addingTimeInterval(-day))
+        #expect(slow.ended.count == 2 && slow.ended[0].contains("clock is wrong"), "\(slow)")
+    }
+
     @Test func badServerNamesAreRefused() throws {
         let ca = try CertificateAuthority.create()
         #expect(throws: WorkPlanCertificateError.self) { try ca.issueServerCertificate(names: ["bad name"]) }
