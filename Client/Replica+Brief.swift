@@ -26,19 +26,26 @@ extension Replica {
         }
         let areas = try self.areas().map { area in BriefArea(name: area.name, tasks: tasks.filter { areaOf[$0.id] == area.id }) }
 
-        let previous = try conferences().filter { $0.number < number && $0.status == "held" }.max { $0.number < $1.number }
         let timeline = try timeline()
+        let own = conference.status == "held" ? try baseline(conference: number, in: timeline) : nil
+        // The last conference held before this one: lower in number and, this one held, with
+        // its baseline before this one's. Closed out of order (21, then 20), 20's baseline
+        // came after 21's, and the brief of 21 showed the window between them backwards,
+        // "Changed: 0", hiding what changed (the clock tester).
+        let previous = try conferences().filter { $0.number < number && $0.status == "held" }
+            .sorted { $0.number > $1.number }
+            .first { earlier in
+                guard let own, own.position >= 0 else { return true }
+                return try baseline(conference: earlier.number, in: timeline).position < own.position
+            }
         var changes: ChangeSet
         if let previous {
             let start = try baseline(conference: previous.number, in: timeline)
             var end = timeline.entries.count - 1
             var until = "now"
-            if conference.status == "held" {
-                let own = try baseline(conference: number, in: timeline)
-                if own.position >= 0 {
-                    end = own.position
-                    until = "the baseline of conference \(number)"
-                }
+            if let own, own.position >= 0 {
+                end = own.position
+                until = "the baseline of conference \(number)"
             }
             changes = try changeSet(timeline, from: start, through: end, until: until)
         } else {

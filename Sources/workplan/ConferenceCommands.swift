@@ -105,6 +105,15 @@ struct ConferenceClose: ReplicaCommand {
         guard c.text("status") != "held" else { throw WorkPlanError.invalid("conference \(Int(number)!) is already held") }
         try replica.edit(.conference, id: c.id, [.set("status", .text("held"))])
         Output.line("conference \(Int(number)!) marked held; its baseline is the plan as it stands now")
+        // Not refused (the other staff may have closed it on its replica), but said: there
+        // is no reopening (the clock tester closed 21 for 20 by a slip).
+        let open = try replica.conferences().filter { $0.number < Int(number)! && $0.status != "held" }.map { String($0.number) }
+        if !open.isEmpty {
+            Output.line(Output.yellow("note: conference\(open.count == 1 ? "" : "s") \(open.joined(separator: ", ")) before it \(open.count == 1 ? "is" : "are") not held yet"))
+        }
+        if let date = c.text("date"), date > TimeFormat.date(Clock.now()) {
+            Output.line(Output.yellow("note: conference \(Int(number)!) is dated \(date), after today"))
+        }
     }
 }
 

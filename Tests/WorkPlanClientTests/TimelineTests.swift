@@ -437,3 +437,31 @@ struct BaselinePendingTests {
         #expect(try r.record(.task, id: task)?.text("status") == "cancelled")
     }
 }
+
+/// The clock tester: conference 21 closed before 20 (a slip; there is no reopening) gave
+/// brief 21 the window from 20's baseline, after its own: backwards, "Changed: 0".
+@Suite("Briefs of conferences closed out of order")
+struct OutOfOrderCloseTests {
+    @Test func theBriefStartsAtTheLastConferenceHeldBeforeIt() throws {
+        let (r, tmp, area) = try makeReplica()
+        defer { withExtendedLifetime(tmp) {} }
+        var ids: [Int: String] = [:]
+        for n in [19, 20, 21] {
+            ids[n] = try r.createRecord(.conference, fields: ["number": .text("\(n)"), "date": .text("2024-0\(n - 14)-14"), "host": .text("EUMS"), "status": .text("planned")])
+        }
+        let task = try r.createRecord(.task, fields: taskFields(area))
+        func close(_ n: Int) throws { _ = try r.edit(.conference, id: ids[n]!, [.set("status", .text("held"))]) }
+        try close(19)
+        _ = try r.edit(.task, id: task, [.set("priority", .text("high"))])
+        try close(21)
+        _ = try r.edit(.task, id: task, [.set("owner", .text("Maj. Late"))])
+        try close(20)
+
+        let brief = try r.brief(conference: 21)
+        #expect(brief.previous?.number == 19)
+        #expect(brief.changes.changed == [RecordID.short(task)])
+        #expect(brief.changes.changes.contains { $0.field == "priority" } && !brief.changes.changes.contains { $0.field == "owner" })
+        // Conference 20, closed last, starts at 19 as before.
+        #expect(try r.brief(conference: 20).previous?.number == 19)
+    }
+}

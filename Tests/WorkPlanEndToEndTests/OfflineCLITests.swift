@@ -280,6 +280,11 @@ struct OfflineCLITests {
         #expect(confs[0].status == "held")
         #expect(try o.json(Conf.self, "conference", "show", "20").guidance == "Pursue information exchange.")
         #expect(try o.run("conference", "close", "20").status != 0, "closing twice is refused")
+        // Closed out of order or ahead of its date: done, and said (there is no reopening).
+        try o.ok("conference", "add", "22", "--date", "2099-05-15", "--host", "EUMS")
+        let early = try o.run("conference", "close", "22")
+        #expect(early.status == 0 && early.stdout.contains("note: conference 21 before it is not held yet")
+                && early.stdout.contains("note: conference 22 is dated 2099-05-15, after today"), "\(early)")
     }
 
     /// Tester: an outcome "Agreed.\n2. Follow-on task to IMS" printed its second line at
