@@ -171,20 +171,42 @@ struct Edit: ReplicaCommand {
         let taskID = try replica.resolveID(.task, id)
         var edits: [FieldEdit] = try fields.fields(replica).sorted { $0.key < $1.key }.map { .set($0.key, $0.value) }
         if let title { edits.append(.set("title", .text(title))) }
-        // Removals first: one tag swapped for another on a task at the limit has room.
-        edits += removeTags.map { .remove("tags", $0.trimmingWhitespace()) }
-        edits += addTags.map { .add("tags", $0.trimmingWhitespace()) }
-        guard !edits.isEmpty else { throw WorkPlanError.invalid("nothing to change: give at least one option (see 'workplan edit --help')") }
         // Read only when the edit may change it (a task view reads the notes too).
+        let tagsBefore = removeTags.isEmpty && addTags.isEmpty ? [] : try replica.taskView(id: taskID).tags
+        // Tags match whatever their case, as `list --tag` finds them (the text tester: NATO
+        // added here and nato there were both kept, and '--remove-tag Nato' removed neither).
+        // A tag removed is the one the task has, in each spelling it has; a tag added that
+        // the task has in another spelling is not added again.
+        func sameTag(_ a: String, _ b: String) -> Bool { a.lowercased() == b.lowercased() }
+        var removing: [String] = [], absent: [String] = []
+        for tag in removeTags.map({ $0.trimmingWhitespace() }) {
+            let held = tagsBefore.contains(tag) ? [tag] : tagsBefore.filter { sameTag($0, tag) }
+            if held.isEmpty { absent.append(tag) }
+            removing += held.isEmpty ? [tag] : held.filter { !removing.contains($0) }
+        }
+        let kept = tagsBefore.filter { !removing.contains($0) }
+        var adding: [String] = [], spelledOtherwise: [String] = []
+        for tag in addTags.map({ $0.trimmingWhitespace() }) {
+            if let other = kept.first(where: { sameTag($0, tag) && $0 != tag }) {
+                spelledOtherwise.append(other)
+            } else {
+                adding.append(tag)
+            }
+        }
+        // Removals first: one tag swapped for another on a task at the limit has room.
+        edits += removing.map { .remove("tags", $0) }
+        edits += adding.map { .add("tags", $0) }
+        guard !edits.isEmpty || !spelledOtherwise.isEmpty else { throw WorkPlanError.invalid("nothing to change: give at least one option (see 'workplan edit --help')") }
         let releasableBefore = fields.releasable == nil ? nil : try replica.taskView(id: taskID).releasable
-        let tagsBefore = removeTags.isEmpty ? [] : try replica.taskView(id: taskID).tags
-        let n = try replica.edit(.task, id: taskID, edits)
+        let n = edits.isEmpty ? 0 : try replica.edit(.task, id: taskID, edits)
         // Counted as changes: a tag added and another removed are two changes of one field.
         Output.line(n == 0 ? "task \(RecordID.short(taskID)) unchanged" : "task \(RecordID.short(taskID)) updated (\(n) change\(n == 1 ? "" : "s"))")
         // A tag to remove that the task does not have is most often a typo: named, with the
         // tags it has. Not an error: the other staff may have removed it already, and the
         // officer's aim (the task without the tag) holds.
-        let absent = removeTags.map { $0.trimmingWhitespace() }.filter { !tagsBefore.contains($0) }
+        if !spelledOtherwise.isEmpty {
+            Output.line("task \(RecordID.short(taskID)) already has the tag \(spelledOtherwise.map { "'\($0)'" }.joined(separator: ", ")) (tags match whatever their case)")
+        }
         if !absent.isEmpty {
             let has = tagsBefore.isEmpty ? "it has no tags" : "its tags: " + tagsBefore.sorted().joined(separator: ", ")
             Output.line("task \(RecordID.short(taskID)) has no tag \(absent.map { "'\($0)'" }.joined(separator: ", ")) to remove (\(has))")

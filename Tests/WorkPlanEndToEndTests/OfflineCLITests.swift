@@ -126,6 +126,25 @@ struct OfflineCLITests {
         #expect(try o.ok("edit", task, "--remove-tag", "dg20").contains("(it has no tags)"))
     }
 
+    /// The text tester: NATO added on one replica and nato on the other were both kept, and
+    /// '--remove-tag Nato' removed neither ("has no tag"), while 'list --tag' found both.
+    /// Tags match whatever their case here too.
+    @Test func tagsAreRemovedAndAddedWhateverTheirCase() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let task = String(try o.ok("add", "Permits", "--area", "military mobility", "--tag", "NATO", "--tag", "nato", "--tag", "rail").split(separator: "\n")[0])
+        #expect(Set(try o.json(TaskJSON.self, "show", task).tags) == ["NATO", "nato", "rail"])
+        let removed = try o.ok("edit", task, "--remove-tag", "Nato")
+        #expect(removed.contains("updated (2 changes)") && !removed.contains("no tag"), "\(removed)")
+        #expect(try o.json(TaskJSON.self, "show", task).tags == ["rail"])
+        let again = try o.ok("edit", task, "--add-tag", "RAIL")
+        #expect(again.contains("unchanged") && again.contains("already has the tag 'rail' (tags match whatever their case)"), "\(again)")
+        #expect(try o.json(TaskJSON.self, "show", task).tags == ["rail"])
+        // Its spelling changed: removed and added in one edit.
+        #expect(try o.ok("edit", task, "--remove-tag", "rail", "--add-tag", "Rail").contains("updated (2 changes)"))
+        #expect(try o.json(TaskJSON.self, "show", task).tags == ["Rail"])
+    }
+
     /// The bad-input tester: `--add-tag` took a task past the 200 tags `add` and `--tag`
     /// allow; the create holding them was refused at the next sync and the task vanished.
     @Test func aTagPastTheLimitIsRefusedAndChangesNothing() throws {
