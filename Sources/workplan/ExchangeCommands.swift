@@ -112,6 +112,21 @@ struct Export: ReplicaCommand {
 
 struct Import: ReplicaCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Read a plan written by 'workplan export' (all or nothing).")
+
+    /// The offset of the first byte that is not part of a well-formed UTF-8 character, or nil.
+    static func firstByteNotUTF8(_ data: Data) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var bytes = data.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &bytes) {
+            case .valid(let encoded): offset += encoded.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+
     @OptionGroup var options: ReplicaOptions
     @Argument(help: "The export file.") var file: String
 
@@ -121,6 +136,11 @@ struct Import: ReplicaCommand {
         do {
             plan = try PlanExport.decode(data)
         } catch let e as DecodingError {
+            // A file in another encoding read as a string "not a text" (the text tester, a
+            // Latin-1 file): said as it is. UTF-16 and UTF-32 with a byte order mark read.
+            if let offset = Self.firstByteNotUTF8(data), !data.starts(with: [0xFF, 0xFE]), !data.starts(with: [0xFE, 0xFF]) {
+                throw WorkPlanError.invalid("\(file) is not UTF-8 text (byte \(offset) is not part of a UTF-8 character): an export is UTF-8; convert the file (for example iconv -f LATIN1 -t UTF-8) and import it again")
+            }
             throw WorkPlanError.invalid("\(file) is not a WorkPlan export: \(Output.describe(e))")
         }
         let r = try replica.importPlan(plan)

@@ -236,6 +236,10 @@ struct UserMistakeTests {
                 #expect(!r.stderr.contains(leak), "a Swift name in: \(r.stderr)")
             }
         }
+        // The text tester: a file saved in Latin-1 was "expected a text ... but found a string".
+        let latin1 = tmp.child("latin1.json")
+        try Data(#"{"format":"workplan-export/1","records":[{"id":"\#(id)","kind":"area","fields":{"name":"Coop"#.utf8 + [0xE9] + #"ration"},"created_at":"2024-01-01T00:00:00Z"}]}"#.utf8).write(to: latin1)
+        try refused(o, ["import", latin1.path], saying: ["latin1.json is not UTF-8 text (byte 122 is not part of a UTF-8 character)", "iconv"])
     }
 
     @Test func aValueThatStartsWithADashGetsAHint() throws {
