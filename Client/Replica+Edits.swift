@@ -182,7 +182,9 @@ extension Replica {
         }
         if changed > 0 {
             record.fields = newFields.filter { $0.value != .null }
-            record.updatedAt = at
+            // As every other replica takes it when the change arrives (`max`): an edit made
+            // under a slow clock does not set the time back here alone (the reviewer).
+            record.updatedAt = max(record.updatedAt, at)
             try table.write(db, record)
         }
         return changed
@@ -251,7 +253,9 @@ extension Replica {
                 record.fields[field] = try viewValue(db, id, field, server)
             }
             record.deleted = true
-            record.updatedAt = at
+            // As every other replica takes it when the change arrives (`max`): an edit made
+            // under a slow clock does not set the time back here alone (the reviewer).
+            record.updatedAt = max(record.updatedAt, at)
             try table.write(db, record)
             try PendingLog.append(db, op, author: me.user)
     }

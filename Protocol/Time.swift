@@ -2,8 +2,10 @@
 public enum TimeFormat {
     /// `2023-12-01T09:30:00Z`
     public static func iso(_ t: Timestamp) -> String {
-        let secs = t >= 0 ? t / 1000 : (t - 999) / 1000
-        let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
+        // Rounded down, without `t - 999`, which overflowed for a time near Int64.min (an
+        // `at` is what a client sent).
+        let secs = t >= 0 ? t / 1000 : (t + 1) / 1000 - 1
+        let days = secs >= 0 ? secs / 86400 : (secs + 1) / 86400 - 1
         let rem = secs - days * 86400
         let (y, m, d) = civil(fromDays: days)
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem % 3600 / 60, 2)):\(pad(rem % 60, 2))Z"
@@ -17,7 +19,7 @@ public enum TimeFormat {
     public static func parse(_ text: String) -> Timestamp? {
         let c = Array(text.utf8)
         // The year, then "-MM-DDTHH:MM:SSZ" (16 bytes).
-        guard c.count >= 20, c.count <= (c.first == 45 ? 25 : 24) else { return nil }
+        guard c.count >= 20, c.count <= (c.first == 45 ? 26 : 25) else { return nil }
         let t = c.count - 16
         guard c[t] == 45, c[t + 3] == 45, c[t + 6] == 84, c[t + 9] == 58, c[t + 12] == 58, c[t + 15] == 90 else { return nil }
         func num(_ r: Range<Int>) -> Int64? {
@@ -37,8 +39,11 @@ public enum TimeFormat {
         let y = negative ? -year : year
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
         guard d <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Int(m) - 1] else { return nil }
-        let days = daysFromCivil(y, m, d)
-        return ((days * 86400) + h * 3600 + mi * 60 + sec) * 1000
+        // Nine-digit years reach past Int64's milliseconds: nil there, not a trap.
+        let (daySeconds, o1) = daysFromCivil(y, m, d).multipliedReportingOverflow(by: 86400)
+        let (seconds, o2) = daySeconds.addingReportingOverflow(h * 3600 + mi * 60 + sec)
+        let (ms, o3) = seconds.multipliedReportingOverflow(by: 1000)
+        return o1 || o2 || o3 ? nil : ms
     }
 
     /// (year, month, day) to days since 1970-01-01: Howard Hinnant's algorithm.
@@ -54,9 +59,10 @@ public enum TimeFormat {
     /// The calendar date (UTC) of a timestamp, `YYYY-MM-DD`.
     public static func date(_ t: Timestamp) -> String { String(iso(t).prefix(10)) }
 
+    /// `v` in at least `w` digits, its sign before them (year -4 is "-0004", not "00-4").
     static func pad(_ v: Int64, _ w: Int) -> String {
-        let s = String(v)
-        return s.count >= w ? s : String(repeating: "0", count: w - s.count) + s
+        let s = String(v.magnitude)
+        return (v < 0 ? "-" : "") + (s.count >= w ? s : String(repeating: "0", count: w - s.count) + s)
     }
 
     /// Days since 1970-01-01 to (year, month, day): Howard Hinnant's algorithm.

@@ -71,4 +71,25 @@ struct ClockIndependenceTests {
             #expect(times == [t0 + hour, t0 + hour], "\(id)")
         }
     }
+
+    /// The reviewer: an edit made under a slow clock set the record's time back on its own
+    /// replica, while the others keep the later time they hold (`max`).
+    @Test func anEditUnderASlowClockSetsNoTimeBack() async throws {
+        let f = try StoreAndReplica()
+        defer { f.close() }
+        let eums = f.replica
+        let t0 = Clock.now() - Self.day
+        let task = try eums.createRecord(.task, fields: taskFields(f.area), at: t0)
+        _ = try await SyncEngine(replica: eums, transport: f.transport()).run()
+        let ims = try Replica.create(in: f.tmp.child("ims"), staff: .IMS, user: "Smith")
+        _ = try await SyncEngine(replica: ims, transport: f.transport("Smith", .IMS)).run()
+        _ = try eums.edit(.task, id: task, [.set("owner", .text("Maj. Fast"))], at: t0 + 3_600_000)
+        _ = try await SyncEngine(replica: eums, transport: f.transport()).run()
+        _ = try await SyncEngine(replica: ims, transport: f.transport("Smith", .IMS)).run()
+        _ = try ims.edit(.task, id: task, [.set("status", .text("blocked"))], at: t0 + 60_000)
+        _ = try await SyncEngine(replica: ims, transport: f.transport("Smith", .IMS)).run()
+        _ = try await SyncEngine(replica: eums, transport: f.transport()).run()
+        let times = try [eums, ims].map { try #require(try $0.record(.task, id: task)).updatedAt }
+        #expect(times == [t0 + 3_600_000, t0 + 3_600_000])
+    }
 }

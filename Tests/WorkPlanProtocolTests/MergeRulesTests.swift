@@ -425,7 +425,10 @@ struct ValidationTests {
     /// impossible dates do not.
     @Test func everyWrittenTimeParses() {
         var rng = SystemRandomNumberGenerator()
-        let samples: [Timestamp] = [0, -1000, -62_135_596_800_000, 32_503_680_000_000, 253_402_300_799_000, 253_402_300_800_000, 3_000_000_000_000_000]
+        // The reviewer: years -999 to -1 were written "00-4", and nine-digit years (up to
+        // Int64.max) did not read back; Int64.min made `iso` trap.
+        let samples: [Timestamp] = [-62_293_000_000_000, -93_000_000_000_000, Int64.max / 1000 * 1000, 9_000_000_000_000_000_000,
+                                    Int64.min / 1000 * 1000, 0, -1000, -62_135_596_800_000, 32_503_680_000_000, 253_402_300_799_000, 253_402_300_800_000, 3_000_000_000_000_000]
             + (0..<200).map { _ in Timestamp.random(in: -62_135_596_800_000...3_000_000_000_000_000, using: &rng) / 1000 * 1000 }
         for t in samples {
             #expect(TimeFormat.parse(TimeFormat.iso(t)) == t, "\(t) \(TimeFormat.iso(t))")
@@ -435,6 +438,9 @@ struct ValidationTests {
             #expect(TimeFormat.parse(text) == nil, "\(text)")
         }
         #expect(TimeFormat.parse("2024-02-29T00:00:00Z") != nil)
+        #expect(TimeFormat.iso(-62_293_000_000_000).hasPrefix("-0004-"))
+        #expect(TimeFormat.iso(Int64.min).hasPrefix("-292275055-"))
+        #expect(TimeFormat.parse("999999999-12-31T23:59:59Z") == nil, "past Int64: nil, not a trap")
     }
 }
 
