@@ -33,11 +33,17 @@ public enum TerminalText {
     /// U+2069), which ends whatever it left open. Long texts may hold such characters (an
     /// officer's right-to-left words), but shown inline an override left open reversed what
     /// followed: "by Lt Col. B. Smith (IMS)", or which value was kept (the text tester).
-    /// Text without them is returned as it is.
+    /// Text without them is returned as it is. Each line is isolated on its own: a line
+    /// break ends the paragraph, and an isolate opened on an earlier line would not close an
+    /// override on the last (the reviewer).
     public static func isolated(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 >= 0xE2 }),
-              text.unicodeScalars.contains(where: { (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) })
-        else { return text }
-        return "\u{2068}" + text + "\u{2069}"
+        func reorders(_ part: Substring) -> Bool {
+            part.utf8.contains(where: { $0 >= 0xE2 })
+                && part.unicodeScalars.contains(where: { (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) })
+        }
+        guard reorders(text[...]) else { return text }
+        return text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { reorders($0) ? "\u{2068}" + $0 + "\u{2069}" : String($0) }
+            .joined(separator: "\n")
     }
 }

@@ -9,6 +9,8 @@ struct TerminalTextTests {
     @Test func aValueWithAnOverrideIsIsolated() {
         #expect(TerminalText.isolated("IMS text \u{202E}DONE") == "\u{2068}IMS text \u{202E}DONE\u{2069}")
         #expect(TerminalText.isolated("a \u{2067}b") == "\u{2068}a \u{2067}b\u{2069}")
+        // Line by line: an isolate does not reach across a line break.
+        #expect(TerminalText.isolated("first\nsecond \u{202E}DONE") == "first\n\u{2068}second \u{202E}DONE\u{2069}")
         // Right-to-left words without formatting characters need nothing, nor does the rest.
         for plain in ["plain", "Coopération – médicale", "التعاون الطبي", "", "€ – ✓"] {
             #expect(TerminalText.isolated(plain) == plain)
