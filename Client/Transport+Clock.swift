@@ -24,12 +24,7 @@ struct EnrolmentDates: Sendable, Equatable {
     }
 
     /// "2026-12-01 08:43 UTC".
-    static func text(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%04d-%02d-%02d %02d:%02d UTC", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
-    }
+    static func text(_ date: Date) -> String { TimeFormat.minute(Timestamp(date.timeIntervalSince1970 * 1000)) }
 
     var range: String { "\(Self.text(from)) to \(Self.text(until))" }
 

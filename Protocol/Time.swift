@@ -37,8 +37,7 @@ public enum TimeFormat {
               let mi = num(t + 10..<t + 12), let sec = num(t + 13..<t + 15),
               (1...12).contains(m), d >= 1, h < 24, mi < 60, sec < 60 else { return nil }
         let y = negative ? -year : year
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-        guard d <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Int(m) - 1] else { return nil }
+        guard d <= daysIn(month: m, of: y) else { return nil }
         // Nine-digit years reach past Int64's milliseconds: nil there, not a trap.
         let (daySeconds, o1) = daysFromCivil(y, m, d).multipliedReportingOverflow(by: 86400)
         let (seconds, o2) = daySeconds.addingReportingOverflow(h * 3600 + mi * 60 + sec)
@@ -58,6 +57,19 @@ public enum TimeFormat {
 
     /// The calendar date (UTC) of a timestamp, `YYYY-MM-DD`.
     public static func date(_ t: Timestamp) -> String { String(iso(t).prefix(10)) }
+
+    /// A timestamp to the minute, for people: `2026-12-01 08:43 UTC`.
+    public static func minute(_ t: Timestamp) -> String {
+        // iso ends with "THH:MM:SSZ", whatever the year's length.
+        let text = iso(t)
+        return "\(text.dropLast(10)) \(text.dropLast(4).suffix(5)) UTC"
+    }
+
+    /// The days of `month` (1-12) in `year` of the Gregorian calendar.
+    static func daysIn(month: Int64, of year: Int64) -> Int64 {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Int(month) - 1]
+    }
 
     /// `v` in at least `w` digits, its sign before them (year -4 is "-0004", not "00-4").
     static func pad(_ v: Int64, _ w: Int) -> String {

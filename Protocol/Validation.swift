@@ -199,9 +199,7 @@ public enum Validation {
         guard let y = digits(0..<4), let m = digits(5..<7), let d = digits(8..<10),
               y >= 1900, y <= 2999, (1...12).contains(m), d >= 1
         else { return false }
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        return d <= days[m - 1]
+        return d <= TimeFormat.daysIn(month: Int64(m), of: Int64(y))
     }
 
     /// Validates a whole new record: every field known, every required field present.

@@ -62,7 +62,5 @@ extension ServerHome {
     }
 
     /// "2031-11-30 08:46 UTC".
-    static func dateText(_ date: Date) -> String {
-        String(TimeFormat.iso(Timestamp(date.timeIntervalSince1970 * 1000)).prefix(16)).replacingOccurrences(of: "T", with: " ") + " UTC"
-    }
+    static func dateText(_ date: Date) -> String { TimeFormat.minute(Timestamp(date.timeIntervalSince1970 * 1000)) }
 }
