@@ -137,10 +137,14 @@ public final class Replica: Sendable {
         return text.lowercased().contains(part.lowercased())
     }
 
-    /// `workplan_equal(a, b)`: whether two texts are equal ignoring case, in every script.
-    static let equalIgnoringCase = DatabaseFunction("workplan_equal", argumentCount: 2, pure: true) { values in
+    /// Whether two texts are equal ignoring case, in every script: how tags match (`list
+    /// --tag`, `edit --remove-tag`, `--add-tag`).
+    public static func equalIgnoringCase(_ a: String, _ b: String) -> Bool { a.lowercased() == b.lowercased() }
+
+    /// `workplan_equal(a, b)`: `equalIgnoringCase` in SQL.
+    static let equalIgnoringCaseFunction = DatabaseFunction("workplan_equal", argumentCount: 2, pure: true) { values in
         guard let a = String.fromDatabaseValue(values[0]), let b = String.fromDatabaseValue(values[1]) else { return false }
-        return a.lowercased() == b.lowercased()
+        return equalIgnoringCase(a, b)
     }
 
     static func openDatabase(at url: URL, create: Bool) throws -> DatabasePool {
@@ -160,7 +164,7 @@ public final class Replica: Sendable {
             // in `deinit`).
             ReusedWAL.keep(db)
             db.add(function: Self.containsIgnoringCase)
-            db.add(function: Self.equalIgnoringCase)
+            db.add(function: Self.equalIgnoringCaseFunction)
             if SyncTrace.sql {
                 // SQLite times statements with a millisecond clock here, so a statement of a
                 // few microseconds that crosses a tick reads as 1 ms: only 2 ms and more are

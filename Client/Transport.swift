@@ -12,8 +12,9 @@ import WorkPlanProtocol
 public final class Transport: Sendable {
     let client: HTTPClient
     let base: String
-    /// When the enrolment's certificates are valid: words for a handshake refused by a clock.
-    let dates: EnrolmentDates?
+    /// The enrolment, read for its certificates' dates only when a handshake fails (words
+    /// for a refusal by a clock), not at every start: `tlsConfiguration` parsed them already.
+    let bundle: EnrolmentBundle
     let decoder = JSONDecoder()
 
     /// Connects (lazily) to `bundle.serverURL`, or to `serverURL` when given.
@@ -25,7 +26,7 @@ public final class Transport: Sendable {
             throw WorkPlanError(e.code, "this replica's server URL is not usable: \(e.message); enrol again with 'workplan join BUNDLE --server https://HOST:PORT'")
         }
         var config = HTTPClient.Configuration(tlsConfiguration: try Self.tlsConfiguration(for: bundle))
-        dates = EnrolmentDates(bundle: bundle)
+        self.bundle = bundle
         config.timeout = .init(connect: .seconds(10), read: timeout)
         config.connectionPool.retryConnectionEstablishment = false
         config.httpVersion = .http1Only
@@ -102,7 +103,7 @@ public final class Transport: Sendable {
             response = try await client.execute(request, timeout: .seconds(120))
             bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
         } catch {
-            throw Self.describe(error, url: base, dates: dates)
+            throw Self.describe(error, url: base, dates: EnrolmentDates(bundle: bundle))
         }
         let data = Array(bytes.readableBytesView)
         guard response.status.code < 300 else {

@@ -177,17 +177,16 @@ struct Edit: ReplicaCommand {
         // added here and nato there were both kept, and '--remove-tag Nato' removed neither).
         // A tag removed is the one the task has, in each spelling it has; a tag added that
         // the task has in another spelling is not added again.
-        func sameTag(_ a: String, _ b: String) -> Bool { a.lowercased() == b.lowercased() }
         var removing: [String] = [], absent: [String] = []
         for tag in removeTags.map({ $0.trimmingWhitespace() }) {
-            let held = tagsBefore.contains(tag) ? [tag] : tagsBefore.filter { sameTag($0, tag) }
+            let held = tagsBefore.contains(tag) ? [tag] : tagsBefore.filter { Replica.equalIgnoringCase($0, tag) }
             if held.isEmpty { absent.append(tag) }
             removing += held.isEmpty ? [tag] : held.filter { !removing.contains($0) }
         }
         let kept = tagsBefore.filter { !removing.contains($0) }
         var adding: [String] = [], spelledOtherwise: [String] = []
         for tag in addTags.map({ $0.trimmingWhitespace() }) {
-            if let other = kept.first(where: { sameTag($0, tag) && $0 != tag }) {
+            if let other = kept.first(where: { Replica.equalIgnoringCase($0, tag) && $0 != tag }) {
                 spelledOtherwise.append(other)
             } else {
                 adding.append(tag)
