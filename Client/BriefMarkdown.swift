@@ -9,11 +9,12 @@ public enum BriefMarkdown {
         func table(_ header: [String], _ rows: [[String]]) {
             line("| " + header.joined(separator: " | ") + " |")
             line("|" + header.map { _ in " --- |" }.joined())
-            for r in rows { line("| " + r.map(cell).joined(separator: " | ") + " |") }
+            // Each cell is Markdown already: user text went through `cell`, marks were added.
+            for r in rows { line("| " + r.joined(separator: " | ") + " |") }
             line()
         }
         func taskRow(_ t: BriefTask) -> [String] {
-            [t.shortId, t.title + BriefText.onlyMarkdown(t.releasable), t.lead, t.owner ?? "—", t.status, t.dueText]
+            [t.shortId, cell(t.title) + BriefText.onlyMarkdown(t.releasable), cell(t.lead), cell(t.owner ?? "—"), t.status, cell(t.dueText)]
         }
 
         line("# " + BriefText.title(b))
@@ -51,7 +52,8 @@ public enum BriefMarkdown {
             line()
             if area.tasks.isEmpty { line("No tasks."); line(); continue }
             table(["Task", "Title", "Lead", "Owner", "Status", "Due", "Last note"], area.tasks.map { t in
-                taskRow(t) + [t.lastNote.map { (BriefText.staffOnly($0.releasable).map { "**[\($0)]** " } ?? "") + "\(TerminalText.isolated($0.text)) — \($0.author) (\($0.staff)\(BriefText.enteredBy($0) ?? "")), \($0.createdAt.prefix(10))" } ?? "—"]
+                taskRow(t) + [t.lastNote.map { (BriefText.staffOnly($0.releasable).map { "**[\($0)]** " } ?? "")
+                    + cell("\(TerminalText.isolated($0.text)) — \($0.author) (\($0.staff)\(BriefText.enteredBy($0) ?? "")), \($0.createdAt.prefix(10))") } ?? "—"]
             })
         }
 
@@ -90,8 +92,8 @@ public enum BriefMarkdown {
         if b.conflicts.isEmpty { line("No open conflicts."); line() }
         else {
             table(["Record", "Title", "Field", "Current", "Proposed", "Proposed by", "When"], b.conflicts.map { x in
-                [x.shortRecord, (x.title ?? x.kind) + BriefText.onlyMarkdown(x.releasable), x.field, BriefText.current(x), BriefText.value(x.proposed),
-                 "\(x.proposedBy) (\(x.staff))", x.at]
+                [x.shortRecord, cell(x.title ?? x.kind) + BriefText.onlyMarkdown(x.releasable), x.field, cell(BriefText.current(x)),
+                 cell(BriefText.value(x.proposed)), cell("\(x.proposedBy) (\(x.staff))"), cell(x.at)]
             })
         }
         return out.joined(separator: "\n")
@@ -112,9 +114,6 @@ public enum BriefMarkdown {
         out.append("")
     }
 
-    /// Text safe on one Markdown line. Angle brackets are escaped: Markdown passes HTML
-    /// through, so a title holding `<script>` or `<img ...>` would be markup, not text,
-    /// wherever the brief is rendered (the HTML brief escapes them too).
     /// A user's multi-line text as Markdown lines (joined with a hard break by the caller):
     /// each line inline, the later ones safe at the start of a line.
     static func lines(_ text: String) -> [String] {
@@ -122,13 +121,27 @@ public enum BriefMarkdown {
         return [lines[0]] + lines.dropFirst().map(lineStart)
     }
 
+    /// Text safe on one Markdown line: what the officer wrote is shown as written, never
+    /// read as markup, wherever the brief is rendered.
+    /// - Angle brackets are escaped: Markdown passes HTML through, so a title holding
+    ///   `<script>` or `<img ...>` would be markup (the HTML brief escapes them too).
+    /// - So are the marks of links and images (`[`, `]`), code (a backquote), emphasis and
+    ///   strikethrough (`*`, `~`, and `_` where it could open or close emphasis, not inside
+    ///   a word such as `EU_NATO`), a backslash (it would escape what follows), and an `&`
+    ///   that could begin an entity (`&amp;` would show as `&`). A title such as
+    ///   `[Minutes](javascript:...)` was a live link in the rendered brief (the text tester).
+    /// - A line end becomes a space.
     static func inline(_ s: String) -> String {
         // One pass, and none for the common text with nothing to change: Foundation's
         // replacingOccurrences, four times a line, was nearly half of a 50 000-task brief.
-        guard s.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0x3C || $0 == 0x3E }) else { return s }
+        guard s.utf8.contains(where: { markdownByte[Int($0)] }) else { return s }
         var out = String.UnicodeScalarView()
+        var previous: Unicode.Scalar?
         var scalars = s.unicodeScalars.makeIterator()
         var next = scalars.next()
+        func inWord(_ c: Unicode.Scalar?) -> Bool {
+            c.map { $0.properties.isAlphabetic || $0.properties.numericType != nil } ?? false
+        }
         while let c = next {
             next = scalars.next()
             switch c {
@@ -136,12 +149,25 @@ public enum BriefMarkdown {
                 out.append(" ")
                 next = scalars.next()
             case "\n": out.append(" ")
-            case "<": out.append(contentsOf: "\\<".unicodeScalars)
-            case ">": out.append(contentsOf: "\\>".unicodeScalars)
+            case "<", ">", "[", "]", "`", "*", "~", "\\":
+                out.append("\\")
+                out.append(c)
+            case "_" where !(inWord(previous) && inWord(next)):
+                out.append("\\")
+                out.append(c)
+            case "&" where next.map { $0 == "#" || ($0.isASCII && $0.properties.isAlphabetic) } ?? false:
+                out.append("\\")
+                out.append(c)
             default: out.append(c)
             }
+            previous = c
         }
         return String(out)
+    }
+
+    /// The bytes that may need `inline` to change a text (all ASCII).
+    private static let markdownByte: [Bool] = (0..<256).map { b in
+        "\n\r<>[]`*~\\_&".utf8.contains(UInt8(b))
     }
 
     /// A line of user text that stays text at the start of a Markdown line. Leading spaces
@@ -171,7 +197,7 @@ public enum BriefMarkdown {
         return s
     }
 
-    /// Text safe in a table cell.
+    /// Text safe in a table cell (user text; the caller adds marks after it).
     static func cell(_ s: String) -> String {
         inline(s).replacingOccurrences(of: "|", with: "\\|")
     }

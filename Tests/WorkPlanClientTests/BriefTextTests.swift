@@ -52,6 +52,42 @@ struct BriefTextTests {
     }
 }
 
+/// The Markdown brief showed a title such as `[Minutes](javascript:alert(1))` as a live
+/// link, and `*` or backquotes as emphasis or code, once rendered (the text tester). What
+/// an officer wrote is now text wherever the brief is rendered.
+@Suite("Markdown brief escapes inline marks")
+struct MarkdownInlineTests {
+    @Test(arguments: [
+        ("[Minutes](javascript:alert(1))", #"\[Minutes\](javascript:alert(1))"#),
+        ("![x](http://e/a.png)", #"!\[x\](http://e/a.png)"#),
+        ("*urgent* and **very**", #"\*urgent\* and \*\*very\*\*"#),
+        ("`rm -rf` ~~gone~~", #"\`rm -rf\` \~\~gone\~\~"#),
+        ("_stress_ EU_NATO_LIAISON snake_case", #"\_stress\_ EU_NATO_LIAISON snake_case"#),
+        ("a\\b", #"a\\b"#),
+        ("AT&amp;T &#60; R&D & co", #"AT\&amp;T \&#60; R\&D & co"#),
+        ("plain, with: punctuation! (and 1.5)", "plain, with: punctuation! (and 1.5)"),
+    ])
+    func marksAreEscaped(_ pair: (String, String)) {
+        #expect(BriefMarkdown.inline(pair.0) == pair.1)
+    }
+
+    /// In the whole brief: the title and the note stay text, and the marks the brief adds
+    /// (the staff-only mark, the short id as code) stay marks.
+    @Test func aBriefKeepsTitlesAsTextAndItsOwnMarks() throws {
+        let p = try PulledPlan()
+        let id = try p.replica.createRecord(.task, fields: ["title": .text("[Minutes](javascript:alert(1)) *now*"), "area": .text(p.area),
+                                                            "lead": .text("EUMS"), "status": .text("open"), "priority": .text("high"),
+                                                            "releasable": .text("EUMS")])
+        _ = try p.replica.createRecord(.note, fields: ["task": .text(id), "text": .text("See `notes` | [here](x)"), "author": .text("Dupont"),
+                                                       "staff": .text("EUMS"), "releasable": .text("EUMS")])
+        let md = BriefMarkdown.render(try p.replica.brief(conference: 21))
+        let row = try #require(md.split(separator: "\n").first { $0.hasPrefix("| \(RecordID.short(id)) |") })
+        #expect(row.contains(#"| \[Minutes\](javascript:alert(1)) \*now\* **[EUMS only]** |"#), "\(row)")
+        #expect(row.contains(#"| **[EUMS only]** See \`notes\` \| \[here\](x) — "#), "\(row)")
+        #expect(md.contains("- `\(RecordID.short(id))` \\[Minutes\\](javascript:alert(1)) \\*now\\* **[EUMS only]**"), "the new tasks")
+    }
+}
+
 /// The text tester: values shown inline in the brief and in `history` ended what followed
 /// them reversed when they held a right-to-left override.
 @Suite("Inline values are isolated")
