@@ -188,7 +188,9 @@ struct History: ReplicaCommand {
         func line(_ text: String) { Output.line(Output.continued(text, indent: 4)) }
         for e in entries {
             let who = "\(e.user) (\(e.staff))"
-            let when = e.at.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
+            // In UTC, and saying so, as the brief does: an officer in Brussels read 09:00 as
+            // local time (the clock tester).
+            let when = e.at.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
             let tag = e.synced ? Output.dim("#\(e.seq ?? 0)") : Output.yellow("(not yet synced)")
             switch (e.event, e.action) {
             case ("change", "create"?):

@@ -91,6 +91,8 @@ struct OfflineCLITests {
         let t = String(try o.ok("add", "T", "--area", "military mobility", "--description", "line one\nline two\nline three").split(separator: "\n")[0])
         let history = try o.ok("history", t)
         #expect(history.contains("description=line one\n    line two\n    line three; lead="), "\(history)")
+        // Times are UTC and say so, as in the brief (the clock tester).
+        #expect(history.range(of: #"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC Col\. "#, options: .regularExpression) != nil, "\(history)")
     }
 
     /// The docs tester: `edit --releasable EUMS` on a shared task printed only "updated (1
