@@ -99,7 +99,11 @@ extension Replica {
         }
         // A renamed area keeps its first name's id: a new area of its new name gets another
         // id, so the ids alone do not keep one name to one area (the review).
-        if kind == .area, let name = create.record.text(FieldName.name) { try checkAreaNameFree(db, name, for: create.record.id) }
+        // An import brings back what a replica held (two look-alike names made before their
+        // check among them): only a name typed now is refused for looking like another.
+        if kind == .area, let name = create.record.text(FieldName.name) {
+            try checkAreaNameFree(db, name, for: create.record.id, refusingLookalikes: run == nil)
+        }
         try table.insert(db, row: create.recordRow)
         try PendingLog.insert(db, row: create.pendingRow)
     }
@@ -108,12 +112,16 @@ extension Replica {
     /// which comes from the name it was created with; a rename to the name of another area
     /// (a conflict resolved `--value`) made two areas answer to one name, and the brief
     /// printed both areas' tasks under each.
-    func checkAreaNameFree(_ db: Database, _ name: String, for id: String) throws {
-        let key = RecordID.normalizedKey(name)
+    func checkAreaNameFree(_ db: Database, _ name: String, for id: String, refusingLookalikes: Bool = true) throws {
+        let key = RecordID.normalizedKey(name), lookalike = RecordID.lookalikeKey(name)
         for other in try RecordTable.of(.area).fetchAll(db, where: "deleted = 0") where other.id != id {
             let otherName = other.text(FieldName.name) ?? name
             if RecordID.normalizedKey(otherName) == key {
                 throw WorkPlanError(.alreadyExists, "area \(otherName) (\(RecordID.short(other.id))) already has that name: choose another")
+            }
+            // "ﬁnance" beside "finance": two areas that read the same (the text tester).
+            if refusingLookalikes, RecordID.lookalikeKey(otherName) == lookalike {
+                throw WorkPlanError(.alreadyExists, "area \(otherName) (\(RecordID.short(other.id))) has a name that reads the same, written with other characters (a ligature, full-width or superscript letters): use that area, or choose another name")
             }
             if other.id == RecordID.area(named: name) { throw Self.nameKeptByRenamedArea(otherName, other.id) }
         }

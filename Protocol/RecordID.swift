@@ -52,6 +52,14 @@ public enum RecordID {
         name.precomposedStringWithCanonicalMapping.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
+    /// `normalizedKey` with Unicode's compatibility forms folded too (NFKC): the ligature
+    /// "ﬁ" and "fi", full-width "Ｆ" and "F", "²" and "2" are one key. Names that differ only
+    /// there look alike, so one may not be given while the other names an area; the id still
+    /// comes from `normalizedKey`, so areas made before this check keep theirs.
+    public static func lookalikeKey(_ name: String) -> String {
+        normalizedKey(name.precomposedStringWithCompatibilityMapping)
+    }
+
     /// A deterministic id for a natural key (two FNV-1a 64-bit hashes, finalised; version nibble 8).
     static func natural(_ key: String) -> String {
         var h1: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -195,6 +195,36 @@ struct OfflineCLITests {
         #expect(try o.ok("export") == before, "nothing changed by the refused commands")
     }
 
+    /// The text tester: "ﬁnance" (a ligature) beside "Finance" made two areas that read the
+    /// same. A name typed now is refused when it differs from another area's only in
+    /// compatibility forms (NFKC); an import still brings back two such areas made before.
+    @Test func anAreaNameThatReadsLikeAnotherIsRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        try o.ok("area", "add", "Finance")
+        let before = try o.ok("export")
+        for args in [["area", "add", "\u{FB01}nance"], ["area", "add", "ＦＩＮＡＮＣＥ"],
+                     ["area", "rename", "medical cooperation", "\u{FB01}nance"]] {
+            let r = try o.run(args)
+            #expect(r.status != 0 && r.stderr.contains("area Finance (") && r.stderr.contains("reads the same"), "\(args): \(r)")
+        }
+        #expect(try o.ok("export") == before, "nothing changed by the refused commands")
+        try o.ok("area", "add", "Finance 2")
+
+        // Made before the check (or by another replica): an import keeps both.
+        let plan = #"{"format": "workplan-export/1", "records": ["#
+            + [("Finance", "2026-01-01T00:00:00Z"), ("\u{FB01}nance", "2026-01-02T00:00:00Z")].map { name, at in
+                #"{"kind": "area", "id": "\#(RecordID.area(named: name))", "created_at": "\#(at)", "created_by": "Col. D", "fields": {"name": "\#(name)"}}"#
+            }.joined(separator: ", ") + "]}"
+        let file = tmp.child("plan.json")
+        try Data(plan.utf8).write(to: file)
+        let fresh = Officer(dir: tmp.child("fresh").path)
+        try fresh.ok("init", "--staff", "EUMS", "--user", "Col. D")
+        try fresh.ok("import", file.path)
+        let names = try fresh.ok("area", "list")
+        #expect(names.contains("Finance") && names.contains("\u{FB01}nance"), "\(names)")
+    }
+
     /// The third tester: a note written without --releasable on an EUMS-only task went to
     /// IMS with the task the day it was shared. It takes its task's one staff unless told.
     @Test func aNoteOnAOneStaffTaskIsThatStaffsUnlessSaidOtherwise() throws {
