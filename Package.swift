@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "WorkPlanCLI",
             dependencies: [
-                "WorkPlanClient", "WorkPlanCommandLine",
+                "WorkPlanClient", "WorkPlanCommandLine", "WorkPlanSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

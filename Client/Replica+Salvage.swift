@@ -46,8 +46,19 @@ extension Replica {
         guard FileManager.default.fileExists(atPath: db.path) else {
             throw WorkPlanError.notFound("no replica file in \(folder.path) to recover")
         }
-        if !force, isIntact(folder: folder) {
+        switch force ? .damaged : integrity(folder: folder) {
+        case .intact:
             throw WorkPlanError(.invalidInput, "the replica in \(folder.path) is not damaged (it opens and passes SQLite's integrity check): nothing to recover; 'workplan recover --force' rebuilds it anyway")
+        case .unreadable(let words):
+            // A full disk is not a damaged file: moved aside, the officer's plan and edits left
+            // the view, and the fresh replica could not be made either (the filesystem tester).
+            throw WorkPlanError(.invalidInput, "the replica in \(folder.path) cannot be read now: \(words); that does not make it damaged: free some space and run the command again; nothing was changed")
+        case .damaged:
+            break
+        }
+        // Room for the fresh replica, checked before anything moves.
+        if let free = StorageTrouble.freeBytes(near: folder.path), free < StorageTrouble.nearlyFull {
+            throw WorkPlanError(.invalidInput, "the disk that holds \(folder.path) is full (\(StorageTrouble.size(free)) free): recover needs room for a new replica beside the damaged one; free some space and run it again; nothing was changed")
         }
         let aside = freeAsideName(in: folder, at: Clock.now())
         // A write-ahead log that belongs to another file (this one was put back by hand) is
@@ -101,7 +112,26 @@ extension Replica {
             }
             throw WorkPlanError(.corrupt, "the damaged replica does not say whose it was, and the folder has no enrolment bundle; nothing was changed: give --staff and --user")
         }
-        let fresh = try create(in: folder, staff: staff, user: user, role: settings["role"].flatMap(Role.init(rawValue:)) ?? bundle?.role ?? .editor)
+        do {
+            try makeFresh(in: folder, staff: staff, user: user, role: settings["role"].flatMap(Role.init(rawValue:)) ?? bundle?.role ?? .editor,
+                          settings: settings, bundle: bundle, pending: pending, setAside: setAside, recoveryPlan: recoveryPlan ?? nil)
+        } catch {
+            // Nothing half-done: the fresh replica goes and the damaged file comes back, so
+            // the command can be run again once the cause (a full disk) is gone.
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db.path + suffix) }
+            for m in moved.reversed() { try? FileManager.default.moveItem(at: m.to, to: m.from) }
+            for suffix in ["-wal", "-shm"] where !moved.contains(where: { $0.to.path == aside.path + suffix }) {
+                try? FileManager.default.removeItem(atPath: aside.path + suffix)
+            }
+            throw error
+        }
+        return SalvageReport(damagedCopy: aside.path, savedEdits: pending.count, pendingUnreadable: pendingUnreadable, enrolled: bundle != nil)
+    }
+
+    /// The fresh replica of `salvage`, with what was read from the damaged one.
+    private static func makeFresh(in folder: URL, staff: Staff, user: String, role: Role, settings: [String: String], bundle: EnrolmentBundle?,
+                                  pending: [Row], setAside: [Row], recoveryPlan: String?) throws {
+        let fresh = try create(in: folder, staff: staff, user: user, role: role)
         try fresh.db.write { db in
             // Spelled out: assigned into a `[String: String?]`, `settings[key] ?? fallback`
             // wraps the left side once more, and the fallback is never taken.
@@ -111,13 +141,12 @@ extension Replica {
             try copy(pending, into: "pending", columns: PendingLog.operationColumns + ", batch", in: db)
             // A replica of the release before keeps the plan among its settings (the
             // migration that moves it runs only when the file opens: the second review).
-            if let plan = (recoveryPlan ?? nil) ?? settings["recovery_plan"] {
+            if let plan = recoveryPlan ?? settings["recovery_plan"] {
                 // The cursor stays 0: the next sync pulls the store again and finishes the
                 // recovery with this plan.
                 try db.execute(sql: "INSERT INTO recovery (id, plan) VALUES (1, ?)", arguments: [plan])
             }
         }
-        return SalvageReport(damagedCopy: aside.path, savedEdits: pending.count, pendingUnreadable: pendingUnreadable, enrolled: bundle != nil)
     }
 
     /// Inserts `rows` (read from the damaged file) into `table`, the `columns` named (a
@@ -130,12 +159,31 @@ extension Replica {
         }
     }
 
+    /// What `integrity` found of a replica file.
+    enum Integrity: Equatable {
+        /// It opens, reads its settings and passes `PRAGMA quick_check`.
+        case intact
+        /// It could not be read for a reason of the machine's (a full disk, an I/O error),
+        /// said in words: that tells nothing of the file.
+        case unreadable(String)
+        /// Anything else.
+        case damaged
+    }
+
     /// Whether the replica in `folder` opens, reads its settings and passes `PRAGMA
     /// quick_check`. Read only: nothing is written.
-    static func isIntact(folder: URL) -> Bool {
-        readingOnly(folder) { db -> Bool in
-            _ = try Settings.load(from: db)
-            return try String.fetchAll(db, sql: "PRAGMA quick_check") == ["ok"]
-        } ?? false
+    static func integrity(folder: URL) -> Integrity {
+        let path = databaseURL(in: folder).path
+        do {
+            let ok = try readingOnlyOrThrowing(folder) { db -> Bool in
+                _ = try Settings.load(from: db)
+                return try String.fetchAll(db, sql: "PRAGMA quick_check") == ["ok"]
+            }
+            return ok == true ? .intact : .damaged
+        } catch let e as DatabaseError {
+            return StorageTrouble.words(e, path: path).map(Integrity.unreadable) ?? .damaged
+        } catch {
+            return .damaged
+        }
     }
 }

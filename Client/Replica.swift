@@ -76,13 +76,19 @@ public final class Replica: Sendable {
     /// Nil when the WAL beside it is another file's (`ReusedWAL.mismatch`: SQLite would read
     /// it in), when the file does not open, or when `read` throws.
     static func readingOnly<T>(_ folder: URL, _ read: (Database) throws -> T) -> T? {
+        (try? readingOnlyOrThrowing(folder, read)) ?? nil
+    }
+
+    /// `readingOnly`, with the error that stopped the reading thrown (nil still when the WAL
+    /// beside the file is another file's).
+    static func readingOnlyOrThrowing<T>(_ folder: URL, _ read: (Database) throws -> T) throws -> T? {
         let path = databaseURL(in: folder).path
         guard ReusedWAL.mismatch(databasePath: path) == nil else { return nil }
         var config = Configuration()
         config.readonly = true
-        guard let queue = try? DatabaseQueue(path: path, configuration: config) else { return nil }
+        let queue = try DatabaseQueue(path: path, configuration: config)
         defer { try? queue.close() }
-        return try? queue.read(read)
+        return try queue.read(read)
     }
 
     /// Opens the replica in `folder`. Throws `notFound` when there is none and `corrupt`

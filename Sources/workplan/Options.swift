@@ -42,7 +42,7 @@ protocol ReplicaCommand: AsyncParsableCommand {
 extension ReplicaCommand {
     mutating func run() async throws {
         let options = self.options
-        try await Output.reportingErrors {
+        try await Output.reportingErrors(folder: options.folder) {
             let replica = try options.open()
             try await self.run(replica)
         }

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import WorkPlanClient
 import WorkPlanProtocol
+import WorkPlanSQLite
 
 /// Printing: plain text for people, stable JSON for scripts, colour only on a terminal
 /// and never with NO_COLOR set; errors as one line on stderr.
@@ -154,15 +155,20 @@ enum Output {
     }
 
     /// Runs `body`; a `WorkPlanError` becomes one line on stderr and exit code 1
-    /// (3 when the server could not be reached or refused the sync).
-    static func reportingErrors(_ body: () async throws -> Void) async throws {
+    /// (3 when the server could not be reached or refused the sync). `folder`: the replica
+    /// folder, named when its disk is full.
+    static func reportingErrors(folder: URL? = nil, _ body: () async throws -> Void) async throws {
         do {
             try await body()
         } catch let e as WorkPlanError {
             error(e.message)
             throw ExitCode(e.code == .unavailable || e.code == .revoked || e.code == .unauthenticated || e.code == .unsupportedVersion ? 3 : 1)
         } catch let e as DatabaseError {
-            if [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(e.resultCode) {
+            if let words = StorageTrouble.words(e, path: (folder ?? URL(fileURLWithPath: ".")).path) {
+                // Not "the replica database failed: disk I/O error", which reads as a damaged
+                // file or a failing disk, and sent officers to 'workplan recover'.
+                error("\(words): free some space there and run the command again; nothing half-done was written (this is not a damaged replica: do not run 'workplan recover')")
+            } else if [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(e.resultCode) {
                 error("the replica file is damaged (\(e.message ?? "malformed")); run 'workplan recover' (see docs/operations.md)")
             } else if e.resultCode == .SQLITE_READONLY || e.resultCode == .SQLITE_CANTOPEN {
                 error("the replica file cannot be \(e.resultCode == .SQLITE_READONLY ? "written" : "opened"): check the permissions of the replica folder and of its replica.sqlite files (\(e.message ?? "\(e.resultCode)"))")

@@ -16,7 +16,7 @@ struct Init: AsyncParsableCommand {
 
     func run() async throws {
         let options = self.options, staff = Staff(parsing: staff)!, user = self.user
-        try await Output.reportingErrors {
+        try await Output.reportingErrors(folder: options.folder) {
             try Replica.checkInitFolder(options.folder)
             _ = try Replica.create(in: options.folder, staff: staff, user: user)
             Output.line("created replica in \(options.folder.path) for \(user.trimmingWhitespace()) (\(staff.rawValue)); work offline, then 'workplan join BUNDLE' to sync")

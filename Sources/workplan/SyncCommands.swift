@@ -17,7 +17,7 @@ struct Join: AsyncParsableCommand {
 
     func run() async throws {
         let options = self.options, path = bundle, server = self.server
-        try await Output.reportingErrors {
+        try await Output.reportingErrors(folder: options.folder) {
             let b = try Replica.readBundle(at: path)
             // A replica whose making stopped midway has no user yet: `join` finishes it.
             var before: String?
@@ -231,7 +231,7 @@ struct Recover: AsyncParsableCommand {
 
     func run() async throws {
         let options = self.options, staff = self.staff.flatMap(Staff.init(parsing:)), user = self.user, force = self.force
-        try await Output.reportingErrors {
+        try await Output.reportingErrors(folder: options.folder) {
             let r = try Replica.salvage(folder: options.folder, staff: staff, user: user, force: force)
             Output.line("moved the damaged file to \(r.damagedCopy)")
             if r.pendingUnreadable {

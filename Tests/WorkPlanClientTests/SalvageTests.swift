@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import WorkPlanProtocol
+import WorkPlanSQLite
 import WorkPlanTestSupport
 @testable import WorkPlanClient
 
@@ -30,6 +31,46 @@ struct SalvageTests {
         for name in earlier { #expect(try String(contentsOfFile: name, encoding: .utf8) == "earlier copy") }
         #expect(first.savedEdits == 1 && second.savedEdits == 1)
         #expect(try Replica.open(in: folder).pendingCount() == 1)
+    }
+
+    /// The filesystem tester: `recover` on a full disk moved a healthy replica aside (it
+    /// could not be read, so it counted as damaged), then could not make the fresh one, and
+    /// the officer's unpushed edits left the view. A failure while the fresh replica is made
+    /// now puts everything back (forced here by a file that makes `create` refuse the folder).
+    @Test func aRecoveryThatFailsMidwayPutsTheFileBack() throws {
+        let tmp = try TemporaryDirectory()
+        let folder = tmp.child("replica")
+        do {
+            let r = try Replica.create(in: folder, staff: .EUMS, user: "Col. Dupont")
+            _ = try r.createRecord(.area, fields: ["name": .text("Military Mobility")])
+        }
+        try Data().write(to: folder.appendingPathComponent("store.sqlite"))
+        let before = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        let file = try Data(contentsOf: Replica.databaseURL(in: folder))
+        #expect(throws: WorkPlanError.self) { try Replica.salvage(folder: folder, force: true) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == before)
+        #expect(try Data(contentsOf: Replica.databaseURL(in: folder)) == file)
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("store.sqlite"))
+        #expect(try Replica.open(in: folder).pendingCount() == 1)
+    }
+
+    /// What a full disk or an I/O error is called: not a damaged file (the filesystem tester).
+    @Test func aFullDiskIsSaidSo() throws {
+        let tmp = try TemporaryDirectory()
+        let path = tmp.child("replica/replica.sqlite").path
+        let full = try #require(StorageTrouble.words(DatabaseError(resultCode: .SQLITE_FULL), path: path))
+        #expect(full.hasPrefix("the disk that holds \(path) is full (") && full.hasSuffix(" free)"), "\(full)")
+        let io = try #require(StorageTrouble.words(DatabaseError(resultCode: .SQLITE_IOERR), path: path))
+        #expect(io.hasPrefix("disk I/O error on \(path) (") || io.hasPrefix("the disk that holds"), "\(io)")
+        #expect(StorageTrouble.words(DatabaseError(resultCode: .SQLITE_CORRUPT), path: path) == nil)
+        #expect(StorageTrouble.freeBytes(near: path).map { $0 > 0 } == true, "the nearest folder that exists")
+        #expect([0: "0 bytes", 2048: "2 KB", 3 << 20: "3.0 MB", 5 << 30: "5.0 GB"].allSatisfy { StorageTrouble.size(Int64($0.key)) == $0.value })
+        // A replica that reads well is intact; one that is not a database is damaged.
+        withExtendedLifetime(try Replica.create(in: tmp.child("ok"), staff: .EUMS, user: "Col. Dupont")) {}
+        #expect(Replica.integrity(folder: tmp.child("ok")) == .intact)
+        try FileManager.default.createDirectory(at: tmp.child("bad"), withIntermediateDirectories: true)
+        try Data(repeating: 0x5a, count: 8192).write(to: Replica.databaseURL(in: tmp.child("bad")))
+        #expect(Replica.integrity(folder: tmp.child("bad")) == .damaged)
     }
 
     /// Reviewer: when nothing said whose the damaged replica was, `recover` had already moved
