@@ -74,6 +74,14 @@ extension Replica {
                 moved.append((from, to))
             }
         }
+        // Undoes the move. The side files SQLite made reading the copy aside go too (the
+        // bad-input tester found a pair added by each refused attempt).
+        func putBack() {
+            for m in moved.reversed() { try? FileManager.default.moveItem(at: m.to, to: m.from) }
+            for suffix in ["-wal", "-shm"] where !moved.contains(where: { $0.to.path == aside.path + suffix }) {
+                try? FileManager.default.removeItem(atPath: aside.path + suffix)
+            }
+        }
         // Read what can be read: settings and the pending log, row by row.
         var settings: [String: String] = [:]
         var pending: [Row] = [], setAside: [Row] = []
@@ -103,13 +111,8 @@ extension Replica {
         let bundle = try? readBundle(at: folder.appendingPathComponent(bundleFileName).path)
         guard let staff = settings["staff"].flatMap(Staff.init(rawValue:)) ?? bundle?.staff ?? staff,
               let user = settings["user"] ?? bundle?.user ?? user else {
-            // Put back as it was: the command run again with --staff and --user finds it. The
-            // side files SQLite made reading the copy aside go (the bad-input tester found a
-            // pair added by each refused attempt).
-            for m in moved.reversed() { try? FileManager.default.moveItem(at: m.to, to: m.from) }
-            for suffix in ["-wal", "-shm"] where !moved.contains(where: { $0.to.path == aside.path + suffix }) {
-                try? FileManager.default.removeItem(atPath: aside.path + suffix)
-            }
+            // Put back as it was: the command run again with --staff and --user finds it.
+            putBack()
             throw WorkPlanError(.corrupt, "the damaged replica does not say whose it was, and the folder has no enrolment bundle; nothing was changed: give --staff and --user")
         }
         do {
@@ -119,10 +122,7 @@ extension Replica {
             // Nothing half-done: the fresh replica goes and the damaged file comes back, so
             // the command can be run again once the cause (a full disk) is gone.
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db.path + suffix) }
-            for m in moved.reversed() { try? FileManager.default.moveItem(at: m.to, to: m.from) }
-            for suffix in ["-wal", "-shm"] where !moved.contains(where: { $0.to.path == aside.path + suffix }) {
-                try? FileManager.default.removeItem(atPath: aside.path + suffix)
-            }
+            putBack()
             throw error
         }
         return SalvageReport(damagedCopy: aside.path, savedEdits: pending.count, pendingUnreadable: pendingUnreadable, enrolled: bundle != nil)
