@@ -3,6 +3,6 @@ import Foundation
 /// Ends the program on a command line refused before argument-parser reads it, as
 /// argument-parser ends on its own usage errors: "Error: …" on standard error, status 64.
 func exitWithUsageError(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+    StandardStream.error("Error: \(message)\n")
     exit(64)
 }

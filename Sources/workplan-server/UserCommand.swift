@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorkPlanCommandLine
 import WorkPlanProtocol
 import WorkPlanServer
 
@@ -68,7 +69,7 @@ struct UserAddCommand: ParsableCommand {
             throw error
         }
         if self.serverURL == nil {
-            FileHandle.standardError.write(Data("the bundle points at \(serverURL); --server-url sets the address clients use\n".utf8))
+            StandardStream.error("the bundle points at \(serverURL); --server-url sets the address clients use\n")
         }
         print("enrolled \(bundle.user) (\(bundle.staff.rawValue), \(bundle.role.rawValue)); bundle written to \(out)")
     }

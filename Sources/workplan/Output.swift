@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorkPlanCommandLine
 import GRDB
 import WorkPlanClient
 import WorkPlanProtocol
@@ -115,32 +116,22 @@ enum Output {
     /// `FileHandle.write` stopped it with a crash report: the networking library ignores
     /// SIGPIPE, so the write fails instead of ending the process.
     static func out(_ data: Data) {
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Foundation.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-                if n > 0 { offset += n; continue }
-                let code = n < 0 ? errno : EIO
-                if code == EINTR { continue }
-                if code == EAGAIN || code == EWOULDBLOCK {
-                    // A standard output left non-blocking by the parent: wait until it takes more.
-                    var ready = pollfd(fd: STDOUT_FILENO, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&ready, 1, -1)
-                    continue
-                }
-                if code == EPIPE { Foundation.exit(141) }
-                error("cannot write the output: \(String(cString: strerror(code)))")
-                Foundation.exit(1)
-            }
+        if let code = StandardStream.write(data, to: STDOUT_FILENO) {
+            if code == EPIPE { Foundation.exit(141) }
+            // What the command changed is saved by now (output comes after the commit): said,
+            // so that a script does not run an `add` again and make the task twice (the
+            // filesystem tester).
+            error("cannot write the output: \(String(cString: strerror(code))) (what this command changed, if anything, is saved: running it again would do it twice)")
+            Foundation.exit(1)
         }
     }
 
     static func error(_ s: String) {
-        FileHandle.standardError.write(Data(("workplan: error: " + TerminalText.visible(s) + "\n").utf8))
+        StandardStream.error("workplan: error: " + TerminalText.visible(s) + "\n")
     }
 
     static func note(_ s: String) {
-        FileHandle.standardError.write(Data((TerminalText.visible(s) + "\n").utf8))
+        StandardStream.error(TerminalText.visible(s) + "\n")
     }
 
     static let jsonEncoder: JSONEncoder = {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorkPlanCommandLine
 import WorkPlanClient
 import WorkPlanProtocol
 
@@ -48,9 +49,9 @@ struct Sync: ReplicaCommand {
         let report: SyncEngine.Report
         do {
             report = try await engine.run()
-            if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if tty { StandardStream.error("\r\u{1B}[K") }
         } catch {
-            if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if tty { StandardStream.error("\r\u{1B}[K") }
             await transport.shutdown()
             throw error
         }
@@ -79,7 +80,7 @@ struct Sync: ReplicaCommand {
 extension Sync {
     /// A progress line that rewrites itself on a terminal.
     @Sendable static func progressLine(_ line: String) {
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+        StandardStream.error("\r\u{1B}[K\(line)")
     }
 }
 

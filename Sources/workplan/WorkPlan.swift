@@ -42,7 +42,7 @@ struct WorkPlan: AsyncParsableCommand {
             let message = UnknownCommand.message(arguments, root: Self.self).map { "Error: " + $0 } ?? fullMessage(for: error)
             let hint = DashValueHint.hint(for: message, arguments: arguments)
             let text = TerminalText.visible(message) + (hint.map { "\n" + TerminalText.visible($0) } ?? "")
-            if !text.isEmpty { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+            if !text.isEmpty { StandardStream.error(text + "\n") }
             Foundation.exit(code.rawValue)
         }
     }

@@ -374,6 +374,26 @@ struct UserMistakeTests {
         #expect(!file.stderr.contains("could not be completed"), "\(file)")
     }
 
+    /// The filesystem tester: an error message that could not be written (standard error on
+    /// a full disk, or closed) stopped both programs with an illegal instruction (status
+    /// 132). And an `add` whose id could not be printed said only that, so a script retried
+    /// it and made the task twice: the message now says the change is saved.
+    @Test func errorsThatCannotBeWrittenEndTheCommandWithoutACrash() throws {
+        let tmp = try TemporaryDirectory()
+        let o = try offlineOfficer(tmp)
+        let server = CLI.binDirectory.appendingPathComponent("workplan-server").path
+        for (script, status) in [("\"$0\" edit ffff0000 --title T --dir \"$1\" 2>/dev/full", 1),
+                                 ("\"$0\" list --dir \"$1\" >&- 2>&-", 1),
+                                 ("\"$0\" --bogus 2>/dev/full", 64),
+                                 ("\"$2\" check --dir \"$1/none\" 2>/dev/full", 1)] {
+            let r = try CLI.bash(script, [o.dir, server])
+            #expect(r.status == Int32(status), "\(script): \(r)")
+        }
+        let add = try CLI.bash("\"$0\" add Permits --area 'military mobility' --dir \"$1\" > /dev/full", [o.dir])
+        #expect(add.status == 1 && add.stderr.contains("what this command changed, if anything, is saved"), "\(add)")
+        #expect(try o.ok("list").contains("Permits"))
+    }
+
     @Test func recoverLeavesAHealthyReplicaAlone() throws {
         let tmp = try TemporaryDirectory()
         let o = try offlineOfficer(tmp)
