@@ -45,6 +45,14 @@ extension ReusedWAL {
     ///
     /// Returns nil when all is well, else what does not match.
     public static func mismatch(databasePath: String) -> String? {
+        // SQLite resolves a symbolic link to the database and keeps the log beside the file
+        // it points at: with `replica.sqlite` a link, the log beside the link was checked, and
+        // a file put back where the link points was read into and destroyed (the filesystem
+        // tester).
+        let databasePath = realpath(databasePath, nil).map { resolved in
+            defer { free(resolved) }
+            return String(cString: resolved)
+        } ?? databasePath
         guard let wal = frames(ofWAL: databasePath + "-wal"), wal.headers.count == 1,
               let framePage = wal.firstPage, isMarkerPage(framePage) else { return nil }
         let (page, commitSize) = wal.headers[0]

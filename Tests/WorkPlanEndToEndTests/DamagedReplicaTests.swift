@@ -105,6 +105,34 @@ struct DamagedReplicaTests {
         #expect(recovered.stdout.contains("kept 41 unpushed edits"), "\(recovered.stdout)")
     }
 
+    /// The filesystem tester: with `replica.sqlite` a symbolic link, SQLite keeps the log
+    /// beside the file the link points at, and the check above looked beside the link; a
+    /// file put back where the link points was read into and cut short.
+    @Test func aFilePutBackBehindASymbolicLinkIsRefusedToo() throws {
+        let tmp = try TemporaryDirectory()
+        let o = Officer(dir: tmp.child("r").path)
+        try o.ok("init", "--staff", "EUMS", "--user", "Col. Dupont")
+        try o.ok("area", "add", "Military Mobility")
+        for i in 0..<40 { try o.ok("add", "Task \(i) of the plan that grows the file", "--area", "military mobility") }
+        try o.ok("recover", "--force")
+        let aside = try #require(try FileManager.default.contentsOfDirectory(atPath: o.dir).first { $0.hasPrefix("replica.sqlite.damaged-") && $0.hasSuffix("Z") })
+        let volume = tmp.child("volume").path
+        try FileManager.default.createDirectory(atPath: volume, withIntermediateDirectories: true)
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: o.dir + "/replica.sqlite" + suffix) {
+            try FileManager.default.moveItem(atPath: o.dir + "/replica.sqlite" + suffix, toPath: volume + "/real.sqlite" + suffix)
+        }
+        try FileManager.default.createSymbolicLink(atPath: o.dir + "/replica.sqlite", withDestinationPath: volume + "/real.sqlite")
+        try o.ok("area", "add", "Medical Cooperation")
+        #expect(FileManager.default.fileExists(atPath: volume + "/real.sqlite-wal"), "the log is beside the file linked to")
+
+        try FileManager.default.removeItem(atPath: volume + "/real.sqlite")
+        try FileManager.default.moveItem(atPath: o.dir + "/" + aside, toPath: volume + "/real.sqlite")
+        let before = try Data(contentsOf: URL(fileURLWithPath: volume + "/real.sqlite"))
+        let refused = try o.run("list")
+        #expect(refused.status != 0 && refused.stderr.contains("does not match the write-ahead log"), "\(refused)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: volume + "/real.sqlite")) == before, "the file put back is untouched")
+    }
+
     /// An `init` or `join` killed before the settings were written (the schema is made, the
     /// settings are not): running the command again finishes the replica.
     @Test func anUnfinishedReplicaIsFinishedByJoinOrInit() throws {
