@@ -71,18 +71,25 @@ struct DamagedReplicaTests {
         #expect(try o.ok("area", "list").contains("Military Mobility"), "the plan came back from the server")
     }
 
-    /// The replica's write-ahead log stays between commands (`ReusedWAL`). Putting back by
-    /// hand a replica file that `recover --force` moved aside must not let SQLite read the
-    /// new replica's log into it: the command refuses, says what to do, and the file is
-    /// untouched; `recover` then keeps its edits.
-    @Test func aReplicaFilePutBackByHandIsRefusedNotDestroyed() throws {
-        let tmp = try TemporaryDirectory()
+    /// A replica of 41 edits that `recover --force` moved aside (its file's name returned),
+    /// with a fresh one in its place.
+    static func replicaMovedAside(_ tmp: TemporaryDirectory) throws -> (Officer, String) {
         let o = Officer(dir: tmp.child("r").path)
         try o.ok("init", "--staff", "EUMS", "--user", "Col. Dupont")
         try o.ok("area", "add", "Military Mobility")
         for i in 0..<40 { try o.ok("add", "Task \(i) of the plan that grows the file", "--area", "military mobility") }
         try o.ok("recover", "--force")
         let aside = try #require(try FileManager.default.contentsOfDirectory(atPath: o.dir).first { $0.hasPrefix("replica.sqlite.damaged-") && $0.hasSuffix("Z") })
+        return (o, aside)
+    }
+
+    /// The replica's write-ahead log stays between commands (`ReusedWAL`). Putting back by
+    /// hand a replica file that `recover --force` moved aside must not let SQLite read the
+    /// new replica's log into it: the command refuses, says what to do, and the file is
+    /// untouched; `recover` then keeps its edits.
+    @Test func aReplicaFilePutBackByHandIsRefusedNotDestroyed() throws {
+        let tmp = try TemporaryDirectory()
+        let (o, aside) = try Self.replicaMovedAside(tmp)
         try FileManager.default.removeItem(atPath: o.dir + "/replica.sqlite")
         try FileManager.default.moveItem(atPath: o.dir + "/" + aside, toPath: o.dir + "/replica.sqlite")
         let before = try Data(contentsOf: URL(fileURLWithPath: o.dir + "/replica.sqlite"))
@@ -110,12 +117,7 @@ struct DamagedReplicaTests {
     /// file put back where the link points was read into and cut short.
     @Test func aFilePutBackBehindASymbolicLinkIsRefusedToo() throws {
         let tmp = try TemporaryDirectory()
-        let o = Officer(dir: tmp.child("r").path)
-        try o.ok("init", "--staff", "EUMS", "--user", "Col. Dupont")
-        try o.ok("area", "add", "Military Mobility")
-        for i in 0..<40 { try o.ok("add", "Task \(i) of the plan that grows the file", "--area", "military mobility") }
-        try o.ok("recover", "--force")
-        let aside = try #require(try FileManager.default.contentsOfDirectory(atPath: o.dir).first { $0.hasPrefix("replica.sqlite.damaged-") && $0.hasSuffix("Z") })
+        let (o, aside) = try Self.replicaMovedAside(tmp)
         let volume = tmp.child("volume").path
         try FileManager.default.createDirectory(atPath: volume, withIntermediateDirectories: true)
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: o.dir + "/replica.sqlite" + suffix) {
